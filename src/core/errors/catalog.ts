@@ -1,0 +1,257 @@
+// The error catalog: every code Ramkey answers with, its HTTP status and its public message.
+//
+// Codes are part of the wire protocol: the official SDKs and users' scripts match on them.
+// NEVER rename or reuse a code. Add new ones; retire old ones by leaving them here unused.
+// Codes follow Alibaba Cloud's own (reference/alibaba-api.md sections 1.4 and 4.4); a Ramkey-only
+// condition gets a code in the same dotted style. `{0}`, `{1}` in a message are filled with the
+// parameters the RamkeyError carries (parameter names, never values that could be secret).
+
+export interface CatalogEntry {
+  readonly httpStatus: number;
+  readonly message: string;
+  readonly retryable: boolean;
+  /** A hint for the caller, rendered as `Recommend` when present. */
+  readonly recommend?: string;
+}
+
+export const catalog = {
+  // Request shape
+  MissingParameter: {
+    httpStatus: 400,
+    message: 'The input parameter "{0}" that is mandatory for processing this request is not supplied.',
+    retryable: false,
+  },
+  InvalidParameter: {
+    httpStatus: 400,
+    message: 'The specified parameter "{0}" is not valid.',
+    retryable: false,
+  },
+  'InvalidParameter.Duplicate': {
+    httpStatus: 400,
+    message: 'The parameter "{0}" is given more than once.',
+    retryable: false,
+  },
+  'InvalidParameter.Encoding': {
+    httpStatus: 400,
+    message: 'The request is not valid UTF-8 or is not correctly percent-encoded.',
+    retryable: false,
+  },
+  'InvalidParameter.TooLong': {
+    httpStatus: 400,
+    message: 'The parameter "{0}" is longer than {1} characters.',
+    retryable: false,
+  },
+  'InvalidParameter.TooMany': {
+    httpStatus: 400,
+    message: 'The request carries more than {0} parameters.',
+    retryable: false,
+  },
+  'InvalidParameter.Format': {
+    httpStatus: 400,
+    message: 'The specified Format "{0}" is not supported; use JSON or XML.',
+    retryable: false,
+  },
+  'InvalidParameter.UserName.InvalidChars': {
+    httpStatus: 400,
+    message: 'The parameter - "UserName" contains invalid chars.',
+    retryable: false,
+  },
+  'InvalidParameter.UserName.Length': {
+    httpStatus: 400,
+    message: 'The parameter - "UserName" beyond the length limit.',
+    retryable: false,
+  },
+  'InvalidParameter.NewUserName.InvalidChars': {
+    httpStatus: 400,
+    message: 'The parameter - "NewUserName" contains invalid chars.',
+    retryable: false,
+  },
+  'InvalidParameter.NewUserName.Length': {
+    httpStatus: 400,
+    message: 'The parameter - "NewUserName" beyond the length limit.',
+    retryable: false,
+  },
+  'InvalidParameter.DisplayName.InvalidChars': {
+    httpStatus: 400,
+    message: 'The parameter - "DisplayName" contains invalid chars.',
+    retryable: false,
+  },
+  'InvalidParameter.DisplayName.Length': {
+    httpStatus: 400,
+    message: 'The parameter - "DisplayName" beyond the length limit.',
+    retryable: false,
+  },
+  'InvalidParameter.NewDisplayName.InvalidChars': {
+    httpStatus: 400,
+    message: 'The parameter - "NewDisplayName" contains invalid chars.',
+    retryable: false,
+  },
+  'InvalidParameter.NewDisplayName.Length': {
+    httpStatus: 400,
+    message: 'The parameter - "NewDisplayName" beyond the length limit.',
+    retryable: false,
+  },
+  'InvalidParameter.Comments.Length': {
+    httpStatus: 400,
+    message: 'The parameter - "Comments" beyond the length limit.',
+    retryable: false,
+  },
+  'InvalidParameter.NewComments.Length': {
+    httpStatus: 400,
+    message: 'The parameter - "NewComments" beyond the length limit.',
+    retryable: false,
+  },
+  'InvalidParameter.Email.Format': {
+    httpStatus: 400,
+    message: 'The format of the parameter - "Email" is incorrect.',
+    retryable: false,
+  },
+  'InvalidParameter.NewEmail.Format': {
+    httpStatus: 400,
+    message: 'The format of the parameter - "NewEmail" is incorrect.',
+    retryable: false,
+  },
+  'InvalidParameter.MobilePhone.Format': {
+    httpStatus: 400,
+    message: 'The format of the parameter - "MobilePhone" is incorrect.',
+    retryable: false,
+  },
+  'InvalidParameter.NewMobilePhone.Format': {
+    httpStatus: 400,
+    message: 'The format of the parameter - "NewMobilePhone" is incorrect.',
+    retryable: false,
+  },
+  'InvalidParameter.UserPrincipalName.Format': {
+    httpStatus: 400,
+    message: 'The format of the parameter - "UserPrincipalName" is incorrect.',
+    retryable: false,
+  },
+  'InvalidParameter.UserAccessKeyId.Format': {
+    httpStatus: 400,
+    message: 'The format of the parameter - "UserAccessKeyId" is incorrect.',
+    retryable: false,
+  },
+  'InvalidParameter.Status': {
+    httpStatus: 400,
+    message: 'The parameter - "Status" must be Active or Inactive.',
+    retryable: false,
+  },
+  'InvalidParameter.MaxItems': {
+    httpStatus: 400,
+    message: 'The parameter - "MaxItems" must be an integer from 1 to 1000.',
+    retryable: false,
+  },
+  'InvalidParameter.Marker': {
+    httpStatus: 400,
+    message: 'The parameter - "Marker" is not a marker returned by a previous call.',
+    retryable: false,
+  },
+  'InvalidParameter.Body.TooLarge': {
+    httpStatus: 413,
+    message: 'The request body is larger than {0} bytes.',
+    retryable: false,
+  },
+  'InvalidParameter.ContentType': {
+    httpStatus: 415,
+    message: 'The request body must be application/x-www-form-urlencoded (or empty).',
+    retryable: false,
+  },
+  'InvalidAction.NotFound': {
+    httpStatus: 404,
+    message: 'Specified api is not found, please check your url and method.',
+    retryable: false,
+  },
+  InvalidVersion: {
+    httpStatus: 400,
+    message: 'Specified parameter Version is not valid.',
+    retryable: false,
+  },
+
+  // Authentication (the gate)
+  IncompleteSignature: {
+    httpStatus: 400,
+    message: 'The request signature does not conform to Aliyun standards. {0}',
+    retryable: false,
+  },
+  SignatureDoesNotMatch: {
+    httpStatus: 400,
+    message: 'Specified signature is not matched with our calculation. server string to sign is:{0}',
+    retryable: false,
+  },
+  'InvalidTimeStamp.Expired': {
+    httpStatus: 400,
+    message: 'Specified time stamp or date value is expired.',
+    retryable: false,
+  },
+  'InvalidTimeStamp.Format': {
+    httpStatus: 400,
+    message: 'Specified time stamp or date value is not well formatted.',
+    retryable: false,
+  },
+  SignatureNonceUsed: {
+    httpStatus: 400,
+    message: 'Specified signature nonce was used already.',
+    retryable: false,
+  },
+  'InvalidAccessKeyId.NotFound': {
+    httpStatus: 404,
+    message: 'Specified access key is not found.',
+    retryable: false,
+  },
+  'InvalidAccessKeyId.Inactive': {
+    httpStatus: 400,
+    message: 'Specified access key is disabled.',
+    retryable: false,
+  },
+
+  // Authorization
+  NoPermission: {
+    httpStatus: 403,
+    message: 'You are not authorized to do this action.',
+    retryable: false,
+    recommend: 'Ask an administrator of the account to grant the action to this RAM user.',
+  },
+
+  // Entities
+  'EntityNotExist.User': { httpStatus: 404, message: 'The user does not exist.', retryable: false },
+  'EntityNotExist.User.AccessKey': {
+    httpStatus: 404,
+    message: 'The user access key does not exist.',
+    retryable: false,
+  },
+  'EntityAlreadyExists.User': { httpStatus: 409, message: 'The user does already EXIST.', retryable: false },
+  'DeleteConflict.User.AccessKey': {
+    httpStatus: 409,
+    message: 'The user CAN NOT has any access key while deleting the user.',
+    retryable: false,
+  },
+  'LimitExceeded.User': {
+    httpStatus: 409,
+    message: 'The count of users beyond the current limits.',
+    retryable: false,
+  },
+  'LimitExceeded.User.AccessKey': {
+    httpStatus: 409,
+    message: 'The access key count of the user access keys beyond the current limits.',
+    retryable: false,
+  },
+
+  // Server side
+  InternalError: { httpStatus: 500, message: 'An internal error occurred.', retryable: true },
+  ServiceUnavailable: {
+    httpStatus: 503,
+    message: 'The request has failed due to a temporary failure of the server.',
+    retryable: true,
+  },
+} as const satisfies Record<string, CatalogEntry>;
+
+export type ErrorCode = keyof typeof catalog;
+
+export function isErrorCode(value: string): value is ErrorCode {
+  return Object.hasOwn(catalog, value);
+}
+
+/** Fills `{0}`, `{1}` placeholders of a catalog message with the given parameters. */
+export function formatMessage(code: ErrorCode, params: readonly string[] = []): string {
+  return catalog[code].message.replace(/\{(\d)\}/g, (_m, i: string) => params[Number(i)] ?? '').trimEnd();
+}
