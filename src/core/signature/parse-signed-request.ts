@@ -1,0 +1,251 @@
+// parseSignedRequest: untrusted HTTP pieces in, a well-formed V1 or V3 SignedRequest (or a catalog error) out.
+import { hash } from 'node:crypto';
+import { fail, ok, type Result } from '../errors/ramkey-error.js';
+import { canonicalHeaderValue, EMPTY_BODY_SHA256 } from './canonical-request.js';
+import { decodeFormParams } from './form-params.js';
+import { isV3Authorization, parseAuthorization, type V3Authorization } from './parse-authorization.js';
+import type { HttpRequestParts, Param, SignedRequest } from './signed-request.js';
+import { parseWireTimestamp } from './timestamp.js';
+
+type Headers = HttpRequestParts['headers'];
+
+/**
+ * The V1 parameters that every request must carry (4.1), in the order they are reported missing.
+ * A missing or empty one is `MissingParameter`.
+ */
+const V1_REQUIRED = [
+  'Action',
+  'Version',
+  'AccessKeyId',
+  'Signature',
+  'SignatureMethod',
+  'SignatureVersion',
+  'SignatureNonce',
+  'Timestamp',
+] as const;
+
+/** Names that are signing machinery or routing, never operation parameters (see SignedRequest.params). */
+const NOT_BUSINESS_PARAMS = [
+  'AccessKeyId',
+  'Signature',
+  'SignatureMethod',
+  'SignatureVersion',
+  'SignatureNonce',
+  'Timestamp',
+  'Action',
+  'Version',
+] as const;
+
+/** The V3 headers every request must carry (5.3), in the order they are reported missing. */
+const V3_REQUIRED_HEADERS = [
+  'x-acs-action',
+  'x-acs-version',
+  'x-acs-date',
+  'x-acs-signature-nonce',
+  'x-acs-content-sha256',
+] as const;
+
+/**
+ * Security: the headers a V3 signature must cover, whatever the client chose to list. Unsigned, each
+ * could be changed in flight without breaking the signature: x-acs-date and x-acs-signature-nonce
+ * (replay a captured request later, with a fresh nonce), x-acs-action and x-acs-version (aim the
+ * signature at another operation), x-acs-content-sha256 (swap the body), host (replay at another
+ * endpoint that trusts the same key).
+ */
+const V3_MUST_SIGN = [
+  'host',
+  'x-acs-action',
+  'x-acs-content-sha256',
+  'x-acs-date',
+  'x-acs-signature-nonce',
+  'x-acs-version',
+] as const;
+
+const FORM_CONTENT_TYPE = 'application/x-www-form-urlencoded';
+
+/**
+ * Parses and checks the shape of a signed request: which algorithm (V3 when an `Authorization`
+ * header starting with `ACS3-` is present, V1 otherwise), the signing fields, the timestamp format,
+ * and the decoded parameters. It does not verify the signature (that needs the key:
+ * {@link verifySignature}) nor the clock window ({@link checkTimestamp}). Never throws on untrusted
+ * input: every refusal is a catalog code.
+ *
+ * @example
+ * parseSignedRequest({ method: 'GET', rawQuery: 'Action=ListUsers', headers: {}, body: Buffer.alloc(0) });
+ * // => { ok: false, code: 'MissingParameter', params: ['Version'] }
+ */
+export function parseSignedRequest(req: HttpRequestParts): Result<SignedRequest> {
+  const authorization = headerValue(req.headers, 'authorization');
+  if (authorization !== undefined && typeof authorization !== 'string') {
+    return fail('InvalidParameter.Duplicate', 'authorization');
+  }
+  if (authorization !== undefined && isV3Authorization(authorization)) return parseV3(req, authorization);
+  return parseV1(req);
+}
+
+/**
+ * V1 (RPC, HMAC-SHA1, 4.1 and 5.2): everything, signing fields included, travels as parameters in the
+ * query string and/or a form body, and all of them except `Signature` are signed as one set.
+ */
+function parseV1(req: HttpRequestParts): Result<SignedRequest> {
+  const all = new Map<string, string>();
+  const signedParams: Param[] = [];
+  const failure = decodeFormParams(req.rawQuery, signedParams, all) ?? decodeFormBody(req, signedParams, all);
+  if (failure) return failure;
+
+  for (const name of V1_REQUIRED) {
+    if (!all.get(name)) return fail('MissingParameter', name);
+  }
+  const get = (name: (typeof V1_REQUIRED)[number]): string => all.get(name) ?? '';
+  // Only HMAC-SHA1 / 1.0 exist for V1; anything else is refused rather than guessed at.
+  if (get('SignatureMethod') !== 'HMAC-SHA1') return fail('InvalidParameter', 'SignatureMethod');
+  if (get('SignatureVersion') !== '1.0') return fail('InvalidParameter', 'SignatureVersion');
+  const timestamp = get('Timestamp');
+  const timestampMs = parseWireTimestamp(timestamp);
+  if (timestampMs === undefined) return fail('InvalidTimeStamp.Format');
+
+  const signature = get('Signature');
+  const signatureAt = signedParams.findIndex((p) => p[0] === 'Signature');
+  if (signatureAt >= 0) signedParams.splice(signatureAt, 1);
+  const action = get('Action');
+  const version = get('Version');
+  const accessKeyId = get('AccessKeyId');
+  const nonce = get('SignatureNonce');
+  for (const name of NOT_BUSINESS_PARAMS) all.delete(name);
+
+  return ok({
+    style: 'v1',
+    accessKeyId,
+    action,
+    version,
+    nonce,
+    timestamp,
+    timestampMs,
+    params: all,
+    canonical: { style: 'v1', method: req.method, signedParams, signature },
+  });
+}
+
+/**
+ * V3 (ACS3-HMAC-SHA256, 5.3): the signing fields travel in headers; the signature covers the query
+ * string, the headers the client lists in SignedHeaders, and the body through x-acs-content-sha256.
+ */
+function parseV3(req: HttpRequestParts, authorizationValue: string): Result<SignedRequest> {
+  const parsedAuthorization = parseAuthorization(authorizationValue);
+  if (!parsedAuthorization.ok) return parsedAuthorization;
+  const authorization: V3Authorization = parsedAuthorization.value;
+  const { headers, body } = req;
+
+  const required = new Map<string, string>();
+  for (const name of V3_REQUIRED_HEADERS) {
+    const value = headerValue(headers, name);
+    if (value !== undefined && typeof value !== 'string') return fail('InvalidParameter.Duplicate', name);
+    // Trimmed, as CanonicalHeaders has them: the value used is the value signed.
+    const trimmed = value?.trim();
+    if (!trimmed) return fail('MissingParameter', name);
+    required.set(name, trimmed);
+  }
+  const get = (name: (typeof V3_REQUIRED_HEADERS)[number]): string => required.get(name) ?? '';
+
+  const signedNames = authorization.signedHeaderNames;
+  for (const name of V3_MUST_SIGN) {
+    if (!signedNames.includes(name))
+      return fail('IncompleteSignature', `SignedHeaders must include ${name}.`);
+  }
+  // Security: with a body, its type decides how it is read, so it must be signed too.
+  if (body.length > 0 && !signedNames.includes('content-type')) {
+    return fail('IncompleteSignature', 'SignedHeaders must include content-type when there is a body.');
+  }
+
+  // Exactly the headers the client listed, not "every x-acs-* present": a proxy that adds a header
+  // on the way must not break the signature (reference/performance-floor.md).
+  let canonicalHeaders = '';
+  for (const name of signedNames) {
+    const value = headerValue(headers, name);
+    if (value === undefined) return fail('IncompleteSignature', `Signed header ${name} is missing.`);
+    canonicalHeaders += name + ':' + canonicalHeaderValue(value) + '\n';
+  }
+
+  if (body.length > 0 && !isFormContentType(headerValue(headers, 'content-type'))) {
+    return fail('InvalidParameter.ContentType');
+  }
+  // Security: the signature covers the body only through this header, so it must be the body's hash.
+  // IncompleteSignature rather than SignatureDoesNotMatch: the key is not involved, and the latter's
+  // message carries a string to sign, which a hash mismatch does not have.
+  const hashedPayload = get('x-acs-content-sha256');
+  const bodyHash = body.length === 0 ? EMPTY_BODY_SHA256 : hash('sha256', body, 'hex');
+  if (hashedPayload !== bodyHash) {
+    return fail('IncompleteSignature', 'x-acs-content-sha256 does not match the body.');
+  }
+
+  const timestamp = get('x-acs-date');
+  const timestampMs = parseWireTimestamp(timestamp);
+  if (timestampMs === undefined) return fail('InvalidTimeStamp.Format');
+
+  const all = new Map<string, string>();
+  const queryParams: Param[] = [];
+  const failure = decodeFormParams(req.rawQuery, queryParams, all) ?? decodeFormBody(req, [], all);
+  if (failure) return failure;
+
+  const action = get('x-acs-action');
+  const version = get('x-acs-version');
+  // Action/Version come from the signed headers; a parameter saying otherwise is a contradiction.
+  const paramAction = all.get('Action');
+  if (paramAction !== undefined && paramAction !== action) return fail('InvalidParameter', 'Action');
+  const paramVersion = all.get('Version');
+  if (paramVersion !== undefined && paramVersion !== version) return fail('InvalidParameter', 'Version');
+  for (const name of NOT_BUSINESS_PARAMS) all.delete(name);
+
+  return ok({
+    style: 'v3',
+    accessKeyId: authorization.credential,
+    action,
+    version,
+    nonce: get('x-acs-signature-nonce'),
+    timestamp,
+    timestampMs,
+    params: all,
+    canonical: {
+      style: 'v3',
+      method: req.method,
+      queryParams,
+      canonicalHeaders,
+      signedHeaders: authorization.signedHeaders,
+      hashedPayload,
+      signature: authorization.signature,
+    },
+  });
+}
+
+/** A non-empty body must be a form (`application/x-www-form-urlencoded`, parameters such as charset ignored). */
+function decodeFormBody(
+  req: HttpRequestParts,
+  out: Param[],
+  seen: Map<string, string>,
+): Result<never> | undefined {
+  if (req.body.length === 0) return undefined;
+  if (!isFormContentType(headerValue(req.headers, 'content-type')))
+    return fail('InvalidParameter.ContentType');
+  // latin1 maps each byte to one char; a raw byte >= 0x80 then fails decoding as it should (a form
+  // body is ASCII, with everything else percent-encoded).
+  return decodeFormParams(req.body.toString('latin1'), out, seen);
+}
+
+function isFormContentType(value: string | readonly string[] | undefined): boolean {
+  if (typeof value !== 'string') return false;
+  const semicolon = value.indexOf(';');
+  const mediaType = (semicolon < 0 ? value : value.slice(0, semicolon)).trim();
+  return mediaType.length === FORM_CONTENT_TYPE.length && mediaType.toLowerCase() === FORM_CONTENT_TYPE;
+}
+
+/**
+ * A header's value(s), or `undefined` when absent. Own properties only: a SignedHeaders entry such as
+ * `constructor` or `__proto__` must not find something on Object.prototype.
+ */
+function headerValue(headers: Headers, name: string): string | readonly string[] | undefined {
+  if (!Object.hasOwn(headers, name)) return undefined;
+  const value = headers[name];
+  if (!Array.isArray(value)) return value;
+  if (value.length === 0) return undefined;
+  return value.length === 1 ? value[0] : value;
+}

@@ -1,0 +1,161 @@
+// Alibaba's percent-encoding (reference/alibaba-api.md 5.1) and the strict form decoder used on requests.
+
+// Unreserved characters (5.1): `A-Z a-z 0-9 - _ . ~`. Everything else is `%XY` of its UTF-8 bytes.
+const UNRESERVED = new Uint8Array(128);
+for (const ch of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.~') {
+  UNRESERVED[ch.charCodeAt(0)] = 1;
+}
+
+// The encoding of each ASCII character, once (`%2A`) and twice (`%252A`).
+const ONCE: readonly string[] = Array.from({ length: 128 }, (_, c) => '%' + hex2(c));
+const TWICE: readonly string[] = Array.from({ length: 128 }, (_, c) => '%25' + hex2(c));
+
+function hex2(c: number): string {
+  return c.toString(16).toUpperCase().padStart(2, '0');
+}
+
+/**
+ * Alibaba's percent-encoding, shared by V1 and V3 (5.1): unreserved characters stay, every other
+ * UTF-8 byte becomes upper-case `%XY`. Space is `%20` (never `+`), `*` is `%2A`, `~` stays `~`.
+ * Identical to the SDKs' `encodeURIComponent` followed by escaping `! ' ( ) *`.
+ *
+ * Throws `URIError` for a string that is not well-formed UTF-16 (a lone surrogate), exactly as
+ * `encodeURIComponent` and therefore the SDKs do. Strings decoded from requests never contain one
+ * (decoding is strict), so the server never reaches that throw.
+ *
+ * @example percentEncode('a b*~/') === 'a%20b%2A~%2F'
+ */
+export function percentEncode(s: string): string {
+  return encode(s, ONCE, false);
+}
+
+/**
+ * `percentEncode(percentEncode(s))` in one pass, for the V1 string to sign, which encodes the
+ * already-encoded canonical string again (5.2 step 4): `*` becomes `%252A`.
+ */
+export function percentEncodeTwice(s: string): string {
+  return encode(s, TWICE, true);
+}
+
+// Runs of unreserved characters are copied as slices, ASCII specials come from the table, and
+// non-ASCII code points go through encodeURIComponent (for their UTF-8 bytes). Hand-rolled because
+// this is on the request path: about twice as fast as encodeURIComponent plus replacements here.
+function encode(s: string, table: readonly string[], twice: boolean): string {
+  const n = s.length;
+  let out = '';
+  let runStart = 0;
+  for (let i = 0; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 128 && UNRESERVED[c] === 1) continue;
+    if (i > runStart) out += s.slice(runStart, i);
+    if (c < 128) {
+      out += table[c] ?? '';
+    } else {
+      // One code point: a surrogate pair when well formed; a lone surrogate makes encodeURIComponent throw.
+      let end = i + 1;
+      if (c >= 0xd800 && c <= 0xdbff && end < n) {
+        const low = s.charCodeAt(end);
+        if (low >= 0xdc00 && low <= 0xdfff) end++;
+      }
+      const bytes = encodeURIComponent(s.slice(i, end));
+      out += twice ? bytes.replaceAll('%', '%25') : bytes;
+      i = end - 1;
+    }
+    runStart = i + 1;
+  }
+  if (runStart === 0) return s; // all unreserved: the common case (names, ids, nonces) allocates nothing
+  return runStart < n ? out + s.slice(runStart) : out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Strict decoding of `application/x-www-form-urlencoded` components (query string and form body).
+
+const HEX_VALUE = new Int8Array(128).fill(-1);
+for (let c = 0; c < 10; c++) HEX_VALUE[0x30 + c] = c;
+for (let c = 0; c < 6; c++) {
+  HEX_VALUE[0x41 + c] = 10 + c;
+  HEX_VALUE[0x61 + c] = 10 + c;
+}
+
+function hexValue(code: number): number {
+  return code < 128 ? (HEX_VALUE[code] ?? -1) : -1;
+}
+
+// `fatal`: invalid UTF-8 is an error, never U+FFFD. `ignoreBOM`: a leading EF BB BF is kept as
+// U+FEFF instead of being silently dropped, so two different byte strings never decode to one value.
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+// One scratch buffer for the decoded bytes; decoding is synchronous, so sharing it is safe. Rare big
+// components get their own buffer so that one huge request does not pin memory for the process life.
+const SCRATCH_MAX = 64 * 1024;
+let scratch = Buffer.allocUnsafe(1024);
+
+function byteBuffer(size: number): Buffer {
+  if (size <= scratch.length) return scratch;
+  if (size > SCRATCH_MAX) return Buffer.allocUnsafe(size);
+  scratch = Buffer.allocUnsafe(SCRATCH_MAX);
+  return scratch;
+}
+
+/**
+ * Decodes `s.slice(start, end)` as one form component: `%XY` is a byte, `+` is a space, other
+ * characters stand for themselves. Returns `undefined` (the caller answers
+ * `InvalidParameter.Encoding`) for a truncated or non-hex `%` escape, for a raw character outside
+ * printable ASCII (a correct client percent-encodes everything else), and for bytes that are not
+ * valid UTF-8.
+ */
+export function decodeFormComponent(s: string, start: number, end: number): string | undefined {
+  // ASCII pass: builds the string from runs of literal characters and single-byte escapes, which is
+  // all most components need (`2026-11-27T23%3A02%3A42Z`). The first escape of a byte >= 0x80 hands
+  // over to the byte decoder, which checks the UTF-8.
+  let out = '';
+  let runStart = start;
+  for (let i = start; i < end; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 0x25) {
+      if (i + 2 >= end) return undefined;
+      const hi = hexValue(s.charCodeAt(i + 1));
+      const lo = hexValue(s.charCodeAt(i + 2));
+      if (hi < 0 || lo < 0) return undefined;
+      if (hi >= 8) return decodeUtf8Component(s, start, end);
+      out += s.slice(runStart, i) + String.fromCharCode((hi << 4) | lo);
+      i += 2;
+      runStart = i + 1;
+    } else if (c === 0x2b) {
+      out += s.slice(runStart, i) + ' ';
+      runStart = i + 1;
+    } else if (c < 0x21 || c > 0x7e) {
+      return undefined;
+    }
+  }
+  if (runStart === start) return s.slice(start, end);
+  return runStart < end ? out + s.slice(runStart, end) : out;
+}
+
+/** The byte-level decoder for components with escaped non-ASCII bytes: strict UTF-8. */
+function decodeUtf8Component(s: string, start: number, end: number): string | undefined {
+  const bytes = byteBuffer(end - start);
+  let n = 0;
+  for (let i = start; i < end; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 0x25) {
+      if (i + 2 >= end) return undefined;
+      const hi = hexValue(s.charCodeAt(i + 1));
+      const lo = hexValue(s.charCodeAt(i + 2));
+      if (hi < 0 || lo < 0) return undefined;
+      bytes[n++] = (hi << 4) | lo;
+      i += 2;
+    } else if (c === 0x2b) {
+      bytes[n++] = 0x20;
+    } else if (c < 0x21 || c > 0x7e) {
+      return undefined;
+    } else {
+      bytes[n++] = c;
+    }
+  }
+  try {
+    return strictUtf8.decode(bytes.subarray(0, n));
+  } catch {
+    return undefined;
+  }
+}
