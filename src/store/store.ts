@@ -79,6 +79,11 @@ export interface Page<T> {
 /** Engine differences are named here rather than tested with `if (engine === ...)` elsewhere. */
 export interface StoreCapabilities {
   readonly engine: 'sqlite' | 'postgres';
+  /**
+   * True when writers are serialized per principal with transaction-scoped advisory locks
+   * (PostgreSQL, many processes). SQLite serializes every writer on the database file instead.
+   */
+  readonly supportsAdvisoryLocks: boolean;
 }
 
 export interface Store {
@@ -103,7 +108,11 @@ export interface Store {
    * user. Throws RamkeyError('EntityAlreadyExists.User') when renaming onto a taken name.
    */
   updateUser(accountId: string, userName: string, patch: UserPatch): Promise<UserRecord | undefined>;
-  /** Users ordered by name; `after` is an opaque marker from a previous page. */
+  /**
+   * Users ordered by name (lower-cased, compared byte by byte); `after` is an opaque marker from a
+   * previous page (an empty one means "from the start"). Throws RamkeyError('InvalidParameter.Marker')
+   * for a marker the store did not hand out.
+   */
   listUsers(accountId: string, options: { after?: string; limit: number }): Promise<Page<UserRecord>>;
   countUsers(accountId: string): Promise<number>;
   /**
@@ -113,19 +122,28 @@ export interface Store {
   deleteUser(accountId: string, userId: string): Promise<boolean>;
 
   // Policy attachments (the permissions issue adds the policies themselves)
-  attachPolicyToUser(attachment: PolicyAttachment): Promise<void>;
+  /**
+   * Attaches the policy; returns false (and keeps the first attachedAt) when it is already attached,
+   * so the caller decides whether that is an error. Throws RamkeyError('EntityNotExist.User') when
+   * the account has no such user.
+   */
+  attachPolicyToUser(attachment: PolicyAttachment): Promise<boolean>;
+  /** The user's attachments, oldest first. */
   listPoliciesForUser(accountId: string, userId: string): Promise<PolicyAttachment[]>;
 
   // AccessKeys
   /**
    * Inserts the key if its principal has fewer than `maxLiveKeys` live keys, atomically (two
    * concurrent creates can never both pass the check). Throws RamkeyError('LimitExceeded.User.AccessKey').
+   * Throws RamkeyError('EntityNotExist.User') when `userId` names no user of the account, checked in
+   * the same transaction so that a key can never be created for a user being deleted.
    */
   createAccessKey(key: AccessKeyRecord, maxLiveKeys: number): Promise<void>;
   /** Global lookup by ID for the gate; deleted keys are not returned. */
   getAccessKey(accessKeyId: string): Promise<AccessKeyRecord | undefined>;
   /** Live keys of one principal (userId null = the account's root keys), oldest first. */
   listAccessKeys(accountId: string, userId: string | null): Promise<AccessKeyRecord[]>;
+  /** Live keys of the whole account (root and every user). */
   countAccessKeys(accountId: string): Promise<number>;
   /** Returns false when no live key with that ID belongs to that principal. */
   updateAccessKeyStatus(

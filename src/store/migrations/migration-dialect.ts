@@ -1,0 +1,11 @@
+// MigrationDialect: the few facts about an engine that the shared migrations need to stay portable.
+
+export interface MigrationDialect {
+  /**
+   * A collation under which text compares byte by byte, for columns the store orders and pages by.
+   * SQLite's default (BINARY) already does, so it leaves this unset; PostgreSQL's default follows the
+   * database locale (en_US sorts `a-b` after `a_c`), so it names "C". With it, both engines list
+   * users in the same order and a marker means the same thing on either.
+   */
+  readonly bytewiseCollation?: string;
+}

@@ -1,0 +1,19 @@
+// ramkeyMigrations: every migration, in order, handed to Kysely's Migrator from code (no file globbing,
+// so the bundle and the tests see exactly the same list).
+import type { Migration, MigrationProvider } from 'kysely';
+import { initialSchema } from './initial-schema.js';
+import type { MigrationDialect } from './migration-dialect.js';
+
+/**
+ * The migrations by name. Kysely runs them in name order, so names start with a zero-padded number;
+ * a released name never changes, or installed databases would see an unknown migration.
+ */
+export function ramkeyMigrations(dialect: MigrationDialect): Record<string, Migration> {
+  return {
+    '0001_initial_schema': initialSchema(dialect),
+  };
+}
+
+export function ramkeyMigrationProvider(dialect: MigrationDialect): MigrationProvider {
+  return { getMigrations: () => Promise.resolve(ramkeyMigrations(dialect)) };
+}

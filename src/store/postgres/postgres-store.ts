@@ -1,0 +1,122 @@
+// createPostgresStore: the scale-out store, PostgreSQL through a node-postgres pool.
+import { Kysely, PostgresDialect, sql, type Transaction } from 'kysely';
+import pg from 'pg';
+import type { Database } from '../database.js';
+import type { EngineAdapter } from '../engine-adapter.js';
+import { KyselyStore } from '../kysely-store.js';
+import type { Store } from '../store.js';
+import {
+  isPostgresForeignKeyViolation,
+  isPostgresSchemaRace,
+  isPostgresUniqueViolation,
+} from './postgres-errors.js';
+
+export interface PostgresStoreOptions {
+  /** `postgres://user:password@host:port/database` (any form node-postgres accepts). */
+  url: string;
+  /**
+   * The schema that holds Ramkey's tables, put first on every connection's search_path and created
+   * by migrate() when missing. Lower-case letters, digits and `_` only. Default: the server's
+   * search_path (usually `public`).
+   */
+  schema?: string;
+  /** Pool size. Default 10. */
+  maxConnections?: number;
+  /**
+   * Called when an idle pooled connection fails (say, the server restarted). The pool has already
+   * dropped that connection and opens a fresh one for the next query; without a listener node-postgres
+   * would crash the process.
+   */
+  onIdleError?: (error: Error) => void;
+}
+
+/**
+ * int8 (bigint columns, count(*)) arrives as text because it can exceed 2^53. Ramkey's int8 values
+ * are millisecond instants and counts, far below that, so they become numbers; anything unsafe
+ * throws rather than silently losing precision. Set per pool, never on pg's global type registry,
+ * so other pg users in the process are untouched.
+ */
+type TypeParser = (value: string) => unknown;
+
+function parseInt8(value: string): number {
+  const n = Number(value);
+  if (!Number.isSafeInteger(n)) throw new RangeError('int8 value outside the safe integer range');
+  return n;
+}
+
+const ramkeyTypes: pg.CustomTypesConfig = {
+  getTypeParser: (oid, format) => {
+    if (oid === pg.types.builtins.INT8 && format !== 'binary') return parseInt8;
+    return pg.types.getTypeParser(oid, format) as TypeParser;
+  },
+};
+
+function checkSchemaName(schema: string): string {
+  // Restricting the name keeps it safe both as an identifier and inside the startup `options` string.
+  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) {
+    throw new Error(`invalid PostgreSQL schema name "${schema}": use lower-case letters, digits and _`);
+  }
+  return schema;
+}
+
+export function createPostgresPool(options: PostgresStoreOptions): pg.Pool {
+  const config: pg.PoolConfig = {
+    connectionString: options.url,
+    max: options.maxConnections ?? 10,
+    types: ramkeyTypes,
+  };
+  // A startup parameter applies search_path to every connection the pool ever opens, before any
+  // query runs, with no per-connection SET to forget or to race.
+  if (options.schema !== undefined) config.options = `-c search_path=${checkSchemaName(options.schema)}`;
+  const pool = new pg.Pool(config);
+  pool.on('error', options.onIdleError ?? (() => undefined));
+  return pool;
+}
+
+/** A Kysely instance over a PostgreSQL pool; the store uses it, and tests use it to look underneath. */
+export function createPostgresKysely(options: PostgresStoreOptions): Kysely<Database> {
+  return new Kysely<Database>({ dialect: new PostgresDialect({ pool: createPostgresPool(options) }) });
+}
+
+export function postgresEngineAdapter(schema: string | undefined): EngineAdapter {
+  return {
+    capabilities: { engine: 'postgres', supportsAdvisoryLocks: true },
+    // The database's default collation follows its locale; "C" orders user names as SQLite does.
+    migrationDialect: { bytewiseCollation: 'C' },
+
+    async prepareMigrations(db: Kysely<Database>) {
+      if (schema !== undefined) {
+        try {
+          await sql`create schema if not exists ${sql.id(schema)}`.execute(db);
+        } catch (error) {
+          if (!isPostgresSchemaRace(error)) throw error;
+        }
+        return { migrationTableSchema: schema };
+      }
+      // Name the schema explicitly: unnamed, Kysely's Migrator would take a migration table in ANY
+      // schema of the database as ours.
+      const { rows } = await sql<{ schema: string | null }>`select current_schema() as schema`.execute(db);
+      const current = rows[0]?.schema ?? null;
+      if (current === null) throw new Error('PostgreSQL search_path names no existing schema');
+      return { migrationTableSchema: current };
+    },
+
+    isUniqueViolation: isPostgresUniqueViolation,
+    isForeignKeyViolation: isPostgresForeignKeyViolation,
+
+    // A transaction-scoped advisory lock on a hash of the principal, rather than SELECT ... FOR UPDATE
+    // on its row: root keys have no user row to lock (locking the account row instead would also
+    // serialize every user of the account), it takes no row lock that would block unrelated writes
+    // such as UpdateUser, and it is released by COMMIT/ROLLBACK. A hash collision between two
+    // principals only serializes them needlessly. After the lock, READ COMMITTED gives each later
+    // statement a fresh snapshot, so the count sees every key committed by the previous holder.
+    async lockPrincipal(trx: Transaction<Database>, accountId: string, userId: string | null) {
+      const principal = `ramkey.principal:${accountId}:${userId ?? ''}`;
+      await sql`select pg_advisory_xact_lock(hashtextextended(${principal}, 0))`.execute(trx);
+    },
+  };
+}
+
+export function createPostgresStore(options: PostgresStoreOptions): Store {
+  return new KyselyStore(createPostgresKysely(options), postgresEngineAdapter(options.schema));
+}

@@ -1,0 +1,60 @@
+// createSqliteStore: the embedded store, one SQLite file (WAL) opened with better-sqlite3.
+import { closeSync, openSync } from 'node:fs';
+import BetterSqlite3 from 'better-sqlite3';
+import { Kysely, SqliteDialect } from 'kysely';
+import type { Database } from '../database.js';
+import type { EngineAdapter } from '../engine-adapter.js';
+import { KyselyStore } from '../kysely-store.js';
+import type { Store } from '../store.js';
+import { isSqliteForeignKeyViolation, isSqliteUniqueViolation } from './sqlite-errors.js';
+
+export interface SqliteStoreOptions {
+  /** Path of the database file, or ':memory:' (tests only: WAL and other processes do not apply). */
+  file: string;
+  /** How long a statement waits for another process's write lock before failing. Default 5000. */
+  busyTimeoutMs?: number;
+}
+
+const MEMORY = ':memory:';
+
+/**
+ * Opens (creating if needed) the database file with the pragmas Ramkey relies on. A new file is
+ * created with mode 0600 first: it holds sealed secrets and password hashes, and SQLite gives its
+ * -wal and -shm files the database file's permissions.
+ */
+export function openSqliteDatabase(options: SqliteStoreOptions): BetterSqlite3.Database {
+  if (options.file !== MEMORY) closeSync(openSync(options.file, 'a', 0o600));
+  const db = new BetterSqlite3(options.file, { timeout: options.busyTimeoutMs ?? 5000 });
+  try {
+    // WAL lets readers run while one writer writes; NORMAL is durable across process crashes in WAL
+    // mode (a power loss may drop the last commits, never corrupt); foreign keys are off by default.
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+    db.pragma('foreign_keys = ON');
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+  return db;
+}
+
+/** A Kysely instance over a SQLite file; the store uses it, and tests use it to look underneath. */
+export function createSqliteKysely(options: SqliteStoreOptions): Kysely<Database> {
+  return new Kysely<Database>({ dialect: new SqliteDialect({ database: openSqliteDatabase(options) }) });
+}
+
+export const sqliteEngineAdapter: EngineAdapter = {
+  capabilities: { engine: 'sqlite', supportsAdvisoryLocks: false },
+  // BINARY, SQLite's default collation, already compares byte by byte.
+  migrationDialect: {},
+  prepareMigrations: () => Promise.resolve({ migrationTableSchema: undefined }),
+  isUniqueViolation: isSqliteUniqueViolation,
+  isForeignKeyViolation: isSqliteForeignKeyViolation,
+  // SQLite has one writer at a time per database file; KyselyStore's write-first transactions take
+  // that lock with their first statement, which is all the serialization they need.
+  lockPrincipal: () => Promise.resolve(),
+};
+
+export function createSqliteStore(options: SqliteStoreOptions): Store {
+  return new KyselyStore(createSqliteKysely(options), sqliteEngineAdapter);
+}
