@@ -255,3 +255,7 @@ export function isErrorCode(value: string): value is ErrorCode {
 export function formatMessage(code: ErrorCode, params: readonly string[] = []): string {
   return catalog[code].message.replace(/\{(\d)\}/g, (_m, i: string) => params[Number(i)] ?? '').trimEnd();
 }
+
+export function catalogEntry(code: ErrorCode): CatalogEntry {
+  return catalog[code];
+}

@@ -1,0 +1,102 @@
+// IMS (2019-08-15): AccessKeys addressed by logon name (UserPrincipalName), and the account summary.
+import { parseUserPrincipalName } from '../../core/identity/validate.js';
+import type { ActionContext, ActionDef, Product } from './action.js';
+import { callerAsOwner, parseStatus, parseUserAccessKeyId, principalNameAsOwner } from './owner.js';
+import { accessKeyListItem, lastUsedDate } from './shapes.js';
+
+/** Keys of `UserPrincipalName` when given, else the caller's own (root included). */
+async function owner({ ramkey, caller, params }: ActionContext) {
+  const upn = params.parsed('UserPrincipalName', parseUserPrincipalName);
+  return upn === undefined ? callerAsOwner(caller) : principalNameAsOwner(ramkey, caller, upn);
+}
+
+const actions: Record<string, ActionDef> = {
+  CreateAccessKey: {
+    rw: 'Write',
+    async handle(ctx) {
+      const { key, secret } = await ctx.ramkey.accessKeys.create(await owner(ctx));
+      return {
+        AccessKey: {
+          AccessKeyId: key.accessKeyId,
+          // The one and only place a secret ever leaves Ramkey.
+          AccessKeySecret: secret.reveal(),
+          Status: key.status,
+          CreateDate: accessKeyListItem(key).CreateDate,
+        },
+      };
+    },
+  },
+  ListAccessKeys: {
+    rw: 'Read',
+    async handle(ctx) {
+      const keys = await ctx.ramkey.accessKeys.list(await owner(ctx));
+      return { AccessKeys: { AccessKey: keys.map((k) => accessKeyListItem(k, { updateDate: true })) } };
+    },
+  },
+  UpdateAccessKey: {
+    rw: 'Write',
+    async handle(ctx) {
+      const id = parseUserAccessKeyId(ctx.params.required('UserAccessKeyId'));
+      const status = parseStatus(ctx.params.required('Status'));
+      await ctx.ramkey.accessKeys.setStatus(await owner(ctx), id, status);
+      return {};
+    },
+  },
+  DeleteAccessKey: {
+    rw: 'Write',
+    async handle(ctx) {
+      const id = parseUserAccessKeyId(ctx.params.required('UserAccessKeyId'));
+      await ctx.ramkey.accessKeys.delete(await owner(ctx), id);
+      return {};
+    },
+  },
+  GetAccessKeyLastUsed: {
+    rw: 'Read',
+    async handle(ctx) {
+      const id = parseUserAccessKeyId(ctx.params.required('UserAccessKeyId'));
+      const use = await ctx.ramkey.accessKeys.lastUse(await owner(ctx), id);
+      return {
+        AccessKeyLastUsed: { LastUsedDate: lastUsedDate(use.lastUsedAt), ServiceName: use.service ?? '' },
+      };
+    },
+  },
+  GetAccountSummary: {
+    rw: 'Read',
+    async handle({ ramkey, caller }) {
+      const accountId = caller.principal.accountId;
+      const users = await ramkey.store.countUsers(accountId);
+      const perPrincipal = ramkey.limits.accessKeysPerPrincipal;
+      return {
+        SummaryMap: {
+          Users: users,
+          UsersQuota: ramkey.limits.usersPerAccount,
+          AccessKeysPerUserQuota: perPrincipal,
+          AccountAccessKeysPerAccountQuota: perPrincipal,
+          // Groups, policies, roles and MFA arrive with later issues; their quotas are Alibaba's.
+          Groups: 0,
+          GroupsQuota: 300,
+          GroupsPerUserQuota: 10,
+          Policies: 0,
+          PoliciesQuota: 1500,
+          PolicySizeQuota: 6144,
+          VersionsPerPolicyQuota: 5,
+          AttachedPoliciesPerUserQuota: 10,
+          AttachedSystemPoliciesPerUserQuota: 20,
+          AttachedPoliciesPerGroupQuota: 10,
+          AttachedSystemPoliciesPerGroupQuota: 20,
+          AttachedPoliciesPerRoleQuota: 10,
+          AttachedSystemPoliciesPerRoleQuota: 20,
+          Roles: 0,
+          RolesQuota: 1000,
+          MFADevices: 0,
+          MFADevicesInUse: 0,
+          VirtualMFADevicesQuota: 5000,
+          ConditionsPerAKPolicyQuota: 8,
+          IPItemsPerAKPolicyQuota: 50,
+        },
+      };
+    },
+  },
+};
+
+export const ims: Product = { version: '2019-08-15', service: 'Ims', authPrefix: 'ims', actions };

@@ -1,0 +1,149 @@
+// RAM (2015-05-01): users and their AccessKeys.
+import {
+  parseComments,
+  parseDisplayName,
+  parseEmail,
+  parseMobilePhone,
+  parseUserName,
+} from '../../core/identity/validate.js';
+import { unwrap, type Params } from '../params.js';
+import type { ActionContext, ActionDef, Product } from './action.js';
+import { callerAsOwner, parseStatus, parseUserAccessKeyId, userAsOwner } from './owner.js';
+import { accessKeyListItem, lastUsedDate, userBody } from './shapes.js';
+
+function userName(params: Params): string {
+  return unwrap(parseUserName(params.required('UserName')));
+}
+
+/** Keys of `UserName` when given, else the caller's own. */
+async function owner({ ramkey, caller, params }: ActionContext) {
+  const name = params.parsed('UserName', parseUserName);
+  return name === undefined ? callerAsOwner(caller) : userAsOwner(ramkey, caller, name);
+}
+
+const actions: Record<string, ActionDef> = {
+  CreateUser: {
+    rw: 'Write',
+    async handle({ ramkey, caller, params }) {
+      const user = await ramkey.identity.createUser(caller.principal.accountId, {
+        userName: userName(params),
+        ...optionalFields(params),
+      });
+      return { User: userBody(user) };
+    },
+  },
+  GetUser: {
+    rw: 'Read',
+    async handle({ ramkey, caller, params }) {
+      const user = await ramkey.identity.getUser(caller.principal.accountId, userName(params));
+      return { User: { ...userBody(user, { updateDate: true }), LastLoginDate: '' } };
+    },
+  },
+  UpdateUser: {
+    rw: 'Write',
+    async handle({ ramkey, caller, params }) {
+      const newDisplayName = params.parsed('NewDisplayName', (v) => parseDisplayName(v, 'NewDisplayName'));
+      const newEmail = params.parsed('NewEmail', (v) => parseEmail(v, 'NewEmail'));
+      const newMobilePhone = params.parsed('NewMobilePhone', (v) => parseMobilePhone(v, 'NewMobilePhone'));
+      const newComments = params.parsed('NewComments', (v) => parseComments(v, 'NewComments'));
+      const newUserName = params.parsed('NewUserName', (v) => parseUserName(v, 'NewUserName'));
+      const user = await ramkey.identity.updateUser(caller.principal.accountId, userName(params), {
+        ...(newUserName !== undefined && { newUserName }),
+        ...(newDisplayName !== undefined && { newDisplayName }),
+        ...(newEmail !== undefined && { newEmail }),
+        ...(newMobilePhone !== undefined && { newMobilePhone }),
+        ...(newComments !== undefined && { newComments }),
+      });
+      return { User: userBody(user, { updateDate: true }) };
+    },
+  },
+  ListUsers: {
+    rw: 'Read',
+    async handle({ ramkey, caller, params }) {
+      const maxItems = params.integer(
+        'MaxItems',
+        { min: 1, max: 1000, fallback: 100 },
+        'InvalidParameter.MaxItems',
+      );
+      const marker = params.optional('Marker');
+      const page = await ramkey.identity.listUsers(caller.principal.accountId, {
+        maxItems,
+        ...(marker !== undefined && { marker }),
+      });
+      return {
+        IsTruncated: page.nextMarker !== undefined,
+        ...(page.nextMarker !== undefined && { Marker: page.nextMarker }),
+        Users: { User: page.items.map((u) => userBody(u, { updateDate: true })) },
+      };
+    },
+  },
+  DeleteUser: {
+    rw: 'Write',
+    async handle({ ramkey, caller, params }) {
+      await ramkey.identity.deleteUser(caller.principal.accountId, userName(params));
+      return {};
+    },
+  },
+  CreateAccessKey: {
+    rw: 'Write',
+    async handle(ctx) {
+      const { key, secret } = await ctx.ramkey.accessKeys.create(await owner(ctx));
+      return {
+        AccessKey: {
+          AccessKeyId: key.accessKeyId,
+          // The one and only place a secret ever leaves Ramkey.
+          AccessKeySecret: secret.reveal(),
+          Status: key.status,
+          CreateDate: accessKeyListItem(key).CreateDate,
+        },
+      };
+    },
+  },
+  ListAccessKeys: {
+    rw: 'Read',
+    async handle(ctx) {
+      const keys = await ctx.ramkey.accessKeys.list(await owner(ctx));
+      return { AccessKeys: { AccessKey: keys.map((k) => accessKeyListItem(k)) } };
+    },
+  },
+  UpdateAccessKey: {
+    rw: 'Write',
+    async handle(ctx) {
+      const id = parseUserAccessKeyId(ctx.params.required('UserAccessKeyId'));
+      const status = parseStatus(ctx.params.required('Status'));
+      await ctx.ramkey.accessKeys.setStatus(await owner(ctx), id, status);
+      return {};
+    },
+  },
+  DeleteAccessKey: {
+    rw: 'Write',
+    async handle(ctx) {
+      const id = parseUserAccessKeyId(ctx.params.required('UserAccessKeyId'));
+      await ctx.ramkey.accessKeys.delete(await owner(ctx), id);
+      return {};
+    },
+  },
+  GetAccessKeyLastUsed: {
+    rw: 'Read',
+    async handle(ctx) {
+      const id = parseUserAccessKeyId(ctx.params.required('UserAccessKeyId'));
+      const use = await ctx.ramkey.accessKeys.lastUse(await owner(ctx), id);
+      return { AccessKeyLastUsed: { LastUsedDate: lastUsedDate(use.lastUsedAt) } };
+    },
+  },
+};
+
+function optionalFields(params: Params) {
+  const displayName = params.parsed('DisplayName', parseDisplayName);
+  const email = params.parsed('Email', parseEmail);
+  const mobilePhone = params.parsed('MobilePhone', parseMobilePhone);
+  const comments = params.parsed('Comments', parseComments);
+  return {
+    ...(displayName !== undefined && { displayName }),
+    ...(email !== undefined && { email }),
+    ...(mobilePhone !== undefined && { mobilePhone }),
+    ...(comments !== undefined && { comments }),
+  };
+}
+
+export const ram: Product = { version: '2015-05-01', service: 'Ram', authPrefix: 'ram', actions };

@@ -1,0 +1,34 @@
+// Wire shapes shared by RAM and IMS responses.
+import { toWireDate } from '../../core/clock.js';
+import type { AccessKeyRecord, UserRecord } from '../../store/store.js';
+
+export function userBody(user: UserRecord, options: { updateDate?: boolean } = {}): Record<string, string> {
+  return {
+    UserId: user.userId,
+    UserName: user.userName,
+    DisplayName: user.displayName,
+    MobilePhone: user.mobilePhone,
+    Email: user.email,
+    Comments: user.comments,
+    CreateDate: toWireDate(user.createdAt),
+    ...(options.updateDate && { UpdateDate: toWireDate(user.updatedAt) }),
+  };
+}
+
+/** A key as listed: never the secret, not even sealed. */
+export function accessKeyListItem(
+  key: AccessKeyRecord,
+  options: { updateDate?: boolean } = {},
+): Record<string, string> {
+  return {
+    AccessKeyId: key.accessKeyId,
+    Status: key.status,
+    CreateDate: toWireDate(key.createdAt),
+    ...(options.updateDate && { UpdateDate: toWireDate(key.updatedAt) }),
+  };
+}
+
+/** Never-used keys report an empty LastUsedDate (Alibaba's value for this case is undocumented). */
+export function lastUsedDate(ms: number | null): string {
+  return ms === null ? '' : toWireDate(ms);
+}

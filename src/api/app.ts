@@ -1,0 +1,177 @@
+// The HTTP face of Ramkey: RPC dispatch by (Version, Action) at `/`, JSON/XML rendering, the error
+// envelope, and a health route. Business rules live in services; this layer parses and renders.
+import { randomUUID } from 'node:crypto';
+import Fastify, {
+  LogController,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+} from 'fastify';
+import type { FastifyBaseLogger } from 'fastify';
+import { catalogEntry, type ErrorCode } from '../core/errors/catalog.js';
+import { RamkeyError } from '../core/errors/ramkey-error.js';
+import { parseSignedRequest, type HttpRequestParts, type SignedRequest } from '../core/signature/index.js';
+import type { Ramkey } from '../services/ramkey.js';
+import type { ActionDef, Product } from './actions/action.js';
+import { ims } from './actions/ims.js';
+import { ram } from './actions/ram.js';
+import { sts } from './actions/sts.js';
+import { Params } from './params.js';
+import { contentType, parseFormat, serialize, type Body, type ResponseFormat } from './render.js';
+
+/** Bodies above this are refused with InvalidParameter.Body.TooLarge (RAM's own documents are < 7 KB). */
+export const MAX_BODY_BYTES = 64 * 1024;
+
+export const products: readonly Product[] = [ram, ims, sts];
+const productsByVersion = new Map(products.map((p) => [p.version, p]));
+
+export interface AppOptions {
+  ramkey: Ramkey;
+  /** Where request failures are logged; nothing is logged when absent. */
+  logger?: FastifyBaseLogger;
+  /** CIDRs (or `true`) whose X-Forwarded-For is believed for the source IP. */
+  trustProxy?: string[] | boolean;
+  https?: { key: Buffer; cert: Buffer };
+}
+
+interface Route {
+  product: Product;
+  action: string;
+  def: ActionDef;
+}
+
+/** Finds the action a request names; unknown versions and actions are refused before authentication. */
+export function route(request: SignedRequest): Route {
+  const product = productsByVersion.get(request.version);
+  if (!product) throw new RamkeyError('InvalidVersion');
+  const def = Object.hasOwn(product.actions, request.action) ? product.actions[request.action] : undefined;
+  if (!def) throw new RamkeyError('InvalidAction.NotFound');
+  return { product, action: request.action, def };
+}
+
+function requestParts(request: FastifyRequest): HttpRequestParts {
+  const url = request.raw.url ?? '/';
+  const q = url.indexOf('?');
+  return {
+    method: request.method,
+    rawQuery: q === -1 ? '' : url.slice(q + 1),
+    headers: request.raw.headersDistinct,
+    body: Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0),
+  };
+}
+
+/** Best effort for errors raised before the parameters could be parsed: XML only when clearly asked. */
+function formatOfUnparsed(request: FastifyRequest): ResponseFormat {
+  return /[?&]Format=xml(&|$)/i.test(request.raw.url ?? '') ? 'XML' : 'JSON';
+}
+
+function hostId(request: FastifyRequest): string {
+  const host = request.headers.host;
+  return host && host.length <= 255 && /^[A-Za-z0-9.:[\]-]+$/.test(host) ? host : 'ramkey';
+}
+
+export function buildApp(options: AppOptions): FastifyInstance {
+  const { ramkey } = options;
+  const app = Fastify({
+    ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
+    bodyLimit: MAX_BODY_BYTES,
+    trustProxy: options.trustProxy ?? false,
+    // Per-request lines are ours (debug level, no parameters); Fastify's would log every URL.
+    logController: new LogController({ disableRequestLogging: true }),
+    genReqId: () => randomUUID().toUpperCase(),
+    ...(options.https && { https: options.https }),
+  });
+
+  // Bodies stay raw bytes: V3 signs their SHA-256, and the core parses forms itself, strictly.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => {
+    done(null, body);
+  });
+
+  function sendError(request: FastifyRequest, reply: FastifyReply, err: unknown, format: ResponseFormat) {
+    const error = toRamkeyError(err);
+    const entry = catalogEntry(error.code);
+    if (entry.httpStatus >= 500) {
+      request.log.error({ err, reqId: request.id }, 'request failed');
+    } else {
+      request.log.debug({ code: error.code, detail: error.detail, reqId: request.id }, 'request refused');
+    }
+    const body: Body = {
+      RequestId: request.id,
+      HostId: hostId(request),
+      Code: error.code,
+      Message: error.message,
+      ...(entry.recommend !== undefined && { Recommend: entry.recommend }),
+      ...error.extra,
+    };
+    return reply
+      .status(error.httpStatus)
+      .header('content-type', contentType(format))
+      .send(serialize(body, format, 'Error'));
+  }
+
+  async function handleRpc(request: FastifyRequest, reply: FastifyReply) {
+    let format = formatOfUnparsed(request);
+    try {
+      const parsed = parseSignedRequest(requestParts(request));
+      if (!parsed.ok) throw new RamkeyError(parsed.code, parsed.params ? { params: parsed.params } : {});
+      const signed = parsed.value;
+      format = parseFormat(signed.params.get('Format'));
+      const { product, action, def } = route(signed);
+      const caller = await ramkey.gate.check(
+        signed,
+        `${product.authPrefix}:${action}`,
+        product.service,
+        request.ip,
+      );
+      const result = await def.handle({ caller, params: new Params(signed.params), ramkey });
+      request.log.debug({ reqId: request.id, action, accessKeyId: caller.accessKeyId }, 'request served');
+      return await reply
+        .header('content-type', contentType(format))
+        .send(serialize({ RequestId: request.id, ...result }, format, `${action}Response`));
+    } catch (err) {
+      return sendError(request, reply, err, format);
+    }
+  }
+
+  app.route({ method: ['GET', 'POST'], url: '/', handler: handleRpc });
+
+  // Unauthenticated liveness probe. It accepts the same shapes of request as `/` so that the
+  // benchmark can send it byte-identical traffic.
+  app.route({
+    method: ['GET', 'POST'],
+    url: '/health',
+    handler: (request, reply) =>
+      reply
+        .header('content-type', contentType('JSON'))
+        .send(JSON.stringify({ RequestId: request.id, Status: 'ok' })),
+  });
+
+  app.setNotFoundHandler((request, reply) =>
+    sendError(request, reply, new RamkeyError('InvalidAction.NotFound'), formatOfUnparsed(request)),
+  );
+
+  // Errors Fastify raises itself (oversized or unreadable bodies) get the protocol's envelope too.
+  app.setErrorHandler((err, request, reply) => sendError(request, reply, err, formatOfUnparsed(request)));
+
+  return app;
+}
+
+function toRamkeyError(err: unknown): RamkeyError {
+  if (err instanceof RamkeyError) return err;
+  const fastifyCode = (err as { code?: unknown }).code;
+  const statusCode = (err as { statusCode?: unknown }).statusCode;
+  const code: ErrorCode | undefined =
+    fastifyCode === 'FST_ERR_CTP_BODY_TOO_LARGE'
+      ? 'InvalidParameter.Body.TooLarge'
+      : fastifyCode === 'FST_ERR_CTP_INVALID_MEDIA_TYPE'
+        ? 'InvalidParameter.ContentType'
+        : typeof statusCode === 'number' && statusCode >= 400 && statusCode < 500
+          ? 'InvalidParameter'
+          : undefined;
+  if (code === 'InvalidParameter.Body.TooLarge')
+    return new RamkeyError(code, { params: [String(MAX_BODY_BYTES)] });
+  if (code === 'InvalidParameter') return new RamkeyError(code, { params: ['request'], cause: err });
+  if (code) return new RamkeyError(code, { cause: err });
+  return new RamkeyError('InternalError', { cause: err });
+}

@@ -1,0 +1,119 @@
+// Accounts and RAM users: creation, lookup, update, listing and deletion, scoped to one account.
+import type { Clock } from '../core/clock.js';
+import { RamkeyError } from '../core/errors/ramkey-error.js';
+import { generateAccountId, generateUserId } from '../core/keys/key-id.js';
+import { generatePassword, hashPassword } from '../core/keys/password.js';
+import type { Random } from '../core/random.js';
+import type { AccountRecord, Page, Store, UserRecord } from '../store/store.js';
+import type { Authorizer } from './authorizer.js';
+import type { KeyCache } from './key-cache.js';
+import type { Limits } from './limits.js';
+
+export interface NewUser {
+  userName: string;
+  displayName?: string;
+  email?: string;
+  mobilePhone?: string;
+  comments?: string;
+}
+
+export interface UserChanges {
+  newUserName?: string;
+  newDisplayName?: string;
+  newEmail?: string;
+  newMobilePhone?: string;
+  newComments?: string;
+}
+
+export class IdentityService {
+  constructor(
+    private readonly store: Store,
+    private readonly keys: KeyCache,
+    private readonly authorizer: Authorizer,
+    private readonly clock: Clock,
+    private readonly random: Random,
+    private readonly limits: Limits,
+  ) {}
+
+  /** A new account with a console login; the password is returned once and stored only hashed. */
+  async createAccount(): Promise<{ account: AccountRecord; password: string }> {
+    const accountId = generateAccountId(this.random);
+    const password = generatePassword(this.random);
+    const account: AccountRecord = {
+      accountId,
+      loginName: `root@${accountId}`,
+      passwordHash: await hashPassword(password, this.random),
+      createdAt: this.clock.now(),
+    };
+    await this.store.createAccount(account);
+    return { account, password };
+  }
+
+  async createUser(accountId: string, input: NewUser): Promise<UserRecord> {
+    if ((await this.store.countUsers(accountId)) >= this.limits.usersPerAccount) {
+      throw new RamkeyError('LimitExceeded.User');
+    }
+    const now = this.clock.now();
+    const user: UserRecord = {
+      accountId,
+      userId: generateUserId(this.random),
+      userName: input.userName,
+      displayName: input.displayName ?? input.userName,
+      email: input.email ?? '',
+      mobilePhone: input.mobilePhone ?? '',
+      comments: input.comments ?? '',
+      createdAt: now,
+      updatedAt: now,
+    };
+    await this.store.createUser(user);
+    return user;
+  }
+
+  /** The named user of this account; another account's user answers exactly like a missing one. */
+  async getUser(accountId: string, userName: string): Promise<UserRecord> {
+    const user = await this.store.getUserByName(accountId, userName);
+    if (!user) throw new RamkeyError('EntityNotExist.User');
+    return user;
+  }
+
+  async updateUser(accountId: string, userName: string, changes: UserChanges): Promise<UserRecord> {
+    const updated = await this.store.updateUser(accountId, userName, {
+      updatedAt: this.clock.now(),
+      ...(changes.newUserName !== undefined && { userName: changes.newUserName }),
+      ...(changes.newDisplayName !== undefined && { displayName: changes.newDisplayName }),
+      ...(changes.newEmail !== undefined && { email: changes.newEmail }),
+      ...(changes.newMobilePhone !== undefined && { mobilePhone: changes.newMobilePhone }),
+      ...(changes.newComments !== undefined && { comments: changes.newComments }),
+    });
+    if (!updated) throw new RamkeyError('EntityNotExist.User');
+    // The user's keys carry its name in their principal (ARNs): drop them from the gate's cache.
+    if (changes.newUserName !== undefined) this.keys.invalidateUser(accountId, updated.userId);
+    return updated;
+  }
+
+  listUsers(accountId: string, options: { marker?: string; maxItems: number }): Promise<Page<UserRecord>> {
+    return this.store.listUsers(accountId, {
+      limit: options.maxItems,
+      ...(options.marker !== undefined && { after: options.marker }),
+    });
+  }
+
+  /** Refused with DeleteConflict.User.AccessKey while the user still has keys. */
+  async deleteUser(accountId: string, userName: string): Promise<void> {
+    const user = await this.getUser(accountId, userName);
+    if (!(await this.store.deleteUser(accountId, user.userId))) throw new RamkeyError('EntityNotExist.User');
+    this.keys.invalidateUser(accountId, user.userId);
+    this.authorizer.invalidate(accountId, user.userId);
+  }
+
+  async attachSystemPolicy(accountId: string, userId: string, policyName: string): Promise<void> {
+    await this.store.attachPolicyToUser({
+      accountId,
+      userId,
+      policyType: 'System',
+      policyName,
+      attachedAt: this.clock.now(),
+    });
+    this.authorizer.invalidate(accountId, userId);
+  }
+}

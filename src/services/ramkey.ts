@@ -1,0 +1,64 @@
+// The composition root: wires store, sealer, caches, gate and services into one running Ramkey.
+import { systemClock, type Clock } from '../core/clock.js';
+import { MAX_CLOCK_SKEW_MS } from '../core/signature/index.js';
+import { cryptoRandom, type Random } from '../core/random.js';
+import type { Sealer } from '../store/sealer.js';
+import type { Store } from '../store/store.js';
+import { AccessKeyService } from './access-key-service.js';
+import { Authorizer } from './authorizer.js';
+import { Gate } from './gate.js';
+import { IdentityService } from './identity-service.js';
+import { KeyCache } from './key-cache.js';
+import { defaultLimits, type Limits } from './limits.js';
+import { MemoryNonceStore, type NonceStore } from './nonce-cache.js';
+import { UsageRecorder } from './usage-recorder.js';
+
+export interface RamkeyDeps {
+  store: Store;
+  sealer: Sealer;
+  clock?: Clock;
+  random?: Random;
+  limits?: Partial<Limits>;
+  nonces?: NonceStore;
+  maxClockSkewMs?: number;
+  onBackgroundError?: (err: unknown) => void;
+}
+
+export interface Ramkey {
+  readonly store: Store;
+  readonly clock: Clock;
+  readonly limits: Limits;
+  readonly gate: Gate;
+  readonly identity: IdentityService;
+  readonly accessKeys: AccessKeyService;
+  readonly usage: UsageRecorder;
+  /** Flushes pending writes; the store is closed by whoever opened it. */
+  close(): Promise<void>;
+}
+
+export function createRamkey(deps: RamkeyDeps): Ramkey {
+  const clock = deps.clock ?? systemClock;
+  const random = deps.random ?? cryptoRandom;
+  const limits: Limits = { ...defaultLimits, ...deps.limits };
+  const { store, sealer } = deps;
+  const keys = new KeyCache(store, sealer, clock);
+  const authorizer = new Authorizer(store);
+  const usage = new UsageRecorder(
+    store,
+    clock,
+    deps.onBackgroundError ? { onError: deps.onBackgroundError } : {},
+  );
+  const gate = new Gate(keys, deps.nonces ?? new MemoryNonceStore(), authorizer, usage, clock, {
+    maxClockSkewMs: deps.maxClockSkewMs ?? MAX_CLOCK_SKEW_MS,
+  });
+  return {
+    store,
+    clock,
+    limits,
+    gate,
+    identity: new IdentityService(store, keys, authorizer, clock, random, limits),
+    accessKeys: new AccessKeyService(store, sealer, keys, usage, clock, random, limits),
+    usage,
+    close: () => usage.close(),
+  };
+}
