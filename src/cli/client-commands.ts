@@ -1,0 +1,254 @@
+// Client commands: manage users and AccessKeys through the API, signed like the official SDKs.
+import type { Command } from 'commander';
+import { RamkeyClient, resolveCredentials } from './client.js';
+import { CliError } from './exit-codes.js';
+import { printFields, printJson, printTable } from './output.js';
+
+const RAM = '2015-05-01';
+const IMS = '2019-08-15';
+const STS = '2015-04-01';
+
+interface GlobalOptions {
+  profile?: string;
+  json?: boolean;
+}
+
+type Json = Record<string, unknown>;
+
+function client(command: Command): { api: RamkeyClient; json: boolean } {
+  const options = command.optsWithGlobals<GlobalOptions>();
+  return { api: new RamkeyClient(resolveCredentials(options.profile)), json: options.json ?? false };
+}
+
+function str(value: unknown): string {
+  return typeof value === 'string'
+    ? value
+    : typeof value === 'number' || typeof value === 'boolean'
+      ? String(value)
+      : '';
+}
+
+function obj(value: unknown): Json {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Json) : {};
+}
+
+/** Unwraps Alibaba's double-wrapped lists: `{"Users":{"User":[...]}}` -> `[...]`. */
+function list(value: unknown, item: string): Json[] {
+  const inner = obj(value)[item];
+  return Array.isArray(inner) ? inner.map(obj) : [];
+}
+
+function userParam(user: string | undefined): Record<string, string> {
+  return user === undefined ? {} : { UserName: user };
+}
+
+async function lastUse(api: RamkeyClient, id: string, user: string | undefined): Promise<Json> {
+  const params: Record<string, string> = { UserAccessKeyId: id };
+  if (user !== undefined) {
+    const me = await api.call(STS, 'GetCallerIdentity');
+    params.UserPrincipalName = `${user}@${str(me.AccountId)}.onaliyun.com`;
+  }
+  return obj((await api.call(IMS, 'GetAccessKeyLastUsed', params)).AccessKeyLastUsed);
+}
+
+export function registerClientCommands(program: Command): void {
+  program
+    .command('whoami')
+    .description('show the identity of the AccessKey in use (STS GetCallerIdentity)')
+    .action(async (_options: unknown, command: Command) => {
+      const { api, json } = client(command);
+      const me = await api.call(STS, 'GetCallerIdentity');
+      if (json) printJson(me);
+      else
+        printFields({
+          'Identity type': str(me.IdentityType),
+          'Account ID': str(me.AccountId),
+          'User ID': str(me.UserId),
+          Arn: str(me.Arn),
+        });
+    });
+
+  const users = program.command('users').description('manage RAM users');
+  users
+    .command('create <name>')
+    .description('create a RAM user')
+    .option('--display-name <text>', 'display name (default: the name)')
+    .option('--comments <text>', 'free-text comments')
+    .option('--email <address>', 'e-mail address')
+    .action(
+      async (
+        name: string,
+        options: { displayName?: string; comments?: string; email?: string },
+        command: Command,
+      ) => {
+        const { api, json } = client(command);
+        const params: Record<string, string> = { UserName: name };
+        if (options.displayName !== undefined) params.DisplayName = options.displayName;
+        if (options.comments !== undefined) params.Comments = options.comments;
+        if (options.email !== undefined) params.Email = options.email;
+        const user = obj((await api.call(RAM, 'CreateUser', params)).User);
+        if (json) printJson(user);
+        else
+          printFields({
+            'User ID': str(user.UserId),
+            'User name': str(user.UserName),
+            Created: str(user.CreateDate),
+          });
+      },
+    );
+  users
+    .command('list')
+    .description('list RAM users (all pages)')
+    .action(async (_options: unknown, command: Command) => {
+      const { api, json } = client(command);
+      const all: Json[] = [];
+      let marker: string | undefined;
+      do {
+        const page = await api.call(RAM, 'ListUsers', {
+          MaxItems: '1000',
+          ...(marker && { Marker: marker }),
+        });
+        all.push(...list(page.Users, 'User'));
+        marker = page.IsTruncated === true ? str(page.Marker) : undefined;
+      } while (marker);
+      if (json) printJson(all);
+      else
+        printTable(
+          ['USER NAME', 'USER ID', 'DISPLAY NAME', 'CREATED'],
+          all.map((u) => [str(u.UserName), str(u.UserId), str(u.DisplayName), str(u.CreateDate)]),
+        );
+    });
+  users
+    .command('get <name>')
+    .description('show one RAM user')
+    .action(async (name: string, _options: unknown, command: Command) => {
+      const { api, json } = client(command);
+      const user = obj((await api.call(RAM, 'GetUser', { UserName: name })).User);
+      if (json) printJson(user);
+      else
+        printFields({
+          'User name': str(user.UserName),
+          'User ID': str(user.UserId),
+          'Display name': str(user.DisplayName),
+          Email: str(user.Email),
+          Comments: str(user.Comments),
+          Created: str(user.CreateDate),
+          Updated: str(user.UpdateDate),
+        });
+    });
+  users
+    .command('delete <name>')
+    .description('delete a RAM user (its AccessKeys must be deleted first)')
+    .action(async (name: string, _options: unknown, command: Command) => {
+      const { api, json } = client(command);
+      await api.call(RAM, 'DeleteUser', { UserName: name });
+      if (json) printJson({ deleted: name });
+      else process.stdout.write(`Deleted user ${name}.\n`);
+    });
+
+  const keys = program.command('keys').description('manage AccessKeys');
+  const userOption = '--user <name>';
+  const userHelp = 'the RAM user whose keys to manage (default: the caller itself)';
+  keys
+    .command('create')
+    .description('create an AccessKey; its secret is shown this once')
+    .option(userOption, userHelp)
+    .action(async (options: { user?: string }, command: Command) => {
+      const { api, json } = client(command);
+      const key = obj((await api.call(RAM, 'CreateAccessKey', userParam(options.user))).AccessKey);
+      if (json) {
+        printJson(key);
+        return;
+      }
+      printFields({
+        AccessKeyId: str(key.AccessKeyId),
+        AccessKeySecret: str(key.AccessKeySecret),
+        Status: str(key.Status),
+        Created: str(key.CreateDate),
+      });
+      process.stdout.write('\nThe secret is shown once and never again: store it now.\n');
+    });
+  keys
+    .command('list')
+    .description('list AccessKeys with their status and last use')
+    .option(userOption, userHelp)
+    .action(async (options: { user?: string }, command: Command) => {
+      const { api, json } = client(command);
+      const items = list(
+        (await api.call(RAM, 'ListAccessKeys', userParam(options.user))).AccessKeys,
+        'AccessKey',
+      );
+      const rows: Json[] = await Promise.all(
+        items.map(async (k) => ({ ...k, LastUsed: await lastUse(api, str(k.AccessKeyId), options.user) })),
+      );
+      if (json) printJson(rows);
+      else
+        printTable(
+          ['ACCESS KEY ID', 'STATUS', 'CREATED', 'LAST USED', 'SERVICE'],
+          rows.map((k) => [
+            str(k.AccessKeyId),
+            str(k.Status),
+            str(k.CreateDate),
+            str(obj(k.LastUsed).LastUsedDate) || 'never',
+            str(obj(k.LastUsed).ServiceName),
+          ]),
+        );
+    });
+  for (const [name, status, verb] of [
+    ['disable', 'Inactive', 'Disabled'],
+    ['enable', 'Active', 'Enabled'],
+  ] as const) {
+    keys
+      .command(`${name} <accessKeyId>`)
+      .description(`${name} an AccessKey`)
+      .option(userOption, userHelp)
+      .action(async (id: string, options: { user?: string }, command: Command) => {
+        const { api, json } = client(command);
+        await api.call(RAM, 'UpdateAccessKey', {
+          UserAccessKeyId: id,
+          Status: status,
+          ...userParam(options.user),
+        });
+        if (json) printJson({ accessKeyId: id, status });
+        else process.stdout.write(`${verb} ${id}.\n`);
+      });
+  }
+  keys
+    .command('delete <accessKeyId>')
+    .description('delete an AccessKey; it must be disabled first unless --force, since apps may still use it')
+    .option(userOption, userHelp)
+    .option('--force', 'delete even an Active key')
+    .action(async (id: string, options: { user?: string; force?: boolean }, command: Command) => {
+      const { api, json } = client(command);
+      const items = list(
+        (await api.call(RAM, 'ListAccessKeys', userParam(options.user))).AccessKeys,
+        'AccessKey',
+      );
+      const key = items.find((k) => k.AccessKeyId === id);
+      if (key?.Status === 'Active' && !options.force) {
+        const used = await lastUse(api, id, options.user);
+        throw new CliError(
+          `${id} is Active (last used: ${str(used.LastUsedDate) || 'never'}${used.ServiceName ? `, ${str(used.ServiceName)}` : ''}). ` +
+            `Disable it first ("ramkey keys disable ${id}"), check that nothing breaks, then delete; or pass --force.`,
+        );
+      }
+      await api.call(RAM, 'DeleteAccessKey', { UserAccessKeyId: id, ...userParam(options.user) });
+      if (json) printJson({ deleted: id });
+      else process.stdout.write(`Deleted ${id}.\n`);
+    });
+  keys
+    .command('last-used <accessKeyId>')
+    .description('show when and with which service an AccessKey was last used')
+    .option(userOption, userHelp)
+    .action(async (id: string, options: { user?: string }, command: Command) => {
+      const { api, json } = client(command);
+      const used = await lastUse(api, id, options.user);
+      if (json) printJson({ accessKeyId: id, ...used });
+      else
+        printFields({
+          AccessKeyId: id,
+          'Last used': str(used.LastUsedDate) || 'never',
+          Service: str(used.ServiceName) || '-',
+        });
+    });
+}

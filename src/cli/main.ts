@@ -1,0 +1,46 @@
+#!/usr/bin/env node
+// The `ramkey` command: operator commands (init, accounts, serve, start) and API client commands.
+import { Command, CommanderError } from 'commander';
+import { ApiError } from './client.js';
+import { registerClientCommands } from './client-commands.js';
+import { CliError, EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from './exit-codes.js';
+import { registerServerCommands } from './server-commands.js';
+
+const program = new Command()
+  .name('ramkey')
+  .description('Self-hosted AccessKeys over the Alibaba Cloud RAM/IMS/STS wire protocol.')
+  .option('--profile <name>', 'profile of the profile file to use (client commands)')
+  .option('--json', 'print JSON for scripts instead of tables')
+  .showHelpAfterError()
+  .exitOverride()
+  .addHelpText(
+    'after',
+    `
+Client commands read RAMKEY_ACCESS_KEY_ID, RAMKEY_ACCESS_KEY_SECRET and RAMKEY_ENDPOINT
+(default http://127.0.0.1:8080), or a profile file (RAMKEY_PROFILE_FILE, default ~/.ramkey/profiles.json).
+
+Exit codes: 0 success, 1 the operation failed (API error, unreachable server), 2 wrong usage.`,
+  );
+
+registerServerCommands(program);
+registerClientCommands(program);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  if (err instanceof CommanderError) {
+    // --help and --version end here too, with code 0.
+    process.exitCode = err.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
+  } else if (err instanceof ApiError) {
+    process.stderr.write(
+      `Error: ${err.code}: ${err.message} (HTTP ${err.httpStatus}, RequestId ${err.requestId})\n`,
+    );
+    process.exitCode = EXIT_FAILURE;
+  } else if (err instanceof CliError) {
+    process.stderr.write(`Error: ${err.message}\n`);
+    process.exitCode = err.exitCode;
+  } else {
+    process.stderr.write(`Error: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exitCode = EXIT_FAILURE;
+  }
+}

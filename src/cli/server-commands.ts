@@ -1,0 +1,258 @@
+// Operator commands that work on the installation directly: init, accounts create, serve, start.
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
+import { join, resolve } from 'node:path';
+import type { Command } from 'commander';
+import type pino from 'pino';
+import { buildApp } from '../api/app.js';
+import { cryptoRandom } from '../core/random.js';
+import { bootstrapAccount, type AccountCredentials } from '../services/installation.js';
+import { createRamkey, type Ramkey } from '../services/ramkey.js';
+import { openStore } from '../store/open-store.js';
+import { generateMasterKeyText, loadMasterKeyRing, Sealer, writeMasterKeyFile } from '../store/sealer.js';
+import type { Store } from '../store/store.js';
+import { CliError, EXIT_USAGE } from './exit-codes.js';
+import { createLogger } from './logger.js';
+import { printFields, printJson } from './output.js';
+
+const DEFAULT_DATA_DIR = './ramkey-data';
+const MASTER_KEY_FILE = 'master.key';
+
+interface DataOptions {
+  data?: string;
+}
+
+function dataDir(options: DataOptions): string {
+  return resolve(options.data ?? process.env.RAMKEY_DATA ?? DEFAULT_DATA_DIR);
+}
+
+interface Installation {
+  store: Store;
+  ramkey: Ramkey;
+  close(): Promise<void>;
+}
+
+async function openInstallation(dir: string, logger?: pino.Logger): Promise<Installation> {
+  const ring = loadMasterKeyRing({ env: process.env.RAMKEY_MASTER_KEY, file: join(dir, MASTER_KEY_FILE) });
+  const store = await openStore({ dataDir: dir, databaseUrl: process.env.RAMKEY_DATABASE_URL });
+  await store.migrate();
+  const ramkey = createRamkey({
+    store,
+    sealer: new Sealer(ring),
+    ...(logger && {
+      onBackgroundError: (err: unknown) => {
+        logger.error({ err }, 'background write failed');
+      },
+    }),
+  });
+  return {
+    store,
+    ramkey,
+    async close() {
+      await ramkey.close();
+      await store.close();
+    },
+  };
+}
+
+/** True when an installation already exists here (its master key, or accounts in the database). */
+async function isInitialised(dir: string): Promise<boolean> {
+  if (existsSync(join(dir, MASTER_KEY_FILE))) return true;
+  if (!process.env.RAMKEY_DATABASE_URL && !existsSync(join(dir, 'ramkey.db'))) return false;
+  const store = await openStore({ dataDir: dir, databaseUrl: process.env.RAMKEY_DATABASE_URL });
+  try {
+    await store.migrate();
+    return (await store.countAccounts()) > 0;
+  } finally {
+    await store.close();
+  }
+}
+
+async function initialise(dir: string, rootAccessKey: boolean): Promise<AccountCredentials> {
+  if (await isInitialised(dir)) {
+    throw new CliError(
+      `Ramkey is already initialised in ${dir}. Use "ramkey accounts create" to add an account, ` +
+        'or choose another --data directory.',
+    );
+  }
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  if (!process.env.RAMKEY_MASTER_KEY) {
+    writeMasterKeyFile(join(dir, MASTER_KEY_FILE), generateMasterKeyText(cryptoRandom));
+  }
+  const installation = await openInstallation(dir);
+  try {
+    return await bootstrapAccount(installation.ramkey, { rootAccessKey });
+  } finally {
+    await installation.close();
+  }
+}
+
+function printCredentials(credentials: AccountCredentials, json: boolean, heading: string): void {
+  if (json) {
+    printJson(credentials);
+    return;
+  }
+  process.stdout.write(`${heading}\n\n`);
+  printFields({
+    'Account ID': credentials.accountId,
+    'Console login': credentials.loginName,
+    'Console password': credentials.password,
+    'RAM user': credentials.userName,
+    AccessKeyId: credentials.accessKeyId,
+    AccessKeySecret: credentials.accessKeySecret,
+    'Root AccessKeyId': credentials.rootAccessKeyId,
+    'Root AccessKeySecret': credentials.rootAccessKeySecret,
+  });
+  process.stdout.write(
+    '\nThese secrets are shown once and never again: store them now.\n' +
+      (credentials.rootAccessKeyId
+        ? 'A root AccessKey has full rights over the account and cannot be restricted: prefer RAM users.\n'
+        : ''),
+  );
+}
+
+interface CredentialOptions extends DataOptions {
+  json?: boolean;
+  rootAccessKey?: boolean;
+}
+
+interface ServeOptions extends DataOptions {
+  host?: string;
+  port?: string;
+  insecureHttp?: boolean;
+}
+
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || (isIP(host) === 4 && host.startsWith('127.'));
+}
+
+function parsePort(value: string): number {
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new CliError(`Invalid port "${value}": use 0-65535.`, EXIT_USAGE);
+  }
+  return port;
+}
+
+async function serve(options: ServeOptions): Promise<void> {
+  const dir = dataDir(options);
+  const host = options.host ?? process.env.RAMKEY_HOST ?? '127.0.0.1';
+  const port = parsePort(options.port ?? process.env.RAMKEY_PORT ?? '8080');
+  const certFile = process.env.RAMKEY_TLS_CERT;
+  const keyFile = process.env.RAMKEY_TLS_KEY;
+  if (Boolean(certFile) !== Boolean(keyFile)) {
+    throw new CliError('Set both RAMKEY_TLS_CERT and RAMKEY_TLS_KEY, or neither.', EXIT_USAGE);
+  }
+  // CreateAccessKey responses carry secrets: never send them in clear over a real network by accident.
+  if (!certFile && !isLoopback(host) && !options.insecureHttp) {
+    throw new CliError(
+      `Refusing to serve plain HTTP on ${host}: AccessKey secrets would cross the network unencrypted. ` +
+        'Set RAMKEY_TLS_CERT and RAMKEY_TLS_KEY, or pass --insecure-http if a TLS proxy sits in front.',
+      EXIT_USAGE,
+    );
+  }
+  if (!(await isInitialised(dir))) {
+    throw new CliError(`No Ramkey installation in ${dir}: run "ramkey init --data ${dir}" first.`);
+  }
+  const logger = createLogger();
+  const installation = await openInstallation(dir, logger);
+  const trustProxy = process.env.RAMKEY_TRUST_PROXY?.split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  const app = buildApp({
+    ramkey: installation.ramkey,
+    logger,
+    ...(trustProxy && trustProxy.length > 0 && { trustProxy }),
+    ...(certFile && keyFile && { https: { cert: readFileSync(certFile), key: readFileSync(keyFile) } }),
+  });
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down: finishing requests and flushing pending writes');
+    app
+      .close()
+      .then(() => installation.close())
+      .then(() => {
+        logger.info('stopped');
+        process.exit(0);
+      })
+      .catch((err: unknown) => {
+        logger.error({ err }, 'shutdown failed');
+        process.exit(1);
+      });
+  };
+  process.on('SIGTERM', () => {
+    stop('SIGTERM');
+  });
+  process.on('SIGINT', () => {
+    stop('SIGINT');
+  });
+
+  const address = await app.listen({ host, port });
+  logger.info({ address, store: installation.store.capabilities.engine, dataDir: dir }, 'Ramkey is serving');
+}
+
+export function registerServerCommands(program: Command): void {
+  program
+    .command('init')
+    .description('create the installation: master key, first account, its admin user and AccessKey')
+    .option('--data <dir>', 'data directory (default $RAMKEY_DATA or ./ramkey-data)')
+    .option('--json', 'print the credentials as one JSON object')
+    .option('--root-access-key', 'also create an AccessKey for the root identity (discouraged)')
+    .action(async (_options: unknown, command: Command) => {
+      const options = command.optsWithGlobals<CredentialOptions>();
+      const credentials = await initialise(dataDir(options), options.rootAccessKey ?? false);
+      printCredentials(credentials, options.json ?? false, 'Ramkey initialised.');
+    });
+
+  program
+    .command('accounts')
+    .description('manage accounts of this installation (operator commands)')
+    .command('create')
+    .description('add another account (a tenant) with its admin user and AccessKey')
+    .option('--data <dir>', 'data directory (default $RAMKEY_DATA or ./ramkey-data)')
+    .option('--json', 'print the credentials as one JSON object')
+    .option('--root-access-key', 'also create an AccessKey for the root identity (discouraged)')
+    .action(async (_options: unknown, command: Command) => {
+      const options = command.optsWithGlobals<CredentialOptions>();
+      const dir = dataDir(options);
+      if (!(await isInitialised(dir))) {
+        throw new CliError(`No Ramkey installation in ${dir}: run "ramkey init" first.`);
+      }
+      const installation = await openInstallation(dir);
+      try {
+        const credentials = await bootstrapAccount(installation.ramkey, {
+          rootAccessKey: options.rootAccessKey ?? false,
+        });
+        printCredentials(credentials, options.json ?? false, 'Account created.');
+      } finally {
+        await installation.close();
+      }
+    });
+
+  const serveOptions = (command: Command) =>
+    command
+      .option('--data <dir>', 'data directory (default $RAMKEY_DATA or ./ramkey-data)')
+      .option('--host <host>', 'address to listen on (default $RAMKEY_HOST or 127.0.0.1)')
+      .option('--port <port>', 'port to listen on (default $RAMKEY_PORT or 8080)')
+      .option('--insecure-http', 'allow plain HTTP on a non-loopback address (behind a TLS proxy)');
+
+  serveOptions(
+    program.command('serve').description('serve the RAM, IMS and STS APIs (HTTPS when RAMKEY_TLS_* are set)'),
+  ).action(serve);
+
+  serveOptions(
+    program
+      .command('start')
+      .description('initialise on first run (printing the credentials once), then serve'),
+  ).action(async (options: ServeOptions) => {
+    const dir = dataDir(options);
+    if (!(await isInitialised(dir))) {
+      printCredentials(await initialise(dir, false), false, `Ramkey initialised in ${dir}.`);
+      process.stdout.write('\n');
+    }
+    await serve(options);
+  });
+}
