@@ -1,0 +1,116 @@
+// Starts the real `ramkey` command (built into dist/) on a free port in a fresh data directory, as
+// a user would, and returns the credentials `ramkey init --json` printed.
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+
+export const CLI = join(import.meta.dirname, '..', '..', 'dist', 'cli', 'main.js');
+
+const execFileAsync = promisify(execFile);
+
+export interface InitOutput {
+  accountId: string;
+  loginName: string;
+  password: string;
+  accessKeyId: string;
+  accessKeySecret: string;
+  rootAccessKeyId?: string;
+  rootAccessKeySecret?: string;
+}
+
+export interface RunningServer {
+  /** `127.0.0.1:PORT`, the form the official SDK clients take. */
+  endpoint: string;
+  port: number;
+  dataDir: string;
+  admin: InitOutput;
+  /** Every line the server wrote to stdout and stderr so far (its logs). */
+  logs: string[];
+  process: ChildProcess;
+  /** Sends SIGTERM and waits for a graceful exit; returns the exit code. */
+  stop(options?: { keepData?: boolean }): Promise<number | null>;
+}
+
+export interface StartOptions {
+  env?: Record<string, string>;
+  /** Extra arguments for `ramkey serve`. */
+  args?: string[];
+  /** Serve an existing data directory (from an earlier server) instead of initialising a new one. */
+  reuse?: { dataDir: string; admin: InitOutput };
+}
+
+export async function runCli(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ stdout: string; stderr: string; code: number }> {
+  try {
+    const { stdout, stderr } = await execFileAsync(process.execPath, [CLI, ...args], {
+      env: { ...process.env, ...env },
+    });
+    return { stdout, stderr, code: 0 };
+  } catch (err) {
+    const e = err as { stdout?: string; stderr?: string; code?: number };
+    return { stdout: e.stdout ?? '', stderr: e.stderr ?? '', code: e.code ?? -1 };
+  }
+}
+
+export async function startServer(options: StartOptions = {}): Promise<RunningServer> {
+  const env = { RAMKEY_LOG_LEVEL: 'debug', ...options.env };
+  let dataDir: string;
+  let admin: InitOutput;
+  if (options.reuse) {
+    ({ dataDir, admin } = options.reuse);
+  } else {
+    dataDir = mkdtempSync(join(tmpdir(), 'ramkey-test-'));
+    const init = await runCli(['init', '--json', '--root-access-key', '--data', dataDir], env);
+    if (init.code !== 0) throw new Error(`ramkey init failed (${init.code}): ${init.stderr}`);
+    admin = JSON.parse(init.stdout) as InitOutput;
+  }
+
+  const child = spawn(
+    process.execPath,
+    [CLI, 'serve', '--data', dataDir, '--port', '0', '--host', '127.0.0.1', ...(options.args ?? [])],
+    { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  const logs: string[] = [];
+  const port = await new Promise<number>((resolve, reject) => {
+    let buffered = '';
+    const onData = (chunk: Buffer) => {
+      buffered += chunk.toString('utf8');
+      let nl: number;
+      while ((nl = buffered.indexOf('\n')) !== -1) {
+        const line = buffered.slice(0, nl);
+        buffered = buffered.slice(nl + 1);
+        logs.push(line);
+        const match = /"address":"https?:\/\/127\.0\.0\.1:(\d+)"/.exec(line);
+        if (match?.[1]) resolve(Number(match[1]));
+      }
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    child.once('exit', (code) => {
+      reject(new Error(`ramkey serve exited with ${String(code)}:\n${logs.join('\n')}`));
+    });
+  });
+  const exited = new Promise<number | null>((resolve) => {
+    child.once('exit', (code) => {
+      resolve(code);
+    });
+  });
+  return {
+    endpoint: `127.0.0.1:${port}`,
+    port,
+    dataDir,
+    admin,
+    logs,
+    process: child,
+    async stop(stopOptions = {}) {
+      if (child.exitCode === null) child.kill('SIGTERM');
+      const code = await exited;
+      if (!stopOptions.keepData) rmSync(dataDir, { recursive: true, force: true });
+      return code;
+    },
+  };
+}

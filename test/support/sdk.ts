@@ -1,0 +1,57 @@
+// Official Alibaba Cloud SDK clients pointed at a Ramkey server, exactly as users configure them.
+import { createRequire } from 'node:module';
+import { expect } from 'vitest';
+
+// The SDKs are CommonJS. Loading them with require() gives the same module object under Node and
+// under Vitest's transform (whose default-import interop differs from TypeScript's NodeNext view).
+const require = createRequire(import.meta.url);
+export const RamModule = require('@alicloud/ram20150501') as typeof import('@alicloud/ram20150501');
+export const ImsModule = require('@alicloud/ims20190815') as typeof import('@alicloud/ims20190815');
+export const StsModule = require('@alicloud/sts20150401') as typeof import('@alicloud/sts20150401');
+export const OpenApiCore = require('@alicloud/openapi-core') as typeof import('@alicloud/openapi-core');
+export const Darabonba = require('@darabonba/typescript') as typeof import('@darabonba/typescript');
+const { $OpenApiUtil } = OpenApiCore;
+
+export type SignatureChoice = 'v3' | 'v2';
+
+export interface Key {
+  id: string;
+  secret: string;
+}
+
+export function sdkConfig(endpoint: string, key: Key, signature: SignatureChoice, protocol = 'http') {
+  return new $OpenApiUtil.Config({
+    accessKeyId: key.id,
+    accessKeySecret: key.secret,
+    endpoint,
+    protocol,
+    // No retries: each test call must reach the server exactly once (nonces, counters).
+    autoretry: false,
+    ...(signature === 'v2' && { signatureAlgorithm: 'v2' }),
+  });
+}
+
+export function clients(endpoint: string, key: Key, signature: SignatureChoice) {
+  const config = () => sdkConfig(endpoint, key, signature);
+  return {
+    ram: new RamModule.default(config()),
+    ims: new ImsModule.default(config()),
+    sts: new StsModule.default(config()),
+  };
+}
+
+/** Awaits a call that must fail, and returns the SDK error (its `code`, `statusCode`, `data`). */
+export async function sdkError(call: Promise<unknown>): Promise<{
+  code: string;
+  statusCode?: number;
+  message: string;
+  accessDeniedDetail?: Record<string, unknown>;
+  data?: Record<string, unknown>;
+}> {
+  try {
+    await call;
+  } catch (err) {
+    return err as { code: string; message: string };
+  }
+  expect.fail('the call was expected to fail');
+}
