@@ -156,6 +156,72 @@ export const catalog = {
     message: 'The request body must be application/x-www-form-urlencoded (or empty).',
     retryable: false,
   },
+  'InvalidParameter.GroupName.InvalidChars': {
+    httpStatus: 400,
+    message: 'The parameter - "GroupName" contains invalid chars.',
+    retryable: false,
+  },
+  'InvalidParameter.GroupName.Length': {
+    httpStatus: 400,
+    message: 'The parameter - "GroupName" beyond the length limit.',
+    retryable: false,
+  },
+  'InvalidParameter.NewGroupName.InvalidChars': {
+    httpStatus: 400,
+    message: 'The parameter - "NewGroupName" contains invalid chars.',
+    retryable: false,
+  },
+  'InvalidParameter.NewGroupName.Length': {
+    httpStatus: 400,
+    message: 'The parameter - "NewGroupName" beyond the length limit.',
+    retryable: false,
+  },
+  'InvalidParameter.PolicyName.InvalidChars': {
+    httpStatus: 400,
+    message: 'The parameter - "PolicyName" contains invalid chars.',
+    retryable: false,
+  },
+  'InvalidParameter.PolicyName.Length': {
+    httpStatus: 400,
+    message: 'The parameter - "PolicyName" beyond the length limit.',
+    retryable: false,
+  },
+  'InvalidParameter.PolicyDocument.Length': {
+    httpStatus: 400,
+    message: 'The parameter - "PolicyDocument" beyond the length limit.',
+    retryable: false,
+  },
+  'InvalidParameter.Description.Length': {
+    httpStatus: 400,
+    message: 'The parameter - "Description" beyond the length limit.',
+    retryable: false,
+  },
+  'InvalidParameter.PolicyType': {
+    httpStatus: 400,
+    message: 'The parameter - "PolicyType" must be System or Custom.',
+    retryable: false,
+  },
+  'InvalidParameter.VersionId.Format': {
+    httpStatus: 400,
+    message: 'The format of the parameter - "VersionId" is incorrect.',
+    retryable: false,
+  },
+  'InvalidParameter.RotateStrategy': {
+    httpStatus: 400,
+    message:
+      'The parameter - "RotateStrategy" must be None or DeleteOldestNonDefaultVersionWhenLimitExceeded.',
+    retryable: false,
+  },
+  'InvalidParameter.Boolean': {
+    httpStatus: 400,
+    message: 'The parameter - "{0}" must be true or false.',
+    retryable: false,
+  },
+  MalformedPolicyDocument: {
+    httpStatus: 400,
+    message: 'The policy document is malformed: {0}',
+    retryable: false,
+  },
   'InvalidAction.NotFound': {
     httpStatus: 404,
     message: 'Specified api is not found, please check your url and method.',
@@ -233,6 +299,132 @@ export const catalog = {
   'LimitExceeded.User.AccessKey': {
     httpStatus: 409,
     message: 'The access key count of the user access keys beyond the current limits.',
+    retryable: false,
+  },
+
+  'EntityNotExist.Group': {
+    httpStatus: 404,
+    message: 'The group does not exist.',
+    retryable: false,
+  },
+  'EntityNotExist.Policy': {
+    httpStatus: 404,
+    message: 'The policy does not exist.',
+    retryable: false,
+  },
+  'EntityNotExist.Policy.Version': {
+    httpStatus: 404,
+    message: 'The policy version does not exist.',
+    retryable: false,
+  },
+  'EntityNotExist.User.Group': {
+    httpStatus: 404,
+    message: 'The user is not a member of the group.',
+    retryable: false,
+  },
+  'EntityNotExist.User.Policy': {
+    httpStatus: 404,
+    message: 'The policy is not attached to the user.',
+    retryable: false,
+  },
+  'EntityNotExist.Group.Policy': {
+    httpStatus: 404,
+    message: 'The policy is not attached to the group.',
+    retryable: false,
+  },
+  'EntityAlreadyExists.Group': {
+    httpStatus: 409,
+    message: 'The group does already EXIST.',
+    retryable: false,
+  },
+  'EntityAlreadyExists.Policy': {
+    httpStatus: 409,
+    message: 'The policy does already EXIST.',
+    retryable: false,
+  },
+  'EntityAlreadyExists.User.Group': {
+    httpStatus: 409,
+    message: 'The user is already a member of the group.',
+    retryable: false,
+  },
+  'EntityAlreadyExists.User.Policy': {
+    httpStatus: 409,
+    message: 'The policy is already attached to the user.',
+    retryable: false,
+  },
+  'EntityAlreadyExists.Group.Policy': {
+    httpStatus: 409,
+    message: 'The policy is already attached to the group.',
+    retryable: false,
+  },
+  'DeleteConflict.User.Group': {
+    httpStatus: 409,
+    message: 'The user CAN NOT be in any group while deleting the user.',
+    retryable: false,
+  },
+  'DeleteConflict.User.Policy': {
+    httpStatus: 409,
+    message: 'The user CAN NOT have any attached policy while deleting the user.',
+    retryable: false,
+  },
+  'DeleteConflict.Group.User': {
+    httpStatus: 409,
+    message: 'The group CAN NOT have any user member while deleting the group.',
+    retryable: false,
+  },
+  'DeleteConflict.Group.Policy': {
+    httpStatus: 409,
+    message: 'The group CAN NOT have any attached policy while deleting the group.',
+    retryable: false,
+  },
+  'DeleteConflict.Policy.User': {
+    httpStatus: 409,
+    message: 'The policy CAN NOT be attached to any user while deleting the policy.',
+    retryable: false,
+  },
+  'DeleteConflict.Policy.Group': {
+    httpStatus: 409,
+    message: 'The policy CAN NOT be attached to any group while deleting the policy.',
+    retryable: false,
+  },
+  'DeleteConflict.Policy.Version': {
+    httpStatus: 409,
+    message: 'The policy CAN NOT have any non-default version while deleting the policy.',
+    retryable: false,
+  },
+  'DeleteConflict.Policy.Version.Default': {
+    httpStatus: 409,
+    message: 'The default version of a policy CAN NOT be deleted.',
+    retryable: false,
+  },
+  'LimitExceeded.Group': {
+    httpStatus: 409,
+    message: 'The count of groups beyond the current limits.',
+    retryable: false,
+  },
+  'LimitExceeded.Group.Policy': {
+    httpStatus: 409,
+    message: 'The count of policies attached to the group beyond the current limits.',
+    retryable: false,
+  },
+  'LimitExceeded.Policy': {
+    httpStatus: 409,
+    message: 'The count of policies beyond the current limits.',
+    retryable: false,
+  },
+  'LimitExceeded.Policy.Version': {
+    httpStatus: 409,
+    message: 'The count of versions of the policy beyond the current limits.',
+    retryable: false,
+  },
+  'LimitExceeded.User.Group': {
+    httpStatus: 409,
+    message: 'The count of groups of the user beyond the current limits.',
+    retryable: false,
+  },
+  'LimitExceeded.User.Policy': {
+    httpStatus: 409,
+    message: 'The count of policies attached to the user beyond the current limits.',
     retryable: false,
   },
 
