@@ -6,6 +6,7 @@ import {
   Darabonba,
   ImsModule,
   OpenApiCore,
+  PopRpcClient,
   RamModule,
   sdkConfig,
   sdkError,
@@ -14,274 +15,352 @@ import {
 } from '../support/sdk.js';
 import { startServer, type RunningServer } from '../support/ramkey-server.js';
 
-let server: RunningServer;
-let admin: Key;
+import { describePostgres, describeSqlite, type Engine } from '../support/test-stores.js';
 
-beforeAll(async () => {
-  server = await startServer();
-  admin = { id: server.admin.accessKeyId, secret: server.admin.accessKeySecret };
+/** The whole suite, against a server keeping its state in `engine`. */
+function lifecycleSuite(engine: Engine) {
+  const createdSecrets: string[] = [];
+  let server: RunningServer;
+  let admin: Key;
+
+  beforeAll(async () => {
+    server = await startServer({ engine });
+    admin = { id: server.admin.accessKeyId, secret: server.admin.accessKeySecret };
+  });
+
+  afterAll(async () => {
+    expect(await server.stop()).toBe(0);
+  });
+
+  describe.each<SignatureChoice>(['v3', 'v2'])('AccessKey lifecycle with %s signatures', (signature) => {
+    const userName = `app-${signature}`;
+    let asAdmin: ReturnType<typeof clients>;
+    let appKey: Key;
+
+    beforeAll(() => {
+      asAdmin = clients(server.endpoint, admin, signature);
+    });
+
+    it('creates a RAM user', async () => {
+      const res = await asAdmin.ram.createUser(
+        new RamModule.CreateUserRequest({ userName, displayName: 'App' }),
+      );
+      expect(res.body?.user?.userName).toBe(userName);
+      expect(res.body?.user?.userId).toMatch(/^\d{16}$/);
+      expect(res.body?.requestId).toMatch(/^[0-9A-F-]{36}$/);
+    });
+
+    it('creates an AccessKey for the user and returns its secret once', async () => {
+      const res = await asAdmin.ram.createAccessKey(new RamModule.CreateAccessKeyRequest({ userName }));
+      const key = res.body?.accessKey;
+      expect(key?.accessKeyId).toMatch(/^LTAI[0-9A-Za-z]{20}$/);
+      expect(key?.accessKeySecret).toMatch(/^[0-9A-Za-z]{30}$/);
+      expect(key?.status).toBe('Active');
+      appKey = { id: key?.accessKeyId ?? '', secret: key?.accessKeySecret ?? '' };
+      createdSecrets.push(appKey.secret);
+    });
+
+    it('lists the key without its secret anywhere in the raw response body', async () => {
+      // callApi with bodyType "string" hands back the body exactly as received.
+      const client = new OpenApiCore.default(sdkConfig(server.endpoint, admin, signature));
+      const raw = (await client.callApi(
+        new OpenApiCore.$OpenApiUtil.Params({
+          action: 'ListAccessKeys',
+          version: '2015-05-01',
+          protocol: 'HTTP',
+          pathname: '/',
+          method: 'POST',
+          authType: 'AK',
+          style: 'RPC',
+          reqBodyType: 'formData',
+          bodyType: 'string',
+        }),
+        new OpenApiCore.$OpenApiUtil.OpenApiRequest({ query: { UserName: userName } }),
+        new Darabonba.RuntimeOptions({}),
+      )) as { body: string };
+      expect(raw.body).toContain(appKey.id);
+      expect(raw.body).not.toContain(appKey.secret);
+      const listed = await asAdmin.ram.listAccessKeys(new RamModule.ListAccessKeysRequest({ userName }));
+      expect(listed.body?.accessKeys?.accessKey?.map((k) => k.accessKeyId)).toEqual([appKey.id]);
+      expect(JSON.stringify(listed.body)).not.toContain(appKey.secret);
+    });
+
+    it('lets the new key call GetCallerIdentity as that user', async () => {
+      const asApp = clients(server.endpoint, appKey, signature);
+      const me = (await asApp.sts.getCallerIdentity()).body;
+      expect(me?.identityType).toBe('RAMUser');
+      expect(me?.accountId).toBe(server.admin.accountId);
+      expect(me?.arn).toBe(`acs:ram::${server.admin.accountId}:user/${userName}`);
+      expect(me?.userId).toMatch(/^\d{16}$/);
+      expect(me?.principalId).toBe(me?.userId);
+    });
+
+    it('refuses a disabled key with InvalidAccessKeyId.Inactive, and accepts it again once enabled', async () => {
+      await asAdmin.ram.updateAccessKey(
+        new RamModule.UpdateAccessKeyRequest({ userName, userAccessKeyId: appKey.id, status: 'Inactive' }),
+      );
+      const asApp = clients(server.endpoint, appKey, signature);
+      const err = await sdkError(asApp.sts.getCallerIdentity());
+      expect(err.code).toBe('InvalidAccessKeyId.Inactive');
+      expect(err.statusCode).toBe(400);
+
+      await asAdmin.ims.updateAccessKey(
+        new ImsModule.UpdateAccessKeyRequest({
+          userPrincipalName: `${userName}@${server.admin.accountId}.onaliyun.com`,
+          userAccessKeyId: appKey.id,
+          status: 'Active',
+        }),
+      );
+      expect((await asApp.sts.getCallerIdentity()).body?.identityType).toBe('RAMUser');
+    });
+
+    it('rejects a Status other than Active or Inactive', async () => {
+      const err = await sdkError(
+        asAdmin.ram.updateAccessKey(
+          new RamModule.UpdateAccessKeyRequest({ userName, userAccessKeyId: appKey.id, status: 'Deleted' }),
+        ),
+      );
+      expect(err.code).toBe('InvalidParameter.Status');
+    });
+
+    it('answers SignatureDoesNotMatch, with the server string to sign, for a wrong secret', async () => {
+      const wrong = clients(
+        server.endpoint,
+        { id: appKey.id, secret: `${appKey.secret.slice(0, -1)}${appKey.secret.endsWith('x') ? 'y' : 'x'}` },
+        signature,
+      );
+      const err = await sdkError(wrong.sts.getCallerIdentity());
+      expect(err.code).toBe('SignatureDoesNotMatch');
+      expect(err.statusCode).toBe(400);
+      expect(err.message).toContain('server string to sign is:');
+      expect(err.message).not.toContain(appKey.secret);
+    });
+
+    it('refuses a third live key with LimitExceeded.User.AccessKey', async () => {
+      const second = await asAdmin.ram.createAccessKey(new RamModule.CreateAccessKeyRequest({ userName }));
+      const err = await sdkError(
+        asAdmin.ram.createAccessKey(new RamModule.CreateAccessKeyRequest({ userName })),
+      );
+      expect(err.code).toBe('LimitExceeded.User.AccessKey');
+      expect(err.statusCode).toBe(409);
+      await asAdmin.ram.deleteAccessKey(
+        new RamModule.DeleteAccessKeyRequest({
+          userName,
+          userAccessKeyId: second.body?.accessKey?.accessKeyId,
+        }),
+      );
+    });
+
+    it('shows when and with which service the key was last used', async () => {
+      const asApp = clients(server.endpoint, appKey, signature);
+      await asApp.sts.getCallerIdentity();
+      const ram = await asAdmin.ram.getAccessKeyLastUsed(
+        new RamModule.GetAccessKeyLastUsedRequest({ userName, userAccessKeyId: appKey.id }),
+      );
+      const lastUsed = Date.parse(ram.body?.accessKeyLastUsed?.lastUsedDate ?? '');
+      expect(Math.abs(Date.now() - lastUsed)).toBeLessThan(60_000);
+      const ims = await asAdmin.ims.getAccessKeyLastUsed(
+        new ImsModule.GetAccessKeyLastUsedRequest({
+          userPrincipalName: `${userName}@${server.admin.accountId}.onaliyun.com`,
+          userAccessKeyId: appKey.id,
+        }),
+      );
+      expect(ims.body?.accessKeyLastUsed?.serviceName).toBe('Sts');
+    });
+
+    it('denies a user without permissions with NoPermission and creates nothing', async () => {
+      const asApp = clients(server.endpoint, appKey, signature);
+      const victim = `not-created-${signature}`;
+      const err = await sdkError(asApp.ram.createUser(new RamModule.CreateUserRequest({ userName: victim })));
+      expect(err.code).toBe('NoPermission');
+      expect(err.statusCode).toBe(403);
+      expect(err.accessDeniedDetail?.AuthAction).toBe('ram:CreateUser');
+      const missing = await sdkError(asAdmin.ram.getUser(new RamModule.GetUserRequest({ userName: victim })));
+      expect(missing.code).toBe('EntityNotExist.User');
+      const keyErr = await sdkError(asApp.ram.createAccessKey(new RamModule.CreateAccessKeyRequest({})));
+      expect(keyErr.code).toBe('NoPermission');
+    });
+
+    it('answers EntityNotExist.User for a missing user', async () => {
+      const err = await sdkError(
+        asAdmin.ram.getUser(new RamModule.GetUserRequest({ userName: 'nobody-here' })),
+      );
+      expect(err.code).toBe('EntityNotExist.User');
+      expect(err.statusCode).toBe(404);
+      const keys = await sdkError(
+        asAdmin.ram.createAccessKey(new RamModule.CreateAccessKeyRequest({ userName: 'nobody-here' })),
+      );
+      expect(keys.code).toBe('EntityNotExist.User');
+    });
+
+    it('refuses to delete a user that still has keys, then deletes key and user', async () => {
+      const conflict = await sdkError(asAdmin.ram.deleteUser(new RamModule.DeleteUserRequest({ userName })));
+      expect(conflict.code).toBe('DeleteConflict.User.AccessKey');
+      await asAdmin.ram.deleteAccessKey(
+        new RamModule.DeleteAccessKeyRequest({ userName, userAccessKeyId: appKey.id }),
+      );
+      const asApp = clients(server.endpoint, appKey, signature);
+      const gone = await sdkError(asApp.sts.getCallerIdentity());
+      expect(gone.code).toBe('InvalidAccessKeyId.NotFound');
+      expect(gone.statusCode).toBe(404);
+      await asAdmin.ram.deleteUser(new RamModule.DeleteUserRequest({ userName }));
+      const missing = await sdkError(asAdmin.ram.getUser(new RamModule.GetUserRequest({ userName })));
+      expect(missing.code).toBe('EntityNotExist.User');
+    });
+  });
+
+  describe('root identity and account-wide views', () => {
+    it('identifies the root key as the Account, with the root ARN', async () => {
+      const root: Key = {
+        id: server.admin.rootAccessKeyId ?? '',
+        secret: server.admin.rootAccessKeySecret ?? '',
+      };
+      const me = (await clients(server.endpoint, root, 'v3').sts.getCallerIdentity()).body;
+      expect(me?.identityType).toBe('Account');
+      expect(me?.arn).toBe(`acs:ram::${server.admin.accountId}:root`);
+      expect(me?.accountId).toBe(server.admin.accountId);
+    });
+
+    it('lets IMS CreateAccessKey without a user name create a key for the caller itself', async () => {
+      const asAdmin = clients(server.endpoint, admin, 'v3');
+      const created = await asAdmin.ims.createAccessKey(new ImsModule.CreateAccessKeyRequest({}));
+      const listed = await asAdmin.ims.listAccessKeys(new ImsModule.ListAccessKeysRequest({}));
+      const ids = listed.body?.accessKeys?.accessKey?.map((k) => k.accessKeyId);
+      expect(ids).toContain(created.body?.accessKey?.accessKeyId);
+      expect(ids).toContain(admin.id);
+      expect(listed.body?.accessKeys?.accessKey?.every((k) => typeof k.updateDate === 'string')).toBe(true);
+      await asAdmin.ims.deleteAccessKey(
+        new ImsModule.DeleteAccessKeyRequest({ userAccessKeyId: created.body?.accessKey?.accessKeyId }),
+      );
+    });
+
+    it('reports real counts and quotas in GetAccountSummary', async () => {
+      const asAdmin = clients(server.endpoint, admin, 'v3');
+      const before = (await asAdmin.ims.getAccountSummary()).body?.summaryMap;
+      await asAdmin.ram.createUser(new RamModule.CreateUserRequest({ userName: 'counted' }));
+      const after = (await asAdmin.ims.getAccountSummary()).body?.summaryMap;
+      expect(after?.users).toBe((before?.users ?? 0) + 1);
+      expect(after?.accessKeysPerUserQuota).toBe(2);
+      expect(after?.usersQuota).toBe(5000);
+      await asAdmin.ram.deleteUser(new RamModule.DeleteUserRequest({ userName: 'counted' }));
+    });
+
+    it('pages ListUsers with Marker and MaxItems', async () => {
+      const asAdmin = clients(server.endpoint, admin, 'v2');
+      const names = ['page-a', 'page-b', 'page-c', 'page-d', 'page-e'];
+      for (const userName of names)
+        await asAdmin.ram.createUser(new RamModule.CreateUserRequest({ userName }));
+      const seen: string[] = [];
+      let marker: string | undefined;
+      let pages = 0;
+      do {
+        const page = await asAdmin.ram.listUsers(new RamModule.ListUsersRequest({ maxItems: 2, marker }));
+        seen.push(...(page.body?.users?.user?.map((u) => u.userName ?? '') ?? []));
+        marker = page.body?.isTruncated ? page.body.marker : undefined;
+        pages++;
+      } while (marker);
+      expect(seen.filter((n) => n.startsWith('page-'))).toEqual(names);
+      expect(new Set(seen).size).toBe(seen.length);
+      expect(pages).toBeGreaterThan(2);
+      for (const userName of names)
+        await asAdmin.ram.deleteUser(new RamModule.DeleteUserRequest({ userName }));
+    });
+
+    it('renames a user with UpdateUser, and the key follows the new name', async () => {
+      const asAdmin = clients(server.endpoint, admin, 'v3');
+      await asAdmin.ram.createUser(new RamModule.CreateUserRequest({ userName: 'old-name' }));
+      const key = (
+        await asAdmin.ram.createAccessKey(new RamModule.CreateAccessKeyRequest({ userName: 'old-name' }))
+      ).body?.accessKey;
+      const asUser = clients(
+        server.endpoint,
+        { id: key?.accessKeyId ?? '', secret: key?.accessKeySecret ?? '' },
+        'v3',
+      );
+      expect((await asUser.sts.getCallerIdentity()).body?.arn).toMatch(/:user\/old-name$/);
+      const updated = await asAdmin.ram.updateUser(
+        new RamModule.UpdateUserRequest({
+          userName: 'old-name',
+          newUserName: 'new-name',
+          newComments: 'renamed',
+        }),
+      );
+      expect(updated.body?.user?.userName).toBe('new-name');
+      expect(updated.body?.user?.comments).toBe('renamed');
+      expect((await asUser.sts.getCallerIdentity()).body?.arn).toMatch(/:user\/new-name$/);
+      await asAdmin.ram.deleteAccessKey(
+        new RamModule.DeleteAccessKeyRequest({ userName: 'new-name', userAccessKeyId: key?.accessKeyId }),
+      );
+      await asAdmin.ram.deleteUser(new RamModule.DeleteUserRequest({ userName: 'new-name' }));
+    });
+  });
+
+  describe('@alicloud/pop-core', () => {
+    const pop = (apiVersion: string, key: Key = admin) =>
+      new PopRpcClient({
+        endpoint: `http://${server.endpoint}`,
+        apiVersion,
+        accessKeyId: key.id,
+        accessKeySecret: key.secret,
+      });
+
+    it.each(['GET', 'POST'])('runs a user and key lifecycle over %s', async (method) => {
+      const ram = pop('2015-05-01');
+      const userName = `pop-${method.toLowerCase()}`;
+      const opts = { method };
+      // DisplayName and Comments exercise the signer's escaping of reserved and non-ASCII characters.
+      const created = await ram.request<{ User: { UserName: string; DisplayName: string } }>(
+        'CreateUser',
+        { UserName: userName, DisplayName: "Pop (test)*!'~ 中文", Comments: 'a+b=c&d' },
+        opts,
+      );
+      expect(created.User.DisplayName).toBe("Pop (test)*!'~ 中文");
+      const key = await ram.request<{ AccessKey: { AccessKeyId: string; AccessKeySecret: string } }>(
+        'CreateAccessKey',
+        { UserName: userName },
+        opts,
+      );
+      const asUser = pop('2015-04-01', {
+        id: key.AccessKey.AccessKeyId,
+        secret: key.AccessKey.AccessKeySecret,
+      });
+      const me = await asUser.request<{ Arn: string }>('GetCallerIdentity', {}, opts);
+      expect(me.Arn).toBe(`acs:ram::${server.admin.accountId}:user/${userName}`);
+      const ims = pop('2019-08-15');
+      const listed = await ims.request<{ AccessKeys: { AccessKey: { AccessKeyId: string }[] } }>(
+        'ListAccessKeys',
+        { UserPrincipalName: `${userName}@${server.admin.accountId}.onaliyun.com` },
+        opts,
+      );
+      expect(listed.AccessKeys.AccessKey.map((k) => k.AccessKeyId)).toEqual([key.AccessKey.AccessKeyId]);
+      await ram.request(
+        'DeleteAccessKey',
+        { UserName: userName, UserAccessKeyId: key.AccessKey.AccessKeyId },
+        opts,
+      );
+      const err = (await asUser.request('GetCallerIdentity', {}, opts).catch((e: unknown) => e)) as {
+        code?: string;
+      };
+      expect(err.code).toBe('InvalidAccessKeyId.NotFound');
+      await ram.request('DeleteUser', { UserName: userName }, opts);
+    });
+  });
+
+  // Security property: after the whole scenario above (secrets created, used, refused, deleted),
+  // no secret and no signature ever reached the server's logs, which ran at debug level.
+  it('never wrote a secret or a password to the server log', () => {
+    const log = server.logs.join('\n');
+    expect(server.logs.length).toBeGreaterThan(5);
+    expect(log).not.toContain(server.admin.accessKeySecret);
+    expect(log).not.toContain(server.admin.password);
+    for (const secret of createdSecrets) expect(log).not.toContain(secret);
+    expect(log).not.toMatch(/Signature=|ACS3-HMAC-SHA256 Credential/);
+  });
+}
+
+describeSqlite('official SDKs against Ramkey on SQLite', () => {
+  lifecycleSuite('sqlite');
 });
-
-afterAll(async () => {
-  expect(await server.stop()).toBe(0);
-});
-
-describe.each<SignatureChoice>(['v3', 'v2'])('AccessKey lifecycle with %s signatures', (signature) => {
-  const userName = `app-${signature}`;
-  let asAdmin: ReturnType<typeof clients>;
-  let appKey: Key;
-
-  beforeAll(() => {
-    asAdmin = clients(server.endpoint, admin, signature);
-  });
-
-  it('creates a RAM user', async () => {
-    const res = await asAdmin.ram.createUser(
-      new RamModule.CreateUserRequest({ userName, displayName: 'App' }),
-    );
-    expect(res.body?.user?.userName).toBe(userName);
-    expect(res.body?.user?.userId).toMatch(/^\d{16}$/);
-    expect(res.body?.requestId).toMatch(/^[0-9A-F-]{36}$/);
-  });
-
-  it('creates an AccessKey for the user and returns its secret once', async () => {
-    const res = await asAdmin.ram.createAccessKey(new RamModule.CreateAccessKeyRequest({ userName }));
-    const key = res.body?.accessKey;
-    expect(key?.accessKeyId).toMatch(/^LTAI[0-9A-Za-z]{20}$/);
-    expect(key?.accessKeySecret).toMatch(/^[0-9A-Za-z]{30}$/);
-    expect(key?.status).toBe('Active');
-    appKey = { id: key?.accessKeyId ?? '', secret: key?.accessKeySecret ?? '' };
-  });
-
-  it('lists the key without its secret anywhere in the raw response body', async () => {
-    // callApi with bodyType "string" hands back the body exactly as received.
-    const client = new OpenApiCore.default(sdkConfig(server.endpoint, admin, signature));
-    const raw = (await client.callApi(
-      new OpenApiCore.$OpenApiUtil.Params({
-        action: 'ListAccessKeys',
-        version: '2015-05-01',
-        protocol: 'HTTP',
-        pathname: '/',
-        method: 'POST',
-        authType: 'AK',
-        style: 'RPC',
-        reqBodyType: 'formData',
-        bodyType: 'string',
-      }),
-      new OpenApiCore.$OpenApiUtil.OpenApiRequest({ query: { UserName: userName } }),
-      new Darabonba.RuntimeOptions({}),
-    )) as { body: string };
-    expect(raw.body).toContain(appKey.id);
-    expect(raw.body).not.toContain(appKey.secret);
-    const listed = await asAdmin.ram.listAccessKeys(new RamModule.ListAccessKeysRequest({ userName }));
-    expect(listed.body?.accessKeys?.accessKey?.map((k) => k.accessKeyId)).toEqual([appKey.id]);
-    expect(JSON.stringify(listed.body)).not.toContain(appKey.secret);
-  });
-
-  it('lets the new key call GetCallerIdentity as that user', async () => {
-    const asApp = clients(server.endpoint, appKey, signature);
-    const me = (await asApp.sts.getCallerIdentity()).body;
-    expect(me?.identityType).toBe('RAMUser');
-    expect(me?.accountId).toBe(server.admin.accountId);
-    expect(me?.arn).toBe(`acs:ram::${server.admin.accountId}:user/${userName}`);
-    expect(me?.userId).toMatch(/^\d{16}$/);
-    expect(me?.principalId).toBe(me?.userId);
-  });
-
-  it('refuses a disabled key with InvalidAccessKeyId.Inactive, and accepts it again once enabled', async () => {
-    await asAdmin.ram.updateAccessKey(
-      new RamModule.UpdateAccessKeyRequest({ userName, userAccessKeyId: appKey.id, status: 'Inactive' }),
-    );
-    const asApp = clients(server.endpoint, appKey, signature);
-    const err = await sdkError(asApp.sts.getCallerIdentity());
-    expect(err.code).toBe('InvalidAccessKeyId.Inactive');
-    expect(err.statusCode).toBe(400);
-
-    await asAdmin.ims.updateAccessKey(
-      new ImsModule.UpdateAccessKeyRequest({
-        userPrincipalName: `${userName}@${server.admin.accountId}.onaliyun.com`,
-        userAccessKeyId: appKey.id,
-        status: 'Active',
-      }),
-    );
-    expect((await asApp.sts.getCallerIdentity()).body?.identityType).toBe('RAMUser');
-  });
-
-  it('rejects a Status other than Active or Inactive', async () => {
-    const err = await sdkError(
-      asAdmin.ram.updateAccessKey(
-        new RamModule.UpdateAccessKeyRequest({ userName, userAccessKeyId: appKey.id, status: 'Deleted' }),
-      ),
-    );
-    expect(err.code).toBe('InvalidParameter.Status');
-  });
-
-  it('answers SignatureDoesNotMatch, with the server string to sign, for a wrong secret', async () => {
-    const wrong = clients(
-      server.endpoint,
-      { id: appKey.id, secret: `${appKey.secret.slice(0, -1)}x` },
-      signature,
-    );
-    const err = await sdkError(wrong.sts.getCallerIdentity());
-    expect(err.code).toBe('SignatureDoesNotMatch');
-    expect(err.statusCode).toBe(400);
-    expect(err.message).toContain('server string to sign is:');
-    expect(err.message).not.toContain(appKey.secret);
-  });
-
-  it('refuses a third live key with LimitExceeded.User.AccessKey', async () => {
-    const second = await asAdmin.ram.createAccessKey(new RamModule.CreateAccessKeyRequest({ userName }));
-    const err = await sdkError(
-      asAdmin.ram.createAccessKey(new RamModule.CreateAccessKeyRequest({ userName })),
-    );
-    expect(err.code).toBe('LimitExceeded.User.AccessKey');
-    expect(err.statusCode).toBe(409);
-    await asAdmin.ram.deleteAccessKey(
-      new RamModule.DeleteAccessKeyRequest({
-        userName,
-        userAccessKeyId: second.body?.accessKey?.accessKeyId,
-      }),
-    );
-  });
-
-  it('shows when and with which service the key was last used', async () => {
-    const asApp = clients(server.endpoint, appKey, signature);
-    await asApp.sts.getCallerIdentity();
-    const ram = await asAdmin.ram.getAccessKeyLastUsed(
-      new RamModule.GetAccessKeyLastUsedRequest({ userName, userAccessKeyId: appKey.id }),
-    );
-    const lastUsed = Date.parse(ram.body?.accessKeyLastUsed?.lastUsedDate ?? '');
-    expect(Math.abs(Date.now() - lastUsed)).toBeLessThan(60_000);
-    const ims = await asAdmin.ims.getAccessKeyLastUsed(
-      new ImsModule.GetAccessKeyLastUsedRequest({
-        userPrincipalName: `${userName}@${server.admin.accountId}.onaliyun.com`,
-        userAccessKeyId: appKey.id,
-      }),
-    );
-    expect(ims.body?.accessKeyLastUsed?.serviceName).toBe('Sts');
-  });
-
-  it('denies a user without permissions with NoPermission and creates nothing', async () => {
-    const asApp = clients(server.endpoint, appKey, signature);
-    const victim = `not-created-${signature}`;
-    const err = await sdkError(asApp.ram.createUser(new RamModule.CreateUserRequest({ userName: victim })));
-    expect(err.code).toBe('NoPermission');
-    expect(err.statusCode).toBe(403);
-    expect(err.accessDeniedDetail?.AuthAction).toBe('ram:CreateUser');
-    const missing = await sdkError(asAdmin.ram.getUser(new RamModule.GetUserRequest({ userName: victim })));
-    expect(missing.code).toBe('EntityNotExist.User');
-    const keyErr = await sdkError(asApp.ram.createAccessKey(new RamModule.CreateAccessKeyRequest({})));
-    expect(keyErr.code).toBe('NoPermission');
-  });
-
-  it('answers EntityNotExist.User for a missing user', async () => {
-    const err = await sdkError(
-      asAdmin.ram.getUser(new RamModule.GetUserRequest({ userName: 'nobody-here' })),
-    );
-    expect(err.code).toBe('EntityNotExist.User');
-    expect(err.statusCode).toBe(404);
-    const keys = await sdkError(
-      asAdmin.ram.createAccessKey(new RamModule.CreateAccessKeyRequest({ userName: 'nobody-here' })),
-    );
-    expect(keys.code).toBe('EntityNotExist.User');
-  });
-
-  it('refuses to delete a user that still has keys, then deletes key and user', async () => {
-    const conflict = await sdkError(asAdmin.ram.deleteUser(new RamModule.DeleteUserRequest({ userName })));
-    expect(conflict.code).toBe('DeleteConflict.User.AccessKey');
-    await asAdmin.ram.deleteAccessKey(
-      new RamModule.DeleteAccessKeyRequest({ userName, userAccessKeyId: appKey.id }),
-    );
-    const asApp = clients(server.endpoint, appKey, signature);
-    const gone = await sdkError(asApp.sts.getCallerIdentity());
-    expect(gone.code).toBe('InvalidAccessKeyId.NotFound');
-    expect(gone.statusCode).toBe(404);
-    await asAdmin.ram.deleteUser(new RamModule.DeleteUserRequest({ userName }));
-    const missing = await sdkError(asAdmin.ram.getUser(new RamModule.GetUserRequest({ userName })));
-    expect(missing.code).toBe('EntityNotExist.User');
-  });
-});
-
-describe('root identity and account-wide views', () => {
-  it('identifies the root key as the Account, with the root ARN', async () => {
-    const root: Key = {
-      id: server.admin.rootAccessKeyId ?? '',
-      secret: server.admin.rootAccessKeySecret ?? '',
-    };
-    const me = (await clients(server.endpoint, root, 'v3').sts.getCallerIdentity()).body;
-    expect(me?.identityType).toBe('Account');
-    expect(me?.arn).toBe(`acs:ram::${server.admin.accountId}:root`);
-    expect(me?.accountId).toBe(server.admin.accountId);
-  });
-
-  it('lets IMS CreateAccessKey without a user name create a key for the caller itself', async () => {
-    const asAdmin = clients(server.endpoint, admin, 'v3');
-    const created = await asAdmin.ims.createAccessKey(new ImsModule.CreateAccessKeyRequest({}));
-    const listed = await asAdmin.ims.listAccessKeys(new ImsModule.ListAccessKeysRequest({}));
-    const ids = listed.body?.accessKeys?.accessKey?.map((k) => k.accessKeyId);
-    expect(ids).toContain(created.body?.accessKey?.accessKeyId);
-    expect(ids).toContain(admin.id);
-    expect(listed.body?.accessKeys?.accessKey?.every((k) => typeof k.updateDate === 'string')).toBe(true);
-    await asAdmin.ims.deleteAccessKey(
-      new ImsModule.DeleteAccessKeyRequest({ userAccessKeyId: created.body?.accessKey?.accessKeyId }),
-    );
-  });
-
-  it('reports real counts and quotas in GetAccountSummary', async () => {
-    const asAdmin = clients(server.endpoint, admin, 'v3');
-    const before = (await asAdmin.ims.getAccountSummary()).body?.summaryMap;
-    await asAdmin.ram.createUser(new RamModule.CreateUserRequest({ userName: 'counted' }));
-    const after = (await asAdmin.ims.getAccountSummary()).body?.summaryMap;
-    expect(after?.users).toBe((before?.users ?? 0) + 1);
-    expect(after?.accessKeysPerUserQuota).toBe(2);
-    expect(after?.usersQuota).toBe(5000);
-    await asAdmin.ram.deleteUser(new RamModule.DeleteUserRequest({ userName: 'counted' }));
-  });
-
-  it('pages ListUsers with Marker and MaxItems', async () => {
-    const asAdmin = clients(server.endpoint, admin, 'v2');
-    const names = ['page-a', 'page-b', 'page-c', 'page-d', 'page-e'];
-    for (const userName of names) await asAdmin.ram.createUser(new RamModule.CreateUserRequest({ userName }));
-    const seen: string[] = [];
-    let marker: string | undefined;
-    let pages = 0;
-    do {
-      const page = await asAdmin.ram.listUsers(new RamModule.ListUsersRequest({ maxItems: 2, marker }));
-      seen.push(...(page.body?.users?.user?.map((u) => u.userName ?? '') ?? []));
-      marker = page.body?.isTruncated ? page.body.marker : undefined;
-      pages++;
-    } while (marker);
-    expect(seen.filter((n) => n.startsWith('page-'))).toEqual(names);
-    expect(new Set(seen).size).toBe(seen.length);
-    expect(pages).toBeGreaterThan(2);
-    for (const userName of names) await asAdmin.ram.deleteUser(new RamModule.DeleteUserRequest({ userName }));
-  });
-
-  it('renames a user with UpdateUser, and the key follows the new name', async () => {
-    const asAdmin = clients(server.endpoint, admin, 'v3');
-    await asAdmin.ram.createUser(new RamModule.CreateUserRequest({ userName: 'old-name' }));
-    const key = (
-      await asAdmin.ram.createAccessKey(new RamModule.CreateAccessKeyRequest({ userName: 'old-name' }))
-    ).body?.accessKey;
-    const asUser = clients(
-      server.endpoint,
-      { id: key?.accessKeyId ?? '', secret: key?.accessKeySecret ?? '' },
-      'v3',
-    );
-    expect((await asUser.sts.getCallerIdentity()).body?.arn).toMatch(/:user\/old-name$/);
-    const updated = await asAdmin.ram.updateUser(
-      new RamModule.UpdateUserRequest({
-        userName: 'old-name',
-        newUserName: 'new-name',
-        newComments: 'renamed',
-      }),
-    );
-    expect(updated.body?.user?.userName).toBe('new-name');
-    expect(updated.body?.user?.comments).toBe('renamed');
-    expect((await asUser.sts.getCallerIdentity()).body?.arn).toMatch(/:user\/new-name$/);
-    await asAdmin.ram.deleteAccessKey(
-      new RamModule.DeleteAccessKeyRequest({ userName: 'new-name', userAccessKeyId: key?.accessKeyId }),
-    );
-    await asAdmin.ram.deleteUser(new RamModule.DeleteUserRequest({ userName: 'new-name' }));
-  });
+await describePostgres('official SDKs against Ramkey on PostgreSQL', () => {
+  lifecycleSuite('postgres');
 });

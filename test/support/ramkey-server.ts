@@ -1,10 +1,13 @@
 // Starts the real `ramkey` command (built into dist/) on a free port in a fresh data directory, as
 // a user would, and returns the credentials `ramkey init --json` printed.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import pg from 'pg';
+import { testDatabaseUrl } from './test-stores.js';
 
 export const CLI = join(import.meta.dirname, '..', '..', 'dist', 'cli', 'main.js');
 
@@ -37,6 +40,8 @@ export interface StartOptions {
   env?: Record<string, string>;
   /** Extra arguments for `ramkey serve`. */
   args?: string[];
+  /** Where the server keeps its state: SQLite in the data directory (default), or PostgreSQL. */
+  engine?: 'sqlite' | 'postgres';
   /** Serve an existing data directory (from an earlier server) instead of initialising a new one. */
   reuse?: { dataDir: string; admin: InitOutput };
 }
@@ -56,8 +61,42 @@ export async function runCli(
   }
 }
 
+/**
+ * A fresh PostgreSQL database of its own for one server run (servers never share state), dropped by
+ * the returned function.
+ */
+async function createTestDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
+  const name = `ramkey_api_${randomBytes(6).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: testDatabaseUrl });
+  await admin.connect();
+  try {
+    await admin.query(`CREATE DATABASE ${name}`);
+  } finally {
+    await admin.end();
+  }
+  const url = new URL(testDatabaseUrl);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    async drop() {
+      const client = new pg.Client({ connectionString: testDatabaseUrl });
+      await client.connect();
+      try {
+        await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      } finally {
+        await client.end();
+      }
+    },
+  };
+}
+
 export async function startServer(options: StartOptions = {}): Promise<RunningServer> {
-  const env = { RAMKEY_LOG_LEVEL: 'debug', ...options.env };
+  const database = options.engine === 'postgres' ? await createTestDatabase() : undefined;
+  const env = {
+    RAMKEY_LOG_LEVEL: 'debug',
+    ...(database && { RAMKEY_DATABASE_URL: database.url }),
+    ...options.env,
+  };
   let dataDir: string;
   let admin: InitOutput;
   if (options.reuse) {
@@ -109,7 +148,10 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
     async stop(stopOptions = {}) {
       if (child.exitCode === null) child.kill('SIGTERM');
       const code = await exited;
-      if (!stopOptions.keepData) rmSync(dataDir, { recursive: true, force: true });
+      if (!stopOptions.keepData) {
+        rmSync(dataDir, { recursive: true, force: true });
+        await database?.drop();
+      }
       return code;
     },
   };

@@ -10,6 +10,8 @@ export const ImsModule = require('@alicloud/ims20190815') as typeof import('@ali
 export const StsModule = require('@alicloud/sts20150401') as typeof import('@alicloud/sts20150401');
 export const OpenApiCore = require('@alicloud/openapi-core') as typeof import('@alicloud/openapi-core');
 export const Darabonba = require('@darabonba/typescript') as typeof import('@darabonba/typescript');
+/** `@alicloud/pop-core`'s RPCClient, the older generic client (V1 signatures, GET or POST). */
+export const PopRpcClient = require('@alicloud/pop-core') as typeof import('@alicloud/pop-core');
 const { $OpenApiUtil } = OpenApiCore;
 
 export type SignatureChoice = 'v3' | 'v2';
