@@ -105,6 +105,10 @@ function printCredentials(credentials: AccountCredentials, json: boolean, headin
   });
   process.stdout.write(
     '\nThese secrets are shown once and never again: store them now.\n' +
+      '\nTry the key with the CLI (or any Alibaba Cloud SDK, endpoint 127.0.0.1:8080, protocol http):\n' +
+      `  export RAMKEY_ACCESS_KEY_ID=${credentials.accessKeyId}\n` +
+      '  export RAMKEY_ACCESS_KEY_SECRET=<the AccessKeySecret above>\n' +
+      '  npx ramkey whoami\n' +
       (credentials.rootAccessKeyId
         ? 'A root AccessKey has full rights over the account and cannot be restricted: prefer RAM users.\n'
         : ''),
