@@ -32,13 +32,28 @@ interface Installation {
   close(): Promise<void>;
 }
 
+function nonceCapacity(): number | undefined {
+  const value = process.env.RAMKEY_NONCE_CAPACITY;
+  if (value === undefined || value === '') return undefined;
+  const n = Number(value);
+  if (!Number.isSafeInteger(n) || n < 1000) {
+    throw new CliError(
+      `Invalid RAMKEY_NONCE_CAPACITY "${value}": use an integer of at least 1000.`,
+      EXIT_USAGE,
+    );
+  }
+  return n;
+}
+
 async function openInstallation(dir: string, logger?: pino.Logger): Promise<Installation> {
+  const capacity = nonceCapacity();
   const ring = loadMasterKeyRing({ env: process.env.RAMKEY_MASTER_KEY, file: join(dir, MASTER_KEY_FILE) });
   const store = await openStore({ dataDir: dir, databaseUrl: process.env.RAMKEY_DATABASE_URL });
   await store.migrate();
   const ramkey = createRamkey({
     store,
     sealer: new Sealer(ring),
+    ...(capacity !== undefined && { nonceCapacity: capacity }),
     ...(logger && {
       onBackgroundError: (err: unknown) => {
         logger.error({ err }, 'background write failed');

@@ -1,5 +1,6 @@
 // Replay protection for the single-node default: a bounded in-memory set of recently used nonces.
 // Scale-out replaces it with a shared store (Redis SET NX with expiry) behind the same interface.
+import { hash } from 'node:crypto';
 
 export interface NonceStore {
   /**
@@ -9,14 +10,24 @@ export interface NonceStore {
   remember(accessKeyId: string, nonce: string, expiresAt: number, now: number): boolean | Promise<boolean>;
 }
 
+/**
+ * Nonces remembered at most. Every accepted request is remembered for the whole window (15 minutes),
+ * so this bounds the sustained signed-request rate at about capacity / 900 s (4,400 per second by
+ * default) and the memory at about 95 bytes per entry (under 400 MB when full).
+ */
+export const DEFAULT_NONCE_CAPACITY = 4_000_000;
+
 export class MemoryNonceStore implements NonceStore {
   // Map keeps insertion order, which is close to expiry order because expiry = timestamp + window.
   private readonly entries = new Map<string, number>();
 
-  constructor(private readonly maxEntries = 1_000_000) {}
+  constructor(private readonly maxEntries = DEFAULT_NONCE_CAPACITY) {}
 
   remember(accessKeyId: string, nonce: string, expiresAt: number, now: number): boolean {
-    const key = `${accessKeyId}\n${nonce}`;
+    // A 27-character digest instead of the key ID and nonce themselves (SDK nonces are 64
+    // characters): 40% less memory per entry for about a microsecond. A collision could only make
+    // one of the caller's own requests look like a replay.
+    const key = hash('sha1', `${accessKeyId}\n${nonce}`, 'base64');
     const seen = this.entries.get(key);
     if (seen !== undefined && seen > now) return false;
     if (this.entries.size >= this.maxEntries) this.sweep(now);

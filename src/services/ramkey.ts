@@ -20,6 +20,8 @@ export interface RamkeyDeps {
   random?: Random;
   limits?: Partial<Limits>;
   nonces?: NonceStore;
+  /** Capacity of the default in-memory nonce store (see DEFAULT_NONCE_CAPACITY). */
+  nonceCapacity?: number;
   maxClockSkewMs?: number;
   onBackgroundError?: (err: unknown) => void;
 }
@@ -48,9 +50,16 @@ export function createRamkey(deps: RamkeyDeps): Ramkey {
     clock,
     deps.onBackgroundError ? { onError: deps.onBackgroundError } : {},
   );
-  const gate = new Gate(keys, deps.nonces ?? new MemoryNonceStore(), authorizer, usage, clock, {
-    maxClockSkewMs: deps.maxClockSkewMs ?? MAX_CLOCK_SKEW_MS,
-  });
+  const gate = new Gate(
+    keys,
+    deps.nonces ?? new MemoryNonceStore(deps.nonceCapacity),
+    authorizer,
+    usage,
+    clock,
+    {
+      maxClockSkewMs: deps.maxClockSkewMs ?? MAX_CLOCK_SKEW_MS,
+    },
+  );
   return {
     store,
     clock,
