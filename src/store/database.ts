@@ -32,6 +32,62 @@ export interface UserPoliciesTable {
   attached_at: number;
 }
 
+export interface GroupsTable {
+  account_id: string;
+  group_id: string;
+  group_name: string;
+  /** group_name lower-cased by the store, unique per account (see users.user_name_key). */
+  group_name_key: string;
+  comments: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface GroupMembersTable {
+  account_id: string;
+  group_id: string;
+  user_id: string;
+  joined_at: number;
+}
+
+export interface GroupPoliciesTable {
+  account_id: string;
+  group_id: string;
+  policy_type: string;
+  policy_name: string;
+  attached_at: number;
+}
+
+export interface PoliciesTable {
+  account_id: string;
+  /** As created; attachments and versions refer to a custom policy by this exact name. */
+  policy_name: string;
+  /** policy_name lower-cased by the store, unique per account. */
+  policy_name_key: string;
+  description: string;
+  /** The number n of the default version `v<n>`. */
+  default_version: number;
+  /** The highest version number ever issued for this policy, so that none is issued twice. */
+  last_version: number;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface PolicyVersionsTable {
+  account_id: string;
+  policy_name: string;
+  version_number: number;
+  document: string;
+  created_at: number;
+}
+
+export interface SecurityPreferencesTable {
+  account_id: string;
+  /** 0 or 1: SQLite has no boolean type (and better-sqlite3 binds no booleans). */
+  allow_user_to_manage_access_keys: number;
+  max_idle_days_for_access_keys: number;
+}
+
 export interface AccessKeysTable {
   access_key_id: string;
   account_id: string;
@@ -51,4 +107,10 @@ export interface Database {
   users: UsersTable;
   user_policies: UserPoliciesTable;
   access_keys: AccessKeysTable;
+  groups: GroupsTable;
+  group_members: GroupMembersTable;
+  group_policies: GroupPoliciesTable;
+  policies: PoliciesTable;
+  policy_versions: PolicyVersionsTable;
+  security_preferences: SecurityPreferencesTable;
 }

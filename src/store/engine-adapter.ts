@@ -17,9 +17,11 @@ export interface EngineAdapter {
   /** True for a foreign key violation. */
   isForeignKeyViolation(error: unknown): boolean;
   /**
-   * Serializes, until the transaction ends, every writer that counts or changes one principal's
-   * keys (create key, delete user). May be a no-op where the engine already runs one writer at a
-   * time, provided the transaction writes before it reads (see KyselyStore).
+   * Takes the named locks, in the order given, until the transaction ends: every other transaction
+   * taking one of them waits (KyselyStore names a lock per principal, group, policy, and per account
+   * for its group and policy counts, and orders them so that no two transactions wait on each other).
+   * May be a no-op where the engine already runs one writer at a time, provided the transaction writes
+   * before it reads (see KyselyStore).
    */
-  lockPrincipal(trx: Transaction<Database>, accountId: string, userId: string | null): Promise<void>;
+  lock(trx: Transaction<Database>, lockNames: readonly string[]): Promise<void>;
 }

@@ -1,38 +1,156 @@
 // KyselyStore: the one Store implementation, the same queries on SQLite and PostgreSQL.
-import { Migrator, type Kysely, type Selectable, type Transaction } from 'kysely';
+import { Migrator, sql, type Kysely, type Selectable, type SqlBool, type Transaction } from 'kysely';
 import type { ErrorCode } from '../core/errors/catalog.js';
 import { RamkeyError } from '../core/errors/ramkey-error.js';
-import type { AccessKeysTable, AccountsTable, Database, UserPoliciesTable, UsersTable } from './database.js';
+import type {
+  AccessKeysTable,
+  AccountsTable,
+  Database,
+  GroupPoliciesTable,
+  GroupsTable,
+  PoliciesTable,
+  UserPoliciesTable,
+  UsersTable,
+} from './database.js';
 import type { EngineAdapter } from './engine-adapter.js';
 import { decodeListMarker, encodeListMarker } from './list-marker.js';
 import { ramkeyMigrationProvider } from './migrations/ramkey-migrations.js';
-import type {
-  AccessKeyRecord,
-  AccessKeyStatus,
-  AccountRecord,
-  LastUsedUpdate,
-  Page,
-  PolicyAttachment,
-  PolicyType,
-  Store,
-  StoreCapabilities,
-  UserPatch,
-  UserRecord,
+import {
+  DEFAULT_SECURITY_PREFERENCE,
+  RAM_POLICY_ATTACHMENT_LIMITS,
+  type AccessKeyRecord,
+  type AccessKeyStatus,
+  type AccountRecord,
+  type EffectivePolicy,
+  type GroupMember,
+  type GroupMembership,
+  type GroupPatch,
+  type GroupPolicyAttachment,
+  type GroupRecord,
+  type LastUsedUpdate,
+  type NewPolicy,
+  type NewPolicyVersion,
+  type Page,
+  type PolicyAttachment,
+  type PolicyAttachmentLimits,
+  type PolicyEntities,
+  type PolicyRecord,
+  type PolicyType,
+  type PolicyVersionRecord,
+  type SecurityPreference,
+  type Store,
+  type StoreCapabilities,
+  type UserPatch,
+  type UserRecord,
 } from './store.js';
 
-// Transactions that check a count and then write (createAccessKey, deleteUser)
-// write FIRST and check after, rolling back by throwing when the check fails. On SQLite the first
-// write takes the database's single writer lock, so no other writer (in this process or another) can
-// interleave between the write and the check, and the transaction never has to upgrade a read lock
-// (which fails with SQLITE_BUSY instead of waiting). On PostgreSQL concurrent transactions do not see
-// each other's uncommitted rows, so the adapter's lockPrincipal serializes them first.
+// Atomic checks. Every transaction that checks something and then writes (a count against a limit,
+// "nothing still refers to it" before a delete) WRITES FIRST and checks after, rolling back by
+// throwing when the check fails; where there is nothing to write yet it writes conditionally (an
+// INSERT ... SELECT that inserts nothing when the user or the policy is missing, a DELETE ... WHERE
+// NOT EXISTS) or touches the row it is about to change. On SQLite that first write takes the
+// database's single writer lock, so no other writer (in this process or another) can interleave
+// between the write and the check, and the transaction never has to upgrade a read lock (which fails
+// with SQLITE_BUSY instead of waiting). On PostgreSQL concurrent transactions do not see each
+// other's uncommitted rows, so each transaction first takes the adapter's locks (see lockOf): every
+// transaction that adds what a check counts takes the lock that check's transaction takes.
 
 const MIGRATION_TABLE = 'ramkey_migration';
 const MIGRATION_LOCK_TABLE = 'ramkey_migration_lock';
 
+/**
+ * A named lock and its rank. A transaction takes its locks by ascending rank, so two transactions
+ * never each hold a lock the other waits for: e.g. AddUserToGroup takes principal then group, and
+ * nothing takes a group then a principal.
+ */
+interface LockName {
+  rank: number;
+  name: string;
+}
+
+const lockOf = {
+  /** Creating a group (the account's group count). */
+  accountGroups: (accountId: string): LockName => ({ rank: 0, name: `ramkey.groups:${accountId}` }),
+  /** Creating a custom policy (the account's policy count). */
+  accountPolicies: (accountId: string): LockName => ({ rank: 0, name: `ramkey.policies:${accountId}` }),
+  /** What hangs on one principal: its keys, groups, attached policies; deleting the user. */
+  principal: (accountId: string, userId: string | null): LockName => ({
+    rank: 1,
+    name: `ramkey.principal:${accountId}:${userId ?? ''}`,
+  }),
+  /** What hangs on one group: its members and attached policies; deleting it. */
+  group: (accountId: string, groupId: string): LockName => ({
+    rank: 2,
+    name: `ramkey.group:${accountId}:${groupId}`,
+  }),
+  /** One custom policy: its versions and default, attachments of it, deleting it. */
+  policy: (accountId: string, policyNameKey: string): LockName => ({
+    rank: 3,
+    name: `ramkey.policy:${accountId}:${policyNameKey}`,
+  }),
+};
+
 /** The stored form of a user name that makes names unique case-insensitively, as RAM's are. */
 function toUserNameKey(userName: string): string {
   return userName.toLowerCase();
+}
+
+/** Group names are unique and found case-insensitively, like user names. */
+function toGroupNameKey(groupName: string): string {
+  return groupName.toLowerCase();
+}
+
+/** Policy names too: no two policies of an account differ only in case. */
+function toPolicyNameKey(policyName: string): string {
+  return policyName.toLowerCase();
+}
+
+function toVersionId(versionNumber: number): string {
+  return `v${versionNumber}`;
+}
+
+/** The n of `v<n>`; undefined for anything else (`V1`, `v0`, `v01`), which no version is called. */
+function parseVersionId(versionId: string): number | undefined {
+  const match = /^v([1-9][0-9]{0,8})$/.exec(versionId);
+  return match?.[1] === undefined ? undefined : Number(match[1]);
+}
+
+function checkLimit(method: string, name: string, value: number): void {
+  if (!Number.isSafeInteger(value) || value < 0) {
+    throw new RangeError(`${method}: ${name} must be an integer >= 0`);
+  }
+}
+
+function checkPageLimit(method: string, limit: number): void {
+  if (!Number.isSafeInteger(limit) || limit < 1) throw new RangeError(`${method}: limit must be >= 1`);
+}
+
+/** The sort key a list marker stands for; undefined for no marker or an empty one (the start). */
+function markerKey(after: string | undefined): string | undefined {
+  return after === undefined || after === '' ? undefined : decodeListMarker(after);
+}
+
+/** A page from `limit + 1` rows ordered by `sortKey`: the extra row only tells that more follow. */
+function toPage<Row, T>(
+  rows: Row[],
+  limit: number,
+  sortKey: (row: Row) => string,
+  map: (row: Row) => T,
+): Page<T> {
+  const items = rows.slice(0, limit);
+  const last = items.at(-1);
+  const page: Page<T> = { items: items.map(map) };
+  if (rows.length > limit && last !== undefined) page.nextMarker = encodeListMarker(sortKey(last));
+  return page;
+}
+
+/** EXISTS answers true/false on PostgreSQL and 1/0 on SQLite. */
+function isTrue(value: SqlBool): boolean {
+  return value === true || value === 1;
+}
+
+function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 function toAccount(row: Selectable<AccountsTable>): AccountRecord {
@@ -52,6 +170,17 @@ function toUser(row: Selectable<UsersTable>): UserRecord {
     displayName: row.display_name,
     email: row.email,
     mobilePhone: row.mobile_phone,
+    comments: row.comments,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+function toGroup(row: Selectable<GroupsTable>): GroupRecord {
+  return {
+    accountId: row.account_id,
+    groupId: row.group_id,
+    groupName: row.group_name,
     comments: row.comments,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
@@ -82,6 +211,64 @@ function toAttachment(row: Selectable<UserPoliciesTable>): PolicyAttachment {
     policyName: row.policy_name,
     attachedAt: row.attached_at,
   };
+}
+
+function toGroupAttachment(row: Selectable<GroupPoliciesTable>): GroupPolicyAttachment {
+  return {
+    accountId: row.account_id,
+    groupId: row.group_id,
+    policyType: row.policy_type as PolicyType,
+    policyName: row.policy_name,
+    attachedAt: row.attached_at,
+  };
+}
+
+type PolicyRow = Selectable<PoliciesTable> & {
+  user_attachments: number | null;
+  group_attachments: number | null;
+};
+
+function toPolicy(row: PolicyRow): PolicyRecord {
+  return {
+    accountId: row.account_id,
+    policyName: row.policy_name,
+    description: row.description,
+    defaultVersion: toVersionId(row.default_version),
+    attachmentCount: (row.user_attachments ?? 0) + (row.group_attachments ?? 0),
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+function toPolicyVersion(
+  row: {
+    account_id: string;
+    policy_name: string;
+    version_number: number;
+    document: string;
+    created_at: number;
+  },
+  defaultVersion: number,
+): PolicyVersionRecord {
+  return {
+    accountId: row.account_id,
+    policyName: row.policy_name,
+    versionId: toVersionId(row.version_number),
+    document: row.document,
+    isDefault: row.version_number === defaultVersion,
+    createdAt: row.created_at,
+  };
+}
+
+const POLICY_TYPES: ReadonlySet<string> = new Set<PolicyType>(['System', 'Custom']);
+
+function checkAttachment(method: string, policyType: PolicyType, limits: PolicyAttachmentLimits): void {
+  // The type picks the limit: an unchecked string from a caller must not pick none.
+  if (!POLICY_TYPES.has(policyType)) {
+    throw new RangeError(`${method}: policyType must be System or Custom`);
+  }
+  checkLimit(method, 'limits.System', limits.System);
+  checkLimit(method, 'limits.Custom', limits.Custom);
 }
 
 export class KyselyStore implements Store {
@@ -126,6 +313,15 @@ export class KyselyStore implements Store {
       if (this.#adapter.isUniqueViolation(error)) throw new RamkeyError(code, { detail });
       throw error;
     }
+  }
+
+  /** Takes the locks in rank order (see lockOf), then by name for a stable order within a rank. */
+  async #lock(trx: Transaction<Database>, ...locks: LockName[]): Promise<void> {
+    const ordered = [...locks].sort((a, b) => a.rank - b.rank || compareText(a.name, b.name));
+    await this.#adapter.lock(
+      trx,
+      ordered.map((l) => l.name),
+    );
   }
 
   // Accounts
@@ -229,22 +425,17 @@ export class KyselyStore implements Store {
   }
 
   async listUsers(accountId: string, options: { after?: string; limit: number }): Promise<Page<UserRecord>> {
-    const { after, limit } = options;
-    if (!Number.isSafeInteger(limit) || limit < 1) throw new RangeError('listUsers: limit must be >= 1');
+    const { limit } = options;
+    checkPageLimit('listUsers', limit);
+    const after = markerKey(options.after);
     let query = this.#db.selectFrom('users').selectAll().where('account_id', '=', accountId);
-    if (after !== undefined && after !== '') {
-      query = query.where('user_name_key', '>', decodeListMarker(after));
-    }
+    if (after !== undefined) query = query.where('user_name_key', '>', after);
     // One row more than asked tells whether another page follows without a second query.
     const rows = await query
       .orderBy('user_name_key')
       .limit(limit + 1)
       .execute();
-    const items = rows.slice(0, limit);
-    const last = items.at(-1);
-    const page: Page<UserRecord> = { items: items.map(toUser) };
-    if (rows.length > limit && last !== undefined) page.nextMarker = encodeListMarker(last.user_name_key);
-    return page;
+    return toPage(rows, limit, (row) => row.user_name_key, toUser);
   }
 
   async countUsers(accountId: string): Promise<number> {
@@ -258,54 +449,853 @@ export class KyselyStore implements Store {
 
   async deleteUser(accountId: string, userId: string): Promise<boolean> {
     return this.#db.transaction().execute(async (trx) => {
-      await this.#adapter.lockPrincipal(trx, accountId, userId);
-      // Write first, check after (see the top of this file); throwing rolls the deletes back.
-      await trx
-        .deleteFrom('user_policies')
-        .where('account_id', '=', accountId)
-        .where('user_id', '=', userId)
-        .execute();
+      // Every writer that adds a key, a membership or an attachment to the user takes this lock.
+      await this.#lock(trx, lockOf.principal(accountId, userId));
+      // The write comes first and deletes only a user nothing hangs on (see the top of this file).
       const deleted = await trx
-        .deleteFrom('users')
+        .deleteFrom('users as u')
+        .where('u.account_id', '=', accountId)
+        .where('u.user_id', '=', userId)
+        .where((eb) =>
+          eb.and([
+            eb.not(
+              eb.exists(
+                eb
+                  .selectFrom('access_keys as k')
+                  .select('k.access_key_id')
+                  .whereRef('k.account_id', '=', 'u.account_id')
+                  .whereRef('k.user_id', '=', 'u.user_id')
+                  .where('k.deleted_at', 'is', null),
+              ),
+            ),
+            eb.not(
+              eb.exists(
+                eb
+                  .selectFrom('group_members as m')
+                  .select('m.group_id')
+                  .whereRef('m.account_id', '=', 'u.account_id')
+                  .whereRef('m.user_id', '=', 'u.user_id'),
+              ),
+            ),
+            eb.not(
+              eb.exists(
+                eb
+                  .selectFrom('user_policies as a')
+                  .select('a.policy_name')
+                  .whereRef('a.account_id', '=', 'u.account_id')
+                  .whereRef('a.user_id', '=', 'u.user_id'),
+              ),
+            ),
+          ]),
+        )
+        .executeTakeFirst();
+      if (deleted.numDeletedRows > 0n) return true;
+
+      // Nothing deleted: no such user, or one of the three conditions held (and under the lock still
+      // holds), the last one when not the first two.
+      const why = await trx
+        .selectNoFrom((eb) => [
+          eb
+            .exists(
+              eb
+                .selectFrom('users')
+                .select('user_id')
+                .where('account_id', '=', accountId)
+                .where('user_id', '=', userId),
+            )
+            .as('found'),
+          eb
+            .exists(
+              eb
+                .selectFrom('access_keys')
+                .select('access_key_id')
+                .where('account_id', '=', accountId)
+                .where('user_id', '=', userId)
+                .where('deleted_at', 'is', null),
+            )
+            .as('keys'),
+          eb
+            .exists(
+              eb
+                .selectFrom('group_members')
+                .select('group_id')
+                .where('account_id', '=', accountId)
+                .where('user_id', '=', userId),
+            )
+            .as('groups'),
+        ])
+        .executeTakeFirstOrThrow();
+      if (!isTrue(why.found)) return false;
+      if (isTrue(why.keys)) throw new RamkeyError('DeleteConflict.User.AccessKey');
+      if (isTrue(why.groups)) throw new RamkeyError('DeleteConflict.User.Group');
+      throw new RamkeyError('DeleteConflict.User.Policy');
+    });
+  }
+
+  // Groups
+
+  async createGroup(group: GroupRecord, maxGroups: number): Promise<void> {
+    checkLimit('createGroup', 'maxGroups', maxGroups);
+    await this.#db.transaction().execute(async (trx) => {
+      await this.#lock(trx, lockOf.accountGroups(group.accountId));
+      // Write first, count after (see the top of this file); throwing rolls the insert back.
+      await this.#unique('EntityAlreadyExists.Group', 'group name or ID already in use', () =>
+        trx
+          .insertInto('groups')
+          .values({
+            account_id: group.accountId,
+            group_id: group.groupId,
+            group_name: group.groupName,
+            group_name_key: toGroupNameKey(group.groupName),
+            comments: group.comments,
+            created_at: group.createdAt,
+            updated_at: group.updatedAt,
+          })
+          .execute(),
+      );
+      const { n } = await trx
+        .selectFrom('groups')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('account_id', '=', group.accountId)
+        .executeTakeFirstOrThrow();
+      // The count includes the group just inserted.
+      if (n > maxGroups) throw new RamkeyError('LimitExceeded.Group');
+    });
+  }
+
+  async getGroupByName(accountId: string, groupName: string): Promise<GroupRecord | undefined> {
+    const row = await this.#db
+      .selectFrom('groups')
+      .selectAll()
+      .where('account_id', '=', accountId)
+      .where('group_name_key', '=', toGroupNameKey(groupName))
+      .executeTakeFirst();
+    return row && toGroup(row);
+  }
+
+  async getGroupById(accountId: string, groupId: string): Promise<GroupRecord | undefined> {
+    const row = await this.#db
+      .selectFrom('groups')
+      .selectAll()
+      .where('account_id', '=', accountId)
+      .where('group_id', '=', groupId)
+      .executeTakeFirst();
+    return row && toGroup(row);
+  }
+
+  async updateGroup(
+    accountId: string,
+    groupName: string,
+    patch: GroupPatch,
+  ): Promise<GroupRecord | undefined> {
+    const set: Partial<GroupsTable> = { updated_at: patch.updatedAt };
+    if (patch.groupName !== undefined) {
+      set.group_name = patch.groupName;
+      set.group_name_key = toGroupNameKey(patch.groupName);
+    }
+    if (patch.comments !== undefined) set.comments = patch.comments;
+    const row = await this.#unique('EntityAlreadyExists.Group', 'new group name already in use', () =>
+      this.#db
+        .updateTable('groups')
+        .set(set)
+        .where('account_id', '=', accountId)
+        .where('group_name_key', '=', toGroupNameKey(groupName))
+        .returningAll()
+        .executeTakeFirst(),
+    );
+    return row && toGroup(row);
+  }
+
+  async listGroups(
+    accountId: string,
+    options: { after?: string; limit: number },
+  ): Promise<Page<GroupRecord>> {
+    const { limit } = options;
+    checkPageLimit('listGroups', limit);
+    const after = markerKey(options.after);
+    let query = this.#db.selectFrom('groups').selectAll().where('account_id', '=', accountId);
+    if (after !== undefined) query = query.where('group_name_key', '>', after);
+    const rows = await query
+      .orderBy('group_name_key')
+      .limit(limit + 1)
+      .execute();
+    return toPage(rows, limit, (row) => row.group_name_key, toGroup);
+  }
+
+  async countGroups(accountId: string): Promise<number> {
+    const row = await this.#db
+      .selectFrom('groups')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('account_id', '=', accountId)
+      .executeTakeFirstOrThrow();
+    return row.n;
+  }
+
+  async deleteGroup(accountId: string, groupId: string): Promise<boolean> {
+    return this.#db.transaction().execute(async (trx) => {
+      // AddUserToGroup and AttachPolicyToGroup take this lock too.
+      await this.#lock(trx, lockOf.group(accountId, groupId));
+      const deleted = await trx
+        .deleteFrom('groups as g')
+        .where('g.account_id', '=', accountId)
+        .where('g.group_id', '=', groupId)
+        .where((eb) =>
+          eb.and([
+            eb.not(
+              eb.exists(
+                eb
+                  .selectFrom('group_members as m')
+                  .select('m.user_id')
+                  .whereRef('m.account_id', '=', 'g.account_id')
+                  .whereRef('m.group_id', '=', 'g.group_id'),
+              ),
+            ),
+            eb.not(
+              eb.exists(
+                eb
+                  .selectFrom('group_policies as a')
+                  .select('a.policy_name')
+                  .whereRef('a.account_id', '=', 'g.account_id')
+                  .whereRef('a.group_id', '=', 'g.group_id'),
+              ),
+            ),
+          ]),
+        )
+        .executeTakeFirst();
+      if (deleted.numDeletedRows > 0n) return true;
+
+      // As in deleteUser: no such group, or members, or else attached policies.
+      const why = await trx
+        .selectNoFrom((eb) => [
+          eb
+            .exists(
+              eb
+                .selectFrom('groups')
+                .select('group_id')
+                .where('account_id', '=', accountId)
+                .where('group_id', '=', groupId),
+            )
+            .as('found'),
+          eb
+            .exists(
+              eb
+                .selectFrom('group_members')
+                .select('user_id')
+                .where('account_id', '=', accountId)
+                .where('group_id', '=', groupId),
+            )
+            .as('members'),
+        ])
+        .executeTakeFirstOrThrow();
+      if (!isTrue(why.found)) return false;
+      if (isTrue(why.members)) throw new RamkeyError('DeleteConflict.Group.User');
+      throw new RamkeyError('DeleteConflict.Group.Policy');
+    });
+  }
+
+  // Group membership
+
+  async addUserToGroup(
+    membership: { accountId: string; userId: string; groupId: string; joinedAt: number },
+    maxGroupsPerUser: number,
+  ): Promise<void> {
+    checkLimit('addUserToGroup', 'maxGroupsPerUser', maxGroupsPerUser);
+    const { accountId, userId, groupId, joinedAt } = membership;
+    await this.#db.transaction().execute(async (trx) => {
+      // The principal's lock serializes the per-user count (and DeleteUser); the group's, DeleteGroup.
+      await this.#lock(trx, lockOf.principal(accountId, userId), lockOf.group(accountId, groupId));
+      // Inserts nothing when the user or the group is missing (in this account) or already joined.
+      const inserted = await trx
+        .insertInto('group_members')
+        .columns(['account_id', 'user_id', 'group_id', 'joined_at'])
+        .expression(
+          trx
+            .selectFrom('users as u')
+            .innerJoin('groups as g', 'g.account_id', 'u.account_id')
+            .select([
+              'u.account_id',
+              'u.user_id',
+              'g.group_id',
+              sql<number>`cast(${joinedAt} as bigint)`.as('joined_at'),
+            ])
+            .where('u.account_id', '=', accountId)
+            .where('u.user_id', '=', userId)
+            .where('g.group_id', '=', groupId),
+        )
+        .onConflict((oc) => oc.columns(['account_id', 'user_id', 'group_id']).doNothing())
+        .executeTakeFirst();
+      if ((inserted.numInsertedOrUpdatedRows ?? 0n) === 0n) {
+        const why = await trx
+          .selectNoFrom((eb) => [
+            eb
+              .exists(
+                eb
+                  .selectFrom('users')
+                  .select('user_id')
+                  .where('account_id', '=', accountId)
+                  .where('user_id', '=', userId),
+              )
+              .as('user'),
+            eb
+              .exists(
+                eb
+                  .selectFrom('groups')
+                  .select('group_id')
+                  .where('account_id', '=', accountId)
+                  .where('group_id', '=', groupId),
+              )
+              .as('group'),
+          ])
+          .executeTakeFirstOrThrow();
+        if (!isTrue(why.user)) throw new RamkeyError('EntityNotExist.User');
+        if (!isTrue(why.group)) throw new RamkeyError('EntityNotExist.Group');
+        throw new RamkeyError('EntityAlreadyExists.User.Group');
+      }
+      const { n } = await trx
+        .selectFrom('group_members')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
         .where('account_id', '=', accountId)
         .where('user_id', '=', userId)
+        .executeTakeFirstOrThrow();
+      if (n > maxGroupsPerUser) throw new RamkeyError('LimitExceeded.User.Group');
+    });
+  }
+
+  async removeUserFromGroup(accountId: string, userId: string, groupId: string): Promise<boolean> {
+    const deleted = await this.#db
+      .deleteFrom('group_members')
+      .where('account_id', '=', accountId)
+      .where('user_id', '=', userId)
+      .where('group_id', '=', groupId)
+      .executeTakeFirst();
+    return deleted.numDeletedRows > 0n;
+  }
+
+  async listGroupsForUser(accountId: string, userId: string): Promise<GroupMembership[]> {
+    const rows = await this.#db
+      .selectFrom('group_members as m')
+      .innerJoin('groups as g', (join) =>
+        join.onRef('g.account_id', '=', 'm.account_id').onRef('g.group_id', '=', 'm.group_id'),
+      )
+      .selectAll('g')
+      .select('m.joined_at')
+      .where('m.account_id', '=', accountId)
+      .where('m.user_id', '=', userId)
+      .orderBy('m.joined_at')
+      .orderBy('g.group_name_key')
+      .execute();
+    return rows.map((row) => ({ group: toGroup(row), joinedAt: row.joined_at }));
+  }
+
+  async listUsersForGroup(
+    accountId: string,
+    groupId: string,
+    options: { after?: string; limit: number },
+  ): Promise<Page<GroupMember>> {
+    const { limit } = options;
+    checkPageLimit('listUsersForGroup', limit);
+    const after = markerKey(options.after);
+    let query = this.#db
+      .selectFrom('group_members as m')
+      .innerJoin('users as u', (join) =>
+        join.onRef('u.account_id', '=', 'm.account_id').onRef('u.user_id', '=', 'm.user_id'),
+      )
+      .selectAll('u')
+      .select('m.joined_at')
+      .where('m.account_id', '=', accountId)
+      .where('m.group_id', '=', groupId);
+    if (after !== undefined) query = query.where('u.user_name_key', '>', after);
+    const rows = await query
+      .orderBy('u.user_name_key')
+      .limit(limit + 1)
+      .execute();
+    return toPage(
+      rows,
+      limit,
+      (row) => row.user_name_key,
+      (row) => ({ user: toUser(row), joinedAt: row.joined_at }),
+    );
+  }
+
+  // Custom policies and versions
+
+  /** Policies with their attachment counts (Custom attachments of that exact name, users and groups). */
+  #selectPolicies(db: Kysely<Database>) {
+    return db
+      .selectFrom('policies as p')
+      .selectAll('p')
+      .select((eb) => [
+        eb
+          .selectFrom('user_policies as a')
+          .select(eb.fn.countAll<number>().as('n'))
+          .whereRef('a.account_id', '=', 'p.account_id')
+          .where('a.policy_type', '=', 'Custom')
+          .whereRef('a.policy_name', '=', 'p.policy_name')
+          .as('user_attachments'),
+        eb
+          .selectFrom('group_policies as a')
+          .select(eb.fn.countAll<number>().as('n'))
+          .whereRef('a.account_id', '=', 'p.account_id')
+          .where('a.policy_type', '=', 'Custom')
+          .whereRef('a.policy_name', '=', 'p.policy_name')
+          .as('group_attachments'),
+      ]);
+  }
+
+  async #getPolicy(
+    db: Kysely<Database>,
+    accountId: string,
+    policyName: string,
+  ): Promise<PolicyRecord | undefined> {
+    const row = await this.#selectPolicies(db)
+      .where('p.account_id', '=', accountId)
+      .where('p.policy_name_key', '=', toPolicyNameKey(policyName))
+      .executeTakeFirst();
+    return row && toPolicy(row);
+  }
+
+  async createPolicy(policy: NewPolicy, maxPolicies: number): Promise<PolicyRecord> {
+    checkLimit('createPolicy', 'maxPolicies', maxPolicies);
+    const { accountId, policyName, createdAt } = policy;
+    return this.#db.transaction().execute(async (trx) => {
+      await this.#lock(trx, lockOf.accountPolicies(accountId));
+      await this.#unique('EntityAlreadyExists.Policy', 'policy name already in use', () =>
+        trx
+          .insertInto('policies')
+          .values({
+            account_id: accountId,
+            policy_name: policyName,
+            policy_name_key: toPolicyNameKey(policyName),
+            description: policy.description,
+            default_version: 1,
+            last_version: 1,
+            created_at: createdAt,
+            updated_at: createdAt,
+          })
+          .execute(),
+      );
+      await trx
+        .insertInto('policy_versions')
+        .values({
+          account_id: accountId,
+          policy_name: policyName,
+          version_number: 1,
+          document: policy.document,
+          created_at: createdAt,
+        })
+        .execute();
+      const { n } = await trx
+        .selectFrom('policies')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('account_id', '=', accountId)
+        .executeTakeFirstOrThrow();
+      if (n > maxPolicies) throw new RamkeyError('LimitExceeded.Policy');
+      return {
+        accountId,
+        policyName,
+        description: policy.description,
+        defaultVersion: toVersionId(1),
+        attachmentCount: 0,
+        createdAt,
+        updatedAt: createdAt,
+      };
+    });
+  }
+
+  getPolicy(accountId: string, policyName: string): Promise<PolicyRecord | undefined> {
+    return this.#getPolicy(this.#db, accountId, policyName);
+  }
+
+  async listPolicies(
+    accountId: string,
+    options: { after?: string; limit: number },
+  ): Promise<Page<PolicyRecord>> {
+    const { limit } = options;
+    checkPageLimit('listPolicies', limit);
+    const after = markerKey(options.after);
+    let query = this.#selectPolicies(this.#db).where('p.account_id', '=', accountId);
+    if (after !== undefined) query = query.where('p.policy_name_key', '>', after);
+    const rows = await query
+      .orderBy('p.policy_name_key')
+      .limit(limit + 1)
+      .execute();
+    return toPage(rows, limit, (row) => row.policy_name_key, toPolicy);
+  }
+
+  async countPolicies(accountId: string): Promise<number> {
+    const row = await this.#db
+      .selectFrom('policies')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('account_id', '=', accountId)
+      .executeTakeFirstOrThrow();
+    return row.n;
+  }
+
+  async updatePolicyDescription(
+    accountId: string,
+    policyName: string,
+    description: string,
+    now: number,
+  ): Promise<PolicyRecord | undefined> {
+    return this.#db.transaction().execute(async (trx) => {
+      const updated = await trx
+        .updateTable('policies')
+        .set({ description, updated_at: now })
+        .where('account_id', '=', accountId)
+        .where('policy_name_key', '=', toPolicyNameKey(policyName))
         .executeTakeFirst();
-      if (deleted.numDeletedRows === 0n) return false;
-      if ((await this.#countLiveKeys(trx, accountId, userId)) > 0) {
-        throw new RamkeyError('DeleteConflict.User.AccessKey');
-      }
+      if (updated.numUpdatedRows === 0n) return undefined;
+      return this.#getPolicy(trx, accountId, policyName);
+    });
+  }
+
+  async deletePolicy(accountId: string, policyName: string): Promise<boolean> {
+    const nameKey = toPolicyNameKey(policyName);
+    return this.#db.transaction().execute(async (trx) => {
+      // Attaching the policy and changing its versions take this lock too.
+      await this.#lock(trx, lockOf.policy(accountId, nameKey));
+      // A write first (see the top of this file): touch the row about to be deleted.
+      const policy = await trx
+        .updateTable('policies')
+        .set((eb) => ({ updated_at: eb.ref('updated_at') }))
+        .where('account_id', '=', accountId)
+        .where('policy_name_key', '=', nameKey)
+        .returning(['policy_name', 'default_version'])
+        .executeTakeFirst();
+      if (policy === undefined) return false;
+      const { policy_name: name, default_version: defaultVersion } = policy;
+      const why = await trx
+        .selectNoFrom((eb) => [
+          eb
+            .exists(
+              eb
+                .selectFrom('user_policies')
+                .select('user_id')
+                .where('account_id', '=', accountId)
+                .where('policy_type', '=', 'Custom')
+                .where('policy_name', '=', name),
+            )
+            .as('users'),
+          eb
+            .exists(
+              eb
+                .selectFrom('group_policies')
+                .select('group_id')
+                .where('account_id', '=', accountId)
+                .where('policy_type', '=', 'Custom')
+                .where('policy_name', '=', name),
+            )
+            .as('groups'),
+          eb
+            .exists(
+              eb
+                .selectFrom('policy_versions')
+                .select('version_number')
+                .where('account_id', '=', accountId)
+                .where('policy_name', '=', name)
+                .where('version_number', '<>', defaultVersion),
+            )
+            .as('versions'),
+        ])
+        .executeTakeFirstOrThrow();
+      if (isTrue(why.users)) throw new RamkeyError('DeleteConflict.Policy.User');
+      if (isTrue(why.groups)) throw new RamkeyError('DeleteConflict.Policy.Group');
+      if (isTrue(why.versions)) throw new RamkeyError('DeleteConflict.Policy.Version');
+      await trx
+        .deleteFrom('policy_versions')
+        .where('account_id', '=', accountId)
+        .where('policy_name', '=', name)
+        .execute();
+      await trx
+        .deleteFrom('policies')
+        .where('account_id', '=', accountId)
+        .where('policy_name', '=', name)
+        .execute();
       return true;
+    });
+  }
+
+  async createPolicyVersion(
+    accountId: string,
+    policyName: string,
+    version: NewPolicyVersion,
+    maxVersions: number,
+  ): Promise<PolicyVersionRecord> {
+    checkLimit('createPolicyVersion', 'maxVersions', maxVersions);
+    const nameKey = toPolicyNameKey(policyName);
+    const { createdAt } = version;
+    return this.#db.transaction().execute(async (trx) => {
+      await this.#lock(trx, lockOf.policy(accountId, nameKey));
+      // Write first: take the next version number.
+      const policy = await trx
+        .updateTable('policies')
+        .set((eb) => ({ last_version: eb('last_version', '+', 1), updated_at: createdAt }))
+        .where('account_id', '=', accountId)
+        .where('policy_name_key', '=', nameKey)
+        .returning(['policy_name', 'last_version', 'default_version'])
+        .executeTakeFirst();
+      if (policy === undefined) throw new RamkeyError('EntityNotExist.Policy');
+      const { policy_name: name, last_version: number, default_version: previousDefault } = policy;
+      await trx
+        .insertInto('policy_versions')
+        .values({
+          account_id: accountId,
+          policy_name: name,
+          version_number: number,
+          document: version.document,
+          created_at: createdAt,
+        })
+        .execute();
+
+      const { n } = await trx
+        .selectFrom('policy_versions')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('account_id', '=', accountId)
+        .where('policy_name', '=', name)
+        .executeTakeFirstOrThrow();
+      if (n > maxVersions) {
+        if (!version.rotate) throw new RamkeyError('LimitExceeded.Policy.Version');
+        // Rotation deletes the oldest versions other than the new one and the default in effect
+        // before this call (so a new default can always be rolled back), as many as it takes.
+        const excess = n - maxVersions;
+        const oldest = await trx
+          .selectFrom('policy_versions')
+          .select('version_number')
+          .where('account_id', '=', accountId)
+          .where('policy_name', '=', name)
+          .where('version_number', 'not in', [previousDefault, number])
+          .orderBy('version_number')
+          .limit(excess)
+          .execute();
+        if (oldest.length < excess) throw new RamkeyError('LimitExceeded.Policy.Version');
+        await trx
+          .deleteFrom('policy_versions')
+          .where('account_id', '=', accountId)
+          .where('policy_name', '=', name)
+          .where(
+            'version_number',
+            'in',
+            oldest.map((v) => v.version_number),
+          )
+          .execute();
+      }
+      if (version.setAsDefault) {
+        await trx
+          .updateTable('policies')
+          .set({ default_version: number })
+          .where('account_id', '=', accountId)
+          .where('policy_name', '=', name)
+          .execute();
+      }
+      return {
+        accountId,
+        policyName: name,
+        versionId: toVersionId(number),
+        document: version.document,
+        isDefault: version.setAsDefault,
+        createdAt,
+      };
+    });
+  }
+
+  async getPolicyVersion(
+    accountId: string,
+    policyName: string,
+    versionId: string,
+  ): Promise<PolicyVersionRecord | undefined> {
+    const number = parseVersionId(versionId);
+    if (number === undefined) return undefined;
+    const row = await this.#db
+      .selectFrom('policy_versions as v')
+      .innerJoin('policies as p', (join) =>
+        join.onRef('p.account_id', '=', 'v.account_id').onRef('p.policy_name', '=', 'v.policy_name'),
+      )
+      .selectAll('v')
+      .select('p.default_version')
+      .where('p.account_id', '=', accountId)
+      .where('p.policy_name_key', '=', toPolicyNameKey(policyName))
+      .where('v.version_number', '=', number)
+      .executeTakeFirst();
+    return row && toPolicyVersion(row, row.default_version);
+  }
+
+  async listPolicyVersions(
+    accountId: string,
+    policyName: string,
+  ): Promise<PolicyVersionRecord[] | undefined> {
+    // One query: a policy always has a version, so no row at all means no such policy.
+    const rows = await this.#db
+      .selectFrom('policies as p')
+      .innerJoin('policy_versions as v', (join) =>
+        join.onRef('v.account_id', '=', 'p.account_id').onRef('v.policy_name', '=', 'p.policy_name'),
+      )
+      .selectAll('v')
+      .select('p.default_version')
+      .where('p.account_id', '=', accountId)
+      .where('p.policy_name_key', '=', toPolicyNameKey(policyName))
+      .orderBy('v.version_number')
+      .execute();
+    if (rows.length === 0) return undefined;
+    return rows.map((row) => toPolicyVersion(row, row.default_version));
+  }
+
+  async setDefaultPolicyVersion(
+    accountId: string,
+    policyName: string,
+    versionId: string,
+    now: number,
+  ): Promise<PolicyRecord> {
+    const nameKey = toPolicyNameKey(policyName);
+    const number = parseVersionId(versionId);
+    return this.#db.transaction().execute(async (trx) => {
+      // DeletePolicyVersion takes this lock too: the new default cannot be deleted meanwhile.
+      await this.#lock(trx, lockOf.policy(accountId, nameKey));
+      if (number !== undefined) {
+        const updated = await trx
+          .updateTable('policies as p')
+          .set({ default_version: number, updated_at: now })
+          .where('p.account_id', '=', accountId)
+          .where('p.policy_name_key', '=', nameKey)
+          .where((eb) =>
+            eb.exists(
+              eb
+                .selectFrom('policy_versions as v')
+                .select('v.version_number')
+                .whereRef('v.account_id', '=', 'p.account_id')
+                .whereRef('v.policy_name', '=', 'p.policy_name')
+                .where('v.version_number', '=', number),
+            ),
+          )
+          .executeTakeFirst();
+        if (updated.numUpdatedRows > 0n) {
+          const policy = await this.#getPolicy(trx, accountId, policyName);
+          if (policy !== undefined) return policy;
+        }
+      }
+      const policy = await this.#getPolicy(trx, accountId, policyName);
+      throw new RamkeyError(policy === undefined ? 'EntityNotExist.Policy' : 'EntityNotExist.Policy.Version');
+    });
+  }
+
+  async deletePolicyVersion(
+    accountId: string,
+    policyName: string,
+    versionId: string,
+    now: number,
+  ): Promise<void> {
+    const nameKey = toPolicyNameKey(policyName);
+    const number = parseVersionId(versionId);
+    await this.#db.transaction().execute(async (trx) => {
+      await this.#lock(trx, lockOf.policy(accountId, nameKey));
+      if (number !== undefined) {
+        // Write first: touch the policy (its updatedAt moves with its versions).
+        const policy = await trx
+          .updateTable('policies')
+          .set({ updated_at: now })
+          .where('account_id', '=', accountId)
+          .where('policy_name_key', '=', nameKey)
+          .returning(['policy_name', 'default_version'])
+          .executeTakeFirst();
+        if (policy === undefined) throw new RamkeyError('EntityNotExist.Policy');
+        if (policy.default_version === number) throw new RamkeyError('DeleteConflict.Policy.Version.Default');
+        const deleted = await trx
+          .deleteFrom('policy_versions')
+          .where('account_id', '=', accountId)
+          .where('policy_name', '=', policy.policy_name)
+          .where('version_number', '=', number)
+          .executeTakeFirst();
+        if (deleted.numDeletedRows > 0n) return;
+        throw new RamkeyError('EntityNotExist.Policy.Version');
+      }
+      const found = await trx
+        .selectFrom('policies')
+        .select('policy_name')
+        .where('account_id', '=', accountId)
+        .where('policy_name_key', '=', nameKey)
+        .executeTakeFirst();
+      throw new RamkeyError(found === undefined ? 'EntityNotExist.Policy' : 'EntityNotExist.Policy.Version');
     });
   }
 
   // Policy attachments
 
-  async attachPolicyToUser(attachment: PolicyAttachment): Promise<boolean> {
-    const { accountId, userId } = attachment;
-    try {
-      return await this.#db.transaction().execute(async (trx) => {
-        // Serialized with deleteUser, which removes the attachments before the user.
-        await this.#adapter.lockPrincipal(trx, accountId, userId);
-        const inserted = await trx
-          .insertInto('user_policies')
-          .values({
-            account_id: accountId,
-            user_id: userId,
-            policy_type: attachment.policyType,
-            policy_name: attachment.policyName,
-            attached_at: attachment.attachedAt,
-          })
-          .onConflict((oc) => oc.columns(['account_id', 'user_id', 'policy_type', 'policy_name']).doNothing())
-          .executeTakeFirst();
-        return (inserted.numInsertedOrUpdatedRows ?? 0n) > 0n;
-      });
-    } catch (error) {
-      // The foreign key points at (account, user): another account's user is refused as well.
-      if (this.#adapter.isForeignKeyViolation(error)) {
-        throw new RamkeyError('EntityNotExist.User', { detail: 'policy attachment to an unknown user' });
+  async attachPolicyToUser(
+    attachment: PolicyAttachment,
+    limits: PolicyAttachmentLimits = RAM_POLICY_ATTACHMENT_LIMITS,
+  ): Promise<boolean> {
+    const { accountId, userId, policyType, policyName, attachedAt } = attachment;
+    checkAttachment('attachPolicyToUser', policyType, limits);
+    const custom = policyType === 'Custom';
+    const nameKey = toPolicyNameKey(policyName);
+    return this.#db.transaction().execute(async (trx) => {
+      // The principal's lock serializes the per-user count and DeleteUser; the policy's, DeletePolicy.
+      const locks = [lockOf.principal(accountId, userId)];
+      if (custom) locks.push(lockOf.policy(accountId, nameKey));
+      await this.#lock(trx, ...locks);
+
+      // Write first: inserts nothing when the user or the Custom policy is missing from the account,
+      // or when already attached. A Custom attachment takes the policy's name as created.
+      const users = trx
+        .selectFrom('users as u')
+        .where('u.account_id', '=', accountId)
+        .where('u.user_id', '=', userId);
+      const source = custom
+        ? users
+            .innerJoin('policies as p', 'p.account_id', 'u.account_id')
+            .where('p.policy_name_key', '=', nameKey)
+            .select([
+              'u.account_id',
+              'u.user_id',
+              sql<string>`cast(${policyType} as text)`.as('policy_type'),
+              'p.policy_name',
+              sql<number>`cast(${attachedAt} as bigint)`.as('attached_at'),
+            ])
+        : users.select([
+            'u.account_id',
+            'u.user_id',
+            sql<string>`cast(${policyType} as text)`.as('policy_type'),
+            sql<string>`cast(${policyName} as text)`.as('policy_name'),
+            sql<number>`cast(${attachedAt} as bigint)`.as('attached_at'),
+          ]);
+      const inserted = await trx
+        .insertInto('user_policies')
+        .columns(['account_id', 'user_id', 'policy_type', 'policy_name', 'attached_at'])
+        .expression(source)
+        .onConflict((oc) => oc.columns(['account_id', 'user_id', 'policy_type', 'policy_name']).doNothing())
+        .executeTakeFirst();
+      if ((inserted.numInsertedOrUpdatedRows ?? 0n) === 0n) {
+        if (!(await this.#userExists(trx, accountId, userId))) throw new RamkeyError('EntityNotExist.User');
+        if (custom && !(await this.#policyExists(trx, accountId, nameKey))) {
+          throw new RamkeyError('EntityNotExist.Policy');
+        }
+        return false;
       }
-      throw error;
-    }
+      const { n } = await trx
+        .selectFrom('user_policies')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('account_id', '=', accountId)
+        .where('user_id', '=', userId)
+        .where('policy_type', '=', policyType)
+        .executeTakeFirstOrThrow();
+      if (n > limits[policyType]) throw new RamkeyError('LimitExceeded.User.Policy');
+      return true;
+    });
+  }
+
+  async detachPolicyFromUser(
+    accountId: string,
+    userId: string,
+    policyType: PolicyType,
+    policyName: string,
+  ): Promise<boolean> {
+    const deleted = await this.#db
+      .deleteFrom('user_policies')
+      .where('account_id', '=', accountId)
+      .where('user_id', '=', userId)
+      .where('policy_type', '=', policyType)
+      .where('policy_name', '=', this.#attachedName(accountId, policyType, policyName))
+      .executeTakeFirst();
+    return deleted.numDeletedRows > 0n;
   }
 
   async listPoliciesForUser(accountId: string, userId: string): Promise<PolicyAttachment[]> {
@@ -321,6 +1311,297 @@ export class KyselyStore implements Store {
     return rows.map(toAttachment);
   }
 
+  async attachPolicyToGroup(
+    attachment: GroupPolicyAttachment,
+    limits: PolicyAttachmentLimits,
+  ): Promise<boolean> {
+    const { accountId, groupId, policyType, policyName, attachedAt } = attachment;
+    checkAttachment('attachPolicyToGroup', policyType, limits);
+    const custom = policyType === 'Custom';
+    const nameKey = toPolicyNameKey(policyName);
+    return this.#db.transaction().execute(async (trx) => {
+      // The group's lock serializes the per-group count and DeleteGroup; the policy's, DeletePolicy.
+      const locks = [lockOf.group(accountId, groupId)];
+      if (custom) locks.push(lockOf.policy(accountId, nameKey));
+      await this.#lock(trx, ...locks);
+
+      // As attachPolicyToUser.
+      const groups = trx
+        .selectFrom('groups as g')
+        .where('g.account_id', '=', accountId)
+        .where('g.group_id', '=', groupId);
+      const source = custom
+        ? groups
+            .innerJoin('policies as p', 'p.account_id', 'g.account_id')
+            .where('p.policy_name_key', '=', nameKey)
+            .select([
+              'g.account_id',
+              'g.group_id',
+              sql<string>`cast(${policyType} as text)`.as('policy_type'),
+              'p.policy_name',
+              sql<number>`cast(${attachedAt} as bigint)`.as('attached_at'),
+            ])
+        : groups.select([
+            'g.account_id',
+            'g.group_id',
+            sql<string>`cast(${policyType} as text)`.as('policy_type'),
+            sql<string>`cast(${policyName} as text)`.as('policy_name'),
+            sql<number>`cast(${attachedAt} as bigint)`.as('attached_at'),
+          ]);
+      const inserted = await trx
+        .insertInto('group_policies')
+        .columns(['account_id', 'group_id', 'policy_type', 'policy_name', 'attached_at'])
+        .expression(source)
+        .onConflict((oc) => oc.columns(['account_id', 'group_id', 'policy_type', 'policy_name']).doNothing())
+        .executeTakeFirst();
+      if ((inserted.numInsertedOrUpdatedRows ?? 0n) === 0n) {
+        const group = await trx
+          .selectFrom('groups')
+          .select('group_id')
+          .where('account_id', '=', accountId)
+          .where('group_id', '=', groupId)
+          .executeTakeFirst();
+        if (group === undefined) throw new RamkeyError('EntityNotExist.Group');
+        if (custom && !(await this.#policyExists(trx, accountId, nameKey))) {
+          throw new RamkeyError('EntityNotExist.Policy');
+        }
+        return false;
+      }
+      const { n } = await trx
+        .selectFrom('group_policies')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('account_id', '=', accountId)
+        .where('group_id', '=', groupId)
+        .where('policy_type', '=', policyType)
+        .executeTakeFirstOrThrow();
+      if (n > limits[policyType]) throw new RamkeyError('LimitExceeded.Group.Policy');
+      return true;
+    });
+  }
+
+  async detachPolicyFromGroup(
+    accountId: string,
+    groupId: string,
+    policyType: PolicyType,
+    policyName: string,
+  ): Promise<boolean> {
+    const deleted = await this.#db
+      .deleteFrom('group_policies')
+      .where('account_id', '=', accountId)
+      .where('group_id', '=', groupId)
+      .where('policy_type', '=', policyType)
+      .where('policy_name', '=', this.#attachedName(accountId, policyType, policyName))
+      .executeTakeFirst();
+    return deleted.numDeletedRows > 0n;
+  }
+
+  async listPoliciesForGroup(accountId: string, groupId: string): Promise<GroupPolicyAttachment[]> {
+    const rows = await this.#db
+      .selectFrom('group_policies')
+      .selectAll()
+      .where('account_id', '=', accountId)
+      .where('group_id', '=', groupId)
+      .orderBy('attached_at')
+      .orderBy('policy_type')
+      .orderBy('policy_name')
+      .execute();
+    return rows.map(toGroupAttachment);
+  }
+
+  async listEntitiesForPolicy(
+    accountId: string,
+    policyType: PolicyType,
+    policyName: string,
+  ): Promise<PolicyEntities> {
+    const name = this.#attachedName(accountId, policyType, policyName);
+    const userRows = await this.#db
+      .selectFrom('user_policies as a')
+      .innerJoin('users as u', (join) =>
+        join.onRef('u.account_id', '=', 'a.account_id').onRef('u.user_id', '=', 'a.user_id'),
+      )
+      .selectAll('u')
+      .select('a.attached_at')
+      .where('a.account_id', '=', accountId)
+      .where('a.policy_type', '=', policyType)
+      .where('a.policy_name', '=', name)
+      .orderBy('a.attached_at')
+      .orderBy('u.user_name_key')
+      .execute();
+    const groupRows = await this.#db
+      .selectFrom('group_policies as a')
+      .innerJoin('groups as g', (join) =>
+        join.onRef('g.account_id', '=', 'a.account_id').onRef('g.group_id', '=', 'a.group_id'),
+      )
+      .selectAll('g')
+      .select('a.attached_at')
+      .where('a.account_id', '=', accountId)
+      .where('a.policy_type', '=', policyType)
+      .where('a.policy_name', '=', name)
+      .orderBy('a.attached_at')
+      .orderBy('g.group_name_key')
+      .execute();
+    return {
+      users: userRows.map((row) => ({ user: toUser(row), attachedAt: row.attached_at })),
+      groups: groupRows.map((row) => ({ group: toGroup(row), attachedAt: row.attached_at })),
+    };
+  }
+
+  async loadEffectivePolicies(accountId: string, userId: string): Promise<EffectivePolicy[]> {
+    // One round trip: the user's own attachments UNION ALL its groups' attachments, each Custom one
+    // joined to its policy's default version.
+    const direct = this.#db
+      .selectFrom('user_policies as a')
+      .leftJoin('policies as p', (join) =>
+        join
+          .onRef('p.account_id', '=', 'a.account_id')
+          .onRef('p.policy_name', '=', 'a.policy_name')
+          .on('a.policy_type', '=', 'Custom'),
+      )
+      .leftJoin('policy_versions as v', (join) =>
+        join
+          .onRef('v.account_id', '=', 'p.account_id')
+          .onRef('v.policy_name', '=', 'p.policy_name')
+          .onRef('v.version_number', '=', 'p.default_version'),
+      )
+      .select([
+        'a.policy_type',
+        'a.policy_name',
+        'a.attached_at',
+        'v.document',
+        sql<string | null>`cast(null as text)`.as('group_name'),
+        sql<string | null>`cast(null as text)`.as('group_name_key'),
+      ])
+      .where('a.account_id', '=', accountId)
+      .where('a.user_id', '=', userId);
+    const viaGroups = this.#db
+      .selectFrom('group_members as m')
+      .innerJoin('groups as g', (join) =>
+        join.onRef('g.account_id', '=', 'm.account_id').onRef('g.group_id', '=', 'm.group_id'),
+      )
+      .innerJoin('group_policies as a', (join) =>
+        join.onRef('a.account_id', '=', 'm.account_id').onRef('a.group_id', '=', 'm.group_id'),
+      )
+      .leftJoin('policies as p', (join) =>
+        join
+          .onRef('p.account_id', '=', 'a.account_id')
+          .onRef('p.policy_name', '=', 'a.policy_name')
+          .on('a.policy_type', '=', 'Custom'),
+      )
+      .leftJoin('policy_versions as v', (join) =>
+        join
+          .onRef('v.account_id', '=', 'p.account_id')
+          .onRef('v.policy_name', '=', 'p.policy_name')
+          .onRef('v.version_number', '=', 'p.default_version'),
+      )
+      .select([
+        'a.policy_type',
+        'a.policy_name',
+        'a.attached_at',
+        'v.document',
+        'g.group_name',
+        'g.group_name_key',
+      ])
+      .where('m.account_id', '=', accountId)
+      .where('m.user_id', '=', userId);
+    const rows = await direct.unionAll(viaGroups).execute();
+
+    // The user's own first, then by group; oldest first within each.
+    rows.sort(
+      (x, y) =>
+        Number(x.group_name_key !== null) - Number(y.group_name_key !== null) ||
+        compareText(x.group_name_key ?? '', y.group_name_key ?? '') ||
+        x.attached_at - y.attached_at ||
+        compareText(x.policy_type, y.policy_type) ||
+        compareText(x.policy_name, y.policy_name),
+    );
+    return rows.map((row) => {
+      const policyType = row.policy_type as PolicyType;
+      const effective: EffectivePolicy = {
+        policyType,
+        policyName: row.policy_name,
+        via: row.group_name === null ? 'user' : { group: row.group_name },
+      };
+      if (policyType === 'Custom') {
+        // Every Custom attachment names a policy with a default version; anything else is a broken
+        // database, and failing here denies the request (authorization fails closed).
+        if (row.document === null) throw new Error('custom policy attachment without a default version');
+        effective.document = row.document;
+      }
+      return effective;
+    });
+  }
+
+  /** The name a policy is attached under: a System name as given; a Custom one as created. */
+  #attachedName(accountId: string, policyType: PolicyType, policyName: string) {
+    if (policyType === 'System') return sql<string>`${policyName}`;
+    return this.#db
+      .selectFrom('policies')
+      .select('policy_name')
+      .where('account_id', '=', accountId)
+      .where('policy_name_key', '=', toPolicyNameKey(policyName));
+  }
+
+  async #policyExists(
+    trx: Transaction<Database>,
+    accountId: string,
+    policyNameKey: string,
+  ): Promise<boolean> {
+    const row = await trx
+      .selectFrom('policies')
+      .select('policy_name')
+      .where('account_id', '=', accountId)
+      .where('policy_name_key', '=', policyNameKey)
+      .executeTakeFirst();
+    return row !== undefined;
+  }
+
+  // Security preferences
+
+  async getSecurityPreference(accountId: string): Promise<SecurityPreference> {
+    const row = await this.#db
+      .selectFrom('security_preferences')
+      .selectAll()
+      .where('account_id', '=', accountId)
+      .executeTakeFirst();
+    if (row === undefined) return { ...DEFAULT_SECURITY_PREFERENCE };
+    return {
+      allowUserToManageAccessKeys: row.allow_user_to_manage_access_keys === 1,
+      maxIdleDaysForAccessKeys: row.max_idle_days_for_access_keys,
+    };
+  }
+
+  async setSecurityPreference(
+    accountId: string,
+    patch: Partial<SecurityPreference>,
+  ): Promise<SecurityPreference> {
+    const set: { allow_user_to_manage_access_keys?: number; max_idle_days_for_access_keys?: number } = {};
+    if (patch.allowUserToManageAccessKeys !== undefined) {
+      set.allow_user_to_manage_access_keys = patch.allowUserToManageAccessKeys ? 1 : 0;
+    }
+    if (patch.maxIdleDaysForAccessKeys !== undefined) {
+      checkLimit('setSecurityPreference', 'maxIdleDaysForAccessKeys', patch.maxIdleDaysForAccessKeys);
+      set.max_idle_days_for_access_keys = patch.maxIdleDaysForAccessKeys;
+    }
+    if (Object.keys(set).length === 0) return this.getSecurityPreference(accountId);
+    // One upsert: the defaults fill what the patch leaves out of a first write; later writes change
+    // only what the patch names.
+    const row = await this.#db
+      .insertInto('security_preferences')
+      .values({
+        account_id: accountId,
+        allow_user_to_manage_access_keys: DEFAULT_SECURITY_PREFERENCE.allowUserToManageAccessKeys ? 1 : 0,
+        max_idle_days_for_access_keys: DEFAULT_SECURITY_PREFERENCE.maxIdleDaysForAccessKeys,
+        ...set,
+      })
+      .onConflict((oc) => oc.column('account_id').doUpdateSet(set))
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    return {
+      allowUserToManageAccessKeys: row.allow_user_to_manage_access_keys === 1,
+      maxIdleDaysForAccessKeys: row.max_idle_days_for_access_keys,
+    };
+  }
+
   // AccessKeys
 
   async createAccessKey(key: AccessKeyRecord, maxLiveKeys: number): Promise<void> {
@@ -328,7 +1609,7 @@ export class KyselyStore implements Store {
       throw new RangeError('createAccessKey: maxLiveKeys must be an integer >= 0');
     }
     await this.#db.transaction().execute(async (trx) => {
-      await this.#adapter.lockPrincipal(trx, key.accountId, key.userId);
+      await this.#lock(trx, lockOf.principal(key.accountId, key.userId));
       // Write first, check after (see the top of this file); throwing rolls the insert back.
       // IDs carry 95 random bits, so a clash means a broken generator: no catalog code fits, and
       // InternalError is retryable with a fresh ID.

@@ -2,14 +2,26 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ErrorCode } from '../../src/core/errors/catalog.js';
 import { RamkeyError } from '../../src/core/errors/ramkey-error.js';
-import { generateAccessKeyId, generateAccountId, generateUserId } from '../../src/core/keys/key-id.js';
+import {
+  generateAccessKeyId,
+  generateAccountId,
+  generateUserId,
+  randomBase62,
+} from '../../src/core/keys/key-id.js';
 import { cryptoRandom } from '../../src/core/random.js';
-import type {
-  AccessKeyRecord,
-  AccountRecord,
-  PolicyAttachment,
-  Store,
-  UserRecord,
+import {
+  DEFAULT_SECURITY_PREFERENCE,
+  RAM_POLICY_ATTACHMENT_LIMITS,
+  type AccessKeyRecord,
+  type AccountRecord,
+  type EffectivePolicy,
+  type GroupRecord,
+  type PolicyAttachment,
+  type PolicyAttachmentLimits,
+  type PolicyRecord,
+  type PolicyType,
+  type Store,
+  type UserRecord,
 } from '../../src/store/store.js';
 
 export interface ContractStore {
@@ -28,6 +40,39 @@ async function expectRamkeyError(promise: Promise<unknown>, code: ErrorCode): Pr
   );
   expect(error, `expected RamkeyError ${code}`).toBeInstanceOf(RamkeyError);
   expect((error as RamkeyError).code).toBe(code);
+}
+
+/** Asserts a settled promise was rejected with that catalog code. */
+function expectRejectedWith(result: PromiseSettledResult<unknown>, code: ErrorCode): void {
+  expect(result.status, `expected a rejection with ${code}`).toBe('rejected');
+  const reason: unknown = (result as PromiseRejectedResult).reason;
+  expect(reason).toBeInstanceOf(RamkeyError);
+  expect((reason as RamkeyError).code).toBe(code);
+}
+
+/** Tallies settled results: "ok" for each fulfilment, the RamkeyError code for each rejection. */
+function outcomes(results: PromiseSettledResult<unknown>[]): Record<string, number> {
+  const tally: Record<string, number> = {};
+  for (const r of results) {
+    const key =
+      r.status === 'fulfilled'
+        ? 'ok'
+        : r.reason instanceof RamkeyError
+          ? r.reason.code
+          : `unexpected: ${String(r.reason)}`;
+    tally[key] = (tally[key] ?? 0) + 1;
+  }
+  return tally;
+}
+
+/** A policy document; the store keeps it as opaque text, so any distinct string would do. */
+function documentFor(action: string): string {
+  return JSON.stringify({ Version: '1', Statement: [{ Effect: 'Allow', Action: action, Resource: '*' }] });
+}
+
+/** A group ID shaped like RAM's (`g-` and base62); the store treats it as opaque. */
+function newGroupId(): string {
+  return `g-${randomBase62(cryptoRandom, 16)}`;
 }
 
 /**
@@ -119,6 +164,71 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Con
         if (after !== undefined) expect(page.items).toHaveLength(limit);
       } while (after !== undefined && pages < 100);
       return { names, pages };
+    }
+
+    async function newGroup(
+      accountId: string,
+      groupName: string,
+      createdAt = T0,
+      maxGroups = 300,
+    ): Promise<GroupRecord> {
+      const group: GroupRecord = {
+        accountId,
+        groupId: newGroupId(),
+        groupName,
+        comments: `comments of ${groupName}`,
+        createdAt,
+        updatedAt: createdAt,
+      };
+      await store.createGroup(group, maxGroups);
+      return group;
+    }
+
+    async function newPolicy(
+      accountId: string,
+      policyName: string,
+      document = documentFor(`ecs:${policyName}`),
+      createdAt = T0,
+      maxPolicies = 1500,
+    ): Promise<PolicyRecord> {
+      return store.createPolicy(
+        { accountId, policyName, description: `about ${policyName}`, document, createdAt },
+        maxPolicies,
+      );
+    }
+
+    function membershipOf(
+      user: UserRecord,
+      group: GroupRecord,
+      joinedAt = T0,
+    ): { accountId: string; userId: string; groupId: string; joinedAt: number } {
+      return { accountId: user.accountId, userId: user.userId, groupId: group.groupId, joinedAt };
+    }
+
+    function attachToUser(
+      user: UserRecord,
+      policyType: PolicyType,
+      policyName: string,
+      attachedAt = T0,
+      limits: PolicyAttachmentLimits = RAM_POLICY_ATTACHMENT_LIMITS,
+    ): Promise<boolean> {
+      return store.attachPolicyToUser(
+        { accountId: user.accountId, userId: user.userId, policyType, policyName, attachedAt },
+        limits,
+      );
+    }
+
+    function attachToGroup(
+      group: GroupRecord,
+      policyType: PolicyType,
+      policyName: string,
+      attachedAt = T0,
+      limits: PolicyAttachmentLimits = RAM_POLICY_ATTACHMENT_LIMITS,
+    ): Promise<boolean> {
+      return store.attachPolicyToGroup(
+        { accountId: group.accountId, groupId: group.groupId, policyType, policyName, attachedAt },
+        limits,
+      );
     }
 
     describe('schema', () => {
@@ -350,20 +460,12 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Con
         expect(await store.countUsers((await newAccount()).accountId)).toBe(0);
       });
 
-      it('deletes a user with its policy attachments, once', async () => {
+      it('deletes a user nothing hangs on, once', async () => {
         const account = await newAccount();
         const user = await newUser(account.accountId, 'leo');
-        await store.attachPolicyToUser({
-          accountId: account.accountId,
-          userId: user.userId,
-          policyType: 'System',
-          policyName: 'ReadOnlyAccess',
-          attachedAt: T0,
-        });
         expect(await store.deleteUser(account.accountId, user.userId)).toBe(true);
         expect(await store.getUserById(account.accountId, user.userId)).toBeUndefined();
         expect(await store.getUserByName(account.accountId, 'leo')).toBeUndefined();
-        expect(await store.listPoliciesForUser(account.accountId, user.userId)).toEqual([]);
         expect(await store.countUsers(account.accountId)).toBe(0);
         expect(await store.deleteUser(account.accountId, user.userId)).toBe(false);
       });
@@ -408,7 +510,74 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Con
         expect(await store.deleteAccessKey(account.accountId, user.userId, key.accessKeyId, T0 + 2)).toBe(
           true,
         );
+        await expectRamkeyError(
+          store.deleteUser(account.accountId, user.userId),
+          'DeleteConflict.User.Policy',
+        );
+        expect(
+          await store.detachPolicyFromUser(account.accountId, user.userId, 'System', 'AdministratorAccess'),
+        ).toBe(true);
         expect(await store.deleteUser(account.accountId, user.userId)).toBe(true);
+      });
+
+      // As RAM: a user leaves its groups and loses its policies explicitly before it can go.
+      it('refuses to delete a user in a group or with policies, in that order after keys, changing nothing', async () => {
+        const account = await newAccount();
+        const user = await newUser(account.accountId, 'norbert');
+        const group = await newGroup(account.accountId, 'ops');
+        const policy = await newPolicy(account.accountId, 'NorbertPolicy');
+        const key = await newKey(account.accountId, user.userId);
+        await store.addUserToGroup(membershipOf(user, group), 10);
+        await attachToUser(user, 'Custom', policy.policyName);
+
+        await expectRamkeyError(
+          store.deleteUser(account.accountId, user.userId),
+          'DeleteConflict.User.AccessKey',
+        );
+        await store.deleteAccessKey(account.accountId, user.userId, key.accessKeyId, T0 + 1);
+        await expectRamkeyError(
+          store.deleteUser(account.accountId, user.userId),
+          'DeleteConflict.User.Group',
+        );
+        expect(await store.listGroupsForUser(account.accountId, user.userId)).toHaveLength(1);
+        expect(await store.removeUserFromGroup(account.accountId, user.userId, group.groupId)).toBe(true);
+        await expectRamkeyError(
+          store.deleteUser(account.accountId, user.userId),
+          'DeleteConflict.User.Policy',
+        );
+        expect(await store.getUserById(account.accountId, user.userId)).toEqual(user);
+        expect(await store.listPoliciesForUser(account.accountId, user.userId)).toHaveLength(1);
+        expect(
+          await store.detachPolicyFromUser(account.accountId, user.userId, 'Custom', 'norbertpolicy'),
+        ).toBe(true);
+        expect(await store.deleteUser(account.accountId, user.userId)).toBe(true);
+        // The group and the policy stay.
+        expect(await store.getGroupById(account.accountId, group.groupId)).toEqual(group);
+        expect((await store.getPolicy(account.accountId, 'NorbertPolicy'))?.attachmentCount).toBe(0);
+      });
+
+      // Without this, a membership could outlive its user.
+      it('never lets a concurrent delete of the user and an add to a group both succeed', async () => {
+        const account = await newAccount();
+        const group = await newGroup(account.accountId, 'racers');
+        for (let round = 0; round < 5; round++) {
+          const user = await newUser(account.accountId, `joiner-${round}`);
+          const [deleted, added] = await Promise.allSettled([
+            store.deleteUser(account.accountId, user.userId),
+            store.addUserToGroup(membershipOf(user, group), 10),
+          ]);
+          const userGone = (await store.getUserById(account.accountId, user.userId)) === undefined;
+          const members = await store.listUsersForGroup(account.accountId, group.groupId, { limit: 100 });
+          const isMember = members.items.some((m) => m.user.userId === user.userId);
+          if (deleted.status === 'fulfilled' && deleted.value) {
+            expectRejectedWith(added, 'EntityNotExist.User');
+            expect(userGone && !isMember).toBe(true);
+          } else {
+            expect(added.status).toBe('fulfilled');
+            expectRejectedWith(deleted, 'DeleteConflict.User.Group');
+            expect(!userGone && isMember).toBe(true);
+          }
+        }
       });
     });
 
@@ -417,6 +586,7 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Con
         const account = await newAccount();
         const user = await newUser(account.accountId, 'olga');
         const other = await newUser(account.accountId, 'oscar');
+        await newPolicy(account.accountId, 'ReadBuckets');
         const later: PolicyAttachment = {
           accountId: account.accountId,
           userId: user.userId,
@@ -458,6 +628,7 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Con
       it('treats a System and a Custom policy of the same name as two attachments', async () => {
         const account = await newAccount();
         const user = await newUser(account.accountId, 'quinn');
+        await newPolicy(account.accountId, 'Same');
         const system: PolicyAttachment = {
           accountId: account.accountId,
           userId: user.userId,
@@ -490,6 +661,1014 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Con
         );
         expect(await store.listPoliciesForUser(b.accountId, user.userId)).toEqual([]);
         expect(await store.listPoliciesForUser(a.accountId, user.userId)).toEqual([]);
+      });
+    });
+
+    describe('groups', () => {
+      it('reads back a created group by ID and by name in any case, keeping the name as written', async () => {
+        const account = await newAccount();
+        const group = await newGroup(account.accountId, 'Dev.Ops_1');
+        expect(await store.getGroupById(account.accountId, group.groupId)).toEqual(group);
+        expect(await store.getGroupByName(account.accountId, 'dev.ops_1')).toEqual(group);
+        expect(await store.getGroupByName(account.accountId, 'DEV.OPS_1')).toEqual(group);
+        expect(await store.getGroupByName(account.accountId, 'dev')).toBeUndefined();
+      });
+
+      it('refuses a name taken in the account, in any case, with EntityAlreadyExists.Group', async () => {
+        const account = await newAccount();
+        await newGroup(account.accountId, 'admins');
+        await expectRamkeyError(newGroup(account.accountId, 'Admins'), 'EntityAlreadyExists.Group');
+        expect(await store.countGroups(account.accountId)).toBe(1);
+        // Another account may use the name.
+        const other = await newAccount();
+        await newGroup(other.accountId, 'ADMINS');
+        expect(await store.countGroups(other.accountId)).toBe(1);
+      });
+
+      // Another account's group must look exactly like a missing one.
+      it("does not find, change or delete another account's group, even by its exact name or ID", async () => {
+        const a = await newAccount();
+        const b = await newAccount();
+        const group = await newGroup(a.accountId, 'secret-group');
+        expect(await store.getGroupByName(b.accountId, 'secret-group')).toBeUndefined();
+        expect(await store.getGroupById(b.accountId, group.groupId)).toBeUndefined();
+        expect(
+          await store.updateGroup(b.accountId, 'secret-group', { comments: 'x', updatedAt: T0 + 1 }),
+        ).toBeUndefined();
+        expect(await store.deleteGroup(b.accountId, group.groupId)).toBe(false);
+        expect((await store.listGroups(b.accountId, { limit: 10 })).items).toEqual([]);
+        expect(await store.getGroupById(a.accountId, group.groupId)).toEqual(group);
+      });
+
+      it('updates comments, renames (also only the case), and refuses a taken name changing nothing', async () => {
+        const account = await newAccount();
+        const group = await newGroup(account.accountId, 'alpha');
+        await newGroup(account.accountId, 'beta');
+        const commented = await store.updateGroup(account.accountId, 'ALPHA', {
+          comments: '',
+          updatedAt: T0 + 1,
+        });
+        expect(commented).toEqual({ ...group, comments: '', updatedAt: T0 + 1 });
+        const renamed = await store.updateGroup(account.accountId, 'alpha', {
+          groupName: 'Gamma',
+          updatedAt: T0 + 2,
+        });
+        expect(renamed).toEqual({ ...group, groupName: 'Gamma', comments: '', updatedAt: T0 + 2 });
+        expect(await store.getGroupByName(account.accountId, 'alpha')).toBeUndefined();
+        expect((await store.getGroupByName(account.accountId, 'gamma'))?.groupId).toBe(group.groupId);
+        expect(
+          (await store.updateGroup(account.accountId, 'gamma', { groupName: 'GAMMA', updatedAt: T0 + 3 }))
+            ?.groupName,
+        ).toBe('GAMMA');
+        await expectRamkeyError(
+          store.updateGroup(account.accountId, 'gamma', {
+            groupName: 'Beta',
+            comments: 'x',
+            updatedAt: T0 + 4,
+          }),
+          'EntityAlreadyExists.Group',
+        );
+        expect((await store.getGroupById(account.accountId, group.groupId))?.updatedAt).toBe(T0 + 3);
+        expect(
+          await store.updateGroup(account.accountId, 'nobody', { comments: 'x', updatedAt: T0 }),
+        ).toBeUndefined();
+      });
+
+      it('pages through groups in name order with markers and refuses a foreign marker', async () => {
+        const account = await newAccount();
+        const other = await newAccount();
+        await newGroup(other.accountId, 'a-intruder');
+        for (const n of ['delta', 'Alpha', 'charlie', 'Echo', 'bravo']) await newGroup(account.accountId, n);
+        const names: string[] = [];
+        let after: string | undefined;
+        let pages = 0;
+        do {
+          const page = await store.listGroups(
+            account.accountId,
+            after === undefined ? { limit: 2 } : { after, limit: 2 },
+          );
+          names.push(...page.items.map((g) => g.groupName));
+          after = page.nextMarker;
+          pages++;
+        } while (after !== undefined && pages < 10);
+        expect(pages).toBe(3);
+        expect(names).toEqual(['Alpha', 'bravo', 'charlie', 'delta', 'Echo']);
+        await expectRamkeyError(
+          store.listGroups(account.accountId, { after: 'QR', limit: 2 }),
+          'InvalidParameter.Marker',
+        );
+        expect(await store.countGroups(account.accountId)).toBe(5);
+      });
+
+      it('refuses a group beyond maxGroups with LimitExceeded.Group, counting per account', async () => {
+        const account = await newAccount();
+        await newGroup(account.accountId, 'g1', T0, 2);
+        await newGroup(account.accountId, 'g2', T0, 2);
+        await expectRamkeyError(newGroup(account.accountId, 'g3', T0, 2), 'LimitExceeded.Group');
+        expect(await store.getGroupByName(account.accountId, 'g3')).toBeUndefined();
+        expect(await store.countGroups(account.accountId)).toBe(2);
+        await newGroup((await newAccount()).accountId, 'g3', T0, 2);
+      });
+
+      // The count and the insert are one atomic step.
+      it('lets exactly maxGroups of many concurrent creates succeed', async () => {
+        const account = await newAccount();
+        const results = await Promise.allSettled(
+          Array.from({ length: 7 }, (_, i) => newGroup(account.accountId, `par-${i}`, T0, 4)),
+        );
+        expect(outcomes(results)).toEqual({ ok: 4, 'LimitExceeded.Group': 3 });
+        expect(await store.countGroups(account.accountId)).toBe(4);
+      });
+
+      it('deletes a group only once it has no members and no policies, then frees its name', async () => {
+        const account = await newAccount();
+        const group = await newGroup(account.accountId, 'staff');
+        const user = await newUser(account.accountId, 'stan');
+        await store.addUserToGroup(membershipOf(user, group), 10);
+        await attachToGroup(group, 'System', 'ReadOnlyAccess');
+
+        await expectRamkeyError(
+          store.deleteGroup(account.accountId, group.groupId),
+          'DeleteConflict.Group.User',
+        );
+        expect(await store.removeUserFromGroup(account.accountId, user.userId, group.groupId)).toBe(true);
+        await expectRamkeyError(
+          store.deleteGroup(account.accountId, group.groupId),
+          'DeleteConflict.Group.Policy',
+        );
+        expect(await store.getGroupById(account.accountId, group.groupId)).toEqual(group);
+        expect(await store.listPoliciesForGroup(account.accountId, group.groupId)).toHaveLength(1);
+        expect(
+          await store.detachPolicyFromGroup(account.accountId, group.groupId, 'System', 'ReadOnlyAccess'),
+        ).toBe(true);
+
+        expect(await store.deleteGroup(account.accountId, group.groupId)).toBe(true);
+        expect(await store.deleteGroup(account.accountId, group.groupId)).toBe(false);
+        expect(await store.getGroupByName(account.accountId, 'staff')).toBeUndefined();
+        expect(await store.countGroups(account.accountId)).toBe(0);
+        await newGroup(account.accountId, 'STAFF');
+      });
+
+      it('never lets a concurrent delete of the group and an add of a member both succeed', async () => {
+        const account = await newAccount();
+        const user = await newUser(account.accountId, 'hopper');
+        for (let round = 0; round < 5; round++) {
+          const group = await newGroup(account.accountId, `short-lived-${round}`);
+          const [deleted, added] = await Promise.allSettled([
+            store.deleteGroup(account.accountId, group.groupId),
+            store.addUserToGroup(membershipOf(user, group), 10),
+          ]);
+          const groupGone = (await store.getGroupById(account.accountId, group.groupId)) === undefined;
+          const isMember = (await store.listGroupsForUser(account.accountId, user.userId)).some(
+            (m) => m.group.groupId === group.groupId,
+          );
+          if (deleted.status === 'fulfilled' && deleted.value) {
+            expectRejectedWith(added, 'EntityNotExist.Group');
+            expect(groupGone && !isMember).toBe(true);
+          } else {
+            expect(added.status).toBe('fulfilled');
+            expectRejectedWith(deleted, 'DeleteConflict.Group.User');
+            expect(!groupGone && isMember).toBe(true);
+            await store.removeUserFromGroup(account.accountId, user.userId, group.groupId);
+          }
+        }
+      });
+    });
+
+    describe('group membership', () => {
+      it("lists a user's groups in joining order and a group's members in name order, with join dates", async () => {
+        const account = await newAccount();
+        const [g1, g2] = [
+          await newGroup(account.accountId, 'zeta'),
+          await newGroup(account.accountId, 'eta'),
+        ];
+        const bob = await newUser(account.accountId, 'bob');
+        const Amy = await newUser(account.accountId, 'Amy');
+        const carl = await newUser(account.accountId, 'carl');
+        await store.addUserToGroup(membershipOf(bob, g1, T0 + 10), 10);
+        await store.addUserToGroup(membershipOf(bob, g2, T0 + 5), 10);
+        await store.addUserToGroup(membershipOf(Amy, g1, T0 + 20), 10);
+        await store.addUserToGroup(membershipOf(carl, g1, T0 + 1), 10);
+
+        expect(await store.listGroupsForUser(account.accountId, bob.userId)).toEqual([
+          { group: g2, joinedAt: T0 + 5 },
+          { group: g1, joinedAt: T0 + 10 },
+        ]);
+        const first = await store.listUsersForGroup(account.accountId, g1.groupId, { limit: 2 });
+        expect(first.items).toEqual([
+          { user: Amy, joinedAt: T0 + 20 },
+          { user: bob, joinedAt: T0 + 10 },
+        ]);
+        expect(first.nextMarker).toBeDefined();
+        const second = await store.listUsersForGroup(account.accountId, g1.groupId, {
+          after: first.nextMarker ?? '',
+          limit: 2,
+        });
+        expect(second).toEqual({ items: [{ user: carl, joinedAt: T0 + 1 }] });
+        expect((await store.listUsersForGroup(account.accountId, g2.groupId, { limit: 10 })).items).toEqual([
+          { user: bob, joinedAt: T0 + 5 },
+        ]);
+        // A renamed group shows under its new name.
+        await store.updateGroup(account.accountId, 'eta', { groupName: 'theta', updatedAt: T0 + 30 });
+        expect((await store.listGroupsForUser(account.accountId, bob.userId))[0]?.group.groupName).toBe(
+          'theta',
+        );
+      });
+
+      it('refuses a second join with EntityAlreadyExists.User.Group and keeps the first join date', async () => {
+        const account = await newAccount();
+        const group = await newGroup(account.accountId, 'once');
+        const user = await newUser(account.accountId, 'joiner');
+        await store.addUserToGroup(membershipOf(user, group, T0), 10);
+        await expectRamkeyError(
+          store.addUserToGroup(membershipOf(user, group, T0 + 9), 10),
+          'EntityAlreadyExists.User.Group',
+        );
+        expect(await store.listGroupsForUser(account.accountId, user.userId)).toEqual([
+          { group, joinedAt: T0 },
+        ]);
+      });
+
+      it("refuses an unknown or another account's user or group with EntityNotExist.User / .Group", async () => {
+        const a = await newAccount();
+        const b = await newAccount();
+        const user = await newUser(a.accountId, 'ursula');
+        const group = await newGroup(a.accountId, 'grp');
+        const foreignUser = await newUser(b.accountId, 'ursula');
+        const foreignGroup = await newGroup(b.accountId, 'grp');
+        const join = (userId: string, groupId: string) =>
+          store.addUserToGroup({ accountId: a.accountId, userId, groupId, joinedAt: T0 }, 10);
+        await expectRamkeyError(join(generateUserId(cryptoRandom), group.groupId), 'EntityNotExist.User');
+        await expectRamkeyError(join(foreignUser.userId, group.groupId), 'EntityNotExist.User');
+        await expectRamkeyError(join(user.userId, newGroupId()), 'EntityNotExist.Group');
+        await expectRamkeyError(join(user.userId, foreignGroup.groupId), 'EntityNotExist.Group');
+        await expectRamkeyError(
+          store.addUserToGroup({ ...membershipOf(user, group), accountId: b.accountId }, 10),
+          'EntityNotExist.User',
+        );
+        expect(await store.listGroupsForUser(a.accountId, user.userId)).toEqual([]);
+        expect(await store.listGroupsForUser(b.accountId, foreignUser.userId)).toEqual([]);
+      });
+
+      it('refuses a group beyond maxGroupsPerUser with LimitExceeded.User.Group, after the already-member check', async () => {
+        const account = await newAccount();
+        const user = await newUser(account.accountId, 'busy');
+        const groups = [];
+        for (let i = 0; i < 3; i++) groups.push(await newGroup(account.accountId, `busy-${i}`));
+        const [g0, g1, g2] = groups as [GroupRecord, GroupRecord, GroupRecord];
+        await store.addUserToGroup(membershipOf(user, g0), 2);
+        await store.addUserToGroup(membershipOf(user, g1), 2);
+        await expectRamkeyError(store.addUserToGroup(membershipOf(user, g2), 2), 'LimitExceeded.User.Group');
+        await expectRamkeyError(
+          store.addUserToGroup(membershipOf(user, g1), 2),
+          'EntityAlreadyExists.User.Group',
+        );
+        expect(await store.listGroupsForUser(account.accountId, user.userId)).toHaveLength(2);
+        // The limit is per user: another user joins the third group freely.
+        const other = await newUser(account.accountId, 'idle');
+        await store.addUserToGroup(membershipOf(other, g2), 2);
+      });
+
+      // The per-user count and the insert are one atomic step.
+      it('lets exactly maxGroupsPerUser of 12 concurrent joins succeed', async () => {
+        const account = await newAccount();
+        const user = await newUser(account.accountId, 'joiner12');
+        const groups: GroupRecord[] = [];
+        for (let i = 0; i < 12; i++) groups.push(await newGroup(account.accountId, `twelve-${i}`));
+        const results = await Promise.allSettled(
+          groups.map((g) => store.addUserToGroup(membershipOf(user, g), 10)),
+        );
+        expect(outcomes(results)).toEqual({ ok: 10, 'LimitExceeded.User.Group': 2 });
+        expect(await store.listGroupsForUser(account.accountId, user.userId)).toHaveLength(10);
+      });
+
+      it('removes a member once; answers false for a non-member or across accounts', async () => {
+        const a = await newAccount();
+        const b = await newAccount();
+        const group = await newGroup(a.accountId, 'leavers');
+        const user = await newUser(a.accountId, 'leaver');
+        await store.addUserToGroup(membershipOf(user, group), 10);
+        expect(await store.removeUserFromGroup(b.accountId, user.userId, group.groupId)).toBe(false);
+        expect(await store.removeUserFromGroup(a.accountId, user.userId, group.groupId)).toBe(true);
+        expect(await store.removeUserFromGroup(a.accountId, user.userId, group.groupId)).toBe(false);
+        expect(await store.listGroupsForUser(a.accountId, user.userId)).toEqual([]);
+        expect((await store.listUsersForGroup(a.accountId, group.groupId, { limit: 10 })).items).toEqual([]);
+      });
+    });
+
+    describe('custom policies', () => {
+      it('creates a policy with v1 as its default version and reads both back', async () => {
+        const account = await newAccount();
+        const document = documentFor('oss:GetObject');
+        const created = await newPolicy(account.accountId, 'ReadObjects', document, T0 + 1);
+        const expected: PolicyRecord = {
+          accountId: account.accountId,
+          policyName: 'ReadObjects',
+          description: 'about ReadObjects',
+          defaultVersion: 'v1',
+          attachmentCount: 0,
+          createdAt: T0 + 1,
+          updatedAt: T0 + 1,
+        };
+        expect(created).toEqual(expected);
+        expect(await store.getPolicy(account.accountId, 'ReadObjects')).toEqual(expected);
+        expect(await store.getPolicyVersion(account.accountId, 'ReadObjects', 'v1')).toEqual({
+          accountId: account.accountId,
+          policyName: 'ReadObjects',
+          versionId: 'v1',
+          document,
+          isDefault: true,
+          createdAt: T0 + 1,
+        });
+        expect(await store.listPolicyVersions(account.accountId, 'ReadObjects')).toHaveLength(1);
+      });
+
+      it('finds a policy by name in any case, keeps the name as created, and refuses a taken name', async () => {
+        const account = await newAccount();
+        await newPolicy(account.accountId, 'Read-Buckets');
+        expect((await store.getPolicy(account.accountId, 'read-buckets'))?.policyName).toBe('Read-Buckets');
+        expect((await store.getPolicyVersion(account.accountId, 'READ-BUCKETS', 'v1'))?.policyName).toBe(
+          'Read-Buckets',
+        );
+        await expectRamkeyError(newPolicy(account.accountId, 'read-BUCKETS'), 'EntityAlreadyExists.Policy');
+        expect(await store.countPolicies(account.accountId)).toBe(1);
+        await newPolicy((await newAccount()).accountId, 'Read-Buckets');
+      });
+
+      // Another account's policy must look exactly like a missing one.
+      it("does not find, version, attach or delete another account's policy, even by its exact name", async () => {
+        const a = await newAccount();
+        const b = await newAccount();
+        await newPolicy(a.accountId, 'Private');
+        const user = await newUser(b.accountId, 'outsider');
+        const group = await newGroup(b.accountId, 'outsiders');
+        expect(await store.getPolicy(b.accountId, 'Private')).toBeUndefined();
+        expect(await store.getPolicyVersion(b.accountId, 'Private', 'v1')).toBeUndefined();
+        expect(await store.listPolicyVersions(b.accountId, 'Private')).toBeUndefined();
+        expect((await store.listPolicies(b.accountId, { limit: 10 })).items).toEqual([]);
+        await expectRamkeyError(
+          store.createPolicyVersion(
+            b.accountId,
+            'Private',
+            { document: '{}', setAsDefault: true, rotate: false, createdAt: T0 },
+            5,
+          ),
+          'EntityNotExist.Policy',
+        );
+        await expectRamkeyError(
+          store.setDefaultPolicyVersion(b.accountId, 'Private', 'v1', T0),
+          'EntityNotExist.Policy',
+        );
+        await expectRamkeyError(
+          store.deletePolicyVersion(b.accountId, 'Private', 'v1', T0),
+          'EntityNotExist.Policy',
+        );
+        await expectRamkeyError(attachToUser(user, 'Custom', 'Private'), 'EntityNotExist.Policy');
+        await expectRamkeyError(attachToGroup(group, 'Custom', 'Private'), 'EntityNotExist.Policy');
+        expect(await store.updatePolicyDescription(b.accountId, 'Private', 'x', T0)).toBeUndefined();
+        expect(await store.deletePolicy(b.accountId, 'Private')).toBe(false);
+        expect(await store.getPolicy(a.accountId, 'Private')).toMatchObject({ description: 'about Private' });
+      });
+
+      it('pages through policies in name order and counts them per account', async () => {
+        const account = await newAccount();
+        for (const n of ['p-delta', 'P-Alpha', 'p-charlie', 'p-bravo']) await newPolicy(account.accountId, n);
+        const first = await store.listPolicies(account.accountId, { limit: 3 });
+        expect(first.items.map((p) => p.policyName)).toEqual(['P-Alpha', 'p-bravo', 'p-charlie']);
+        const rest = await store.listPolicies(account.accountId, { after: first.nextMarker ?? '', limit: 3 });
+        expect(rest).toEqual({ items: [expect.objectContaining({ policyName: 'p-delta' })] });
+        await expectRamkeyError(
+          store.listPolicies(account.accountId, { after: '_w', limit: 3 }),
+          'InvalidParameter.Marker',
+        );
+        expect(await store.countPolicies(account.accountId)).toBe(4);
+      });
+
+      it('updates the description and returns the updated policy', async () => {
+        const account = await newAccount();
+        const policy = await newPolicy(account.accountId, 'Described');
+        expect(
+          await store.updatePolicyDescription(account.accountId, 'described', 'new words', T0 + 5),
+        ).toEqual({
+          ...policy,
+          description: 'new words',
+          updatedAt: T0 + 5,
+        });
+      });
+
+      it('refuses a policy beyond maxPolicies with LimitExceeded.Policy, atomically under concurrency', async () => {
+        const account = await newAccount();
+        await newPolicy(account.accountId, 'Only1', documentFor('a'), T0, 1);
+        await expectRamkeyError(
+          newPolicy(account.accountId, 'Only2', documentFor('a'), T0, 1),
+          'LimitExceeded.Policy',
+        );
+        expect(await store.getPolicy(account.accountId, 'Only2')).toBeUndefined();
+
+        const busy = await newAccount();
+        const results = await Promise.allSettled(
+          Array.from({ length: 6 }, (_, i) => newPolicy(busy.accountId, `Par${i}`, documentFor('a'), T0, 3)),
+        );
+        expect(outcomes(results)).toEqual({ ok: 3, 'LimitExceeded.Policy': 3 });
+        expect(await store.countPolicies(busy.accountId)).toBe(3);
+      });
+
+      it('counts attachments to users and groups, and refuses deletion while attached or versioned, as RAM', async () => {
+        const account = await newAccount();
+        await newPolicy(account.accountId, 'Guarded');
+        const user = await newUser(account.accountId, 'guard');
+        const group = await newGroup(account.accountId, 'guards');
+        await attachToUser(user, 'Custom', 'guarded');
+        await attachToGroup(group, 'Custom', 'GUARDED');
+        await store.createPolicyVersion(
+          account.accountId,
+          'Guarded',
+          { document: documentFor('b'), setAsDefault: false, rotate: false, createdAt: T0 + 1 },
+          5,
+        );
+        expect((await store.getPolicy(account.accountId, 'Guarded'))?.attachmentCount).toBe(2);
+
+        await expectRamkeyError(
+          store.deletePolicy(account.accountId, 'Guarded'),
+          'DeleteConflict.Policy.User',
+        );
+        await store.detachPolicyFromUser(account.accountId, user.userId, 'Custom', 'Guarded');
+        await expectRamkeyError(
+          store.deletePolicy(account.accountId, 'Guarded'),
+          'DeleteConflict.Policy.Group',
+        );
+        await store.detachPolicyFromGroup(account.accountId, group.groupId, 'Custom', 'Guarded');
+        await expectRamkeyError(
+          store.deletePolicy(account.accountId, 'Guarded'),
+          'DeleteConflict.Policy.Version',
+        );
+        expect(await store.listPolicyVersions(account.accountId, 'Guarded')).toHaveLength(2);
+        await store.deletePolicyVersion(account.accountId, 'Guarded', 'v2', T0 + 2);
+
+        expect(await store.deletePolicy(account.accountId, 'GUARDED')).toBe(true);
+        expect(await store.deletePolicy(account.accountId, 'Guarded')).toBe(false);
+        expect(await store.getPolicy(account.accountId, 'Guarded')).toBeUndefined();
+        expect(await store.getPolicyVersion(account.accountId, 'Guarded', 'v1')).toBeUndefined();
+        // The name is free again, and a new policy starts again at v1.
+        const again = await newPolicy(account.accountId, 'guarded', documentFor('c'));
+        expect(again.defaultVersion).toBe('v1');
+        expect(await store.listPolicyVersions(account.accountId, 'guarded')).toEqual([
+          expect.objectContaining({ versionId: 'v1', document: documentFor('c') }),
+        ]);
+      });
+
+      // Without the policy's lock, a Custom attachment could outlive its policy.
+      it('never lets a concurrent delete of the policy and an attachment of it both succeed', async () => {
+        const account = await newAccount();
+        const user = await newUser(account.accountId, 'attacher');
+        for (let round = 0; round < 5; round++) {
+          const policy = await newPolicy(account.accountId, `Racy${round}`);
+          const [deleted, attached] = await Promise.allSettled([
+            store.deletePolicy(account.accountId, policy.policyName),
+            attachToUser(user, 'Custom', policy.policyName),
+          ]);
+          const policyGone = (await store.getPolicy(account.accountId, policy.policyName)) === undefined;
+          const isAttached = (await store.listPoliciesForUser(account.accountId, user.userId)).some(
+            (a) => a.policyName === policy.policyName,
+          );
+          if (deleted.status === 'fulfilled' && deleted.value) {
+            expectRejectedWith(attached, 'EntityNotExist.Policy');
+            expect(policyGone && !isAttached).toBe(true);
+          } else {
+            expect(attached).toEqual({ status: 'fulfilled', value: true });
+            expectRejectedWith(deleted, 'DeleteConflict.Policy.User');
+            expect(!policyGone && isAttached).toBe(true);
+            await store.detachPolicyFromUser(account.accountId, user.userId, 'Custom', policy.policyName);
+          }
+        }
+      });
+    });
+
+    describe('policy versions', () => {
+      function newVersion(
+        accountId: string,
+        policyName: string,
+        options: { setAsDefault?: boolean; rotate?: boolean; createdAt?: number; maxVersions?: number } = {},
+      ) {
+        const createdAt = options.createdAt ?? T0 + 100;
+        return store.createPolicyVersion(
+          accountId,
+          policyName,
+          {
+            document: documentFor(`v@${createdAt}`),
+            setAsDefault: options.setAsDefault ?? false,
+            rotate: options.rotate ?? false,
+            createdAt,
+          },
+          options.maxVersions ?? 5,
+        );
+      }
+
+      async function versionIds(accountId: string, policyName: string): Promise<string[]> {
+        return ((await store.listPolicyVersions(accountId, policyName)) ?? []).map(
+          (v) => `${v.versionId}${v.isDefault ? '*' : ''}`,
+        );
+      }
+
+      it('numbers versions v2, v3, ... and makes one the default only when asked', async () => {
+        const account = await newAccount();
+        await newPolicy(account.accountId, 'Versioned');
+        const v2 = await newVersion(account.accountId, 'versioned', { createdAt: T0 + 2 });
+        expect(v2).toEqual({
+          accountId: account.accountId,
+          policyName: 'Versioned',
+          versionId: 'v2',
+          document: documentFor(`v@${T0 + 2}`),
+          isDefault: false,
+          createdAt: T0 + 2,
+        });
+        const v3 = await newVersion(account.accountId, 'Versioned', {
+          setAsDefault: true,
+          createdAt: T0 + 3,
+        });
+        expect(v3).toMatchObject({ versionId: 'v3', isDefault: true });
+        expect(await store.getPolicy(account.accountId, 'Versioned')).toMatchObject({
+          defaultVersion: 'v3',
+          updatedAt: T0 + 3,
+          createdAt: T0,
+        });
+        expect(await store.getPolicyVersion(account.accountId, 'Versioned', 'v3')).toEqual(v3);
+        expect(await store.getPolicyVersion(account.accountId, 'Versioned', 'v2')).toEqual(v2);
+        expect(await versionIds(account.accountId, 'Versioned')).toEqual(['v1', 'v2', 'v3*']);
+      });
+
+      it('answers undefined for an unknown or malformed version ID', async () => {
+        const account = await newAccount();
+        await newPolicy(account.accountId, 'Few');
+        for (const id of ['v2', 'V1', 'v01', 'v0', '1', 'v1 ', 'v', 'v99999999999']) {
+          expect(await store.getPolicyVersion(account.accountId, 'Few', id)).toBeUndefined();
+        }
+        expect(await store.getPolicyVersion(account.accountId, 'Nope', 'v1')).toBeUndefined();
+      });
+
+      it('refuses a version beyond maxVersions with LimitExceeded.Policy.Version unless rotating', async () => {
+        const account = await newAccount();
+        await newPolicy(account.accountId, 'Full');
+        for (let i = 2; i <= 5; i++) await newVersion(account.accountId, 'Full', { createdAt: T0 + i });
+        await expectRamkeyError(
+          newVersion(account.accountId, 'Full', { setAsDefault: true }),
+          'LimitExceeded.Policy.Version',
+        );
+        expect(await versionIds(account.accountId, 'Full')).toEqual(['v1*', 'v2', 'v3', 'v4', 'v5']);
+        expect((await store.getPolicy(account.accountId, 'Full'))?.updatedAt).toBe(T0 + 5);
+      });
+
+      it('rotates out the oldest version that is not the default, keeping the previous default', async () => {
+        const account = await newAccount();
+        await newPolicy(account.accountId, 'Rotating');
+        for (let i = 2; i <= 5; i++) await newVersion(account.accountId, 'Rotating');
+        // v1 is the default: v2 goes; the new v6 becomes the default and v1 stays as the way back.
+        const v6 = await newVersion(account.accountId, 'Rotating', { setAsDefault: true, rotate: true });
+        expect(v6).toMatchObject({ versionId: 'v6', isDefault: true });
+        expect(await versionIds(account.accountId, 'Rotating')).toEqual(['v1', 'v3', 'v4', 'v5', 'v6*']);
+        // Now v6 is the default: the oldest other one, v1, goes.
+        await newVersion(account.accountId, 'Rotating', { rotate: true });
+        expect(await versionIds(account.accountId, 'Rotating')).toEqual(['v3', 'v4', 'v5', 'v6*', 'v7']);
+        // A default in the middle is skipped.
+        await store.setDefaultPolicyVersion(account.accountId, 'Rotating', 'v3', T0 + 200);
+        await newVersion(account.accountId, 'Rotating', { rotate: true });
+        expect(await versionIds(account.accountId, 'Rotating')).toEqual(['v3*', 'v5', 'v6', 'v7', 'v8']);
+      });
+
+      it('refuses to rotate when nothing but the default could go', async () => {
+        const account = await newAccount();
+        await newPolicy(account.accountId, 'Single');
+        await expectRamkeyError(
+          newVersion(account.accountId, 'Single', { rotate: true, setAsDefault: true, maxVersions: 1 }),
+          'LimitExceeded.Policy.Version',
+        );
+        expect(await versionIds(account.accountId, 'Single')).toEqual(['v1*']);
+      });
+
+      // A version ID names one document for the life of the policy.
+      it('never issues a version ID twice, not even after deleting the newest version', async () => {
+        const account = await newAccount();
+        await newPolicy(account.accountId, 'NoReuse');
+        await newVersion(account.accountId, 'NoReuse');
+        await newVersion(account.accountId, 'NoReuse');
+        await store.deletePolicyVersion(account.accountId, 'NoReuse', 'v3', T0 + 50);
+        await store.deletePolicyVersion(account.accountId, 'NoReuse', 'v2', T0 + 51);
+        expect((await newVersion(account.accountId, 'NoReuse')).versionId).toBe('v4');
+        expect(await versionIds(account.accountId, 'NoReuse')).toEqual(['v1*', 'v4']);
+        expect((await store.getPolicy(account.accountId, 'NoReuse'))?.updatedAt).toBe(T0 + 100);
+      });
+
+      it('sets the default version, refusing an unknown version or policy', async () => {
+        const account = await newAccount();
+        const policy = await newPolicy(account.accountId, 'Switch');
+        await newVersion(account.accountId, 'Switch');
+        expect(await store.setDefaultPolicyVersion(account.accountId, 'switch', 'v2', T0 + 7)).toEqual({
+          ...policy,
+          defaultVersion: 'v2',
+          updatedAt: T0 + 7,
+        });
+        expect((await store.getPolicyVersion(account.accountId, 'Switch', 'v2'))?.isDefault).toBe(true);
+        expect((await store.getPolicyVersion(account.accountId, 'Switch', 'v1'))?.isDefault).toBe(false);
+        // Already the default: fine.
+        expect(
+          (await store.setDefaultPolicyVersion(account.accountId, 'Switch', 'v2', T0 + 8)).defaultVersion,
+        ).toBe('v2');
+        for (const id of ['v3', 'V1', 'x']) {
+          await expectRamkeyError(
+            store.setDefaultPolicyVersion(account.accountId, 'Switch', id, T0 + 9),
+            'EntityNotExist.Policy.Version',
+          );
+        }
+        await expectRamkeyError(
+          store.setDefaultPolicyVersion(account.accountId, 'Nope', 'v1', T0 + 9),
+          'EntityNotExist.Policy',
+        );
+        expect((await store.getPolicy(account.accountId, 'Switch'))?.defaultVersion).toBe('v2');
+      });
+
+      it('deletes a non-default version, refusing the default and unknown ones', async () => {
+        const account = await newAccount();
+        await newPolicy(account.accountId, 'Pruned');
+        await newVersion(account.accountId, 'Pruned', { setAsDefault: true });
+        await expectRamkeyError(
+          store.deletePolicyVersion(account.accountId, 'Pruned', 'v2', T0 + 1),
+          'DeleteConflict.Policy.Version.Default',
+        );
+        for (const id of ['v3', 'v0', 'bogus']) {
+          await expectRamkeyError(
+            store.deletePolicyVersion(account.accountId, 'Pruned', id, T0 + 1),
+            'EntityNotExist.Policy.Version',
+          );
+        }
+        await expectRamkeyError(
+          store.deletePolicyVersion(account.accountId, 'Nope', 'v1', T0 + 1),
+          'EntityNotExist.Policy',
+        );
+        await store.deletePolicyVersion(account.accountId, 'pruned', 'v1', T0 + 2);
+        expect(await versionIds(account.accountId, 'Pruned')).toEqual(['v2*']);
+        await expectRamkeyError(
+          store.deletePolicyVersion(account.accountId, 'Pruned', 'v1', T0 + 3),
+          'EntityNotExist.Policy.Version',
+        );
+      });
+
+      it('numbers concurrent new versions uniquely and lets exactly as many as fit succeed', async () => {
+        const account = await newAccount();
+        await newPolicy(account.accountId, 'Crowded');
+        const results = await Promise.allSettled(
+          Array.from({ length: 7 }, (_, i) =>
+            newVersion(account.accountId, 'Crowded', { createdAt: T0 + i }),
+          ),
+        );
+        expect(outcomes(results)).toEqual({ ok: 4, 'LimitExceeded.Policy.Version': 3 });
+        expect(await versionIds(account.accountId, 'Crowded')).toEqual(['v1*', 'v2', 'v3', 'v4', 'v5']);
+      });
+    });
+
+    describe('policy attachments: custom policies, limits and groups', () => {
+      it('records a Custom attachment under the name as created, whatever case it was attached with', async () => {
+        const account = await newAccount();
+        await newPolicy(account.accountId, 'MixedCase');
+        const user = await newUser(account.accountId, 'casey');
+        expect(await attachToUser(user, 'Custom', 'mixedcase', T0 + 1)).toBe(true);
+        expect(await attachToUser(user, 'Custom', 'MIXEDCASE', T0 + 2)).toBe(false);
+        expect(await store.listPoliciesForUser(account.accountId, user.userId)).toEqual([
+          {
+            accountId: account.accountId,
+            userId: user.userId,
+            policyType: 'Custom',
+            policyName: 'MixedCase',
+            attachedAt: T0 + 1,
+          },
+        ]);
+        expect(await store.detachPolicyFromUser(account.accountId, user.userId, 'Custom', 'mIxEdCaSe')).toBe(
+          true,
+        );
+        expect(await store.detachPolicyFromUser(account.accountId, user.userId, 'Custom', 'MixedCase')).toBe(
+          false,
+        );
+      });
+
+      it('refuses a Custom policy the account lacks with EntityNotExist.Policy, an unknown user first', async () => {
+        const account = await newAccount();
+        const user = await newUser(account.accountId, 'nopol');
+        await expectRamkeyError(attachToUser(user, 'Custom', 'Missing'), 'EntityNotExist.Policy');
+        await expectRamkeyError(
+          store.attachPolicyToUser({
+            accountId: account.accountId,
+            userId: generateUserId(cryptoRandom),
+            policyType: 'Custom',
+            policyName: 'Missing',
+            attachedAt: T0,
+          }),
+          'EntityNotExist.User',
+        );
+        // A System policy is recorded by name: the service, not the store, knows the built-in ones.
+        expect(await attachToUser(user, 'System', 'AnyBuiltInName')).toBe(true);
+        expect(await store.listPoliciesForUser(account.accountId, user.userId)).toHaveLength(1);
+      });
+
+      it('detaches only that attachment, and answers false for one that does not exist', async () => {
+        const a = await newAccount();
+        const b = await newAccount();
+        const user = await newUser(a.accountId, 'detachee');
+        await attachToUser(user, 'System', 'ReadOnlyAccess');
+        await attachToUser(user, 'System', 'AdministratorAccess');
+        expect(await store.detachPolicyFromUser(b.accountId, user.userId, 'System', 'ReadOnlyAccess')).toBe(
+          false,
+        );
+        expect(await store.detachPolicyFromUser(a.accountId, user.userId, 'Custom', 'ReadOnlyAccess')).toBe(
+          false,
+        );
+        expect(await store.detachPolicyFromUser(a.accountId, user.userId, 'System', 'readonlyaccess')).toBe(
+          false,
+        );
+        expect(await store.detachPolicyFromUser(a.accountId, user.userId, 'System', 'ReadOnlyAccess')).toBe(
+          true,
+        );
+        expect((await store.listPoliciesForUser(a.accountId, user.userId)).map((p) => p.policyName)).toEqual([
+          'AdministratorAccess',
+        ]);
+      });
+
+      it('limits attachments per user and per type with LimitExceeded.User.Policy, after the duplicate check', async () => {
+        const account = await newAccount();
+        const user = await newUser(account.accountId, 'limited');
+        const limits = { System: 2, Custom: 1 };
+        await newPolicy(account.accountId, 'C1');
+        await newPolicy(account.accountId, 'C2');
+        expect(await attachToUser(user, 'System', 'S1', T0, limits)).toBe(true);
+        expect(await attachToUser(user, 'System', 'S2', T0, limits)).toBe(true);
+        await expectRamkeyError(attachToUser(user, 'System', 'S3', T0, limits), 'LimitExceeded.User.Policy');
+        expect(await attachToUser(user, 'System', 'S2', T0, limits)).toBe(false);
+        expect(await attachToUser(user, 'Custom', 'C1', T0, limits)).toBe(true);
+        await expectRamkeyError(attachToUser(user, 'Custom', 'C2', T0, limits), 'LimitExceeded.User.Policy');
+        expect(await store.listPoliciesForUser(account.accountId, user.userId)).toHaveLength(3);
+      });
+
+      it("defaults to RAM's quota: 10 Custom policies per user", async () => {
+        const account = await newAccount();
+        const user = await newUser(account.accountId, 'quota');
+        for (let i = 0; i < 11; i++) await newPolicy(account.accountId, `Q${i}`);
+        for (let i = 0; i < 10; i++) {
+          await store.attachPolicyToUser({
+            accountId: account.accountId,
+            userId: user.userId,
+            policyType: 'Custom',
+            policyName: `Q${i}`,
+            attachedAt: T0,
+          });
+        }
+        await expectRamkeyError(
+          store.attachPolicyToUser({
+            accountId: account.accountId,
+            userId: user.userId,
+            policyType: 'Custom',
+            policyName: 'Q10',
+            attachedAt: T0,
+          }),
+          'LimitExceeded.User.Policy',
+        );
+      });
+
+      // The per-user count and the insert are one atomic step.
+      it('lets exactly the limit of 12 concurrent attachments to one user succeed', async () => {
+        const account = await newAccount();
+        const user = await newUser(account.accountId, 'crowded');
+        const results = await Promise.allSettled(
+          Array.from({ length: 12 }, (_, i) =>
+            attachToUser(user, 'System', `Sys${i}`, T0 + i, { System: 10, Custom: 10 }),
+          ),
+        );
+        expect(outcomes(results)).toEqual({ ok: 10, 'LimitExceeded.User.Policy': 2 });
+        expect(await store.listPoliciesForUser(account.accountId, user.userId)).toHaveLength(10);
+      });
+
+      it('attaches policies to groups: listed oldest first, limited per type, detached once', async () => {
+        const account = await newAccount();
+        const group = await newGroup(account.accountId, 'attached');
+        await newPolicy(account.accountId, 'GroupPolicy');
+        const limits = { System: 1, Custom: 1 };
+        expect(await attachToGroup(group, 'Custom', 'grouppolicy', T0 + 2, limits)).toBe(true);
+        expect(await attachToGroup(group, 'System', 'ReadOnlyAccess', T0 + 1, limits)).toBe(true);
+        expect(await attachToGroup(group, 'System', 'ReadOnlyAccess', T0 + 3, limits)).toBe(false);
+        await expectRamkeyError(
+          attachToGroup(group, 'System', 'AdministratorAccess', T0, limits),
+          'LimitExceeded.Group.Policy',
+        );
+        expect(await store.listPoliciesForGroup(account.accountId, group.groupId)).toEqual([
+          {
+            accountId: account.accountId,
+            groupId: group.groupId,
+            policyType: 'System',
+            policyName: 'ReadOnlyAccess',
+            attachedAt: T0 + 1,
+          },
+          {
+            accountId: account.accountId,
+            groupId: group.groupId,
+            policyType: 'Custom',
+            policyName: 'GroupPolicy',
+            attachedAt: T0 + 2,
+          },
+        ]);
+        expect(
+          await store.detachPolicyFromGroup(account.accountId, group.groupId, 'Custom', 'GROUPPOLICY'),
+        ).toBe(true);
+        expect(
+          await store.detachPolicyFromGroup(account.accountId, group.groupId, 'Custom', 'GroupPolicy'),
+        ).toBe(false);
+        expect(await store.listPoliciesForGroup(account.accountId, group.groupId)).toHaveLength(1);
+      });
+
+      it("refuses to attach to an unknown group or another account's group with EntityNotExist.Group", async () => {
+        const a = await newAccount();
+        const b = await newAccount();
+        const group = await newGroup(a.accountId, 'mine');
+        await newPolicy(b.accountId, 'TheirPolicy');
+        await expectRamkeyError(
+          store.attachPolicyToGroup(
+            {
+              accountId: b.accountId,
+              groupId: group.groupId,
+              policyType: 'System',
+              policyName: 'X',
+              attachedAt: T0,
+            },
+            RAM_POLICY_ATTACHMENT_LIMITS,
+          ),
+          'EntityNotExist.Group',
+        );
+        await expectRamkeyError(
+          store.attachPolicyToGroup(
+            {
+              accountId: b.accountId,
+              groupId: group.groupId,
+              policyType: 'Custom',
+              policyName: 'TheirPolicy',
+              attachedAt: T0,
+            },
+            RAM_POLICY_ATTACHMENT_LIMITS,
+          ),
+          'EntityNotExist.Group',
+        );
+        expect(await store.listPoliciesForGroup(a.accountId, group.groupId)).toEqual([]);
+        expect(await store.listPoliciesForGroup(b.accountId, group.groupId)).toEqual([]);
+      });
+
+      it('lists the users and groups a policy is attached to, with attach dates, within the account', async () => {
+        const a = await newAccount();
+        const b = await newAccount();
+        await newPolicy(a.accountId, 'Shared');
+        const u1 = await newUser(a.accountId, 'u-one');
+        const u2 = await newUser(a.accountId, 'u-two');
+        const g1 = await newGroup(a.accountId, 'g-one');
+        await attachToUser(u2, 'Custom', 'Shared', T0 + 1);
+        await attachToUser(u1, 'Custom', 'shared', T0 + 2);
+        await attachToGroup(g1, 'Custom', 'Shared', T0 + 3);
+        await attachToUser(u1, 'System', 'Shared', T0 + 4);
+
+        expect(await store.listEntitiesForPolicy(a.accountId, 'Custom', 'SHARED')).toEqual({
+          users: [
+            { user: u2, attachedAt: T0 + 1 },
+            { user: u1, attachedAt: T0 + 2 },
+          ],
+          groups: [{ group: g1, attachedAt: T0 + 3 }],
+        });
+        expect(await store.listEntitiesForPolicy(a.accountId, 'System', 'Shared')).toEqual({
+          users: [{ user: u1, attachedAt: T0 + 4 }],
+          groups: [],
+        });
+        expect(await store.listEntitiesForPolicy(a.accountId, 'Custom', 'Unknown')).toEqual({
+          users: [],
+          groups: [],
+        });
+        expect(await store.listEntitiesForPolicy(b.accountId, 'Custom', 'Shared')).toEqual({
+          users: [],
+          groups: [],
+        });
+      });
+    });
+
+    describe('effective policies', () => {
+      it("loads a user's own and its groups' attachments, each Custom one with its default document", async () => {
+        const account = await newAccount();
+        const user = await newUser(account.accountId, 'effective');
+        const bystander = await newUser(account.accountId, 'bystander');
+        const ops = await newGroup(account.accountId, 'Ops');
+        const audit = await newGroup(account.accountId, 'audit');
+        const unjoined = await newGroup(account.accountId, 'unjoined');
+        await newPolicy(account.accountId, 'Mine', documentFor('mine:v1'));
+        await newPolicy(account.accountId, 'Theirs', documentFor('theirs:v1'));
+        await store.createPolicyVersion(
+          account.accountId,
+          'Theirs',
+          { document: documentFor('theirs:v2'), setAsDefault: true, rotate: false, createdAt: T0 + 1 },
+          5,
+        );
+        await store.createPolicyVersion(
+          account.accountId,
+          'Mine',
+          { document: documentFor('mine:v2'), setAsDefault: false, rotate: false, createdAt: T0 + 1 },
+          5,
+        );
+        await store.addUserToGroup(membershipOf(user, ops), 10);
+        await store.addUserToGroup(membershipOf(user, audit), 10);
+        await attachToUser(user, 'Custom', 'Mine', T0 + 20);
+        await attachToUser(user, 'System', 'ReadOnlyAccess', T0 + 10);
+        await attachToGroup(ops, 'Custom', 'Theirs', T0 + 30);
+        await attachToGroup(ops, 'System', 'ReadOnlyAccess', T0 + 5);
+        await attachToGroup(audit, 'Custom', 'Mine', T0 + 1);
+        await attachToGroup(unjoined, 'System', 'AdministratorAccess', T0);
+        await attachToUser(bystander, 'System', 'AdministratorAccess', T0);
+
+        const expected: EffectivePolicy[] = [
+          { policyType: 'System', policyName: 'ReadOnlyAccess', via: 'user' },
+          { policyType: 'Custom', policyName: 'Mine', document: documentFor('mine:v1'), via: 'user' },
+          {
+            policyType: 'Custom',
+            policyName: 'Mine',
+            document: documentFor('mine:v1'),
+            via: { group: 'audit' },
+          },
+          { policyType: 'System', policyName: 'ReadOnlyAccess', via: { group: 'Ops' } },
+          {
+            policyType: 'Custom',
+            policyName: 'Theirs',
+            document: documentFor('theirs:v2'),
+            via: { group: 'Ops' },
+          },
+        ];
+        expect(await store.loadEffectivePolicies(account.accountId, user.userId)).toEqual(expected);
+
+        // A new default shows at once; leaving a group drops what came through it.
+        await store.setDefaultPolicyVersion(account.accountId, 'Mine', 'v2', T0 + 40);
+        await store.removeUserFromGroup(account.accountId, user.userId, ops.groupId);
+        expect(await store.loadEffectivePolicies(account.accountId, user.userId)).toEqual([
+          { policyType: 'System', policyName: 'ReadOnlyAccess', via: 'user' },
+          { policyType: 'Custom', policyName: 'Mine', document: documentFor('mine:v2'), via: 'user' },
+          {
+            policyType: 'Custom',
+            policyName: 'Mine',
+            document: documentFor('mine:v2'),
+            via: { group: 'audit' },
+          },
+        ]);
+      });
+
+      // Loading permissions is scoped like everything else: another account's user has none here.
+      it('loads nothing for an unknown user or for a user of another account', async () => {
+        const a = await newAccount();
+        const b = await newAccount();
+        const user = await newUser(a.accountId, 'scoped');
+        await attachToUser(user, 'System', 'AdministratorAccess');
+        expect(await store.loadEffectivePolicies(a.accountId, generateUserId(cryptoRandom))).toEqual([]);
+        expect(await store.loadEffectivePolicies(b.accountId, user.userId)).toEqual([]);
+        expect(await store.loadEffectivePolicies(a.accountId, user.userId)).toHaveLength(1);
+      });
+    });
+
+    describe('security preferences', () => {
+      it('answers the defaults for an account that never set any', async () => {
+        const account = await newAccount();
+        expect(await store.getSecurityPreference(account.accountId)).toEqual({
+          allowUserToManageAccessKeys: false,
+          maxIdleDaysForAccessKeys: 730,
+        });
+        expect(DEFAULT_SECURITY_PREFERENCE).toEqual({
+          allowUserToManageAccessKeys: false,
+          maxIdleDaysForAccessKeys: 730,
+        });
+      });
+
+      it('applies partial patches, keeping what each leaves out, per account', async () => {
+        const a = await newAccount();
+        const b = await newAccount();
+        expect(await store.setSecurityPreference(a.accountId, { maxIdleDaysForAccessKeys: 90 })).toEqual({
+          allowUserToManageAccessKeys: false,
+          maxIdleDaysForAccessKeys: 90,
+        });
+        expect(await store.setSecurityPreference(a.accountId, { allowUserToManageAccessKeys: true })).toEqual(
+          {
+            allowUserToManageAccessKeys: true,
+            maxIdleDaysForAccessKeys: 90,
+          },
+        );
+        expect(await store.setSecurityPreference(a.accountId, {})).toEqual({
+          allowUserToManageAccessKeys: true,
+          maxIdleDaysForAccessKeys: 90,
+        });
+        expect(await store.getSecurityPreference(a.accountId)).toEqual({
+          allowUserToManageAccessKeys: true,
+          maxIdleDaysForAccessKeys: 90,
+        });
+        expect(
+          await store.setSecurityPreference(a.accountId, {
+            allowUserToManageAccessKeys: false,
+            maxIdleDaysForAccessKeys: 365,
+          }),
+        ).toEqual({ allowUserToManageAccessKeys: false, maxIdleDaysForAccessKeys: 365 });
+        expect(await store.getSecurityPreference(b.accountId)).toEqual(DEFAULT_SECURITY_PREFERENCE);
       });
     });
 

@@ -3,6 +3,7 @@
 import type { Migration, MigrationProvider } from 'kysely';
 import { initialSchema } from './initial-schema.js';
 import type { MigrationDialect } from './migration-dialect.js';
+import { permissionsSchema } from './permissions-schema.js';
 
 /**
  * The migrations by name. Kysely runs them in name order, so names start with a zero-padded number;
@@ -11,6 +12,7 @@ import type { MigrationDialect } from './migration-dialect.js';
 export function ramkeyMigrations(dialect: MigrationDialect): Record<string, Migration> {
   return {
     '0001_initial_schema': initialSchema(dialect),
+    '0002_permissions': permissionsSchema(dialect),
   };
 }
 

@@ -104,15 +104,18 @@ export function postgresEngineAdapter(schema: string | undefined): EngineAdapter
     isUniqueViolation: isPostgresUniqueViolation,
     isForeignKeyViolation: isPostgresForeignKeyViolation,
 
-    // A transaction-scoped advisory lock on a hash of the principal, rather than SELECT ... FOR UPDATE
-    // on its row: root keys have no user row to lock (locking the account row instead would also
-    // serialize every user of the account), it takes no row lock that would block unrelated writes
-    // such as UpdateUser, and it is released by COMMIT/ROLLBACK. A hash collision between two
-    // principals only serializes them needlessly. After the lock, READ COMMITTED gives each later
-    // statement a fresh snapshot, so the count sees every key committed by the previous holder.
-    async lockPrincipal(trx: Transaction<Database>, accountId: string, userId: string | null) {
-      const principal = `ramkey.principal:${accountId}:${userId ?? ''}`;
-      await sql`select pg_advisory_xact_lock(hashtextextended(${principal}, 0))`.execute(trx);
+    // Transaction-scoped advisory locks on a hash of each name, rather than SELECT ... FOR UPDATE on
+    // rows: root keys have no user row to lock and a group count has no row at all (locking the
+    // account row instead would serialize every user of the account), they take no row lock that
+    // would block unrelated writes such as UpdateUser, and COMMIT/ROLLBACK releases them. A hash
+    // collision between two names only serializes them needlessly (or, between names of one
+    // transaction, could make PostgreSQL report a deadlock, a 2^-64 chance that fails the call).
+    // After the locks, READ COMMITTED gives each later statement a fresh snapshot, so a count sees
+    // every row committed by the previous holder.
+    async lock(trx: Transaction<Database>, lockNames: readonly string[]) {
+      for (const name of lockNames) {
+        await sql`select pg_advisory_xact_lock(hashtextextended(${name}, 0))`.execute(trx);
+      }
     },
   };
 }

@@ -52,7 +52,7 @@ export const sqliteEngineAdapter: EngineAdapter = {
   isForeignKeyViolation: isSqliteForeignKeyViolation,
   // SQLite has one writer at a time per database file; KyselyStore's write-first transactions take
   // that lock with their first statement, which is all the serialization they need.
-  lockPrincipal: () => Promise.resolve(),
+  lock: () => Promise.resolve(),
 };
 
 export function createSqliteStore(options: SqliteStoreOptions): Store {
