@@ -16,6 +16,7 @@ import type { ActionDef, Product } from './actions/action.js';
 import { ims } from './actions/ims.js';
 import { ram } from './actions/ram.js';
 import { sts } from './actions/sts.js';
+import { resourceOf } from './authorization.js';
 import { Params } from './params.js';
 import { contentType, parseFormat, serialize, type Body, type ResponseFormat } from './render.js';
 
@@ -118,13 +119,26 @@ export function buildApp(options: AppOptions): FastifyInstance {
       const signed = parsed.value;
       format = parseFormat(signed.params.get('Format'));
       const { product, action, def } = route(signed);
-      const caller = await ramkey.gate.check(
-        signed,
-        `${product.authPrefix}:${action}`,
-        product.service,
-        request.ip,
-      );
-      const result = await def.handle({ caller, params: new Params(signed.params), ramkey });
+      const caller = await ramkey.gate.authenticate(signed, product.service, request.ip);
+      const params = new Params(signed.params);
+      const authAction = `${product.authPrefix}:${action}`;
+      const p = caller.principal;
+      await ramkey.gate.authorize(caller, {
+        action: authAction,
+        resource: resourceOf(authAction, {
+          accountId: p.accountId,
+          callerUserName: p.kind === 'user' ? p.userName : undefined,
+          params,
+        }),
+        context: {
+          sourceIp: request.ip,
+          currentTime: ramkey.clock.now(),
+          secureTransport: request.protocol === 'https',
+          mfaPresent: false,
+          userAgent: request.headers['user-agent'] ?? '',
+        },
+      });
+      const result = await def.handle({ caller, params, ramkey });
       request.log.debug({ reqId: request.id, action, accessKeyId: caller.accessKeyId }, 'request served');
       return await reply
         .header('content-type', contentType(format))

@@ -1,50 +1,157 @@
-// Authorization until the policy engine lands: root and holders of AdministratorAccess may call
-// everything; other RAM users only what needs no permission (GetCallerIdentity). Never allow by default.
+// Authorization: a RAM user's call is allowed only when its effective policies (attached directly
+// or through groups) allow the action on the resource and no explicit Deny applies. The root
+// identity may do everything. Never allow by default.
 import { RamkeyError } from '../core/errors/ramkey-error.js';
-import type { Store } from '../store/store.js';
+import {
+  compilePolicies,
+  evaluate,
+  parsePolicyDocument,
+  systemPolicies,
+  type CompiledPolicySet,
+  type Decision,
+  type PolicyInput,
+  type RequestContext,
+} from '../core/policy/index.js';
+import type { SecurityPreference, Store } from '../store/store.js';
 import type { Principal } from './principal.js';
 
 /** Actions any valid key may call, as on Alibaba Cloud (a key may always ask who it is). */
 const UNRESTRICTED_ACTIONS = new Set(['sts:GetCallerIdentity']);
 
+/** Own-key actions that the AllowUserToManageAccessKeys preference grants on the caller's own user. */
+const OWN_ACCESS_KEY_ACTIONS = new Set(
+  ['CreateAccessKey', 'ListAccessKeys', 'UpdateAccessKey', 'DeleteAccessKey', 'GetAccessKeyLastUsed'].flatMap(
+    (a) => [`ram:${a}`.toLowerCase(), `ims:${a}`.toLowerCase()],
+  ),
+);
+
+export interface AuthorizationInput {
+  /** e.g. `ram:CreateAccessKey`. */
+  action: string;
+  /** The resource ARN, or `*`. */
+  resource: string;
+  context: Omit<RequestContext, 'userName'>;
+}
+
+/** Why a call was allowed or refused, for `NoPermission` details and the simulator. */
+export interface Verdict {
+  allowed: boolean;
+  decision: Decision;
+  /** True when the security preference, not a policy, allowed an own-key action. */
+  byPreference: boolean;
+}
+
 export class Authorizer {
-  private readonly adminCache = new Map<string, boolean>();
+  // Compiled once per principal; any change to attachments, memberships or default versions in an
+  // account drops that account's entries (such changes are rare; the hot path only reads).
+  private readonly compiled = new Map<string, Map<string, Promise<CompiledPolicySet>>>();
+  private readonly preferences = new Map<string, Promise<SecurityPreference>>();
 
   constructor(private readonly store: Store) {}
 
-  /** Resolves when `principal` may perform `action` (e.g. `ram:CreateUser`); throws NoPermission otherwise. */
-  async authorize(principal: Principal, action: string): Promise<void> {
-    if (principal.kind === 'root' || UNRESTRICTED_ACTIONS.has(action)) return;
-    // Fail closed: an error while loading attachments propagates and the call is not executed.
-    if (await this.isAdministrator(principal.accountId, principal.userId)) return;
+  /** Resolves when `principal` may perform the call; throws NoPermission (with AccessDeniedDetail) otherwise. */
+  async authorize(principal: Principal, input: AuthorizationInput): Promise<void> {
+    if (principal.kind === 'root' || UNRESTRICTED_ACTIONS.has(input.action)) return;
+    // Fail closed: an error while loading or compiling policies propagates and nothing is executed.
+    const verdict = await this.verdict(principal, input);
+    if (verdict.allowed) return;
     throw new RamkeyError('NoPermission', {
-      detail: `${principal.userName} lacks ${action}`,
+      detail: `${principal.userName} lacks ${input.action} on ${input.resource}`,
       extra: {
         AccessDeniedDetail: {
-          AuthAction: action,
+          AuthAction: input.action,
+          // Ramkey extension: which resource the action was refused on.
+          AuthResource: input.resource,
           AuthPrincipalType: 'SubUser',
           AuthPrincipalOwnerId: principal.accountId,
           AuthPrincipalDisplayName: principal.userName,
-          NoPermissionType: 'ImplicitDeny',
+          NoPermissionType: verdict.decision.effect === 'deny' ? 'ExplicitDeny' : 'ImplicitDeny',
           PolicyType: 'AccountLevelIdentityBasedPolicy',
+          ...(verdict.decision.statement && {
+            PolicyName: verdict.decision.statement.policyName,
+          }),
         },
       },
     });
   }
 
-  invalidate(accountId: string, userId: string): void {
-    this.adminCache.delete(`${accountId}/${userId}`);
+  /** The decision for a RAM user, with the statement that made it. */
+  async verdict(
+    principal: Extract<Principal, { kind: 'user' }>,
+    input: AuthorizationInput,
+  ): Promise<Verdict> {
+    const set = await this.policiesOf(principal.accountId, principal.userId);
+    const decision = evaluate(set, {
+      action: input.action,
+      resource: input.resource,
+      context: { ...input.context, userName: principal.userName },
+    });
+    if (decision.effect === 'allow') return { allowed: true, decision, byPreference: false };
+    if (decision.effect === 'noMatch' && this.isOwnKeyAction(principal, input)) {
+      const preference = await this.preferenceOf(principal.accountId);
+      if (preference.allowUserToManageAccessKeys) return { allowed: true, decision, byPreference: true };
+    }
+    return { allowed: false, decision, byPreference: false };
   }
 
-  private async isAdministrator(accountId: string, userId: string): Promise<boolean> {
-    const cacheKey = `${accountId}/${userId}`;
-    const cached = this.adminCache.get(cacheKey);
-    if (cached !== undefined) return cached;
-    const attachments = await this.store.listPoliciesForUser(accountId, userId);
-    const isAdmin = attachments.some(
-      (a) => a.policyType === 'System' && a.policyName === 'AdministratorAccess',
+  /** Drops everything cached for the account: call after any permission-relevant change. */
+  invalidateAccount(accountId: string): void {
+    this.compiled.delete(accountId);
+    this.preferences.delete(accountId);
+  }
+
+  private isOwnKeyAction(
+    principal: Extract<Principal, { kind: 'user' }>,
+    input: AuthorizationInput,
+  ): boolean {
+    return (
+      OWN_ACCESS_KEY_ACTIONS.has(input.action.toLowerCase()) &&
+      input.resource.toLowerCase() ===
+        `acs:ram:*:${principal.accountId}:user/${principal.userName}`.toLowerCase()
     );
-    this.adminCache.set(cacheKey, isAdmin);
-    return isAdmin;
+  }
+
+  private preferenceOf(accountId: string): Promise<SecurityPreference> {
+    let cached = this.preferences.get(accountId);
+    if (!cached) {
+      cached = this.store.getSecurityPreference(accountId);
+      cached.catch(() => this.preferences.delete(accountId));
+      this.preferences.set(accountId, cached);
+    }
+    return cached;
+  }
+
+  private policiesOf(accountId: string, userId: string): Promise<CompiledPolicySet> {
+    let account = this.compiled.get(accountId);
+    if (!account) {
+      account = new Map();
+      this.compiled.set(accountId, account);
+    }
+    let cached = account.get(userId);
+    if (!cached) {
+      const entries = account;
+      cached = this.load(accountId, userId);
+      cached.catch(() => entries.delete(userId));
+      account.set(userId, cached);
+    }
+    return cached;
+  }
+
+  private async load(accountId: string, userId: string): Promise<CompiledPolicySet> {
+    const inputs: PolicyInput[] = [];
+    for (const p of await this.store.loadEffectivePolicies(accountId, userId)) {
+      if (p.policyType === 'System') {
+        const builtIn = systemPolicies.get(p.policyName);
+        // An attachment of an unknown system policy grants nothing (and can deny nothing: none exist).
+        if (builtIn)
+          inputs.push({ policyName: p.policyName, policyType: 'System', document: builtIn.document });
+        continue;
+      }
+      const parsed = parsePolicyDocument(p.document ?? '');
+      // A stored document that no longer parses might hold a Deny: refuse rather than skip it.
+      if (!parsed.ok) throw new Error(`stored policy ${p.policyName} does not parse: ${parsed.code}`);
+      inputs.push({ policyName: p.policyName, policyType: 'Custom', document: parsed.value });
+    }
+    return compilePolicies(inputs);
   }
 }

@@ -4,7 +4,7 @@ import type { Clock } from '../core/clock.js';
 import { RamkeyError } from '../core/errors/ramkey-error.js';
 import { isAccessKeyId } from '../core/keys/key-id.js';
 import { checkTimestamp, verifySignature, type SignedRequest } from '../core/signature/index.js';
-import type { Authorizer } from './authorizer.js';
+import type { AuthorizationInput, Authorizer } from './authorizer.js';
 import type { KeyCache } from './key-cache.js';
 import { NonceStoreFullError, type NonceStore } from './nonce-cache.js';
 import type { Caller } from './principal.js';
@@ -26,15 +26,10 @@ export class Gate {
 
   /**
    * Checks, in this order: the key exists, the signature matches, the timestamp is within the
-   * window, the nonce is fresh, the key is active; then records the use and authorizes `action`.
-   * Throws a RamkeyError with the catalog code of the first failed check.
+   * window, the nonce is fresh, the key is active; then records the use. Throws a RamkeyError with
+   * the catalog code of the first failed check. Call `authorize` next.
    */
-  async check(
-    request: SignedRequest,
-    action: string,
-    service: ServiceName,
-    sourceIp: string,
-  ): Promise<Caller> {
+  async authenticate(request: SignedRequest, service: ServiceName, sourceIp: string): Promise<Caller> {
     // A malformed or checksum-failing ID cannot exist: answer without touching the cache or store.
     const key = isAccessKeyId(request.accessKeyId) ? await this.keys.get(request.accessKeyId) : undefined;
     if (!key) throw new RamkeyError('InvalidAccessKeyId.NotFound');
@@ -67,8 +62,13 @@ export class Gate {
 
     if (key.status !== 'Active') throw new RamkeyError('InvalidAccessKeyId.Inactive');
 
+    // A verified call with an active key is use of that key, even if authorization then refuses it.
     this.usage.record(key.accessKeyId, service, sourceIp);
-    await this.authorizer.authorize(key.principal, action);
     return { principal: key.principal, accessKeyId: key.accessKeyId };
+  }
+
+  /** Throws NoPermission unless the caller's policies allow the action on the resource. */
+  authorize(caller: Caller, input: AuthorizationInput): Promise<void> {
+    return this.authorizer.authorize(caller.principal, input);
   }
 }

@@ -4,7 +4,13 @@ import { RamkeyError } from '../core/errors/ramkey-error.js';
 import { generateAccountId, generateUserId } from '../core/keys/key-id.js';
 import { generatePassword, hashPassword } from '../core/keys/password.js';
 import type { Random } from '../core/random.js';
-import type { AccountRecord, Page, Store, UserRecord } from '../store/store.js';
+import {
+  RAM_POLICY_ATTACHMENT_LIMITS,
+  type AccountRecord,
+  type Page,
+  type Store,
+  type UserRecord,
+} from '../store/store.js';
 import type { Authorizer } from './authorizer.js';
 import type { KeyCache } from './key-cache.js';
 import type { Limits } from './limits.js';
@@ -98,22 +104,19 @@ export class IdentityService {
     });
   }
 
-  /** Refused with DeleteConflict.User.AccessKey while the user still has keys. */
+  /** Refused with DeleteConflict.User.* while the user still has keys, groups or policies. */
   async deleteUser(accountId: string, userName: string): Promise<void> {
     const user = await this.getUser(accountId, userName);
     if (!(await this.store.deleteUser(accountId, user.userId))) throw new RamkeyError('EntityNotExist.User');
     this.keys.invalidateUser(accountId, user.userId);
-    this.authorizer.invalidate(accountId, user.userId);
+    this.authorizer.invalidateAccount(accountId);
   }
 
   async attachSystemPolicy(accountId: string, userId: string, policyName: string): Promise<void> {
-    await this.store.attachPolicyToUser({
-      accountId,
-      userId,
-      policyType: 'System',
-      policyName,
-      attachedAt: this.clock.now(),
-    });
-    this.authorizer.invalidate(accountId, userId);
+    await this.store.attachPolicyToUser(
+      { accountId, userId, policyType: 'System', policyName, attachedAt: this.clock.now() },
+      RAM_POLICY_ATTACHMENT_LIMITS,
+    );
+    this.authorizer.invalidateAccount(accountId);
   }
 }
