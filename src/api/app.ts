@@ -138,7 +138,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
           userAgent: request.headers['user-agent'] ?? '',
         },
       });
-      const result = await def.handle({ caller, params, ramkey });
+      const result = await def.handle({ caller, params, ramkey, sourceIp: request.ip });
       request.log.debug({ reqId: request.id, action, accessKeyId: caller.accessKeyId }, 'request served');
       return await reply
         .header('content-type', contentType(format))

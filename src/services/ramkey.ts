@@ -11,6 +11,7 @@ import { IdentityService } from './identity-service.js';
 import { KeyCache } from './key-cache.js';
 import { defaultLimits, type Limits } from './limits.js';
 import { MemoryNonceStore, type NonceStore } from './nonce-cache.js';
+import { PermissionService } from './permission-service.js';
 import { UsageRecorder } from './usage-recorder.js';
 
 export interface RamkeyDeps {
@@ -33,6 +34,7 @@ export interface Ramkey {
   readonly gate: Gate;
   readonly identity: IdentityService;
   readonly accessKeys: AccessKeyService;
+  readonly permissions: PermissionService;
   readonly usage: UsageRecorder;
   /** Flushes pending writes; the store is closed by whoever opened it. */
   close(): Promise<void>;
@@ -66,6 +68,7 @@ export function createRamkey(deps: RamkeyDeps): Ramkey {
     limits,
     gate,
     identity: new IdentityService(store, keys, authorizer, clock, random, limits),
+    permissions: new PermissionService(store, authorizer, clock, random),
     accessKeys: new AccessKeyService(store, sealer, keys, usage, clock, random, limits),
     usage,
     close: () => usage.close(),

@@ -9,6 +9,8 @@ export interface ActionContext {
   caller: Caller;
   params: Params;
   ramkey: Ramkey;
+  /** The caller's address (the socket's, or a trusted proxy's X-Forwarded-For). */
+  sourceIp: string;
 }
 
 export interface ActionDef {

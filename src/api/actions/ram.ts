@@ -8,6 +8,7 @@ import {
 } from '../../core/identity/validate.js';
 import { unwrap, type Params } from '../params.js';
 import type { ActionContext, ActionDef, Product } from './action.js';
+import { permissionActions } from './ram-permissions.js';
 import { callerAsOwner, parseStatus, parseUserAccessKeyId, userAsOwner } from './owner.js';
 import { accessKeyListItem, lastUsedDate, userBody } from './shapes.js';
 
@@ -146,4 +147,9 @@ function optionalFields(params: Params) {
   };
 }
 
-export const ram: Product = { version: '2015-05-01', service: 'Ram', authPrefix: 'ram', actions };
+export const ram: Product = {
+  version: '2015-05-01',
+  service: 'Ram',
+  authPrefix: 'ram',
+  actions: { ...actions, ...permissionActions },
+};

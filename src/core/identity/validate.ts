@@ -78,3 +78,34 @@ export function parseUserPrincipalName(value: string): Result<{ userName: string
   if (!match?.[1] || !match[2]) return fail('InvalidParameter.UserPrincipalName.Format');
   return ok({ userName: match[1], accountId: match[2] });
 }
+
+/** Group names follow the user-name rules: 1-64 letters, digits, `.`, `_`, `-`. */
+export function parseGroupName(
+  value: string,
+  field: 'GroupName' | 'NewGroupName' = 'GroupName',
+): Result<string> {
+  if (value.length < 1 || value.length > 64) return fail(`InvalidParameter.${field}.Length`);
+  if (!NAME_CHARS.test(value)) return fail(`InvalidParameter.${field}.InvalidChars`);
+  return ok(value);
+}
+
+/** Policy names: 1-128 letters, digits and `-`. */
+export function parsePolicyName(value: string): Result<string> {
+  if (value.length < 1 || value.length > 128) return fail('InvalidParameter.PolicyName.Length');
+  if (!/^[A-Za-z0-9-]+$/.test(value)) return fail('InvalidParameter.PolicyName.InvalidChars');
+  return ok(value);
+}
+
+/** Policy descriptions: up to 1,024 characters, no control characters. */
+export function parseDescription(value: string): Result<string> {
+  if (codePoints(value) > 1024 || hasControlChars(value)) return fail('InvalidParameter.Description.Length');
+  return ok(value);
+}
+
+export function parsePolicyType(value: string): Result<'System' | 'Custom'> {
+  return value === 'System' || value === 'Custom' ? ok(value) : fail('InvalidParameter.PolicyType');
+}
+
+export function parseVersionId(value: string): Result<string> {
+  return /^v[1-9]\d{0,8}$/.test(value) ? ok(value) : fail('InvalidParameter.VersionId.Format');
+}

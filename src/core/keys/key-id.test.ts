@@ -17,7 +17,8 @@ function bytesRandom(seed: Uint8Array): Random {
   return {
     bytes(n) {
       const out = Buffer.alloc(n);
-      for (let i = 0; i < n; i++) out[i] = seed.length === 0 ? i : (seed[offset++ % seed.length] ?? 0);
+      // Kept below 248 so that the rejection sampling always makes progress.
+      for (let i = 0; i < n; i++) out[i] = (seed[offset++ % seed.length] ?? i) % 248;
       return out;
     },
     uuid: () => '00000000-0000-4000-8000-000000000000',

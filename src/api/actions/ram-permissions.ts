@@ -1,0 +1,503 @@
+// RAM (2015-05-01): policies and their versions, groups, attachments, security preferences, and the
+// policy simulator (a Ramkey extension).
+import { toWireDate } from '../../core/clock.js';
+import { RamkeyError } from '../../core/errors/ramkey-error.js';
+import {
+  parseComments,
+  parseDescription,
+  parseGroupName,
+  parsePolicyName,
+  parsePolicyType,
+  parseUserName,
+  parseVersionId,
+} from '../../core/identity/validate.js';
+import type { PolicyView } from '../../services/permission-service.js';
+import type { GroupRecord, PolicyVersionRecord } from '../../store/store.js';
+import { unwrap, type Params } from '../params.js';
+import type { ActionContext, ActionDef } from './action.js';
+
+const policyName = (p: Params) => unwrap(parsePolicyName(p.required('PolicyName')));
+const policyType = (p: Params) => unwrap(parsePolicyType(p.required('PolicyType')));
+const groupName = (p: Params) => unwrap(parseGroupName(p.required('GroupName')));
+const userName = (p: Params) => unwrap(parseUserName(p.required('UserName')));
+const versionId = (p: Params) => unwrap(parseVersionId(p.required('VersionId')));
+const maxItems = (p: Params) =>
+  p.integer('MaxItems', { min: 1, max: 1000, fallback: 100 }, 'InvalidParameter.MaxItems');
+
+export function parseBoolean(params: Params, name: string): boolean | undefined {
+  const value = params.optional(name);
+  if (value === undefined) return undefined;
+  if (value === 'true' || value === 'false') return value === 'true';
+  throw new RamkeyError('InvalidParameter.Boolean', { params: [name] });
+}
+
+function policyBody(p: PolicyView) {
+  return {
+    PolicyName: p.policyName,
+    PolicyType: p.policyType,
+    Description: p.description,
+    DefaultVersion: p.defaultVersion,
+    AttachmentCount: p.attachmentCount,
+    CreateDate: toWireDate(p.createdAt),
+    UpdateDate: toWireDate(p.updatedAt),
+  };
+}
+
+function versionBody(v: PolicyVersionRecord) {
+  return {
+    VersionId: v.versionId,
+    IsDefaultVersion: v.isDefault,
+    PolicyDocument: v.document,
+    CreateDate: toWireDate(v.createdAt),
+  };
+}
+
+function groupBody(g: GroupRecord) {
+  return {
+    GroupId: g.groupId,
+    GroupName: g.groupName,
+    Comments: g.comments,
+    CreateDate: toWireDate(g.createdAt),
+    UpdateDate: toWireDate(g.updatedAt),
+  };
+}
+
+async function namedUser({ ramkey, caller, params }: ActionContext) {
+  return ramkey.identity.getUser(caller.principal.accountId, userName(params));
+}
+
+async function namedGroup({ ramkey, caller, params }: ActionContext) {
+  return ramkey.permissions.getGroup(caller.principal.accountId, groupName(params));
+}
+
+const ROTATE_STRATEGIES = new Set(['None', 'DeleteOldestNonDefaultVersionWhenLimitExceeded']);
+
+export const permissionActions: Record<string, ActionDef> = {
+  CreatePolicy: {
+    rw: 'Write',
+    async handle({ ramkey, caller, params }) {
+      const description = params.parsed('Description', parseDescription) ?? '';
+      const policy = await ramkey.permissions.createPolicy(
+        caller.principal.accountId,
+        policyName(params),
+        params.required('PolicyDocument'),
+        description,
+      );
+      return {
+        Policy: {
+          PolicyName: policy.policyName,
+          PolicyType: 'Custom',
+          Description: policy.description,
+          DefaultVersion: policy.defaultVersion,
+          CreateDate: toWireDate(policy.createdAt),
+        },
+      };
+    },
+  },
+  GetPolicy: {
+    rw: 'Read',
+    async handle({ ramkey, caller, params }) {
+      const p = await ramkey.permissions.getPolicy(
+        caller.principal.accountId,
+        policyType(params),
+        policyName(params),
+      );
+      return {
+        Policy: { ...policyBody(p), PolicyDocument: p.document },
+        DefaultPolicyVersion: {
+          VersionId: p.defaultVersion,
+          IsDefaultVersion: true,
+          PolicyDocument: p.document,
+          CreateDate: toWireDate(p.updatedAt),
+        },
+      };
+    },
+  },
+  ListPolicies: {
+    rw: 'Read',
+    async handle({ ramkey, caller, params }) {
+      const type = params.parsed('PolicyType', parsePolicyType);
+      const marker = params.optional('Marker');
+      const page = await ramkey.permissions.listPolicies(caller.principal.accountId, type, {
+        maxItems: maxItems(params),
+        ...(marker !== undefined && { marker }),
+      });
+      return {
+        IsTruncated: page.nextMarker !== undefined,
+        ...(page.nextMarker !== undefined && { Marker: page.nextMarker }),
+        Policies: { Policy: page.items.map(policyBody) },
+      };
+    },
+  },
+  DeletePolicy: {
+    rw: 'Write',
+    async handle({ ramkey, caller, params }) {
+      await ramkey.permissions.deletePolicy(caller.principal.accountId, policyName(params));
+      return {};
+    },
+  },
+  CreatePolicyVersion: {
+    rw: 'Write',
+    async handle({ ramkey, caller, params }) {
+      const strategy = params.optional('RotateStrategy') ?? 'None';
+      if (!ROTATE_STRATEGIES.has(strategy)) throw new RamkeyError('InvalidParameter.RotateStrategy');
+      const version = await ramkey.permissions.createPolicyVersion(
+        caller.principal.accountId,
+        policyName(params),
+        params.required('PolicyDocument'),
+        parseBoolean(params, 'SetAsDefault') ?? false,
+        strategy !== 'None',
+      );
+      return { PolicyVersion: versionBody(version) };
+    },
+  },
+  GetPolicyVersion: {
+    rw: 'Read',
+    async handle({ ramkey, caller, params }) {
+      const version = await ramkey.permissions.getPolicyVersion(
+        caller.principal.accountId,
+        policyType(params),
+        policyName(params),
+        versionId(params),
+      );
+      return { PolicyVersion: versionBody(version) };
+    },
+  },
+  ListPolicyVersions: {
+    rw: 'Read',
+    async handle({ ramkey, caller, params }) {
+      const versions = await ramkey.permissions.listPolicyVersions(
+        caller.principal.accountId,
+        policyType(params),
+        policyName(params),
+      );
+      return { PolicyVersions: { PolicyVersion: versions.map(versionBody) } };
+    },
+  },
+  SetDefaultPolicyVersion: {
+    rw: 'Write',
+    async handle({ ramkey, caller, params }) {
+      await ramkey.permissions.setDefaultPolicyVersion(
+        caller.principal.accountId,
+        policyName(params),
+        versionId(params),
+      );
+      return {};
+    },
+  },
+  DeletePolicyVersion: {
+    rw: 'Write',
+    async handle({ ramkey, caller, params }) {
+      await ramkey.permissions.deletePolicyVersion(
+        caller.principal.accountId,
+        policyName(params),
+        versionId(params),
+      );
+      return {};
+    },
+  },
+  AttachPolicyToUser: {
+    rw: 'Write',
+    async handle(ctx) {
+      const type = policyType(ctx.params);
+      const name = policyName(ctx.params);
+      await ctx.ramkey.permissions.attachToUser(
+        ctx.caller.principal.accountId,
+        await namedUser(ctx),
+        type,
+        name,
+      );
+      return {};
+    },
+  },
+  DetachPolicyFromUser: {
+    rw: 'Write',
+    async handle(ctx) {
+      const type = policyType(ctx.params);
+      const name = policyName(ctx.params);
+      await ctx.ramkey.permissions.detachFromUser(
+        ctx.caller.principal.accountId,
+        await namedUser(ctx),
+        type,
+        name,
+      );
+      return {};
+    },
+  },
+  AttachPolicyToGroup: {
+    rw: 'Write',
+    async handle(ctx) {
+      const type = policyType(ctx.params);
+      const name = policyName(ctx.params);
+      await ctx.ramkey.permissions.attachToGroup(
+        ctx.caller.principal.accountId,
+        await namedGroup(ctx),
+        type,
+        name,
+      );
+      return {};
+    },
+  },
+  DetachPolicyFromGroup: {
+    rw: 'Write',
+    async handle(ctx) {
+      const type = policyType(ctx.params);
+      const name = policyName(ctx.params);
+      await ctx.ramkey.permissions.detachFromGroup(
+        ctx.caller.principal.accountId,
+        await namedGroup(ctx),
+        type,
+        name,
+      );
+      return {};
+    },
+  },
+  ListPoliciesForUser: {
+    rw: 'Read',
+    async handle(ctx) {
+      const accountId = ctx.caller.principal.accountId;
+      const user = await namedUser(ctx);
+      const attached = await ctx.ramkey.store.listPoliciesForUser(accountId, user.userId);
+      return { Policies: { Policy: await attachmentBodies(ctx, attached) } };
+    },
+  },
+  ListPoliciesForGroup: {
+    rw: 'Read',
+    async handle(ctx) {
+      const accountId = ctx.caller.principal.accountId;
+      const group = await namedGroup(ctx);
+      const attached = await ctx.ramkey.store.listPoliciesForGroup(accountId, group.groupId);
+      return { Policies: { Policy: await attachmentBodies(ctx, attached) } };
+    },
+  },
+  ListEntitiesForPolicy: {
+    rw: 'Read',
+    async handle({ ramkey, caller, params }) {
+      const entities = await ramkey.permissions.listEntitiesForPolicy(
+        caller.principal.accountId,
+        policyType(params),
+        policyName(params),
+      );
+      return {
+        Users: {
+          User: entities.users.map((e) => ({
+            UserId: e.user.userId,
+            UserName: e.user.userName,
+            DisplayName: e.user.displayName,
+            AttachDate: toWireDate(e.attachedAt),
+          })),
+        },
+        Groups: {
+          Group: entities.groups.map((e) => ({
+            GroupName: e.group.groupName,
+            Comments: e.group.comments,
+            AttachDate: toWireDate(e.attachedAt),
+          })),
+        },
+      };
+    },
+  },
+  CreateGroup: {
+    rw: 'Write',
+    async handle({ ramkey, caller, params }) {
+      const comments = params.parsed('Comments', parseComments) ?? '';
+      const group = await ramkey.permissions.createGroup(
+        caller.principal.accountId,
+        groupName(params),
+        comments,
+      );
+      return { Group: groupBody(group) };
+    },
+  },
+  GetGroup: {
+    rw: 'Read',
+    async handle(ctx) {
+      return { Group: groupBody(await namedGroup(ctx)) };
+    },
+  },
+  UpdateGroup: {
+    rw: 'Write',
+    async handle({ ramkey, caller, params }) {
+      const newGroupName = params.parsed('NewGroupName', (v) => parseGroupName(v, 'NewGroupName'));
+      const newComments = params.parsed('NewComments', (v) => parseComments(v, 'NewComments'));
+      const group = await ramkey.permissions.updateGroup(caller.principal.accountId, groupName(params), {
+        ...(newGroupName !== undefined && { newGroupName }),
+        ...(newComments !== undefined && { newComments }),
+      });
+      return { Group: groupBody(group) };
+    },
+  },
+  ListGroups: {
+    rw: 'Read',
+    async handle({ ramkey, caller, params }) {
+      const marker = params.optional('Marker');
+      const page = await ramkey.permissions.listGroups(caller.principal.accountId, {
+        maxItems: maxItems(params),
+        ...(marker !== undefined && { marker }),
+      });
+      return {
+        IsTruncated: page.nextMarker !== undefined,
+        ...(page.nextMarker !== undefined && { Marker: page.nextMarker }),
+        Groups: { Group: page.items.map(groupBody) },
+      };
+    },
+  },
+  DeleteGroup: {
+    rw: 'Write',
+    async handle({ ramkey, caller, params }) {
+      await ramkey.permissions.deleteGroup(caller.principal.accountId, groupName(params));
+      return {};
+    },
+  },
+  AddUserToGroup: {
+    rw: 'Write',
+    async handle(ctx) {
+      const user = await namedUser(ctx);
+      await ctx.ramkey.permissions.addUserToGroup(
+        ctx.caller.principal.accountId,
+        user,
+        await namedGroup(ctx),
+      );
+      return {};
+    },
+  },
+  RemoveUserFromGroup: {
+    rw: 'Write',
+    async handle(ctx) {
+      const user = await namedUser(ctx);
+      await ctx.ramkey.permissions.removeUserFromGroup(
+        ctx.caller.principal.accountId,
+        user,
+        await namedGroup(ctx),
+      );
+      return {};
+    },
+  },
+  ListGroupsForUser: {
+    rw: 'Read',
+    async handle(ctx) {
+      const user = await namedUser(ctx);
+      const memberships = await ctx.ramkey.store.listGroupsForUser(
+        ctx.caller.principal.accountId,
+        user.userId,
+      );
+      return {
+        Groups: {
+          Group: memberships.map((m) => ({
+            GroupId: m.group.groupId,
+            GroupName: m.group.groupName,
+            Comments: m.group.comments,
+            JoinDate: toWireDate(m.joinedAt),
+          })),
+        },
+      };
+    },
+  },
+  ListUsersForGroup: {
+    rw: 'Read',
+    async handle(ctx) {
+      const group = await namedGroup(ctx);
+      const marker = ctx.params.optional('Marker');
+      const page = await ctx.ramkey.store.listUsersForGroup(ctx.caller.principal.accountId, group.groupId, {
+        limit: maxItems(ctx.params),
+        ...(marker !== undefined && { after: marker }),
+      });
+      return {
+        IsTruncated: page.nextMarker !== undefined,
+        ...(page.nextMarker !== undefined && { Marker: page.nextMarker }),
+        Users: {
+          User: page.items.map((m) => ({
+            UserName: m.user.userName,
+            DisplayName: m.user.displayName,
+            JoinDate: toWireDate(m.joinedAt),
+          })),
+        },
+      };
+    },
+  },
+  GetSecurityPreference: {
+    rw: 'Read',
+    async handle({ ramkey, caller }) {
+      const pref = await ramkey.permissions.getSecurityPreference(caller.principal.accountId);
+      return {
+        SecurityPreference: {
+          AccessKeyPreference: { AllowUserToManageAccessKeys: pref.allowUserToManageAccessKeys },
+        },
+      };
+    },
+  },
+  SetSecurityPreference: {
+    rw: 'Write',
+    async handle({ ramkey, caller, params }) {
+      const allow = parseBoolean(params, 'AllowUserToManageAccessKeys');
+      const pref = await ramkey.permissions.setSecurityPreference(caller.principal.accountId, {
+        ...(allow !== undefined && { allowUserToManageAccessKeys: allow }),
+      });
+      return {
+        SecurityPreference: {
+          AccessKeyPreference: { AllowUserToManageAccessKeys: pref.allowUserToManageAccessKeys },
+        },
+      };
+    },
+  },
+  /**
+   * Ramkey extension: the decision the authorizer would make for a user calling `ActionName` on
+   * `ResourceArn` (default `*`) from `SourceIp` (default the caller's address), and the statement
+   * that decided it.
+   */
+  SimulatePrincipalPolicy: {
+    rw: 'Read',
+    async handle(ctx) {
+      const user = await namedUser(ctx);
+      const action = ctx.params.required('ActionName');
+      const resource = ctx.params.optional('ResourceArn') ?? '*';
+      const verdict = await ctx.ramkey.permissions.simulate(user, {
+        action,
+        resource,
+        context: {
+          sourceIp: ctx.params.optional('SourceIp') ?? ctx.sourceIp,
+          currentTime: ctx.ramkey.clock.now(),
+          secureTransport: ctx.params.optional('SecureTransport') === 'true',
+          mfaPresent: false,
+          userAgent: '',
+        },
+      });
+      const s = verdict.decision.statement;
+      return {
+        EvalDecision: verdict.allowed
+          ? 'allowed'
+          : verdict.decision.effect === 'deny'
+            ? 'explicitDeny'
+            : 'implicitDeny',
+        EvalActionName: action,
+        EvalResourceName: resource,
+        AllowedBySecurityPreference: verdict.byPreference,
+        ...(s && {
+          MatchedStatement: {
+            PolicyName: s.policyName,
+            PolicyType: s.policyType,
+            StatementIndex: s.index,
+            Effect: s.effect,
+          },
+        }),
+      };
+    },
+  },
+};
+
+async function attachmentBodies(
+  ctx: ActionContext,
+  attached: readonly { policyType: 'System' | 'Custom'; policyName: string; attachedAt: number }[],
+) {
+  const described = await ctx.ramkey.permissions.describeAttachments(
+    ctx.caller.principal.accountId,
+    attached,
+  );
+  return described.map(({ policy, attachedAt }) => ({
+    PolicyName: policy.policyName,
+    PolicyType: policy.policyType,
+    Description: policy.description,
+    DefaultVersion: policy.defaultVersion,
+    AttachDate: toWireDate(attachedAt),
+  }));
+}
