@@ -251,4 +251,44 @@ export function registerClientCommands(program: Command): void {
           Service: str(used.ServiceName) || '-',
         });
     });
+
+  program
+    .command('policy')
+    .description('inspect permissions')
+    .command('simulate')
+    .description("show whether a user's policies allow an action on a resource, and which statement decided")
+    .requiredOption('--user <name>', 'the RAM user')
+    .requiredOption('--action <action>', 'the action, e.g. ram:CreateUser')
+    .option('--resource <arn>', 'the resource ARN, e.g. acs:ram:*:<account>:user/app-1', '*')
+    .option('--source-ip <ip>', 'the source address to assume (default: this client)')
+    .action(
+      async (
+        options: { user: string; action: string; resource: string; sourceIp?: string },
+        command: Command,
+      ) => {
+        const { api, json } = client(command);
+        const res = await api.call(RAM, 'SimulatePrincipalPolicy', {
+          UserName: options.user,
+          ActionName: options.action,
+          ResourceArn: options.resource,
+          ...(options.sourceIp !== undefined && { SourceIp: options.sourceIp }),
+        });
+        if (json) {
+          printJson(res);
+          return;
+        }
+        const statement = obj(res.MatchedStatement);
+        printFields({
+          Decision: str(res.EvalDecision),
+          Action: str(res.EvalActionName),
+          Resource: str(res.EvalResourceName),
+          'Decided by':
+            res.AllowedBySecurityPreference === true
+              ? 'security preference AllowUserToManageAccessKeys'
+              : statement.PolicyName !== undefined
+                ? `${str(statement.PolicyType)} policy ${str(statement.PolicyName)}, Statement[${str(statement.StatementIndex)}] (${str(statement.Effect)})`
+                : 'no statement matched (implicit deny)',
+        });
+      },
+    );
 }

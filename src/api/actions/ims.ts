@@ -1,6 +1,9 @@
 // IMS (2019-08-15): AccessKeys addressed by logon name (UserPrincipalName), and the account summary.
 import { parseUserPrincipalName } from '../../core/identity/validate.js';
+import { RamkeyError } from '../../core/errors/ramkey-error.js';
+import type { SecurityPreference } from '../../store/store.js';
 import type { ActionContext, ActionDef, Product } from './action.js';
+import { parseBoolean } from './ram-permissions.js';
 import { callerAsOwner, parseStatus, parseUserAccessKeyId, principalNameAsOwner } from './owner.js';
 import { accessKeyListItem, lastUsedDate } from './shapes.js';
 
@@ -60,6 +63,28 @@ const actions: Record<string, ActionDef> = {
       };
     },
   },
+  GetSecurityPreference: {
+    rw: 'Read',
+    async handle({ ramkey, caller }) {
+      return imsPreference(await ramkey.permissions.getSecurityPreference(caller.principal.accountId));
+    },
+  },
+  SetSecurityPreference: {
+    rw: 'Write',
+    async handle({ ramkey, caller, params }) {
+      const allow = parseBoolean(params, 'AllowUserToManageAccessKeys');
+      const maxIdle = params.optional('MaxIdleDaysForAccessKeys');
+      // Stored and returned now; enforcing idle-key disabling arrives with a later issue.
+      if (maxIdle !== undefined && !MAX_IDLE_DAYS.has(maxIdle)) {
+        throw new RamkeyError('InvalidParameter', { params: ['MaxIdleDaysForAccessKeys'] });
+      }
+      const pref = await ramkey.permissions.setSecurityPreference(caller.principal.accountId, {
+        ...(allow !== undefined && { allowUserToManageAccessKeys: allow }),
+        ...(maxIdle !== undefined && { maxIdleDaysForAccessKeys: Number(maxIdle) }),
+      });
+      return imsPreference(pref);
+    },
+  },
   GetAccountSummary: {
     rw: 'Read',
     async handle({ ramkey, caller }) {
@@ -98,5 +123,17 @@ const actions: Record<string, ActionDef> = {
     },
   },
 };
+
+/** The values IMS accepts for MaxIdleDaysForAccessKeys. */
+const MAX_IDLE_DAYS = new Set(['90', '180', '365', '730']);
+
+function imsPreference(pref: SecurityPreference) {
+  return {
+    SecurityPreference: {
+      AccessKeyPreference: { AllowUserToManageAccessKeys: pref.allowUserToManageAccessKeys },
+      MaxIdleDays: { MaxIdleDaysForAccessKeys: pref.maxIdleDaysForAccessKeys },
+    },
+  };
+}
 
 export const ims: Product = { version: '2019-08-15', service: 'Ims', authPrefix: 'ims', actions };
