@@ -16,6 +16,7 @@ import {
   signV3,
   verifySignature,
 } from '../dist/core/signature/index.js';
+import { compilePolicies, evaluate, parsePolicyDocument } from '../dist/core/policy/index.js';
 
 // ---------------------------------------------------------------------------------------------------------
 // Settings
@@ -85,6 +86,50 @@ function preparedHmac(algorithm, key, message) {
   };
 }
 
+/**
+ * A user with 10 custom policies of 10 statements each, as the authorizer holds them compiled. The
+ * request is matched only by the last statement of the last policy, behind 99 that cover other
+ * actions or resources, some with conditions, so most of the set is looked at.
+ */
+function policyCase() {
+  const account = '1234567890123456';
+  const docs = [];
+  for (let p = 0; p < 10; p++) {
+    const statements = [];
+    for (let s = 0; s < 10; s++) {
+      const last = p === 9 && s === 9;
+      statements.push({
+        Effect: 'Allow',
+        Action: last ? ['ram:CreateAccessKey'] : [`ram:Get*`, `ims:List${String(p)}${String(s)}*`],
+        Resource: last
+          ? [`acs:ram:*:${account}:user/app-*`]
+          : [`acs:ram:*:${account}:group/team-${String(s)}`],
+        ...(s % 3 === 0 && {
+          Condition: { IpAddress: { 'acs:SourceIp': ['10.0.0.0/8', '192.168.0.0/16'] } },
+        }),
+      });
+    }
+    const parsed = parsePolicyDocument(JSON.stringify({ Version: '1', Statement: statements }));
+    if (!parsed.ok) throw new Error(`bench policy does not parse: ${parsed.code}`);
+    docs.push({ policyName: `P${String(p)}`, policyType: 'Custom', document: parsed.value });
+  }
+  const set = compilePolicies(docs);
+  const request = {
+    action: 'ram:CreateAccessKey',
+    resource: `acs:ram:*:${account}:user/app-7`,
+    context: {
+      sourceIp: '10.1.2.3',
+      currentTime: Date.now(),
+      secureTransport: true,
+      mfaPresent: false,
+      userAgent: USER_AGENT,
+      userName: 'ops',
+    },
+  };
+  if (evaluate(set, request).effect !== 'allow') throw new Error('bench policy request is not allowed');
+  return () => (evaluate(set, request).effect === 'allow' ? 1 : 0);
+}
+
 function microCases() {
   const accessKeyId = 'LTAI5tQbench7Xk2mNpq3Rs9';
   const secret = 'b7Xq2LmN9pR4sT6vW8yZ1aC3dE5fG7';
@@ -150,6 +195,7 @@ function microCases() {
 
   // Every case returns a positive number that is summed into a sink, so that nothing is optimised away.
   return {
+    'policy.evaluate': policyCase(),
     'v1.verify': () => (verifySignature(parse(v1Parts), key).ok ? 1 : 0),
     'v1.parse': () => parse(v1Parts).nonce.length,
     'v1.check': () => (verifySignature(v1Parsed, key).ok ? 1 : 0),
@@ -481,6 +527,11 @@ async function main() {
     '+ HMAC-SHA256 of the string to sign; one-shot crypto.hash over bytes already in memory, HMAC pads prepared.',
   );
 
+  print(
+    `Policy evaluation, 10 policies x 10 statements: ${int(ns('policy.evaluate'))} ns,` +
+      ` next to V3 verifySignature ${int(ns('v3.check'))} ns: ratio ${fixed(ns('policy.evaluate') / ns('v3.check'))}`,
+  );
+
   print();
   print(
     `2. HTTP (autocannon, ${CONNECTIONS} connections, keep-alive, pipelining 1; server in a child process)`,
@@ -505,6 +556,12 @@ async function main() {
       fixed(ns(`${style}.verify`) / ns(`${style}.floor`)),
     ]);
   }
+  rows.push([
+    'policy evaluation (10x10)',
+    `${int(ns('policy.evaluate'))} ns`,
+    `V3 verifySignature ${int(ns('v3.check'))} ns`,
+    fixed(ns('policy.evaluate') / ns('v3.check')),
+  ]);
   let failures = 0;
   const notes = [];
   for (const style of STYLES) {
