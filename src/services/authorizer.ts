@@ -9,11 +9,14 @@ import {
   systemPolicies,
   type CompiledPolicySet,
   type Decision,
+  type PolicyDocument,
   type PolicyInput,
   type RequestContext,
 } from '../core/policy/index.js';
 import type { SecurityPreference, Store } from '../store/store.js';
 import type { Principal } from './principal.js';
+
+const MAX_CACHED_DOCUMENTS = 10_000;
 
 /** Actions any valid key may call, as on Alibaba Cloud (a key may always ask who it is). */
 const UNRESTRICTED_ACTIONS = new Set(['sts:GetCallerIdentity']);
@@ -46,6 +49,9 @@ export class Authorizer {
   // account drops that account's entries (such changes are rare; the hot path only reads).
   private readonly compiled = new Map<string, Map<string, Promise<CompiledPolicySet>>>();
   private readonly preferences = new Map<string, Promise<SecurityPreference>>();
+  // Parsed custom documents by their text: the same object for every user that has the policy, so
+  // compilePolicies compiles its statements once (parsing and compiling is ~5 ms; reuse ~0.1 ms).
+  private readonly documents = new Map<string, PolicyDocument>();
 
   constructor(private readonly store: Store) {}
 
@@ -137,6 +143,17 @@ export class Authorizer {
     return cached;
   }
 
+  private parsed(policyName: string, text = ''): PolicyDocument {
+    const cached = this.documents.get(text);
+    if (cached) return cached;
+    const parsed = parsePolicyDocument(text);
+    // A stored document that no longer parses might hold a Deny: refuse rather than skip it.
+    if (!parsed.ok) throw new Error(`stored policy ${policyName} does not parse: ${parsed.code}`);
+    if (this.documents.size >= MAX_CACHED_DOCUMENTS) this.documents.clear();
+    this.documents.set(text, parsed.value);
+    return parsed.value;
+  }
+
   private async load(accountId: string, userId: string): Promise<CompiledPolicySet> {
     const inputs: PolicyInput[] = [];
     for (const p of await this.store.loadEffectivePolicies(accountId, userId)) {
@@ -147,10 +164,11 @@ export class Authorizer {
           inputs.push({ policyName: p.policyName, policyType: 'System', document: builtIn.document });
         continue;
       }
-      const parsed = parsePolicyDocument(p.document ?? '');
-      // A stored document that no longer parses might hold a Deny: refuse rather than skip it.
-      if (!parsed.ok) throw new Error(`stored policy ${p.policyName} does not parse: ${parsed.code}`);
-      inputs.push({ policyName: p.policyName, policyType: 'Custom', document: parsed.value });
+      inputs.push({
+        policyName: p.policyName,
+        policyType: 'Custom',
+        document: this.parsed(p.policyName, p.document),
+      });
     }
     return compilePolicies(inputs);
   }
