@@ -330,6 +330,51 @@ describe('policy management', () => {
     expect(entities.body?.users?.user?.map((u) => u.userName)).toEqual(['app-1']);
   });
 
+  it('applies a new default version at once, and the old one again when switched back', async () => {
+    const doc = (action: string) =>
+      JSON.stringify({ Version: '1', Statement: [{ Effect: 'Allow', Action: action, Resource: '*' }] });
+    await admin.ram.createPolicy(
+      new RamModule.CreatePolicyRequest({ policyName: 'Switching', policyDocument: doc('ram:GetUser') }),
+    );
+    const { as } = await userWithKey('switcher');
+    await attach('switcher', 'Switching', 'Custom');
+    const getUser = () => as.ram.getUser(new RamModule.GetUserRequest({ userName: 'switcher' }));
+    const listUsers = () => as.ram.listUsers(new RamModule.ListUsersRequest({}));
+    expect((await getUser()).body?.user?.userName).toBe('switcher');
+    await admin.ram.createPolicyVersion(
+      new RamModule.CreatePolicyVersionRequest({
+        policyName: 'Switching',
+        policyDocument: doc('ram:ListUsers'),
+        setAsDefault: true,
+      }),
+    );
+    expect((await sdkError(getUser())).code).toBe('NoPermission');
+    expect((await listUsers()).body?.users?.user?.length).toBeGreaterThan(0);
+    await admin.ram.setDefaultPolicyVersion(
+      new RamModule.SetDefaultPolicyVersionRequest({ policyName: 'Switching', versionId: 'v1' }),
+    );
+    expect((await getUser()).body?.user?.userName).toBe('switcher');
+    expect((await sdkError(listUsers())).code).toBe('NoPermission');
+  });
+
+  it('pages ListPolicies through system and custom policies without gaps or repeats', async () => {
+    const all = await admin.ram.listPolicies(new RamModule.ListPoliciesRequest({ maxItems: 1000 }));
+    const expected =
+      all.body?.policies?.policy?.map((p) => `${p.policyType ?? ''}:${p.policyName ?? ''}`) ?? [];
+    const seen: string[] = [];
+    let marker: string | undefined;
+    do {
+      const page = await admin.ram.listPolicies(new RamModule.ListPoliciesRequest({ maxItems: 4, marker }));
+      seen.push(
+        ...(page.body?.policies?.policy?.map((p) => `${p.policyType ?? ''}:${p.policyName ?? ''}`) ?? []),
+      );
+      marker = page.body?.isTruncated ? page.body.marker : undefined;
+    } while (marker);
+    expect(seen).toEqual(expected);
+    expect(expected.filter((n) => n.startsWith('Custom:')).length).toBeGreaterThan(2);
+    expect(expected.filter((n) => n.startsWith('System:')).length).toBe(6);
+  });
+
   it('shows the system policies, read-only, with their documents', async () => {
     const list = await admin.ram.listPolicies(new RamModule.ListPoliciesRequest({ policyType: 'System' }));
     const names = list.body?.policies?.policy?.map((p) => p.policyName);
