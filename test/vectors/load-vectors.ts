@@ -1,8 +1,11 @@
 // Loads the signature vectors (captured SDK requests and hand-made ones) into one shape for any test suite.
 import { readdirSync, readFileSync } from 'node:fs';
 
-/** The SDK captures: ../shared/reference/vectors/ (see STYLE.md section 4). */
-export const SHARED_VECTOR_DIR = new URL('../../../shared/reference/vectors/', import.meta.url);
+/**
+ * The SDK captures, copied byte for byte from the shared reference (reference/vectors/) so that a
+ * clone of this repository tests on its own; never edit them, replace them with new captures.
+ */
+export const SHARED_VECTOR_DIR = new URL('./sdk/', import.meta.url);
 /** Ramkey's own vectors: this folder (see README.md here). */
 export const LOCAL_VECTOR_DIR = new URL('./', import.meta.url);
 

@@ -18,7 +18,7 @@ import {
   type HttpRequestParts,
 } from './index.js';
 
-const shared = loadSharedVectors(new URL('../../../../shared/reference/vectors/', import.meta.url));
+const shared = loadSharedVectors();
 const local = loadLocalVectors();
 
 function toParts(v: SignatureVector): HttpRequestParts {
