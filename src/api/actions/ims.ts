@@ -4,8 +4,8 @@ import { RamkeyError } from '../../core/errors/ramkey-error.js';
 import type { SecurityPreference } from '../../store/store.js';
 import type { ActionContext, ActionDef, Product } from './action.js';
 import { parseBoolean } from './ram-permissions.js';
-import { callerAsOwner, parseStatus, parseUserAccessKeyId, principalNameAsOwner } from './owner.js';
-import { accessKeyListItem, lastUsedDate } from './shapes.js';
+import { accessKeyActions } from './access-key-actions.js';
+import { callerAsOwner, principalNameAsOwner } from './owner.js';
 
 /** Keys of `UserPrincipalName` when given, else the caller's own (root included). */
 async function owner({ ramkey, caller, params }: ActionContext) {
@@ -14,55 +14,7 @@ async function owner({ ramkey, caller, params }: ActionContext) {
 }
 
 const actions: Record<string, ActionDef> = {
-  CreateAccessKey: {
-    rw: 'Write',
-    async handle(ctx) {
-      const { key, secret } = await ctx.ramkey.accessKeys.create(await owner(ctx));
-      return {
-        AccessKey: {
-          AccessKeyId: key.accessKeyId,
-          // The one and only place a secret ever leaves Ramkey.
-          AccessKeySecret: secret.reveal(),
-          Status: key.status,
-          CreateDate: accessKeyListItem(key).CreateDate,
-        },
-      };
-    },
-  },
-  ListAccessKeys: {
-    rw: 'Read',
-    async handle(ctx) {
-      const keys = await ctx.ramkey.accessKeys.list(await owner(ctx));
-      return { AccessKeys: { AccessKey: keys.map((k) => accessKeyListItem(k, { updateDate: true })) } };
-    },
-  },
-  UpdateAccessKey: {
-    rw: 'Write',
-    async handle(ctx) {
-      const id = parseUserAccessKeyId(ctx.params.required('UserAccessKeyId'));
-      const status = parseStatus(ctx.params.required('Status'));
-      await ctx.ramkey.accessKeys.setStatus(await owner(ctx), id, status);
-      return {};
-    },
-  },
-  DeleteAccessKey: {
-    rw: 'Write',
-    async handle(ctx) {
-      const id = parseUserAccessKeyId(ctx.params.required('UserAccessKeyId'));
-      await ctx.ramkey.accessKeys.delete(await owner(ctx), id);
-      return {};
-    },
-  },
-  GetAccessKeyLastUsed: {
-    rw: 'Read',
-    async handle(ctx) {
-      const id = parseUserAccessKeyId(ctx.params.required('UserAccessKeyId'));
-      const use = await ctx.ramkey.accessKeys.lastUse(await owner(ctx), id);
-      return {
-        AccessKeyLastUsed: { LastUsedDate: lastUsedDate(use.lastUsedAt), ServiceName: use.service ?? '' },
-      };
-    },
-  },
+  ...accessKeyActions({ owner, ims: true }),
   GetSecurityPreference: {
     rw: 'Read',
     async handle({ ramkey, caller }) {

@@ -9,8 +9,9 @@ import {
 import { unwrap, type Params } from '../params.js';
 import type { ActionContext, ActionDef, Product } from './action.js';
 import { permissionActions } from './ram-permissions.js';
-import { callerAsOwner, parseStatus, parseUserAccessKeyId, userAsOwner } from './owner.js';
-import { accessKeyListItem, lastUsedDate, userBody } from './shapes.js';
+import { accessKeyActions } from './access-key-actions.js';
+import { callerAsOwner, userAsOwner } from './owner.js';
+import { userBody } from './shapes.js';
 
 function userName(params: Params): string {
   return unwrap(parseUserName(params.required('UserName')));
@@ -85,53 +86,7 @@ const actions: Record<string, ActionDef> = {
       return {};
     },
   },
-  CreateAccessKey: {
-    rw: 'Write',
-    async handle(ctx) {
-      const { key, secret } = await ctx.ramkey.accessKeys.create(await owner(ctx));
-      return {
-        AccessKey: {
-          AccessKeyId: key.accessKeyId,
-          // The one and only place a secret ever leaves Ramkey.
-          AccessKeySecret: secret.reveal(),
-          Status: key.status,
-          CreateDate: accessKeyListItem(key).CreateDate,
-        },
-      };
-    },
-  },
-  ListAccessKeys: {
-    rw: 'Read',
-    async handle(ctx) {
-      const keys = await ctx.ramkey.accessKeys.list(await owner(ctx));
-      return { AccessKeys: { AccessKey: keys.map((k) => accessKeyListItem(k)) } };
-    },
-  },
-  UpdateAccessKey: {
-    rw: 'Write',
-    async handle(ctx) {
-      const id = parseUserAccessKeyId(ctx.params.required('UserAccessKeyId'));
-      const status = parseStatus(ctx.params.required('Status'));
-      await ctx.ramkey.accessKeys.setStatus(await owner(ctx), id, status);
-      return {};
-    },
-  },
-  DeleteAccessKey: {
-    rw: 'Write',
-    async handle(ctx) {
-      const id = parseUserAccessKeyId(ctx.params.required('UserAccessKeyId'));
-      await ctx.ramkey.accessKeys.delete(await owner(ctx), id);
-      return {};
-    },
-  },
-  GetAccessKeyLastUsed: {
-    rw: 'Read',
-    async handle(ctx) {
-      const id = parseUserAccessKeyId(ctx.params.required('UserAccessKeyId'));
-      const use = await ctx.ramkey.accessKeys.lastUse(await owner(ctx), id);
-      return { AccessKeyLastUsed: { LastUsedDate: lastUsedDate(use.lastUsedAt) } };
-    },
-  },
+  ...accessKeyActions({ owner, ims: false }),
 };
 
 function optionalFields(params: Params) {
