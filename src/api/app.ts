@@ -112,7 +112,8 @@ export function buildApp(options: AppOptions): FastifyInstance {
   }
 
   async function handleRpc(request: FastifyRequest, reply: FastifyReply) {
-    let format = formatOfUnparsed(request);
+    // Known once the parameters parse; until then errors guess it from the raw URL (error path only).
+    let format: ResponseFormat | undefined;
     try {
       const parsed = parseSignedRequest(requestParts(request));
       if (!parsed.ok) throw new RamkeyError(parsed.code, parsed.params ? { params: parsed.params } : {});
@@ -144,7 +145,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
         .header('content-type', contentType(format))
         .send(serialize({ RequestId: request.id, ...result }, format, `${action}Response`));
     } catch (err) {
-      return sendError(request, reply, err, format);
+      return sendError(request, reply, err, format ?? formatOfUnparsed(request));
     }
   }
 
