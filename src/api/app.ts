@@ -13,6 +13,7 @@ import { RamkeyError } from '../core/errors/ramkey-error.js';
 import { parseSignedRequest, type HttpRequestParts, type SignedRequest } from '../core/signature/index.js';
 import type { Ramkey } from '../services/ramkey.js';
 import type { ActionDef, Product } from './actions/action.js';
+import { actiontrail } from './actions/actiontrail.js';
 import { ims } from './actions/ims.js';
 import { ram } from './actions/ram.js';
 import { sts } from './actions/sts.js';
@@ -23,7 +24,7 @@ import { contentType, parseFormat, serialize, type Body, type ResponseFormat } f
 /** Bodies above this are refused with InvalidParameter.Body.TooLarge (RAM's own documents are < 7 KB). */
 export const MAX_BODY_BYTES = 64 * 1024;
 
-export const products: readonly Product[] = [ram, ims, sts];
+export const products: readonly Product[] = [ram, ims, sts, actiontrail];
 const productsByVersion = new Map(products.map((p) => [p.version, p]));
 
 export interface AppOptions {
@@ -114,13 +115,21 @@ export function buildApp(options: AppOptions): FastifyInstance {
   async function handleRpc(request: FastifyRequest, reply: FastifyReply) {
     // Known once the parameters parse; until then errors guess it from the raw URL (error path only).
     let format: ResponseFormat | undefined;
+    const call = ramkey.audit.begin({
+      requestId: request.id,
+      sourceIp: request.ip,
+      userAgent: request.headers['user-agent'],
+      eventSource: hostId(request),
+    });
     try {
       const parsed = parseSignedRequest(requestParts(request));
       if (!parsed.ok) throw new RamkeyError(parsed.code, parsed.params ? { params: parsed.params } : {});
       const signed = parsed.value;
+      ramkey.audit.describe(call, signed);
       format = parseFormat(signed.params.get('Format'));
       const { product, action, def } = route(signed);
-      const caller = await ramkey.gate.authenticate(signed, product.service, request.ip);
+      ramkey.audit.route(call, product.service, def.rw);
+      const caller = await ramkey.gate.authenticate(signed, call);
       const params = new Params(signed.params);
       const authAction = `${product.authPrefix}:${action}`;
       const p = caller.principal;
@@ -139,13 +148,22 @@ export function buildApp(options: AppOptions): FastifyInstance {
           userAgent: request.headers['user-agent'] ?? '',
         },
       });
-      const result = await def.handle({ caller, params, ramkey, sourceIp: request.ip });
+      const ctx = { caller, params, ramkey, sourceIp: request.ip };
+      // A write action's change commits together with its audit event.
+      const result =
+        def.rw === 'Write' ? await ramkey.audit.write(call, () => def.handle(ctx)) : await def.handle(ctx);
       request.log.debug({ reqId: request.id, action, accessKeyId: caller.accessKeyId }, 'request served');
       return await reply
         .header('content-type', contentType(format))
         .send(serialize({ RequestId: request.id, ...result }, format, `${action}Response`));
     } catch (err) {
-      return sendError(request, reply, err, format ?? formatOfUnparsed(request));
+      const error = toRamkeyError(err);
+      ramkey.audit.fail(call, error.code, error.message);
+      return await sendError(request, reply, error, format ?? formatOfUnparsed(request));
+    } finally {
+      await ramkey.audit.finish(call).catch((err: unknown) => {
+        request.log.error({ err, reqId: request.id }, 'audit event not recorded');
+      });
     }
   }
 

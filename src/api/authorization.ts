@@ -107,6 +107,12 @@ export const actionResources: Readonly<Record<string, ResourceOf>> = {
   'ims:GetAccountSummary': any,
   // STS
   'sts:GetCallerIdentity': any,
+  // ActionTrail: the account's audit trail and its keys' usage
+  'actiontrail:LookupEvents': any,
+  'actiontrail:GetAccessKeyLastUsedInfo': any,
+  'actiontrail:GetAccessKeyLastUsedIps': any,
+  'actiontrail:GetAccessKeyLastUsedProducts': any,
+  'actiontrail:GetAccessKeyLastUsedEvents': any,
 };
 
 /**

@@ -7,8 +7,19 @@ import { checkTimestamp, verifySignature, type SignedRequest } from '../core/sig
 import type { AuthorizationInput, Authorizer } from './authorizer.js';
 import type { KeyCache } from './key-cache.js';
 import { NonceStoreFullError, type NonceStore } from './nonce-cache.js';
-import type { Caller } from './principal.js';
-import type { ServiceName, UsageRecorder } from './usage-recorder.js';
+import type { Caller, Principal } from './principal.js';
+
+/** What the gate learns of a call for its audit event, even when it refuses the call. */
+export interface AuthenticationTrace {
+  /** The owner of the key the call named, once that key is found. */
+  principal: Principal | undefined;
+  /**
+   * True once the call counts as use of the key: its signature verified and it was fresh (in the
+   * time window, nonce unused), even if the key's status or a later check then refuses it. A
+   * replayed request is no new use.
+   */
+  used: boolean;
+}
 
 export interface GateOptions {
   maxClockSkewMs: number;
@@ -19,20 +30,21 @@ export class Gate {
     private readonly keys: KeyCache,
     private readonly nonces: NonceStore,
     private readonly authorizer: Authorizer,
-    private readonly usage: UsageRecorder,
     private readonly clock: Clock,
     private readonly options: GateOptions,
   ) {}
 
   /**
    * Checks, in this order: the key exists, the signature matches, the timestamp is within the
-   * window, the nonce is fresh, the key is active; then records the use. Throws a RamkeyError with
-   * the catalog code of the first failed check. Call `authorize` next.
+   * window, the nonce is fresh, the key is active. Throws a RamkeyError with the catalog code of the
+   * first failed check; `trace` tells the audit trail how far the call got. Call `authorize` next.
    */
-  async authenticate(request: SignedRequest, service: ServiceName, sourceIp: string): Promise<Caller> {
+  async authenticate(request: SignedRequest, trace: AuthenticationTrace): Promise<Caller> {
     // A malformed or checksum-failing ID cannot exist: answer without touching the cache or store.
     const key = isAccessKeyId(request.accessKeyId) ? await this.keys.get(request.accessKeyId) : undefined;
     if (!key) throw new RamkeyError('InvalidAccessKeyId.NotFound');
+    // From here the call is audited under the key's account, whatever happens next.
+    trace.principal = key.principal;
 
     const verified = verifySignature(request, key.signingKey);
     if (!verified.ok) {
@@ -60,10 +72,9 @@ export class Gate {
     }
     if (!unused) throw new RamkeyError('SignatureNonceUsed');
 
+    // Verified and fresh: the caller holds the secret, so this is use of the key, whatever follows.
+    trace.used = true;
     if (key.status !== 'Active') throw new RamkeyError('InvalidAccessKeyId.Inactive');
-
-    // A verified call with an active key is use of that key, even if authorization then refuses it.
-    this.usage.record(key.accessKeyId, service, sourceIp);
     return { principal: key.principal, accessKeyId: key.accessKeyId };
   }
 

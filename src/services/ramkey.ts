@@ -5,6 +5,7 @@ import { cryptoRandom, type Random } from '../core/random.js';
 import type { Sealer } from '../store/sealer.js';
 import type { Store } from '../store/store.js';
 import { AccessKeyService } from './access-key-service.js';
+import { AuditTrail, DEFAULT_AUDIT_RETENTION_DAYS } from './audit-trail.js';
 import { Authorizer } from './authorizer.js';
 import { Gate } from './gate.js';
 import { IdentityService } from './identity-service.js';
@@ -24,6 +25,8 @@ export interface RamkeyDeps {
   /** Capacity of the default in-memory nonce store (see DEFAULT_NONCE_CAPACITY). */
   nonceCapacity?: number;
   maxClockSkewMs?: number;
+  /** Days audit events are kept (default 90). */
+  auditRetentionDays?: number;
   onBackgroundError?: (err: unknown) => void;
 }
 
@@ -36,6 +39,7 @@ export interface Ramkey {
   readonly accessKeys: AccessKeyService;
   readonly permissions: PermissionService;
   readonly usage: UsageRecorder;
+  readonly audit: AuditTrail;
   /** Flushes pending writes; the store is closed by whoever opened it. */
   close(): Promise<void>;
 }
@@ -47,21 +51,10 @@ export function createRamkey(deps: RamkeyDeps): Ramkey {
   const { store, sealer } = deps;
   const keys = new KeyCache(store, sealer, clock);
   const authorizer = new Authorizer(store);
-  const usage = new UsageRecorder(
-    store,
-    clock,
-    deps.onBackgroundError ? { onError: deps.onBackgroundError } : {},
-  );
-  const gate = new Gate(
-    keys,
-    deps.nonces ?? new MemoryNonceStore(deps.nonceCapacity),
-    authorizer,
-    usage,
-    clock,
-    {
-      maxClockSkewMs: deps.maxClockSkewMs ?? MAX_CLOCK_SKEW_MS,
-    },
-  );
+  const usage = new UsageRecorder(store, deps.onBackgroundError ? { onError: deps.onBackgroundError } : {});
+  const gate = new Gate(keys, deps.nonces ?? new MemoryNonceStore(deps.nonceCapacity), authorizer, clock, {
+    maxClockSkewMs: deps.maxClockSkewMs ?? MAX_CLOCK_SKEW_MS,
+  });
   return {
     store,
     clock,
@@ -71,6 +64,7 @@ export function createRamkey(deps: RamkeyDeps): Ramkey {
     permissions: new PermissionService(store, authorizer, clock, random),
     accessKeys: new AccessKeyService(store, sealer, keys, usage, clock, random, limits),
     usage,
+    audit: new AuditTrail(store, usage, clock, deps.auditRetentionDays ?? DEFAULT_AUDIT_RETENTION_DAYS),
     close: () => usage.close(),
   };
 }

@@ -3,15 +3,17 @@ import { ManualClock } from '../core/clock.js';
 import { generateAccessKeyId, generateAccountId } from '../core/keys/key-id.js';
 import { cryptoRandom } from '../core/random.js';
 import { makeSqliteTestStore, type TestStore } from '../../test/support/test-stores.js';
-import { UsageRecorder } from './usage-recorder.js';
+import type { AuditEventRecord } from '../store/store.js';
+import { UsageRecorder, type KeyUse, type ServiceName } from './usage-recorder.js';
 
 let handle: TestStore;
 let accessKeyId: string;
+let accountId: string;
 const clock = new ManualClock(Date.parse('2026-11-28T00:00:00Z'));
 
 beforeEach(async () => {
   handle = await makeSqliteTestStore();
-  const accountId = generateAccountId(cryptoRandom);
+  accountId = generateAccountId(cryptoRandom);
   await handle.store.createAccount({
     accountId,
     loginName: `root@${accountId}`,
@@ -41,44 +43,117 @@ afterEach(async () => {
   await handle.cleanup();
 });
 
+function use(service: ServiceName, sourceIp: string, eventName = 'ListUsers'): KeyUse {
+  return {
+    accessKeyId,
+    accountId,
+    service,
+    eventName,
+    sourceIp,
+    eventId: cryptoRandom.uuid(),
+    at: clock.now(),
+  };
+}
+
+function event(eventTime: number): AuditEventRecord {
+  return {
+    eventId: cryptoRandom.uuid(),
+    eventTime,
+    accountId,
+    accessKeyId,
+    principalType: 'root-account',
+    principalId: accountId,
+    userName: 'root',
+    eventName: 'ListUsers',
+    eventRw: 'Read',
+    serviceName: 'Ram',
+    apiVersion: '2015-05-01',
+    eventSource: 'localhost',
+    requestId: 'R',
+    sourceIp: '127.0.0.1',
+    userAgent: '',
+    errorCode: '',
+    errorMessage: '',
+    requestParameters: {},
+  };
+}
+
+const lookup = () =>
+  handle.store.lookupAuditEvents({
+    accountId,
+    startTime: 0,
+    endTime: Date.parse('2100-01-01'),
+    direction: 'FORWARD',
+    limit: 100,
+  });
+
 describe('UsageRecorder', () => {
-  it('coalesces many uses of a key into one write per flush, keeping the latest', async () => {
-    const writes = vi.spyOn(handle.store, 'recordLastUsed');
-    const usage = new UsageRecorder(handle.store, clock, { flushIntervalMs: 60_000 });
+  it('coalesces many uses of a key into one write per flush, keeping the latest and counting all', async () => {
+    const writes = vi.spyOn(handle.store, 'recordActivity');
+    const usage = new UsageRecorder(handle.store, { flushIntervalMs: 60_000 });
     for (let i = 0; i < 100; i++) {
       clock.advance(10);
-      usage.record(accessKeyId, i % 2 ? 'Ram' : 'Sts', `127.0.0.${String(i % 3)}`);
+      usage.recordUse(use(i % 2 ? 'Ram' : 'Sts', `127.0.0.${String(i % 3)}`));
+      usage.recordEvent(event(clock.now()));
     }
     expect(writes).not.toHaveBeenCalled();
     expect(usage.pendingFor(accessKeyId)?.lastUsedAt).toBe(clock.now());
     await usage.close();
     expect(writes).toHaveBeenCalledTimes(1);
-    expect(writes.mock.calls[0]?.[0]).toHaveLength(1);
+    const batch = writes.mock.calls[0]?.[0];
+    expect(batch?.lastUsed).toHaveLength(1);
+    expect(batch?.events).toHaveLength(100);
+    // 2 services x 3 addresses.
+    expect(batch?.keyUsage).toHaveLength(6);
     const stored = await handle.store.getAccessKey(accessKeyId);
     expect(stored?.lastUsedAt).toBe(clock.now());
     expect(stored?.lastUsedService).toBe('Ram');
     expect(stored?.lastUsedIp).toBe('127.0.0.0');
+    const rows = await handle.store.listKeyUsage(accountId, accessKeyId);
+    expect(rows.reduce((n, r) => n + r.callCount, 0)).toBe(100);
+    expect(rows[0]).toMatchObject({ serviceName: 'Ram', sourceIp: '127.0.0.0', lastUsedAt: clock.now() });
+    expect(await lookup()).toHaveLength(100);
   });
 
   it('flushes by itself within the interval', async () => {
-    const usage = new UsageRecorder(handle.store, clock, { flushIntervalMs: 20 });
-    usage.record(accessKeyId, 'Ims', '::1');
+    const usage = new UsageRecorder(handle.store, { flushIntervalMs: 20 });
+    usage.recordUse(use('Ims', '::1'));
+    usage.recordEvent(event(clock.now()));
     await vi.waitFor(async () => {
       expect((await handle.store.getAccessKey(accessKeyId))?.lastUsedService).toBe('Ims');
+      expect(await lookup()).toHaveLength(1);
     });
     await usage.close();
   });
 
   it('loses nothing when a flush fails: the batch is retried by the next one', async () => {
-    const usage = new UsageRecorder(handle.store, clock, { flushIntervalMs: 60_000 });
-    usage.record(accessKeyId, 'Sts', '127.0.0.1');
+    const usage = new UsageRecorder(handle.store, { flushIntervalMs: 60_000 });
+    usage.recordUse(use('Sts', '127.0.0.1'));
+    usage.recordEvent(event(clock.now()));
     const failing = vi
-      .spyOn(handle.store, 'recordLastUsed')
+      .spyOn(handle.store, 'recordActivity')
       .mockRejectedValueOnce(new Error('database is locked'));
     await expect(usage.flush()).rejects.toThrow('database is locked');
     expect(usage.pendingFor(accessKeyId)?.lastUsedService).toBe('Sts');
+    // More use while the database was away adds to what failed.
+    usage.recordUse(use('Sts', '127.0.0.1'));
     failing.mockRestore();
     await usage.close();
     expect((await handle.store.getAccessKey(accessKeyId))?.lastUsedService).toBe('Sts');
+    expect((await handle.store.listKeyUsage(accountId, accessKeyId))[0]?.callCount).toBe(2);
+    expect(await lookup()).toHaveLength(1);
+  });
+
+  it('holds a bounded number of events, and reports what it had to drop', async () => {
+    const errors: unknown[] = [];
+    const usage = new UsageRecorder(handle.store, {
+      flushIntervalMs: 60_000,
+      maxPendingEvents: 3,
+      onError: (err) => errors.push(err),
+    });
+    for (let i = 0; i < 5; i++) usage.recordEvent(event(clock.now() + i));
+    await usage.close();
+    expect(await lookup()).toHaveLength(3);
+    expect(String(errors[0])).toContain('2 read events were dropped');
   });
 });

@@ -1,63 +1,134 @@
-// Last-used bookkeeping: coalesced in memory per key and flushed in one transaction, at most a
-// second later and on shutdown; never one database write per request.
-import type { Clock } from '../core/clock.js';
-import type { LastUsedUpdate, Store } from '../store/store.js';
+// Usage bookkeeping: last use per key, per-key usage counts (service, action, source IP) and the
+// audit events that need not commit with a change. All are coalesced in memory and written in one
+// transaction at most a second later and on shutdown; never one database write per request.
+import type { AuditEventRecord, KeyUsageUpdate, LastUsedUpdate, Store } from '../store/store.js';
 
-/** The service names GetAccessKeyLastUsed reports (`Ram`, `Ims`, `Sts`). */
-export type ServiceName = 'Ram' | 'Ims' | 'Sts';
+/** The service names GetAccessKeyLastUsed and the audit trail report. */
+export type ServiceName = 'Ram' | 'Ims' | 'Sts' | 'Actiontrail';
+
+/** One use of a key: a call whose signature verified and that was fresh. */
+export interface KeyUse {
+  accessKeyId: string;
+  accountId: string;
+  service: ServiceName;
+  eventName: string;
+  sourceIp: string;
+  eventId: string;
+  at: number;
+}
+
+/**
+ * Events held at most before new ones are dropped (and reported through onError) while the database
+ * refuses writes: about 1.5 KB each, so the bound is some 150 MB.
+ */
+export const MAX_PENDING_EVENTS = 100_000;
 
 export interface UsageRecorderOptions {
   flushIntervalMs?: number;
+  maxPendingEvents?: number;
   onError?: (err: unknown) => void;
 }
 
 export class UsageRecorder {
-  private pending = new Map<string, LastUsedUpdate>();
+  private lastUsed = new Map<string, LastUsedUpdate>();
+  private keyUsage = new Map<string, KeyUsageUpdate>();
+  private events: AuditEventRecord[] = [];
+  private dropped = 0;
   private timer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> = Promise.resolve();
   private readonly flushIntervalMs: number;
+  private readonly maxPendingEvents: number;
   private readonly onError: (err: unknown) => void;
 
   constructor(
     private readonly store: Store,
-    private readonly clock: Clock,
     options: UsageRecorderOptions = {},
   ) {
     this.flushIntervalMs = options.flushIntervalMs ?? 1000;
+    this.maxPendingEvents = options.maxPendingEvents ?? MAX_PENDING_EVENTS;
     this.onError = options.onError ?? (() => undefined);
   }
 
-  record(accessKeyId: string, service: ServiceName, sourceIp: string): void {
-    this.pending.set(accessKeyId, {
-      accessKeyId,
-      lastUsedAt: this.clock.now(),
-      lastUsedService: service,
-      lastUsedIp: sourceIp,
+  /** Counts one use of a key: its last use, and its usage for that service, action and address. */
+  recordUse(use: KeyUse): void {
+    this.lastUsed.set(use.accessKeyId, {
+      accessKeyId: use.accessKeyId,
+      lastUsedAt: use.at,
+      lastUsedService: use.service,
+      lastUsedIp: use.sourceIp,
     });
-    this.timer ??= setTimeout(() => {
-      this.timer = undefined;
-      this.flush().catch(this.onError);
-    }, this.flushIntervalMs).unref();
+    const slot = `${use.accessKeyId}\n${use.service}\n${use.eventName}\n${use.sourceIp}`;
+    const usage = this.keyUsage.get(slot);
+    if (usage) {
+      usage.callCount += 1;
+      usage.lastUsedAt = use.at;
+      usage.lastEventId = use.eventId;
+    } else {
+      this.keyUsage.set(slot, {
+        accessKeyId: use.accessKeyId,
+        accountId: use.accountId,
+        serviceName: use.service,
+        eventName: use.eventName,
+        sourceIp: use.sourceIp,
+        firstUsedAt: use.at,
+        lastUsedAt: use.at,
+        callCount: 1,
+        lastEventId: use.eventId,
+      });
+    }
+    this.schedule();
   }
 
-  /** The update not yet written for this key, so reads can show it before the flush. */
+  /** Queues an audit event for the next flush. */
+  recordEvent(event: AuditEventRecord): void {
+    if (this.events.length >= this.maxPendingEvents) {
+      this.dropped += 1;
+      return;
+    }
+    this.events.push(event);
+    this.schedule();
+  }
+
+  /** The last use not yet written for this key, so reads can show it before the flush. */
   pendingFor(accessKeyId: string): LastUsedUpdate | undefined {
-    return this.pending.get(accessKeyId);
+    return this.lastUsed.get(accessKeyId);
   }
 
   /** Writes everything pending. Safe to call concurrently: flushes run one after another. */
   flush(): Promise<void> {
     const run = this.flushing.then(async () => {
-      if (this.pending.size === 0) return;
-      const batch = [...this.pending.values()];
-      this.pending = new Map();
+      this.reportDropped();
+      if (this.lastUsed.size === 0 && this.keyUsage.size === 0 && this.events.length === 0) return;
+      const lastUsed = this.lastUsed;
+      const keyUsage = this.keyUsage;
+      const events = this.events;
+      this.lastUsed = new Map();
+      this.keyUsage = new Map();
+      this.events = [];
       try {
-        await this.store.recordLastUsed(batch);
+        await this.store.recordActivity({
+          events,
+          lastUsed: [...lastUsed.values()],
+          keyUsage: [...keyUsage.values()],
+        });
       } catch (err) {
-        // Nothing lost on failure: put the batch back unless a newer use arrived meanwhile.
-        for (const update of batch) {
-          if (!this.pending.has(update.accessKeyId)) this.pending.set(update.accessKeyId, update);
+        // Nothing lost on failure: merge the batch back in front of what arrived meanwhile.
+        for (const [id, update] of lastUsed) {
+          if (!this.lastUsed.has(id)) this.lastUsed.set(id, update);
         }
+        for (const [slot, usage] of keyUsage) {
+          const newer = this.keyUsage.get(slot);
+          if (newer) {
+            newer.callCount += usage.callCount;
+            newer.firstUsedAt = usage.firstUsedAt;
+          } else {
+            this.keyUsage.set(slot, usage);
+          }
+        }
+        const merged = [...events, ...this.events];
+        this.events = merged.slice(0, this.maxPendingEvents);
+        this.dropped += merged.length - this.events.length;
+        this.schedule();
         throw err;
       }
     });
@@ -69,5 +140,19 @@ export class UsageRecorder {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     await this.flush();
+  }
+
+  private schedule(): void {
+    this.timer ??= setTimeout(() => {
+      this.timer = undefined;
+      this.flush().catch(this.onError);
+    }, this.flushIntervalMs).unref();
+  }
+
+  private reportDropped(): void {
+    if (this.dropped === 0) return;
+    const dropped = this.dropped;
+    this.dropped = 0;
+    this.onError(new Error(`audit buffer full: ${String(dropped)} read events were dropped`));
   }
 }

@@ -102,6 +102,41 @@ export interface AccessKeysTable {
   deleted_at: number | null;
 }
 
+export interface AuditEventsTable {
+  event_id: string;
+  event_time: number;
+  /** null for a call whose key (or lack of one) names no account: operators see it, no tenant does. */
+  account_id: string | null;
+  access_key_id: string;
+  principal_type: string;
+  principal_id: string;
+  user_name: string;
+  event_name: string;
+  event_rw: string;
+  service_name: string;
+  api_version: string;
+  event_source: string;
+  request_id: string;
+  source_ip: string;
+  user_agent: string;
+  error_code: string;
+  error_message: string;
+  /** JSON object of the request's parameters, secrets and signatures removed. */
+  request_parameters: string;
+}
+
+export interface AccessKeyUsageTable {
+  access_key_id: string;
+  account_id: string;
+  service_name: string;
+  event_name: string;
+  source_ip: string;
+  first_used_at: number;
+  last_used_at: number;
+  call_count: number;
+  last_event_id: string;
+}
+
 export interface Database {
   accounts: AccountsTable;
   users: UsersTable;
@@ -113,4 +148,6 @@ export interface Database {
   policies: PoliciesTable;
   policy_versions: PolicyVersionsTable;
   security_preferences: SecurityPreferencesTable;
+  audit_events: AuditEventsTable;
+  access_key_usage: AccessKeyUsageTable;
 }

@@ -12,6 +12,16 @@ import type {
   UserPoliciesTable,
   UsersTable,
 } from './database.js';
+import { AsyncLocalStorage } from 'node:async_hooks';
+import {
+  addKeyUsage,
+  getAuditEvents,
+  insertAuditEvents,
+  listKeyUsage,
+  lookupAuditEvents,
+  purgeAuditEvents,
+  setAuditOutcome,
+} from './audit-queries.js';
 import type { EngineAdapter } from './engine-adapter.js';
 import { decodeListMarker, encodeListMarker } from './list-marker.js';
 import { ramkeyMigrationProvider } from './migrations/ramkey-migrations.js';
@@ -21,13 +31,17 @@ import {
   type AccessKeyRecord,
   type AccessKeyStatus,
   type AccountRecord,
+  type ActivityBatch,
+  type AuditEventQuery,
+  type AuditEventRecord,
+  type AuditSlot,
   type EffectivePolicy,
   type GroupMember,
   type GroupMembership,
   type GroupPatch,
   type GroupPolicyAttachment,
   type GroupRecord,
-  type LastUsedUpdate,
+  type KeyUsageRecord,
   type NewPolicy,
   type NewPolicyVersion,
   type Page,
@@ -57,6 +71,14 @@ import {
 
 const MIGRATION_TABLE = 'ramkey_migration';
 const MIGRATION_LOCK_TABLE = 'ramkey_migration_lock';
+
+/** The audit event of the request whose work is running (see withAuditEvent and #write). */
+interface AuditScope {
+  slot: AuditSlot;
+  /** False once the request's work settled: a timer it started must not carry its event. */
+  open: boolean;
+}
+const auditScope = new AsyncLocalStorage<AuditScope>();
 
 /**
  * A named lock and its rank. A transaction takes its locks by ascending rank, so two transactions
@@ -329,15 +351,17 @@ export class KyselyStore implements Store {
   async createAccount(account: AccountRecord): Promise<void> {
     // There is no catalog code for a duplicate account ID (IDs are random); InternalError is retryable.
     await this.#unique('InternalError', 'account ID already in use', () =>
-      this.#db
-        .insertInto('accounts')
-        .values({
-          account_id: account.accountId,
-          login_name: account.loginName,
-          password_hash: account.passwordHash,
-          created_at: account.createdAt,
-        })
-        .execute(),
+      this.#write((trx) =>
+        trx
+          .insertInto('accounts')
+          .values({
+            account_id: account.accountId,
+            login_name: account.loginName,
+            password_hash: account.passwordHash,
+            created_at: account.createdAt,
+          })
+          .execute(),
+      ),
     );
   }
 
@@ -362,21 +386,23 @@ export class KyselyStore implements Store {
 
   async createUser(user: UserRecord): Promise<void> {
     await this.#unique('EntityAlreadyExists.User', 'user name or ID already in use', () =>
-      this.#db
-        .insertInto('users')
-        .values({
-          account_id: user.accountId,
-          user_id: user.userId,
-          user_name: user.userName,
-          user_name_key: toUserNameKey(user.userName),
-          display_name: user.displayName,
-          email: user.email,
-          mobile_phone: user.mobilePhone,
-          comments: user.comments,
-          created_at: user.createdAt,
-          updated_at: user.updatedAt,
-        })
-        .execute(),
+      this.#write((trx) =>
+        trx
+          .insertInto('users')
+          .values({
+            account_id: user.accountId,
+            user_id: user.userId,
+            user_name: user.userName,
+            user_name_key: toUserNameKey(user.userName),
+            display_name: user.displayName,
+            email: user.email,
+            mobile_phone: user.mobilePhone,
+            comments: user.comments,
+            created_at: user.createdAt,
+            updated_at: user.updatedAt,
+          })
+          .execute(),
+      ),
     );
   }
 
@@ -413,13 +439,17 @@ export class KyselyStore implements Store {
 
     // One statement with RETURNING (both engines have it): no window between the write and the read.
     const row = await this.#unique('EntityAlreadyExists.User', 'new user name already in use', () =>
-      this.#db
-        .updateTable('users')
-        .set(set)
-        .where('account_id', '=', accountId)
-        .where('user_name_key', '=', toUserNameKey(userName))
-        .returningAll()
-        .executeTakeFirst(),
+      this.#write(
+        (trx) =>
+          trx
+            .updateTable('users')
+            .set(set)
+            .where('account_id', '=', accountId)
+            .where('user_name_key', '=', toUserNameKey(userName))
+            .returningAll()
+            .executeTakeFirst(),
+        (row) => row !== undefined,
+      ),
     );
     return row && toUser(row);
   }
@@ -448,95 +478,98 @@ export class KyselyStore implements Store {
   }
 
   async deleteUser(accountId: string, userId: string): Promise<boolean> {
-    return this.#db.transaction().execute(async (trx) => {
-      // Every writer that adds a key, a membership or an attachment to the user takes this lock.
-      await this.#lock(trx, lockOf.principal(accountId, userId));
-      // The write comes first and deletes only a user nothing hangs on (see the top of this file).
-      const deleted = await trx
-        .deleteFrom('users as u')
-        .where('u.account_id', '=', accountId)
-        .where('u.user_id', '=', userId)
-        .where((eb) =>
-          eb.and([
-            eb.not(
-              eb.exists(
-                eb
-                  .selectFrom('access_keys as k')
-                  .select('k.access_key_id')
-                  .whereRef('k.account_id', '=', 'u.account_id')
-                  .whereRef('k.user_id', '=', 'u.user_id')
-                  .where('k.deleted_at', 'is', null),
+    return this.#write(
+      async (trx) => {
+        // Every writer that adds a key, a membership or an attachment to the user takes this lock.
+        await this.#lock(trx, lockOf.principal(accountId, userId));
+        // The write comes first and deletes only a user nothing hangs on (see the top of this file).
+        const deleted = await trx
+          .deleteFrom('users as u')
+          .where('u.account_id', '=', accountId)
+          .where('u.user_id', '=', userId)
+          .where((eb) =>
+            eb.and([
+              eb.not(
+                eb.exists(
+                  eb
+                    .selectFrom('access_keys as k')
+                    .select('k.access_key_id')
+                    .whereRef('k.account_id', '=', 'u.account_id')
+                    .whereRef('k.user_id', '=', 'u.user_id')
+                    .where('k.deleted_at', 'is', null),
+                ),
               ),
-            ),
-            eb.not(
-              eb.exists(
-                eb
-                  .selectFrom('group_members as m')
-                  .select('m.group_id')
-                  .whereRef('m.account_id', '=', 'u.account_id')
-                  .whereRef('m.user_id', '=', 'u.user_id'),
+              eb.not(
+                eb.exists(
+                  eb
+                    .selectFrom('group_members as m')
+                    .select('m.group_id')
+                    .whereRef('m.account_id', '=', 'u.account_id')
+                    .whereRef('m.user_id', '=', 'u.user_id'),
+                ),
               ),
-            ),
-            eb.not(
-              eb.exists(
-                eb
-                  .selectFrom('user_policies as a')
-                  .select('a.policy_name')
-                  .whereRef('a.account_id', '=', 'u.account_id')
-                  .whereRef('a.user_id', '=', 'u.user_id'),
+              eb.not(
+                eb.exists(
+                  eb
+                    .selectFrom('user_policies as a')
+                    .select('a.policy_name')
+                    .whereRef('a.account_id', '=', 'u.account_id')
+                    .whereRef('a.user_id', '=', 'u.user_id'),
+                ),
               ),
-            ),
-          ]),
-        )
-        .executeTakeFirst();
-      if (deleted.numDeletedRows > 0n) return true;
+            ]),
+          )
+          .executeTakeFirst();
+        if (deleted.numDeletedRows > 0n) return true;
 
-      // Nothing deleted: no such user, or one of the three conditions held (and under the lock still
-      // holds), the last one when not the first two.
-      const why = await trx
-        .selectNoFrom((eb) => [
-          eb
-            .exists(
-              eb
-                .selectFrom('users')
-                .select('user_id')
-                .where('account_id', '=', accountId)
-                .where('user_id', '=', userId),
-            )
-            .as('found'),
-          eb
-            .exists(
-              eb
-                .selectFrom('access_keys')
-                .select('access_key_id')
-                .where('account_id', '=', accountId)
-                .where('user_id', '=', userId)
-                .where('deleted_at', 'is', null),
-            )
-            .as('keys'),
-          eb
-            .exists(
-              eb
-                .selectFrom('group_members')
-                .select('group_id')
-                .where('account_id', '=', accountId)
-                .where('user_id', '=', userId),
-            )
-            .as('groups'),
-        ])
-        .executeTakeFirstOrThrow();
-      if (!isTrue(why.found)) return false;
-      if (isTrue(why.keys)) throw new RamkeyError('DeleteConflict.User.AccessKey');
-      if (isTrue(why.groups)) throw new RamkeyError('DeleteConflict.User.Group');
-      throw new RamkeyError('DeleteConflict.User.Policy');
-    });
+        // Nothing deleted: no such user, or one of the three conditions held (and under the lock still
+        // holds), the last one when not the first two.
+        const why = await trx
+          .selectNoFrom((eb) => [
+            eb
+              .exists(
+                eb
+                  .selectFrom('users')
+                  .select('user_id')
+                  .where('account_id', '=', accountId)
+                  .where('user_id', '=', userId),
+              )
+              .as('found'),
+            eb
+              .exists(
+                eb
+                  .selectFrom('access_keys')
+                  .select('access_key_id')
+                  .where('account_id', '=', accountId)
+                  .where('user_id', '=', userId)
+                  .where('deleted_at', 'is', null),
+              )
+              .as('keys'),
+            eb
+              .exists(
+                eb
+                  .selectFrom('group_members')
+                  .select('group_id')
+                  .where('account_id', '=', accountId)
+                  .where('user_id', '=', userId),
+              )
+              .as('groups'),
+          ])
+          .executeTakeFirstOrThrow();
+        if (!isTrue(why.found)) return false;
+        if (isTrue(why.keys)) throw new RamkeyError('DeleteConflict.User.AccessKey');
+        if (isTrue(why.groups)) throw new RamkeyError('DeleteConflict.User.Group');
+        throw new RamkeyError('DeleteConflict.User.Policy');
+      },
+      (deleted) => deleted,
+    );
   }
 
   // Groups
 
   async createGroup(group: GroupRecord, maxGroups: number): Promise<void> {
     checkLimit('createGroup', 'maxGroups', maxGroups);
-    await this.#db.transaction().execute(async (trx) => {
+    await this.#write(async (trx) => {
       await this.#lock(trx, lockOf.accountGroups(group.accountId));
       // Write first, count after (see the top of this file); throwing rolls the insert back.
       await this.#unique('EntityAlreadyExists.Group', 'group name or ID already in use', () =>
@@ -595,13 +628,17 @@ export class KyselyStore implements Store {
     }
     if (patch.comments !== undefined) set.comments = patch.comments;
     const row = await this.#unique('EntityAlreadyExists.Group', 'new group name already in use', () =>
-      this.#db
-        .updateTable('groups')
-        .set(set)
-        .where('account_id', '=', accountId)
-        .where('group_name_key', '=', toGroupNameKey(groupName))
-        .returningAll()
-        .executeTakeFirst(),
+      this.#write(
+        (trx) =>
+          trx
+            .updateTable('groups')
+            .set(set)
+            .where('account_id', '=', accountId)
+            .where('group_name_key', '=', toGroupNameKey(groupName))
+            .returningAll()
+            .executeTakeFirst(),
+        (row) => row !== undefined,
+      ),
     );
     return row && toGroup(row);
   }
@@ -632,65 +669,68 @@ export class KyselyStore implements Store {
   }
 
   async deleteGroup(accountId: string, groupId: string): Promise<boolean> {
-    return this.#db.transaction().execute(async (trx) => {
-      // AddUserToGroup and AttachPolicyToGroup take this lock too.
-      await this.#lock(trx, lockOf.group(accountId, groupId));
-      const deleted = await trx
-        .deleteFrom('groups as g')
-        .where('g.account_id', '=', accountId)
-        .where('g.group_id', '=', groupId)
-        .where((eb) =>
-          eb.and([
-            eb.not(
-              eb.exists(
-                eb
-                  .selectFrom('group_members as m')
-                  .select('m.user_id')
-                  .whereRef('m.account_id', '=', 'g.account_id')
-                  .whereRef('m.group_id', '=', 'g.group_id'),
+    return this.#write(
+      async (trx) => {
+        // AddUserToGroup and AttachPolicyToGroup take this lock too.
+        await this.#lock(trx, lockOf.group(accountId, groupId));
+        const deleted = await trx
+          .deleteFrom('groups as g')
+          .where('g.account_id', '=', accountId)
+          .where('g.group_id', '=', groupId)
+          .where((eb) =>
+            eb.and([
+              eb.not(
+                eb.exists(
+                  eb
+                    .selectFrom('group_members as m')
+                    .select('m.user_id')
+                    .whereRef('m.account_id', '=', 'g.account_id')
+                    .whereRef('m.group_id', '=', 'g.group_id'),
+                ),
               ),
-            ),
-            eb.not(
-              eb.exists(
-                eb
-                  .selectFrom('group_policies as a')
-                  .select('a.policy_name')
-                  .whereRef('a.account_id', '=', 'g.account_id')
-                  .whereRef('a.group_id', '=', 'g.group_id'),
+              eb.not(
+                eb.exists(
+                  eb
+                    .selectFrom('group_policies as a')
+                    .select('a.policy_name')
+                    .whereRef('a.account_id', '=', 'g.account_id')
+                    .whereRef('a.group_id', '=', 'g.group_id'),
+                ),
               ),
-            ),
-          ]),
-        )
-        .executeTakeFirst();
-      if (deleted.numDeletedRows > 0n) return true;
+            ]),
+          )
+          .executeTakeFirst();
+        if (deleted.numDeletedRows > 0n) return true;
 
-      // As in deleteUser: no such group, or members, or else attached policies.
-      const why = await trx
-        .selectNoFrom((eb) => [
-          eb
-            .exists(
-              eb
-                .selectFrom('groups')
-                .select('group_id')
-                .where('account_id', '=', accountId)
-                .where('group_id', '=', groupId),
-            )
-            .as('found'),
-          eb
-            .exists(
-              eb
-                .selectFrom('group_members')
-                .select('user_id')
-                .where('account_id', '=', accountId)
-                .where('group_id', '=', groupId),
-            )
-            .as('members'),
-        ])
-        .executeTakeFirstOrThrow();
-      if (!isTrue(why.found)) return false;
-      if (isTrue(why.members)) throw new RamkeyError('DeleteConflict.Group.User');
-      throw new RamkeyError('DeleteConflict.Group.Policy');
-    });
+        // As in deleteUser: no such group, or members, or else attached policies.
+        const why = await trx
+          .selectNoFrom((eb) => [
+            eb
+              .exists(
+                eb
+                  .selectFrom('groups')
+                  .select('group_id')
+                  .where('account_id', '=', accountId)
+                  .where('group_id', '=', groupId),
+              )
+              .as('found'),
+            eb
+              .exists(
+                eb
+                  .selectFrom('group_members')
+                  .select('user_id')
+                  .where('account_id', '=', accountId)
+                  .where('group_id', '=', groupId),
+              )
+              .as('members'),
+          ])
+          .executeTakeFirstOrThrow();
+        if (!isTrue(why.found)) return false;
+        if (isTrue(why.members)) throw new RamkeyError('DeleteConflict.Group.User');
+        throw new RamkeyError('DeleteConflict.Group.Policy');
+      },
+      (deleted) => deleted,
+    );
   }
 
   // Group membership
@@ -701,7 +741,7 @@ export class KyselyStore implements Store {
   ): Promise<void> {
     checkLimit('addUserToGroup', 'maxGroupsPerUser', maxGroupsPerUser);
     const { accountId, userId, groupId, joinedAt } = membership;
-    await this.#db.transaction().execute(async (trx) => {
+    await this.#write(async (trx) => {
       // The principal's lock serializes the per-user count (and DeleteUser); the group's, DeleteGroup.
       await this.#lock(trx, lockOf.principal(accountId, userId), lockOf.group(accountId, groupId));
       // Inserts nothing when the user or the group is missing (in this account) or already joined.
@@ -762,12 +802,16 @@ export class KyselyStore implements Store {
   }
 
   async removeUserFromGroup(accountId: string, userId: string, groupId: string): Promise<boolean> {
-    const deleted = await this.#db
-      .deleteFrom('group_members')
-      .where('account_id', '=', accountId)
-      .where('user_id', '=', userId)
-      .where('group_id', '=', groupId)
-      .executeTakeFirst();
+    const deleted = await this.#write(
+      (trx) =>
+        trx
+          .deleteFrom('group_members')
+          .where('account_id', '=', accountId)
+          .where('user_id', '=', userId)
+          .where('group_id', '=', groupId)
+          .executeTakeFirst(),
+      (r) => r.numDeletedRows > 0n,
+    );
     return deleted.numDeletedRows > 0n;
   }
 
@@ -857,7 +901,7 @@ export class KyselyStore implements Store {
   async createPolicy(policy: NewPolicy, maxPolicies: number): Promise<PolicyRecord> {
     checkLimit('createPolicy', 'maxPolicies', maxPolicies);
     const { accountId, policyName, createdAt } = policy;
-    return this.#db.transaction().execute(async (trx) => {
+    return this.#write(async (trx) => {
       await this.#lock(trx, lockOf.accountPolicies(accountId));
       await this.#unique('EntityAlreadyExists.Policy', 'policy name already in use', () =>
         trx
@@ -937,82 +981,88 @@ export class KyselyStore implements Store {
     description: string,
     now: number,
   ): Promise<PolicyRecord | undefined> {
-    return this.#db.transaction().execute(async (trx) => {
-      const updated = await trx
-        .updateTable('policies')
-        .set({ description, updated_at: now })
-        .where('account_id', '=', accountId)
-        .where('policy_name_key', '=', toPolicyNameKey(policyName))
-        .executeTakeFirst();
-      if (updated.numUpdatedRows === 0n) return undefined;
-      return this.#getPolicy(trx, accountId, policyName);
-    });
+    return this.#write(
+      async (trx) => {
+        const updated = await trx
+          .updateTable('policies')
+          .set({ description, updated_at: now })
+          .where('account_id', '=', accountId)
+          .where('policy_name_key', '=', toPolicyNameKey(policyName))
+          .executeTakeFirst();
+        if (updated.numUpdatedRows === 0n) return undefined;
+        return this.#getPolicy(trx, accountId, policyName);
+      },
+      (policy) => policy !== undefined,
+    );
   }
 
   async deletePolicy(accountId: string, policyName: string): Promise<boolean> {
     const nameKey = toPolicyNameKey(policyName);
-    return this.#db.transaction().execute(async (trx) => {
-      // Attaching the policy and changing its versions take this lock too.
-      await this.#lock(trx, lockOf.policy(accountId, nameKey));
-      // A write first (see the top of this file): touch the row about to be deleted.
-      const policy = await trx
-        .updateTable('policies')
-        .set((eb) => ({ updated_at: eb.ref('updated_at') }))
-        .where('account_id', '=', accountId)
-        .where('policy_name_key', '=', nameKey)
-        .returning(['policy_name', 'default_version'])
-        .executeTakeFirst();
-      if (policy === undefined) return false;
-      const { policy_name: name, default_version: defaultVersion } = policy;
-      const why = await trx
-        .selectNoFrom((eb) => [
-          eb
-            .exists(
-              eb
-                .selectFrom('user_policies')
-                .select('user_id')
-                .where('account_id', '=', accountId)
-                .where('policy_type', '=', 'Custom')
-                .where('policy_name', '=', name),
-            )
-            .as('users'),
-          eb
-            .exists(
-              eb
-                .selectFrom('group_policies')
-                .select('group_id')
-                .where('account_id', '=', accountId)
-                .where('policy_type', '=', 'Custom')
-                .where('policy_name', '=', name),
-            )
-            .as('groups'),
-          eb
-            .exists(
-              eb
-                .selectFrom('policy_versions')
-                .select('version_number')
-                .where('account_id', '=', accountId)
-                .where('policy_name', '=', name)
-                .where('version_number', '<>', defaultVersion),
-            )
-            .as('versions'),
-        ])
-        .executeTakeFirstOrThrow();
-      if (isTrue(why.users)) throw new RamkeyError('DeleteConflict.Policy.User');
-      if (isTrue(why.groups)) throw new RamkeyError('DeleteConflict.Policy.Group');
-      if (isTrue(why.versions)) throw new RamkeyError('DeleteConflict.Policy.Version');
-      await trx
-        .deleteFrom('policy_versions')
-        .where('account_id', '=', accountId)
-        .where('policy_name', '=', name)
-        .execute();
-      await trx
-        .deleteFrom('policies')
-        .where('account_id', '=', accountId)
-        .where('policy_name', '=', name)
-        .execute();
-      return true;
-    });
+    return this.#write(
+      async (trx) => {
+        // Attaching the policy and changing its versions take this lock too.
+        await this.#lock(trx, lockOf.policy(accountId, nameKey));
+        // A write first (see the top of this file): touch the row about to be deleted.
+        const policy = await trx
+          .updateTable('policies')
+          .set((eb) => ({ updated_at: eb.ref('updated_at') }))
+          .where('account_id', '=', accountId)
+          .where('policy_name_key', '=', nameKey)
+          .returning(['policy_name', 'default_version'])
+          .executeTakeFirst();
+        if (policy === undefined) return false;
+        const { policy_name: name, default_version: defaultVersion } = policy;
+        const why = await trx
+          .selectNoFrom((eb) => [
+            eb
+              .exists(
+                eb
+                  .selectFrom('user_policies')
+                  .select('user_id')
+                  .where('account_id', '=', accountId)
+                  .where('policy_type', '=', 'Custom')
+                  .where('policy_name', '=', name),
+              )
+              .as('users'),
+            eb
+              .exists(
+                eb
+                  .selectFrom('group_policies')
+                  .select('group_id')
+                  .where('account_id', '=', accountId)
+                  .where('policy_type', '=', 'Custom')
+                  .where('policy_name', '=', name),
+              )
+              .as('groups'),
+            eb
+              .exists(
+                eb
+                  .selectFrom('policy_versions')
+                  .select('version_number')
+                  .where('account_id', '=', accountId)
+                  .where('policy_name', '=', name)
+                  .where('version_number', '<>', defaultVersion),
+              )
+              .as('versions'),
+          ])
+          .executeTakeFirstOrThrow();
+        if (isTrue(why.users)) throw new RamkeyError('DeleteConflict.Policy.User');
+        if (isTrue(why.groups)) throw new RamkeyError('DeleteConflict.Policy.Group');
+        if (isTrue(why.versions)) throw new RamkeyError('DeleteConflict.Policy.Version');
+        await trx
+          .deleteFrom('policy_versions')
+          .where('account_id', '=', accountId)
+          .where('policy_name', '=', name)
+          .execute();
+        await trx
+          .deleteFrom('policies')
+          .where('account_id', '=', accountId)
+          .where('policy_name', '=', name)
+          .execute();
+        return true;
+      },
+      (deleted) => deleted,
+    );
   }
 
   async createPolicyVersion(
@@ -1024,7 +1074,7 @@ export class KyselyStore implements Store {
     checkLimit('createPolicyVersion', 'maxVersions', maxVersions);
     const nameKey = toPolicyNameKey(policyName);
     const { createdAt } = version;
-    return this.#db.transaction().execute(async (trx) => {
+    return this.#write(async (trx) => {
       await this.#lock(trx, lockOf.policy(accountId, nameKey));
       // Write first: take the next version number.
       const policy = await trx
@@ -1147,7 +1197,7 @@ export class KyselyStore implements Store {
   ): Promise<PolicyRecord> {
     const nameKey = toPolicyNameKey(policyName);
     const number = parseVersionId(versionId);
-    return this.#db.transaction().execute(async (trx) => {
+    return this.#write(async (trx) => {
       // DeletePolicyVersion takes this lock too: the new default cannot be deleted meanwhile.
       await this.#lock(trx, lockOf.policy(accountId, nameKey));
       if (number !== undefined) {
@@ -1185,7 +1235,7 @@ export class KyselyStore implements Store {
   ): Promise<void> {
     const nameKey = toPolicyNameKey(policyName);
     const number = parseVersionId(versionId);
-    await this.#db.transaction().execute(async (trx) => {
+    await this.#write(async (trx) => {
       await this.#lock(trx, lockOf.policy(accountId, nameKey));
       if (number !== undefined) {
         // Write first: touch the policy (its updatedAt moves with its versions).
@@ -1227,59 +1277,62 @@ export class KyselyStore implements Store {
     checkAttachment('attachPolicyToUser', policyType, limits);
     const custom = policyType === 'Custom';
     const nameKey = toPolicyNameKey(policyName);
-    return this.#db.transaction().execute(async (trx) => {
-      // The principal's lock serializes the per-user count and DeleteUser; the policy's, DeletePolicy.
-      const locks = [lockOf.principal(accountId, userId)];
-      if (custom) locks.push(lockOf.policy(accountId, nameKey));
-      await this.#lock(trx, ...locks);
+    return this.#write(
+      async (trx) => {
+        // The principal's lock serializes the per-user count and DeleteUser; the policy's, DeletePolicy.
+        const locks = [lockOf.principal(accountId, userId)];
+        if (custom) locks.push(lockOf.policy(accountId, nameKey));
+        await this.#lock(trx, ...locks);
 
-      // Write first: inserts nothing when the user or the Custom policy is missing from the account,
-      // or when already attached. A Custom attachment takes the policy's name as created.
-      const users = trx
-        .selectFrom('users as u')
-        .where('u.account_id', '=', accountId)
-        .where('u.user_id', '=', userId);
-      const source = custom
-        ? users
-            .innerJoin('policies as p', 'p.account_id', 'u.account_id')
-            .where('p.policy_name_key', '=', nameKey)
-            .select([
+        // Write first: inserts nothing when the user or the Custom policy is missing from the account,
+        // or when already attached. A Custom attachment takes the policy's name as created.
+        const users = trx
+          .selectFrom('users as u')
+          .where('u.account_id', '=', accountId)
+          .where('u.user_id', '=', userId);
+        const source = custom
+          ? users
+              .innerJoin('policies as p', 'p.account_id', 'u.account_id')
+              .where('p.policy_name_key', '=', nameKey)
+              .select([
+                'u.account_id',
+                'u.user_id',
+                sql<string>`cast(${policyType} as text)`.as('policy_type'),
+                'p.policy_name',
+                sql<number>`cast(${attachedAt} as bigint)`.as('attached_at'),
+              ])
+          : users.select([
               'u.account_id',
               'u.user_id',
               sql<string>`cast(${policyType} as text)`.as('policy_type'),
-              'p.policy_name',
+              sql<string>`cast(${policyName} as text)`.as('policy_name'),
               sql<number>`cast(${attachedAt} as bigint)`.as('attached_at'),
-            ])
-        : users.select([
-            'u.account_id',
-            'u.user_id',
-            sql<string>`cast(${policyType} as text)`.as('policy_type'),
-            sql<string>`cast(${policyName} as text)`.as('policy_name'),
-            sql<number>`cast(${attachedAt} as bigint)`.as('attached_at'),
-          ]);
-      const inserted = await trx
-        .insertInto('user_policies')
-        .columns(['account_id', 'user_id', 'policy_type', 'policy_name', 'attached_at'])
-        .expression(source)
-        .onConflict((oc) => oc.columns(['account_id', 'user_id', 'policy_type', 'policy_name']).doNothing())
-        .executeTakeFirst();
-      if ((inserted.numInsertedOrUpdatedRows ?? 0n) === 0n) {
-        if (!(await this.#userExists(trx, accountId, userId))) throw new RamkeyError('EntityNotExist.User');
-        if (custom && !(await this.#policyExists(trx, accountId, nameKey))) {
-          throw new RamkeyError('EntityNotExist.Policy');
+            ]);
+        const inserted = await trx
+          .insertInto('user_policies')
+          .columns(['account_id', 'user_id', 'policy_type', 'policy_name', 'attached_at'])
+          .expression(source)
+          .onConflict((oc) => oc.columns(['account_id', 'user_id', 'policy_type', 'policy_name']).doNothing())
+          .executeTakeFirst();
+        if ((inserted.numInsertedOrUpdatedRows ?? 0n) === 0n) {
+          if (!(await this.#userExists(trx, accountId, userId))) throw new RamkeyError('EntityNotExist.User');
+          if (custom && !(await this.#policyExists(trx, accountId, nameKey))) {
+            throw new RamkeyError('EntityNotExist.Policy');
+          }
+          return false;
         }
-        return false;
-      }
-      const { n } = await trx
-        .selectFrom('user_policies')
-        .select((eb) => eb.fn.countAll<number>().as('n'))
-        .where('account_id', '=', accountId)
-        .where('user_id', '=', userId)
-        .where('policy_type', '=', policyType)
-        .executeTakeFirstOrThrow();
-      if (n > limits[policyType]) throw new RamkeyError('LimitExceeded.User.Policy');
-      return true;
-    });
+        const { n } = await trx
+          .selectFrom('user_policies')
+          .select((eb) => eb.fn.countAll<number>().as('n'))
+          .where('account_id', '=', accountId)
+          .where('user_id', '=', userId)
+          .where('policy_type', '=', policyType)
+          .executeTakeFirstOrThrow();
+        if (n > limits[policyType]) throw new RamkeyError('LimitExceeded.User.Policy');
+        return true;
+      },
+      (attached) => attached,
+    );
   }
 
   async detachPolicyFromUser(
@@ -1288,13 +1341,17 @@ export class KyselyStore implements Store {
     policyType: PolicyType,
     policyName: string,
   ): Promise<boolean> {
-    const deleted = await this.#db
-      .deleteFrom('user_policies')
-      .where('account_id', '=', accountId)
-      .where('user_id', '=', userId)
-      .where('policy_type', '=', policyType)
-      .where('policy_name', '=', this.#attachedName(accountId, policyType, policyName))
-      .executeTakeFirst();
+    const deleted = await this.#write(
+      (trx) =>
+        trx
+          .deleteFrom('user_policies')
+          .where('account_id', '=', accountId)
+          .where('user_id', '=', userId)
+          .where('policy_type', '=', policyType)
+          .where('policy_name', '=', this.#attachedName(accountId, policyType, policyName))
+          .executeTakeFirst(),
+      (r) => r.numDeletedRows > 0n,
+    );
     return deleted.numDeletedRows > 0n;
   }
 
@@ -1319,64 +1376,69 @@ export class KyselyStore implements Store {
     checkAttachment('attachPolicyToGroup', policyType, limits);
     const custom = policyType === 'Custom';
     const nameKey = toPolicyNameKey(policyName);
-    return this.#db.transaction().execute(async (trx) => {
-      // The group's lock serializes the per-group count and DeleteGroup; the policy's, DeletePolicy.
-      const locks = [lockOf.group(accountId, groupId)];
-      if (custom) locks.push(lockOf.policy(accountId, nameKey));
-      await this.#lock(trx, ...locks);
+    return this.#write(
+      async (trx) => {
+        // The group's lock serializes the per-group count and DeleteGroup; the policy's, DeletePolicy.
+        const locks = [lockOf.group(accountId, groupId)];
+        if (custom) locks.push(lockOf.policy(accountId, nameKey));
+        await this.#lock(trx, ...locks);
 
-      // As attachPolicyToUser.
-      const groups = trx
-        .selectFrom('groups as g')
-        .where('g.account_id', '=', accountId)
-        .where('g.group_id', '=', groupId);
-      const source = custom
-        ? groups
-            .innerJoin('policies as p', 'p.account_id', 'g.account_id')
-            .where('p.policy_name_key', '=', nameKey)
-            .select([
+        // As attachPolicyToUser.
+        const groups = trx
+          .selectFrom('groups as g')
+          .where('g.account_id', '=', accountId)
+          .where('g.group_id', '=', groupId);
+        const source = custom
+          ? groups
+              .innerJoin('policies as p', 'p.account_id', 'g.account_id')
+              .where('p.policy_name_key', '=', nameKey)
+              .select([
+                'g.account_id',
+                'g.group_id',
+                sql<string>`cast(${policyType} as text)`.as('policy_type'),
+                'p.policy_name',
+                sql<number>`cast(${attachedAt} as bigint)`.as('attached_at'),
+              ])
+          : groups.select([
               'g.account_id',
               'g.group_id',
               sql<string>`cast(${policyType} as text)`.as('policy_type'),
-              'p.policy_name',
+              sql<string>`cast(${policyName} as text)`.as('policy_name'),
               sql<number>`cast(${attachedAt} as bigint)`.as('attached_at'),
-            ])
-        : groups.select([
-            'g.account_id',
-            'g.group_id',
-            sql<string>`cast(${policyType} as text)`.as('policy_type'),
-            sql<string>`cast(${policyName} as text)`.as('policy_name'),
-            sql<number>`cast(${attachedAt} as bigint)`.as('attached_at'),
-          ]);
-      const inserted = await trx
-        .insertInto('group_policies')
-        .columns(['account_id', 'group_id', 'policy_type', 'policy_name', 'attached_at'])
-        .expression(source)
-        .onConflict((oc) => oc.columns(['account_id', 'group_id', 'policy_type', 'policy_name']).doNothing())
-        .executeTakeFirst();
-      if ((inserted.numInsertedOrUpdatedRows ?? 0n) === 0n) {
-        const group = await trx
-          .selectFrom('groups')
-          .select('group_id')
+            ]);
+        const inserted = await trx
+          .insertInto('group_policies')
+          .columns(['account_id', 'group_id', 'policy_type', 'policy_name', 'attached_at'])
+          .expression(source)
+          .onConflict((oc) =>
+            oc.columns(['account_id', 'group_id', 'policy_type', 'policy_name']).doNothing(),
+          )
+          .executeTakeFirst();
+        if ((inserted.numInsertedOrUpdatedRows ?? 0n) === 0n) {
+          const group = await trx
+            .selectFrom('groups')
+            .select('group_id')
+            .where('account_id', '=', accountId)
+            .where('group_id', '=', groupId)
+            .executeTakeFirst();
+          if (group === undefined) throw new RamkeyError('EntityNotExist.Group');
+          if (custom && !(await this.#policyExists(trx, accountId, nameKey))) {
+            throw new RamkeyError('EntityNotExist.Policy');
+          }
+          return false;
+        }
+        const { n } = await trx
+          .selectFrom('group_policies')
+          .select((eb) => eb.fn.countAll<number>().as('n'))
           .where('account_id', '=', accountId)
           .where('group_id', '=', groupId)
-          .executeTakeFirst();
-        if (group === undefined) throw new RamkeyError('EntityNotExist.Group');
-        if (custom && !(await this.#policyExists(trx, accountId, nameKey))) {
-          throw new RamkeyError('EntityNotExist.Policy');
-        }
-        return false;
-      }
-      const { n } = await trx
-        .selectFrom('group_policies')
-        .select((eb) => eb.fn.countAll<number>().as('n'))
-        .where('account_id', '=', accountId)
-        .where('group_id', '=', groupId)
-        .where('policy_type', '=', policyType)
-        .executeTakeFirstOrThrow();
-      if (n > limits[policyType]) throw new RamkeyError('LimitExceeded.Group.Policy');
-      return true;
-    });
+          .where('policy_type', '=', policyType)
+          .executeTakeFirstOrThrow();
+        if (n > limits[policyType]) throw new RamkeyError('LimitExceeded.Group.Policy');
+        return true;
+      },
+      (attached) => attached,
+    );
   }
 
   async detachPolicyFromGroup(
@@ -1385,13 +1447,17 @@ export class KyselyStore implements Store {
     policyType: PolicyType,
     policyName: string,
   ): Promise<boolean> {
-    const deleted = await this.#db
-      .deleteFrom('group_policies')
-      .where('account_id', '=', accountId)
-      .where('group_id', '=', groupId)
-      .where('policy_type', '=', policyType)
-      .where('policy_name', '=', this.#attachedName(accountId, policyType, policyName))
-      .executeTakeFirst();
+    const deleted = await this.#write(
+      (trx) =>
+        trx
+          .deleteFrom('group_policies')
+          .where('account_id', '=', accountId)
+          .where('group_id', '=', groupId)
+          .where('policy_type', '=', policyType)
+          .where('policy_name', '=', this.#attachedName(accountId, policyType, policyName))
+          .executeTakeFirst(),
+      (r) => r.numDeletedRows > 0n,
+    );
     return deleted.numDeletedRows > 0n;
   }
 
@@ -1585,17 +1651,19 @@ export class KyselyStore implements Store {
     if (Object.keys(set).length === 0) return this.getSecurityPreference(accountId);
     // One upsert: the defaults fill what the patch leaves out of a first write; later writes change
     // only what the patch names.
-    const row = await this.#db
-      .insertInto('security_preferences')
-      .values({
-        account_id: accountId,
-        allow_user_to_manage_access_keys: DEFAULT_SECURITY_PREFERENCE.allowUserToManageAccessKeys ? 1 : 0,
-        max_idle_days_for_access_keys: DEFAULT_SECURITY_PREFERENCE.maxIdleDaysForAccessKeys,
-        ...set,
-      })
-      .onConflict((oc) => oc.column('account_id').doUpdateSet(set))
-      .returningAll()
-      .executeTakeFirstOrThrow();
+    const row = await this.#write((trx) =>
+      trx
+        .insertInto('security_preferences')
+        .values({
+          account_id: accountId,
+          allow_user_to_manage_access_keys: DEFAULT_SECURITY_PREFERENCE.allowUserToManageAccessKeys ? 1 : 0,
+          max_idle_days_for_access_keys: DEFAULT_SECURITY_PREFERENCE.maxIdleDaysForAccessKeys,
+          ...set,
+        })
+        .onConflict((oc) => oc.column('account_id').doUpdateSet(set))
+        .returningAll()
+        .executeTakeFirstOrThrow(),
+    );
     return {
       allowUserToManageAccessKeys: row.allow_user_to_manage_access_keys === 1,
       maxIdleDaysForAccessKeys: row.max_idle_days_for_access_keys,
@@ -1608,7 +1676,7 @@ export class KyselyStore implements Store {
     if (!Number.isSafeInteger(maxLiveKeys) || maxLiveKeys < 0) {
       throw new RangeError('createAccessKey: maxLiveKeys must be an integer >= 0');
     }
-    await this.#db.transaction().execute(async (trx) => {
+    await this.#write(async (trx) => {
       await this.#lock(trx, lockOf.principal(key.accountId, key.userId));
       // Write first, check after (see the top of this file); throwing rolls the insert back.
       // IDs carry 95 random bits, so a clash means a broken generator: no catalog code fits, and
@@ -1681,14 +1749,18 @@ export class KyselyStore implements Store {
     status: AccessKeyStatus,
     now: number,
   ): Promise<boolean> {
-    const result = await this.#db
-      .updateTable('access_keys')
-      .set({ status, updated_at: now })
-      .where('access_key_id', '=', accessKeyId)
-      .where('account_id', '=', accountId)
-      .where('user_id', userId === null ? 'is' : '=', userId)
-      .where('deleted_at', 'is', null)
-      .executeTakeFirst();
+    const result = await this.#write(
+      (trx) =>
+        trx
+          .updateTable('access_keys')
+          .set({ status, updated_at: now })
+          .where('access_key_id', '=', accessKeyId)
+          .where('account_id', '=', accountId)
+          .where('user_id', userId === null ? 'is' : '=', userId)
+          .where('deleted_at', 'is', null)
+          .executeTakeFirst(),
+      (r) => r.numUpdatedRows > 0n,
+    );
     return result.numUpdatedRows > 0n;
   }
 
@@ -1699,21 +1771,40 @@ export class KyselyStore implements Store {
     now: number,
   ): Promise<boolean> {
     // A soft delete: the row keeps the ID taken for good (IDs are never reused).
-    const result = await this.#db
-      .updateTable('access_keys')
-      .set({ deleted_at: now, updated_at: now })
-      .where('access_key_id', '=', accessKeyId)
-      .where('account_id', '=', accountId)
-      .where('user_id', userId === null ? 'is' : '=', userId)
-      .where('deleted_at', 'is', null)
-      .executeTakeFirst();
+    const result = await this.#write(
+      (trx) =>
+        trx
+          .updateTable('access_keys')
+          .set({ deleted_at: now, updated_at: now })
+          .where('access_key_id', '=', accessKeyId)
+          .where('account_id', '=', accountId)
+          .where('user_id', userId === null ? 'is' : '=', userId)
+          .where('deleted_at', 'is', null)
+          .executeTakeFirst(),
+      (r) => r.numUpdatedRows > 0n,
+    );
     return result.numUpdatedRows > 0n;
   }
 
-  async recordLastUsed(updates: readonly LastUsedUpdate[]): Promise<void> {
-    if (updates.length === 0) return;
+  async findAccessKey(accountId: string, accessKeyId: string): Promise<AccessKeyRecord | undefined> {
+    const row = await this.#db
+      .selectFrom('access_keys')
+      .selectAll()
+      .where('access_key_id', '=', accessKeyId)
+      .where('account_id', '=', accountId)
+      .executeTakeFirst();
+    return row && toAccessKey(row);
+  }
+
+  // Usage and the audit trail
+
+  async recordActivity(batch: ActivityBatch): Promise<void> {
+    const { events, lastUsed, keyUsage } = batch;
+    if (events.length === 0 && lastUsed.length === 0 && keyUsage.length === 0) return;
+    // Not through #write: this is the recorder's own flush, never a request's change.
     await this.#db.transaction().execute(async (trx) => {
-      for (const update of updates) {
+      await insertAuditEvents(trx, events);
+      for (const update of lastUsed) {
         // The guard makes a late or out-of-order flush harmless: lastUsedAt only moves forward.
         await trx
           .updateTable('access_keys')
@@ -1726,7 +1817,64 @@ export class KyselyStore implements Store {
           .where((eb) => eb.or([eb('last_used_at', 'is', null), eb('last_used_at', '<', update.lastUsedAt)]))
           .execute();
       }
+      await addKeyUsage(trx, keyUsage);
     });
+  }
+
+  withAuditEvent<T>(slot: AuditSlot, work: () => Promise<T>): Promise<T> {
+    const scope: AuditScope = { slot, open: true };
+    return auditScope.run(scope, async () => {
+      try {
+        return await work();
+      } finally {
+        scope.open = false;
+      }
+    });
+  }
+
+  setAuditOutcome(eventId: string, errorCode: string, errorMessage: string): Promise<void> {
+    return setAuditOutcome(this.#db, eventId, errorCode, errorMessage);
+  }
+
+  lookupAuditEvents(query: AuditEventQuery): Promise<AuditEventRecord[]> {
+    return lookupAuditEvents(this.#db, query);
+  }
+
+  getAuditEvents(accountId: string, eventIds: readonly string[]): Promise<AuditEventRecord[]> {
+    return getAuditEvents(this.#db, accountId, eventIds);
+  }
+
+  listKeyUsage(accountId: string, accessKeyId: string): Promise<KeyUsageRecord[]> {
+    return listKeyUsage(this.#db, accountId, accessKeyId);
+  }
+
+  purgeAuditEvents(before: number, limit: number): Promise<number> {
+    return purgeAuditEvents(this.#db, before, limit);
+  }
+
+  /**
+   * Every write a request makes goes through here: one transaction, which also inserts the request's
+   * audit event (see withAuditEvent) if it is the first to commit a change (`changed` says whether
+   * the work changed anything; a no-op commits no event).
+   */
+  async #write<T>(
+    work: (trx: Transaction<Database>) => Promise<T>,
+    changed: (result: T) => boolean = () => true,
+  ): Promise<T> {
+    const scope = auditScope.getStore();
+    const slot = scope?.open === true && !scope.slot.written ? scope.slot : undefined;
+    const commit = { withEvent: false };
+    const result = await this.#db.transaction().execute(async (trx) => {
+      const value = await work(trx);
+      if (slot && changed(value)) {
+        await insertAuditEvents(trx, [slot.event]);
+        commit.withEvent = true;
+      }
+      return value;
+    });
+    // Only once the transaction committed: a rolled-back event leaves the slot to the next write.
+    if (slot && commit.withEvent) slot.written = true;
+    return result;
   }
 
   async #countLiveKeys(

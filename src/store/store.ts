@@ -59,6 +59,90 @@ export interface LastUsedUpdate {
   lastUsedIp: string;
 }
 
+/** ActionTrail's userIdentity.type; empty when the call named no known key. */
+export type AuditPrincipalType = 'root-account' | 'ram-user' | '';
+
+/** One API call, as the audit trail keeps it (ActionTrail's event fields, flattened). */
+export interface AuditEventRecord {
+  eventId: string;
+  eventTime: number;
+  /** The account of the key the call named; null when it named no known key (operators only). */
+  accountId: string | null;
+  /** The key the call named, even one whose signature failed; '' when it named none. */
+  accessKeyId: string;
+  principalType: AuditPrincipalType;
+  /** The user ID, or the account ID for root; '' when unknown. */
+  principalId: string;
+  /** The RAM user's name, `root` for the account, '' when unknown. */
+  userName: string;
+  eventName: string;
+  eventRw: 'Read' | 'Write';
+  serviceName: string;
+  apiVersion: string;
+  /** The host the call was sent to. */
+  eventSource: string;
+  requestId: string;
+  sourceIp: string;
+  userAgent: string;
+  /** '' for a call that succeeded. */
+  errorCode: string;
+  errorMessage: string;
+  /** The request's parameters, without signatures, secrets or passwords (see core/audit). */
+  requestParameters: Readonly<Record<string, string>>;
+}
+
+/**
+ * An event to be committed with the change it records: the first write transaction committed while
+ * Store.withAuditEvent runs inserts it, and sets `written`.
+ */
+export interface AuditSlot {
+  readonly event: AuditEventRecord;
+  written: boolean;
+}
+
+/** What one flush adds to a key's usage for one (service, action, source IP). */
+export interface KeyUsageUpdate {
+  accessKeyId: string;
+  accountId: string;
+  serviceName: string;
+  eventName: string;
+  sourceIp: string;
+  firstUsedAt: number;
+  lastUsedAt: number;
+  callCount: number;
+  /** The event of the latest of these calls (ActionTrail's `Detail`). */
+  lastEventId: string;
+}
+
+/** A key's usage for one (service, action, source IP), as accumulated so far. */
+export type KeyUsageRecord = KeyUsageUpdate;
+
+/** Everything the usage recorder writes at once, in one transaction. */
+export interface ActivityBatch {
+  events: readonly AuditEventRecord[];
+  lastUsed: readonly LastUsedUpdate[];
+  keyUsage: readonly KeyUsageUpdate[];
+}
+
+export interface AuditEventQuery {
+  /** null selects the events recorded against no account. */
+  accountId: string | null;
+  /** Inclusive bounds, ms. */
+  startTime: number;
+  endTime: number;
+  accessKeyId?: string;
+  eventName?: string;
+  serviceName?: string;
+  userName?: string;
+  eventRw?: 'Read' | 'Write';
+  eventId?: string;
+  /** BACKWARD: newest first (ActionTrail's default); FORWARD: oldest first. */
+  direction: 'BACKWARD' | 'FORWARD';
+  /** Continue after this event (the last one of the previous page). */
+  after?: { eventTime: number; eventId: string };
+  limit: number;
+}
+
 export type PolicyType = 'System' | 'Custom';
 
 /** A policy attached to a user. */
@@ -439,6 +523,32 @@ export interface Store {
     accessKeyId: string,
     now: number,
   ): Promise<boolean>;
-  /** Applies many last-used updates in one transaction; an update never moves lastUsedAt backwards. */
-  recordLastUsed(updates: readonly LastUsedUpdate[]): Promise<void>;
+  /**
+   * The account's key with that ID, live or deleted (the audit trail answers for deleted keys too);
+   * undefined for another account's key or an unknown ID.
+   */
+  findAccessKey(accountId: string, accessKeyId: string): Promise<AccessKeyRecord | undefined>;
+
+  // Usage and the audit trail
+  /**
+   * Writes a batch of activity in one transaction: audit events, last-used updates (which never move
+   * lastUsedAt backwards) and per-key usage counts (added to what is there).
+   */
+  recordActivity(batch: ActivityBatch): Promise<void>;
+  /**
+   * Runs `work` so that the first write transaction it commits that changes something also inserts
+   * `slot.event`: a change is never committed without its event. Writes after `work` settles (timers
+   * it started) are not affected.
+   */
+  withAuditEvent<T>(slot: AuditSlot, work: () => Promise<T>): Promise<T>;
+  /** Records the outcome of an event already written (a write action that failed after its change). */
+  setAuditOutcome(eventId: string, errorCode: string, errorMessage: string): Promise<void>;
+  /** Events matching the query, in its direction, at most `limit`. */
+  lookupAuditEvents(query: AuditEventQuery): Promise<AuditEventRecord[]>;
+  /** The account's events with these IDs (any order); IDs purged or of another account are skipped. */
+  getAuditEvents(accountId: string, eventIds: readonly string[]): Promise<AuditEventRecord[]>;
+  /** The key's usage rows within the account, most recent use first. */
+  listKeyUsage(accountId: string, accessKeyId: string): Promise<KeyUsageRecord[]>;
+  /** Deletes up to `limit` events older than `before` (oldest first); returns how many. */
+  purgeAuditEvents(before: number, limit: number): Promise<number>;
 }

@@ -107,19 +107,34 @@ function permissionsMigrationSuite(makeSubject: () => Subject | Promise<Subject>
     expect(await db.selectFrom('security_preferences').selectAll().execute()).toEqual([]);
   });
 
-  it('reverts 0002 back to the 0001 schema', async () => {
-    subject = await makeSubject();
-    const { db, migrator } = subject;
-    expectMigrated(await migrator.migrateToLatest());
-    const down = await migrator.migrateDown();
-    expect(down.error).toBeUndefined();
-    expect(down.results?.map((r) => r.migrationName)).toEqual(['0002_permissions']);
-    const tables = (await db.introspection.getTables())
+  async function tablesOf(db: Kysely<Database>): Promise<string[]> {
+    return (await db.introspection.getTables())
       .map((t) => t.name)
       .filter((name) => !name.startsWith('ramkey_migration'))
       .sort();
-    expect(tables).toEqual(['access_keys', 'accounts', 'user_policies', 'users']);
+  }
+
+  it('reverts 0002 back to the 0001 schema', async () => {
+    subject = await makeSubject();
+    const { db, migrator } = subject;
+    expectMigrated(await migrator.migrateTo('0002_permissions'));
+    const down = await migrator.migrateDown();
+    expect(down.error).toBeUndefined();
+    expect(down.results?.map((r) => r.migrationName)).toEqual(['0002_permissions']);
+    expect(await tablesOf(db)).toEqual(['access_keys', 'accounts', 'user_policies', 'users']);
     expectMigrated(await migrator.migrateToLatest());
+  });
+
+  it('adds the audit tables over a 0002 database, and reverts them', async () => {
+    subject = await makeSubject();
+    const { db, migrator } = subject;
+    expectMigrated(await migrator.migrateTo('0002_permissions'));
+    const before = await tablesOf(db);
+    expectMigrated(await migrator.migrateTo('0003_audit'));
+    expect(await tablesOf(db)).toEqual([...before, 'access_key_usage', 'audit_events'].sort());
+    const down = await migrator.migrateDown();
+    expect(down.results?.map((r) => r.migrationName)).toEqual(['0003_audit']);
+    expect(await tablesOf(db)).toEqual(before);
   });
 }
 

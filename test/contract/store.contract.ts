@@ -14,7 +14,10 @@ import {
   RAM_POLICY_ATTACHMENT_LIMITS,
   type AccessKeyRecord,
   type AccountRecord,
+  type AuditEventRecord,
+  type AuditSlot,
   type EffectivePolicy,
+  type LastUsedUpdate,
   type GroupRecord,
   type PolicyAttachment,
   type PolicyAttachmentLimits,
@@ -1927,11 +1930,14 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Con
     });
 
     describe('last used', () => {
+      const recordLastUsed = (lastUsed: LastUsedUpdate[]) =>
+        store.recordActivity({ events: [], lastUsed, keyUsage: [] });
+
       it('applies a batch of updates to many keys', async () => {
         const account = await newAccount();
         const k1 = await newKey(account.accountId, null);
         const k2 = await newKey(account.accountId, null);
-        await store.recordLastUsed([
+        await recordLastUsed([
           {
             accessKeyId: k1.accessKeyId,
             lastUsedAt: T0 + 100,
@@ -1969,10 +1975,10 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Con
         const account = await newAccount();
         const key = await newKey(account.accountId, null);
         const id = key.accessKeyId;
-        await store.recordLastUsed([
+        await recordLastUsed([
           { accessKeyId: id, lastUsedAt: T0 + 500, lastUsedService: 'ram', lastUsedIp: '10.0.0.5' },
         ]);
-        await store.recordLastUsed([
+        await recordLastUsed([
           { accessKeyId: id, lastUsedAt: T0 + 400, lastUsedService: 'ims', lastUsedIp: '10.0.0.4' },
         ]);
         expect(await store.getAccessKey(id)).toMatchObject({
@@ -1981,7 +1987,7 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Con
           lastUsedIp: '10.0.0.5',
         });
 
-        await store.recordLastUsed([
+        await recordLastUsed([
           { accessKeyId: id, lastUsedAt: T0 + 900, lastUsedService: 'sts', lastUsedIp: '10.0.0.9' },
           { accessKeyId: id, lastUsedAt: T0 + 700, lastUsedService: 'ims', lastUsedIp: '10.0.0.7' },
         ]);
@@ -1993,7 +1999,238 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Con
       });
 
       it('accepts an empty batch', async () => {
-        await store.recordLastUsed([]);
+        await recordLastUsed([]);
+      });
+    });
+
+    describe('audit trail', () => {
+      function event(accountId: string | null, patch: Partial<AuditEventRecord> = {}): AuditEventRecord {
+        return {
+          eventId: cryptoRandom.uuid(),
+          eventTime: T0,
+          accountId,
+          accessKeyId: '',
+          principalType: accountId === null ? '' : 'root-account',
+          principalId: accountId ?? '',
+          userName: accountId === null ? '' : 'root',
+          eventName: 'ListUsers',
+          eventRw: 'Read',
+          serviceName: 'Ram',
+          apiVersion: '2015-05-01',
+          eventSource: '127.0.0.1:8080',
+          requestId: cryptoRandom.uuid().toUpperCase(),
+          sourceIp: '127.0.0.1',
+          userAgent: 'contract-test',
+          errorCode: '',
+          errorMessage: '',
+          requestParameters: { MaxItems: '10', Note: 'ünïcödé' },
+          ...patch,
+        };
+      }
+      const lookup = (accountId: string | null, patch: object = {}) =>
+        store.lookupAuditEvents({
+          accountId,
+          startTime: 0,
+          endTime: T0 * 2,
+          direction: 'BACKWARD',
+          limit: 100,
+          ...patch,
+        });
+
+      it('appends events and looks them up by account, key, name, user, kind and time, newest first', async () => {
+        const account = await newAccount();
+        const other = await newAccount();
+        const key = generateAccessKeyId(cryptoRandom);
+        const events = [
+          event(account.accountId, { eventTime: T0 + 1, accessKeyId: key }),
+          event(account.accountId, {
+            eventTime: T0 + 2,
+            accessKeyId: key,
+            eventName: 'CreateUser',
+            eventRw: 'Write',
+          }),
+          event(account.accountId, { eventTime: T0 + 3, userName: 'alice', principalType: 'ram-user' }),
+          event(account.accountId, {
+            eventTime: T0 + 4,
+            accessKeyId: key,
+            errorCode: 'NoPermission',
+            errorMessage: 'no',
+          }),
+          event(other.accountId, { eventTime: T0 + 5, accessKeyId: key }),
+          event(null, { eventTime: T0 + 6, accessKeyId: 'LTAI****' }),
+        ];
+        await store.recordActivity({ events, lastUsed: [], keyUsage: [] });
+
+        const all = await lookup(account.accountId);
+        expect(all.map((e) => e.eventTime)).toEqual([T0 + 4, T0 + 3, T0 + 2, T0 + 1]);
+        expect(all[3]).toEqual(events[0]);
+        expect(all[0]).toMatchObject({ errorCode: 'NoPermission', errorMessage: 'no' });
+        expect((await lookup(account.accountId, { accessKeyId: key })).map((e) => e.eventTime)).toEqual([
+          T0 + 4,
+          T0 + 2,
+          T0 + 1,
+        ]);
+        expect(
+          (await lookup(account.accountId, { eventName: 'CreateUser' })).map((e) => e.eventTime),
+        ).toEqual([T0 + 2]);
+        expect((await lookup(account.accountId, { eventRw: 'Write' })).map((e) => e.eventTime)).toEqual([
+          T0 + 2,
+        ]);
+        expect((await lookup(account.accountId, { userName: 'alice' })).map((e) => e.eventTime)).toEqual([
+          T0 + 3,
+        ]);
+        expect(
+          (await lookup(account.accountId, { eventId: events[1]?.eventId })).map((e) => e.eventTime),
+        ).toEqual([T0 + 2]);
+        expect(
+          (await lookup(account.accountId, { startTime: T0 + 2, endTime: T0 + 3 })).map((e) => e.eventTime),
+        ).toEqual([T0 + 3, T0 + 2]);
+        expect(
+          (await lookup(account.accountId, { direction: 'FORWARD', limit: 2 })).map((e) => e.eventTime),
+        ).toEqual([T0 + 1, T0 + 2]);
+        // Another account's events and the unattributed ones are apart.
+        expect((await lookup(other.accountId)).map((e) => e.eventTime)).toEqual([T0 + 5]);
+        expect((await lookup(null)).some((e) => e.eventId === events[5]?.eventId)).toBe(true);
+      });
+
+      it('pages by (time, ID) without skipping or repeating events that share an instant', async () => {
+        const account = await newAccount();
+        const events = Array.from({ length: 7 }, (_, i) =>
+          event(account.accountId, { eventTime: T0 + (i % 3) }),
+        );
+        await store.recordActivity({ events, lastUsed: [], keyUsage: [] });
+        for (const direction of ['BACKWARD', 'FORWARD'] as const) {
+          const seen: string[] = [];
+          let after: { eventTime: number; eventId: string } | undefined;
+          for (;;) {
+            const page = await lookup(account.accountId, { direction, limit: 2, ...(after && { after }) });
+            seen.push(...page.map((e) => e.eventId));
+            const last = page.at(-1);
+            if (page.length < 2 || !last) break;
+            after = { eventTime: last.eventTime, eventId: last.eventId };
+          }
+          expect(new Set(seen).size).toBe(7);
+          expect(seen).toHaveLength(7);
+        }
+      });
+
+      it('commits a slot event with the first change its work makes, and only then', async () => {
+        const account = await newAccount();
+        const user = await newUser(account.accountId, 'audited');
+        // A write that changes nothing commits no event.
+        const noop: AuditSlot = {
+          event: event(account.accountId, { eventName: 'DetachPolicyFromUser' }),
+          written: false,
+        };
+        await store.withAuditEvent(noop, () =>
+          store.detachPolicyFromUser(account.accountId, user.userId, 'System', 'ReadOnlyAccess'),
+        );
+        expect(noop.written).toBe(false);
+        // A write that fails rolls back its event with it.
+        const failing: AuditSlot = {
+          event: event(account.accountId, { eventName: 'CreateUser' }),
+          written: false,
+        };
+        await expectRamkeyError(
+          store.withAuditEvent(failing, () => newUser(account.accountId, 'audited')),
+          'EntityAlreadyExists.User',
+        );
+        expect(failing.written).toBe(false);
+        // A change commits its event; a second write in the same work does not repeat it.
+        const slot: AuditSlot = {
+          event: event(account.accountId, { eventName: 'CreateUser', eventRw: 'Write' }),
+          written: false,
+        };
+        await store.withAuditEvent(slot, async () => {
+          await newUser(account.accountId, 'audited-2');
+          await newUser(account.accountId, 'audited-3');
+        });
+        expect(slot.written).toBe(true);
+        // Writes outside the work are not affected.
+        await newUser(account.accountId, 'audited-4');
+        const stored = await lookup(account.accountId);
+        expect(stored.map((e) => e.eventId)).toEqual([slot.event.eventId]);
+        await store.setAuditOutcome(slot.event.eventId, 'InternalError', 'failed after the change');
+        expect((await lookup(account.accountId))[0]).toMatchObject({
+          errorCode: 'InternalError',
+          errorMessage: 'failed after the change',
+        });
+      });
+
+      it('accumulates key usage per service, action and address, widening first and last use', async () => {
+        const account = await newAccount();
+        const key = generateAccessKeyId(cryptoRandom);
+        const use = (at: number, ip: string, count: number, lastEventId: string) => ({
+          accessKeyId: key,
+          accountId: account.accountId,
+          serviceName: 'Ram',
+          eventName: 'ListUsers',
+          sourceIp: ip,
+          firstUsedAt: at,
+          lastUsedAt: at,
+          callCount: count,
+          lastEventId,
+        });
+        await store.recordActivity({
+          events: [],
+          lastUsed: [],
+          keyUsage: [use(T0 + 10, '127.0.0.1', 3, 'e1')],
+        });
+        await store.recordActivity({
+          events: [],
+          lastUsed: [],
+          keyUsage: [use(T0 + 20, '127.0.0.1', 2, 'e2'), use(T0 + 15, '127.0.0.2', 1, 'e3')],
+        });
+        // A late batch carrying an older use neither moves last use back nor replaces its event.
+        await store.recordActivity({
+          events: [],
+          lastUsed: [],
+          keyUsage: [use(T0 + 5, '127.0.0.1', 1, 'e0')],
+        });
+        const rows = await store.listKeyUsage(account.accountId, key);
+        expect(rows).toEqual([
+          { ...use(T0 + 20, '127.0.0.1', 6, 'e2'), firstUsedAt: T0 + 5 },
+          use(T0 + 15, '127.0.0.2', 1, 'e3'),
+        ]);
+        const other = await newAccount();
+        expect(await store.listKeyUsage(other.accountId, key)).toEqual([]);
+      });
+
+      it('gets events by ID within the account only', async () => {
+        const account = await newAccount();
+        const other = await newAccount();
+        const mine = event(account.accountId);
+        const theirs = event(other.accountId);
+        await store.recordActivity({ events: [mine, theirs], lastUsed: [], keyUsage: [] });
+        expect(await store.getAuditEvents(account.accountId, [mine.eventId, theirs.eventId])).toEqual([mine]);
+        expect(await store.getAuditEvents(account.accountId, [])).toEqual([]);
+      });
+
+      it('purges events older than a bound, in batches, oldest first', async () => {
+        const account = await newAccount();
+        // Far in the past, so that no other test's events fall under the bound.
+        const events = Array.from({ length: 5 }, (_, i) => event(account.accountId, { eventTime: 1000 + i }));
+        const kept = event(account.accountId, { eventTime: 2000 });
+        await store.recordActivity({ events: [...events, kept], lastUsed: [], keyUsage: [] });
+        expect(await store.purgeAuditEvents(1003, 2)).toBe(2);
+        expect(await store.purgeAuditEvents(1003, 2)).toBe(1);
+        expect(await store.purgeAuditEvents(1003, 2)).toBe(0);
+        const left = await lookup(account.accountId, { startTime: 0, endTime: 3000 });
+        expect(left.map((e) => e.eventTime)).toEqual([2000, 1004, 1003]);
+      });
+
+      it("finds an account's key whether live or deleted, and never another account's", async () => {
+        const account = await newAccount();
+        const other = await newAccount();
+        const key = await newKey(account.accountId, null);
+        expect(await store.findAccessKey(account.accountId, key.accessKeyId)).toMatchObject({
+          deletedAt: null,
+        });
+        await store.deleteAccessKey(account.accountId, null, key.accessKeyId, T0 + 1);
+        expect(await store.findAccessKey(account.accountId, key.accessKeyId)).toMatchObject({
+          deletedAt: T0 + 1,
+        });
+        expect(await store.findAccessKey(other.accountId, key.accessKeyId)).toBeUndefined();
       });
     });
   });

@@ -146,6 +146,12 @@ export const catalog = {
     message: 'The parameter - "Marker" is not a marker returned by a previous call.',
     retryable: false,
   },
+  'InvalidParameter.NextToken': {
+    httpStatus: 400,
+    message: 'The specified NextToken is not valid.',
+    retryable: false,
+    recommend: 'Pass back the NextToken of the previous page unchanged, or omit it to start again.',
+  },
   'InvalidParameter.Body.TooLarge': {
     httpStatus: 413,
     message: 'The request body is larger than {0} bytes.',

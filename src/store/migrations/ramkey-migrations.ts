@@ -4,6 +4,7 @@ import type { Migration, MigrationProvider } from 'kysely';
 import { initialSchema } from './initial-schema.js';
 import type { MigrationDialect } from './migration-dialect.js';
 import { permissionsSchema } from './permissions-schema.js';
+import { auditSchema } from './audit-schema.js';
 
 /**
  * The migrations by name. Kysely runs them in name order, so names start with a zero-padded number;
@@ -13,6 +14,7 @@ export function ramkeyMigrations(dialect: MigrationDialect): Record<string, Migr
   return {
     '0001_initial_schema': initialSchema(dialect),
     '0002_permissions': permissionsSchema(dialect),
+    '0003_audit': auditSchema(),
   };
 }
 

@@ -1,0 +1,344 @@
+// ActionTrail (2020-07-06): LookupEvents over the audit trail, and the AccessKey audit actions that
+// answer "is this key used, for what, and from where?" (reference/alibaba-api.md 6.7 and 6.8).
+import { toWireDate } from '../../core/clock.js';
+import { RamkeyError } from '../../core/errors/ramkey-error.js';
+import { isAccessKeyId } from '../../core/keys/key-id.js';
+import type { Caller } from '../../services/principal.js';
+import type { Ramkey } from '../../services/ramkey.js';
+import type {
+  AccessKeyRecord,
+  AuditEventQuery,
+  AuditEventRecord,
+  KeyUsageRecord,
+} from '../../store/store.js';
+import type { Params } from '../params.js';
+import type { Body } from '../render.js';
+import type { ActionContext, ActionDef, Product } from './action.js';
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+/** LookupEvents without a time range looks at the last 7 days, as ActionTrail does. */
+const DEFAULT_LOOKUP_DAYS = 7;
+
+/** An audit event as ActionTrail renders one (its documented field names). */
+export function actionTrailEvent(e: AuditEventRecord): Body {
+  return {
+    eventId: e.eventId,
+    eventVersion: 1,
+    eventTime: toWireDate(e.eventTime),
+    eventType: 'ApiCall',
+    eventCategory: 'Management',
+    eventName: e.eventName,
+    eventRW: e.eventRw,
+    eventSource: e.eventSource,
+    serviceName: e.serviceName,
+    apiVersion: e.apiVersion,
+    requestId: e.requestId,
+    sourceIpAddress: e.sourceIp,
+    userAgent: e.userAgent,
+    ...(e.errorCode !== '' && { errorCode: e.errorCode, errorMessage: e.errorMessage }),
+    requestParameters: e.requestParameters,
+    userIdentity: {
+      type: e.principalType,
+      accountId: e.accountId ?? '',
+      principalId: e.principalId,
+      userName: e.userName,
+      accessKeyId: e.accessKeyId,
+    },
+    recipientAccountId: e.accountId ?? '',
+  };
+}
+
+// ---- parameters ----
+
+function invalid(name: string): RamkeyError {
+  return new RamkeyError('InvalidParameter', { params: [name] });
+}
+
+const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-]\d{2}:\d{2})$/;
+
+function time(params: Params, name: string): number | undefined {
+  const value = params.optional(name);
+  if (value === undefined) return undefined;
+  const ms = ISO_TIME.test(value) ? Date.parse(value) : NaN;
+  if (!Number.isFinite(ms)) throw invalid(name);
+  return ms;
+}
+
+function integer(params: Params, name: string, min: number, max: number, fallback: number): number {
+  const value = params.optional(name);
+  if (value === undefined) return fallback;
+  if (!/^\d{1,4}$/.test(value)) throw invalid(name);
+  const n = Number(value);
+  if (n < min || n > max) throw invalid(name);
+  return n;
+}
+
+/** NextToken: base64url of what the next page starts after; a token not handed out is refused. */
+function encodeToken(value: string): string {
+  return Buffer.from(value, 'utf8').toString('base64url');
+}
+
+function decodeToken(params: Params, pattern: RegExp): string | undefined {
+  const token = params.optional('NextToken');
+  if (token === undefined) return undefined;
+  const value = /^[A-Za-z0-9_-]{1,200}$/.test(token) ? Buffer.from(token, 'base64url').toString('utf8') : '';
+  if (!pattern.test(value) || encodeToken(value) !== token) {
+    throw new RamkeyError('InvalidParameter.NextToken');
+  }
+  return value;
+}
+
+/** The `AccessKey` the audit actions ask about: a key of the caller's account, live or deleted. */
+async function auditedKey({ ramkey, caller, params }: ActionContext): Promise<AccessKeyRecord> {
+  const id = params.required('AccessKey');
+  if (id.length > 64 || !/^[A-Za-z0-9.]+$/.test(id)) throw invalid('AccessKey');
+  // Another account's key answers exactly like a missing one.
+  const key = isAccessKeyId(id)
+    ? await ramkey.store.findAccessKey(caller.principal.accountId, id)
+    : undefined;
+  if (!key) throw new RamkeyError('InvalidAccessKeyId.NotFound');
+  return key;
+}
+
+function serviceFilter(params: Params): string | undefined {
+  const service = params.optional('ServiceName');
+  if (service !== undefined && !/^[A-Za-z][A-Za-z0-9-]{0,63}$/.test(service)) throw invalid('ServiceName');
+  return service;
+}
+
+// ---- LookupEvents ----
+
+const LOOKUP_KEYS = ['EventAccessKeyId', 'EventName', 'ServiceName', 'User', 'EventRW', 'EventId'] as const;
+type LookupKey = (typeof LOOKUP_KEYS)[number];
+const MAX_LOOKUP_ATTRIBUTES = 5;
+
+function lookupFilters(params: Params): Partial<AuditEventQuery> {
+  const filters: Partial<Record<LookupKey, string>> = {};
+  for (let n = 1; n <= MAX_LOOKUP_ATTRIBUTES + 1; n++) {
+    const key = params.optional(`LookupAttribute.${String(n)}.Key`);
+    if (key === undefined) continue;
+    if (n > MAX_LOOKUP_ATTRIBUTES) throw invalid(`LookupAttribute.${String(n)}.Key`);
+    if (!(LOOKUP_KEYS as readonly string[]).includes(key) || Object.hasOwn(filters, key)) {
+      throw invalid(`LookupAttribute.${String(n)}.Key`);
+    }
+    const value = params.required(`LookupAttribute.${String(n)}.Value`);
+    if (value.length > 256) throw invalid(`LookupAttribute.${String(n)}.Value`);
+    filters[key as LookupKey] = value;
+  }
+  const rw = filters.EventRW;
+  if (rw !== undefined && rw !== 'Read' && rw !== 'Write') throw invalid('EventRW');
+  return {
+    ...(filters.EventAccessKeyId !== undefined && { accessKeyId: filters.EventAccessKeyId }),
+    ...(filters.EventName !== undefined && { eventName: filters.EventName }),
+    ...(filters.ServiceName !== undefined && { serviceName: filters.ServiceName }),
+    ...(filters.User !== undefined && { userName: filters.User }),
+    ...(rw !== undefined && { eventRw: rw }),
+    ...(filters.EventId !== undefined && { eventId: filters.EventId }),
+  };
+}
+
+const EVENT_TOKEN = /^(\d{1,15})\.([0-9a-f-]{36})$/;
+
+async function lookupEvents({ ramkey, caller, params }: ActionContext): Promise<Body> {
+  const start = time(params, 'StartTime');
+  const end = time(params, 'EndTime');
+  if ((start === undefined) !== (end === undefined)) {
+    throw new RamkeyError('MissingParameter', { params: [start === undefined ? 'StartTime' : 'EndTime'] });
+  }
+  const endTime = end ?? ramkey.clock.now();
+  const startTime = start ?? endTime - DEFAULT_LOOKUP_DAYS * DAY_MS;
+  if (startTime > endTime) throw invalid('StartTime');
+  const direction = params.optional('Direction') ?? 'BACKWARD';
+  if (direction !== 'BACKWARD' && direction !== 'FORWARD') throw invalid('Direction');
+  const limit = integer(params, 'MaxResults', 1, 50, 20);
+  const token = decodeToken(params, EVENT_TOKEN);
+  const after = token === undefined ? undefined : EVENT_TOKEN.exec(token);
+
+  const events = await ramkey.audit.lookup({
+    accountId: caller.principal.accountId,
+    startTime,
+    endTime,
+    direction,
+    limit: limit + 1,
+    ...lookupFilters(params),
+    ...(after && { after: { eventTime: Number(after[1]), eventId: after[2] ?? '' } }),
+  });
+  const page = events.slice(0, limit);
+  const last = page.at(-1);
+  return {
+    Events: page.map(actionTrailEvent),
+    ...(events.length > limit &&
+      last && { NextToken: encodeToken(`${String(last.eventTime)}.${last.eventId}`) }),
+    StartTime: toWireDate(startTime),
+    EndTime: toWireDate(endTime),
+  };
+}
+
+// ---- AccessKey audit ----
+
+const SERVICE_NAMES: Readonly<Record<string, { en: string; cn: string }>> = {
+  Ram: { en: 'Resource Access Management', cn: '访问控制' },
+  Ims: { en: 'Identity Management Service', cn: '身份管理服务' },
+  Sts: { en: 'Security Token Service', cn: '安全令牌服务' },
+  Actiontrail: { en: 'ActionTrail', cn: '操作审计' },
+};
+
+function serviceNames(service: string): Body {
+  const names = SERVICE_NAMES[service];
+  return { ServiceName: service, ServiceNameCn: names?.cn ?? service, ServiceNameEn: names?.en ?? service };
+}
+
+/** Usage rows merged by some property: first and last use, total calls, and the latest event. */
+interface UsageGroup {
+  name: string;
+  firstUsedAt: number;
+  lastUsedAt: number;
+  callCount: number;
+  lastEventId: string;
+}
+
+function groupUsage(rows: readonly KeyUsageRecord[], by: (row: KeyUsageRecord) => string): UsageGroup[] {
+  const groups = new Map<string, UsageGroup>();
+  for (const row of rows) {
+    const name = by(row);
+    const group = groups.get(name);
+    if (!group) {
+      groups.set(name, { name, ...row });
+      continue;
+    }
+    group.callCount += row.callCount;
+    group.firstUsedAt = Math.min(group.firstUsedAt, row.firstUsedAt);
+    if (row.lastUsedAt > group.lastUsedAt) {
+      group.lastUsedAt = row.lastUsedAt;
+      group.lastEventId = row.lastEventId;
+    }
+  }
+  return [...groups.values()].sort((a, b) => b.lastUsedAt - a.lastUsedAt || (a.name < b.name ? -1 : 1));
+}
+
+/** `Detail` of each group: its latest event as ActionTrail JSON ('' once retention purged it). */
+async function details(ramkey: Ramkey, caller: Caller, groups: readonly { lastEventId: string }[]) {
+  const events = await ramkey.audit.events(
+    caller.principal.accountId,
+    groups.map((g) => g.lastEventId),
+  );
+  const byId = new Map(events.map((e) => [e.eventId, JSON.stringify(actionTrailEvent(e))]));
+  return (group: { lastEventId: string }) => byId.get(group.lastEventId) ?? '';
+}
+
+const OFFSET_TOKEN = /^\d{1,9}$/;
+
+/** One page of groups, by offset. */
+async function usagePage(
+  ctx: ActionContext,
+  groups: UsageGroup[],
+  item: (group: UsageGroup, detail: string) => Body,
+): Promise<{ items: Body[]; nextToken?: string }> {
+  const size = integer(ctx.params, 'PageSize', 0, 100, 20) || 20;
+  const offset = Number(decodeToken(ctx.params, OFFSET_TOKEN) ?? '0');
+  const page = groups.slice(offset, offset + size);
+  const detail = await details(ctx.ramkey, ctx.caller, page);
+  const next = offset + size < groups.length ? encodeToken(String(offset + size)) : undefined;
+  return { items: page.map((g) => item(g, detail(g))), ...(next !== undefined && { nextToken: next }) };
+}
+
+function usageFields(group: UsageGroup, detail: string): Body {
+  return {
+    UsedTimestamp: group.lastUsedAt,
+    Source: 'ManagementEvent',
+    Detail: detail,
+    // Ramkey extensions: when this use started, and how many calls it counts.
+    FirstUsedTimestamp: group.firstUsedAt,
+    CallCount: group.callCount,
+  };
+}
+
+const actions: Record<string, ActionDef> = {
+  LookupEvents: { rw: 'Read', handle: lookupEvents },
+
+  GetAccessKeyLastUsedInfo: {
+    rw: 'Read',
+    async handle(ctx) {
+      const key = await auditedKey(ctx);
+      const user =
+        key.userId === null ? undefined : await ctx.ramkey.store.getUserById(key.accountId, key.userId);
+      // Rows come most recent first: the first one is the key's last use.
+      const rows = await ctx.ramkey.audit.keyUsage(key.accountId, key.accessKeyId);
+      const latest = rows[0];
+      const detail = latest ? (await details(ctx.ramkey, ctx.caller, [latest]))(latest) : '';
+      return {
+        AccessKeyId: key.accessKeyId,
+        AccountId: key.accountId,
+        AccountType: key.userId === null ? 'root-account' : 'ram-user',
+        UserName: key.userId === null ? 'root' : (user?.userName ?? ''),
+        OwnerId: key.accountId,
+        ...(latest && {
+          ...serviceNames(latest.serviceName),
+          UsedTimestamp: latest.lastUsedAt,
+          Source: 'ManagementEvent',
+          Detail: detail,
+        }),
+      };
+    },
+  },
+
+  GetAccessKeyLastUsedIps: {
+    rw: 'Read',
+    async handle(ctx) {
+      const key = await auditedKey(ctx);
+      const service = serviceFilter(ctx.params);
+      const rows = (await ctx.ramkey.audit.keyUsage(key.accountId, key.accessKeyId)).filter(
+        (r) => service === undefined || r.serviceName === service,
+      );
+      const page = await usagePage(
+        ctx,
+        groupUsage(rows, (r) => r.sourceIp),
+        (g, detail) => ({
+          Ip: g.name,
+          ...usageFields(g, detail),
+        }),
+      );
+      return { Ips: page.items, ...(page.nextToken !== undefined && { NextToken: page.nextToken }) };
+    },
+  },
+
+  GetAccessKeyLastUsedProducts: {
+    rw: 'Read',
+    async handle(ctx) {
+      const key = await auditedKey(ctx);
+      const groups = groupUsage(
+        await ctx.ramkey.audit.keyUsage(key.accountId, key.accessKeyId),
+        (r) => r.serviceName,
+      );
+      const detail = await details(ctx.ramkey, ctx.caller, groups);
+      return { Products: groups.map((g) => ({ ...serviceNames(g.name), ...usageFields(g, detail(g)) })) };
+    },
+  },
+
+  GetAccessKeyLastUsedEvents: {
+    rw: 'Read',
+    async handle(ctx) {
+      const key = await auditedKey(ctx);
+      const service = serviceFilter(ctx.params);
+      const rows = (await ctx.ramkey.audit.keyUsage(key.accountId, key.accessKeyId)).filter(
+        (r) => service === undefined || r.serviceName === service,
+      );
+      const page = await usagePage(
+        ctx,
+        groupUsage(rows, (r) => r.eventName),
+        (g, detail) => ({
+          EventName: g.name,
+          ...usageFields(g, detail),
+        }),
+      );
+      return { Events: page.items, ...(page.nextToken !== undefined && { NextToken: page.nextToken }) };
+    },
+  },
+};
+
+export const actiontrail: Product = {
+  version: '2020-07-06',
+  service: 'Actiontrail',
+  authPrefix: 'actiontrail',
+  actions,
+};
