@@ -105,6 +105,7 @@ export const actionResources: Readonly<Record<string, ResourceOf>> = {
   'ims:DeleteAccessKey': keyOwnerByLogonName,
   'ims:GetAccessKeyLastUsed': keyOwnerByLogonName,
   'ims:GetAccountSummary': any,
+  'ims:GetAccessKeyOwner': any,
   // STS
   'sts:GetCallerIdentity': any,
   // ActionTrail: the account's audit trail and its keys' usage

@@ -1,26 +1,28 @@
 // Client commands: manage users and AccessKeys through the API, signed like the official SDKs.
 import type { Command } from 'commander';
-import { RamkeyClient, resolveCredentials } from './client.js';
+import { toWireDate } from '../core/clock.js';
+import { ApiError, RamkeyClient, resolveCredentials } from './client.js';
 import { CliError } from './exit-codes.js';
 import { printFields, printJson, printTable } from './output.js';
 
 const RAM = '2015-05-01';
 const IMS = '2019-08-15';
 const STS = '2015-04-01';
+export const ACTIONTRAIL = '2020-07-06';
 
 interface GlobalOptions {
   profile?: string;
   json?: boolean;
 }
 
-type Json = Record<string, unknown>;
+export type Json = Record<string, unknown>;
 
-function client(command: Command): { api: RamkeyClient; json: boolean } {
+export function client(command: Command): { api: RamkeyClient; json: boolean } {
   const options = command.optsWithGlobals<GlobalOptions>();
   return { api: new RamkeyClient(resolveCredentials(options.profile)), json: options.json ?? false };
 }
 
-function str(value: unknown): string {
+export function str(value: unknown): string {
   return typeof value === 'string'
     ? value
     : typeof value === 'number' || typeof value === 'boolean'
@@ -28,7 +30,12 @@ function str(value: unknown): string {
       : '';
 }
 
-function obj(value: unknown): Json {
+/** Epoch milliseconds as the wire's date form; '' for anything else. */
+export function wireTime(value: unknown): string {
+  return typeof value === 'number' && Number.isFinite(value) ? toWireDate(value) : '';
+}
+
+export function obj(value: unknown): Json {
   return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Json) : {};
 }
 
@@ -42,13 +49,30 @@ function userParam(user: string | undefined): Record<string, string> {
   return user === undefined ? {} : { UserName: user };
 }
 
+/**
+ * A key's last use (date, service, source IP) from its owner's key listing. Without `user`, the
+ * owner is looked up (GetAccessKeyOwner); a caller not allowed that is asking about its own key.
+ */
 async function lastUse(api: RamkeyClient, id: string, user: string | undefined): Promise<Json> {
-  const params: Record<string, string> = { UserAccessKeyId: id };
+  let upn: string | undefined;
   if (user !== undefined) {
     const me = await api.call(STS, 'GetCallerIdentity');
-    params.UserPrincipalName = `${user}@${str(me.AccountId)}.onaliyun.com`;
+    upn = `${user}@${str(me.AccountId)}.onaliyun.com`;
+  } else {
+    try {
+      const owner = obj((await api.call(IMS, 'GetAccessKeyOwner', { UserAccessKeyId: id })).AccessKeyOwner);
+      upn = str(owner.UserPrincipalName) || undefined;
+    } catch (err) {
+      if (!(err instanceof ApiError && err.code === 'NoPermission')) throw err;
+    }
   }
-  return obj((await api.call(IMS, 'GetAccessKeyLastUsed', params)).AccessKeyLastUsed);
+  const listed = list(
+    (await api.call(IMS, 'ListAccessKeys', upn === undefined ? {} : { UserPrincipalName: upn })).AccessKeys,
+    'AccessKey',
+  );
+  const key = listed.find((k) => k.AccessKeyId === id);
+  if (!key) throw new CliError(`No AccessKey ${id} in this account.`);
+  return key;
 }
 
 export function registerClientCommands(program: Command): void {
@@ -178,19 +202,17 @@ export function registerClientCommands(program: Command): void {
         (await api.call(RAM, 'ListAccessKeys', userParam(options.user))).AccessKeys,
         'AccessKey',
       );
-      const rows: Json[] = await Promise.all(
-        items.map(async (k) => ({ ...k, LastUsed: await lastUse(api, str(k.AccessKeyId), options.user) })),
-      );
-      if (json) printJson(rows);
+      if (json) printJson(items);
       else
         printTable(
-          ['ACCESS KEY ID', 'STATUS', 'CREATED', 'LAST USED', 'SERVICE'],
-          rows.map((k) => [
+          ['ACCESS KEY ID', 'STATUS', 'CREATED', 'LAST USED', 'SERVICE', 'SOURCE IP'],
+          items.map((k) => [
             str(k.AccessKeyId),
             str(k.Status),
             str(k.CreateDate),
-            str(obj(k.LastUsed).LastUsedDate) || 'never',
-            str(obj(k.LastUsed).ServiceName),
+            str(k.LastUsedDate) || 'never',
+            str(k.LastUsedServiceName),
+            str(k.LastUsedSourceIp),
           ]),
         );
     });
@@ -228,7 +250,7 @@ export function registerClientCommands(program: Command): void {
       if (key?.Status === 'Active' && !options.force) {
         const used = await lastUse(api, id, options.user);
         throw new CliError(
-          `${id} is Active (last used: ${str(used.LastUsedDate) || 'never'}${used.ServiceName ? `, ${str(used.ServiceName)}` : ''}). ` +
+          `${id} is Active (last used: ${str(used.LastUsedDate) || 'never'}${used.LastUsedServiceName ? `, ${str(used.LastUsedServiceName)} from ${str(used.LastUsedSourceIp)}` : ''}). ` +
             `Disable it first ("ramkey keys disable ${id}"), check that nothing breaks, then delete; or pass --force.`,
         );
       }
@@ -238,17 +260,74 @@ export function registerClientCommands(program: Command): void {
     });
   keys
     .command('last-used <accessKeyId>')
-    .description('show when and with which service an AccessKey was last used')
-    .option(userOption, userHelp)
+    .description('show when, with which service and from where an AccessKey was last used')
+    .option('--user <name>', 'the RAM user owning the key (default: looked up)')
     .action(async (id: string, options: { user?: string }, command: Command) => {
       const { api, json } = client(command);
       const used = await lastUse(api, id, options.user);
-      if (json) printJson({ accessKeyId: id, ...used });
+      const fields = {
+        accessKeyId: id,
+        lastUsedDate: str(used.LastUsedDate),
+        serviceName: str(used.LastUsedServiceName),
+        sourceIp: str(used.LastUsedSourceIp),
+      };
+      if (json) printJson(fields);
       else
         printFields({
           AccessKeyId: id,
-          'Last used': str(used.LastUsedDate) || 'never',
-          Service: str(used.ServiceName) || '-',
+          'Last used': fields.lastUsedDate || 'never',
+          Service: fields.serviceName || '-',
+          'Source IP': fields.sourceIp || '-',
+        });
+    });
+  keys
+    .command('ips <accessKeyId>')
+    .description('list the source IPs an AccessKey was used from, with first and last use and call count')
+    .option('--service <name>', 'only calls to this service (Ram, Ims, Sts, Actiontrail)')
+    .action(async (id: string, options: { service?: string }, command: Command) => {
+      const { api, json } = client(command);
+      const ips: Json[] = [];
+      let token: string | undefined;
+      do {
+        const page = await api.call(ACTIONTRAIL, 'GetAccessKeyLastUsedIps', {
+          AccessKey: id,
+          PageSize: '100',
+          ...(options.service !== undefined && { ServiceName: options.service }),
+          ...(token !== undefined && { NextToken: token }),
+        });
+        if (Array.isArray(page.Ips)) ips.push(...page.Ips.map(obj));
+        token = str(page.NextToken) || undefined;
+      } while (token !== undefined);
+      const rows = ips.map((ip) => ({
+        ip: str(ip.Ip),
+        firstUsed: wireTime(ip.FirstUsedTimestamp),
+        lastUsed: wireTime(ip.UsedTimestamp),
+        calls: typeof ip.CallCount === 'number' ? ip.CallCount : 0,
+      }));
+      if (json) printJson(rows);
+      else
+        printTable(
+          ['SOURCE IP', 'FIRST SEEN', 'LAST SEEN', 'CALLS'],
+          rows.map((r) => [r.ip, r.firstUsed, r.lastUsed, String(r.calls)]),
+        );
+    });
+  keys
+    .command('owner <accessKeyId>')
+    .description("show whose AccessKey this is (keys of this account only; others are 'not found')")
+    .action(async (id: string, _options: unknown, command: Command) => {
+      const { api, json } = client(command);
+      const owner = obj((await api.call(IMS, 'GetAccessKeyOwner', { UserAccessKeyId: id })).AccessKeyOwner);
+      if (json) printJson(owner);
+      else
+        printFields({
+          AccessKeyId: str(owner.AccessKeyId),
+          Owner:
+            owner.PrincipalType === 'root-account'
+              ? `root of account ${str(owner.AccountId)}`
+              : `RAM user ${str(owner.UserName)} (${str(owner.UserPrincipalName)})`,
+          'User ID': str(owner.UserId) || undefined,
+          Status: `${str(owner.Status)}${owner.State === 'Deleted' ? ' (deleted)' : ''}`,
+          Created: str(owner.CreateDate),
         });
     });
 

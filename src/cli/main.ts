@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // The `ramkey` command: operator commands (init, accounts, serve, start) and API client commands.
 import { Command, CommanderError } from 'commander';
+import { registerAuditCommands } from './audit-commands.js';
 import { ApiError } from './client.js';
 import { registerClientCommands } from './client-commands.js';
 import { CliError, EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from './exit-codes.js';
@@ -24,6 +25,7 @@ Exit codes: 0 success, 1 the operation failed (API error, unreachable server), 2
 
 registerServerCommands(program);
 registerClientCommands(program);
+registerAuditCommands(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -17,8 +17,10 @@ import { printFields, printJson } from './output.js';
 
 const DEFAULT_DATA_DIR = './ramkey-data';
 const MASTER_KEY_FILE = 'master.key';
+/** How often the audit retention job runs (it also runs once at start). */
+const RETENTION_INTERVAL_MS = 60 * 60 * 1000;
 
-interface DataOptions {
+export interface DataOptions {
   data?: string;
 }
 
@@ -30,6 +32,19 @@ interface Installation {
   store: Store;
   ramkey: Ramkey;
   close(): Promise<void>;
+}
+
+function auditRetentionDays(): number | undefined {
+  const value = process.env.RAMKEY_AUDIT_RETENTION_DAYS;
+  if (value === undefined || value === '') return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 3650) {
+    throw new CliError(
+      `Invalid RAMKEY_AUDIT_RETENTION_DAYS "${value}": use a whole number of days, 1-3650.`,
+      EXIT_USAGE,
+    );
+  }
+  return n;
 }
 
 function nonceCapacity(): number | undefined {
@@ -47,6 +62,7 @@ function nonceCapacity(): number | undefined {
 
 async function openInstallation(dir: string, logger?: pino.Logger): Promise<Installation> {
   const capacity = nonceCapacity();
+  const retention = auditRetentionDays();
   const ring = loadMasterKeyRing({ env: process.env.RAMKEY_MASTER_KEY, file: join(dir, MASTER_KEY_FILE) });
   const store = await openStore({ dataDir: dir, databaseUrl: process.env.RAMKEY_DATABASE_URL });
   await store.migrate();
@@ -54,6 +70,7 @@ async function openInstallation(dir: string, logger?: pino.Logger): Promise<Inst
     store,
     sealer: new Sealer(ring),
     ...(capacity !== undefined && { nonceCapacity: capacity }),
+    ...(retention !== undefined && { auditRetentionDays: retention }),
     ...(logger && {
       onBackgroundError: (err: unknown) => {
         logger.error({ err }, 'background write failed');
@@ -68,6 +85,23 @@ async function openInstallation(dir: string, logger?: pino.Logger): Promise<Inst
       await store.close();
     },
   };
+}
+
+/** Runs `work` on the installation in the data directory (operator commands), then closes it. */
+export async function withInstallation<T>(
+  options: DataOptions,
+  work: (ramkey: Ramkey) => Promise<T>,
+): Promise<T> {
+  const dir = dataDir(options);
+  if (!(await isInitialised(dir))) {
+    throw new CliError(`No Ramkey installation in ${dir}: run "ramkey init" first.`);
+  }
+  const installation = await openInstallation(dir);
+  try {
+    return await work(installation.ramkey);
+  } finally {
+    await installation.close();
+  }
 }
 
 /** True when an installation already exists here (its master key, or accounts in the database). */
@@ -185,10 +219,16 @@ async function serve(options: ServeOptions): Promise<void> {
     ...(certFile && keyFile && { https: { cert: readFileSync(certFile), key: readFileSync(keyFile) } }),
   });
 
+  const stopRetention = installation.ramkey.audit.scheduleRetention(RETENTION_INTERVAL_MS, (outcome) => {
+    if (outcome instanceof Error) logger.error({ err: outcome }, 'audit retention purge failed');
+    else if (outcome > 0) logger.info({ deleted: outcome }, 'purged audit events past their retention');
+  });
+
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
+    stopRetention();
     logger.info({ signal }, 'shutting down: finishing requests and flushing pending writes');
     app
       .close()
@@ -236,19 +276,10 @@ export function registerServerCommands(program: Command): void {
     .option('--root-access-key', 'also create an AccessKey for the root identity (discouraged)')
     .action(async (_options: unknown, command: Command) => {
       const options = command.optsWithGlobals<CredentialOptions>();
-      const dir = dataDir(options);
-      if (!(await isInitialised(dir))) {
-        throw new CliError(`No Ramkey installation in ${dir}: run "ramkey init" first.`);
-      }
-      const installation = await openInstallation(dir);
-      try {
-        const credentials = await bootstrapAccount(installation.ramkey, {
-          rootAccessKey: options.rootAccessKey ?? false,
-        });
-        printCredentials(credentials, options.json ?? false, 'Account created.');
-      } finally {
-        await installation.close();
-      }
+      const credentials = await withInstallation(options, (ramkey) =>
+        bootstrapAccount(ramkey, { rootAccessKey: options.rootAccessKey ?? false }),
+      );
+      printCredentials(credentials, options.json ?? false, 'Account created.');
     });
 
   const serveOptions = (command: Command) =>

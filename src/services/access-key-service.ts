@@ -56,8 +56,10 @@ export class AccessKeyService {
     return { key, secret };
   }
 
-  list(owner: KeyOwner): Promise<AccessKeyRecord[]> {
-    return this.store.listAccessKeys(owner.accountId, owner.userId);
+  /** The owner's live keys, each with its latest use (flushed or not). */
+  async list(owner: KeyOwner): Promise<AccessKeyRecord[]> {
+    const keys = await this.store.listAccessKeys(owner.accountId, owner.userId);
+    return keys.map((key) => ({ ...key, ...this.withPending(key) }));
   }
 
   async setStatus(owner: KeyOwner, accessKeyId: string, status: AccessKeyStatus): Promise<void> {
@@ -85,16 +87,32 @@ export class AccessKeyService {
 
   /** Last use, including a use recorded in memory and not yet flushed to the store. */
   async lastUse(owner: KeyOwner, accessKeyId: string): Promise<LastUse> {
-    const key = await this.find(owner, accessKeyId);
-    const pending = this.usage.pendingFor(accessKeyId);
-    if (pending && (key.lastUsedAt === null || pending.lastUsedAt >= key.lastUsedAt)) {
-      return {
-        lastUsedAt: pending.lastUsedAt,
-        service: pending.lastUsedService,
-        sourceIp: pending.lastUsedIp,
-      };
-    }
+    const key = this.withPending(await this.find(owner, accessKeyId));
     return { lastUsedAt: key.lastUsedAt, service: key.lastUsedService, sourceIp: key.lastUsedIp };
+  }
+
+  /**
+   * The owner of one of the account's keys, live or deleted, for "whose key is this?"; another
+   * account's key answers exactly like a missing one (InvalidAccessKeyId.NotFound).
+   */
+  async owner(accountId: string, accessKeyId: string): Promise<AccessKeyRecord> {
+    const key = await this.store.findAccessKey(accountId, accessKeyId);
+    if (!key) throw new RamkeyError('InvalidAccessKeyId.NotFound');
+    return key;
+  }
+
+  /** The key's last-use fields, overlaid with a newer use not yet flushed. */
+  private withPending(
+    key: AccessKeyRecord,
+  ): Pick<AccessKeyRecord, 'lastUsedAt' | 'lastUsedService' | 'lastUsedIp'> {
+    const pending = this.usage.pendingFor(key.accessKeyId);
+    return pending && (key.lastUsedAt === null || pending.lastUsedAt >= key.lastUsedAt)
+      ? {
+          lastUsedAt: pending.lastUsedAt,
+          lastUsedService: pending.lastUsedService,
+          lastUsedIp: pending.lastUsedIp,
+        }
+      : { lastUsedAt: key.lastUsedAt, lastUsedService: key.lastUsedService, lastUsedIp: key.lastUsedIp };
   }
 
   private async find(owner: KeyOwner, accessKeyId: string): Promise<AccessKeyRecord> {

@@ -161,6 +161,30 @@ export class AuditTrail {
     }
   }
 
+  /**
+   * Runs purgeExpired now and then every `intervalMs`, reporting each outcome, until the returned
+   * function is called. Runs never overlap.
+   */
+  scheduleRetention(intervalMs: number, report: (outcome: number | Error) => void): () => void {
+    let running = false;
+    const run = () => {
+      if (running) return;
+      running = true;
+      this.purgeExpired()
+        .then(report, (err: unknown) => {
+          report(err instanceof Error ? err : new Error(String(err)));
+        })
+        .finally(() => {
+          running = false;
+        });
+    };
+    const timer = setInterval(run, intervalMs).unref();
+    setImmediate(run);
+    return () => {
+      clearInterval(timer);
+    };
+  }
+
   private toRecord(call: CallAudit): AuditEventRecord {
     return {
       eventId: call.eventId,

@@ -34,7 +34,11 @@ export function accessKeyActions({ owner, ims }: AccessKeyActionOptions): Record
       rw: 'Read',
       async handle(ctx) {
         const keys = await ctx.ramkey.accessKeys.list(await owner(ctx));
-        return { AccessKeys: { AccessKey: keys.map((k) => accessKeyListItem(k, { updateDate: ims })) } };
+        return {
+          AccessKeys: {
+            AccessKey: keys.map((k) => accessKeyListItem(k, { updateDate: ims, lastUse: true })),
+          },
+        };
       },
     },
     UpdateAccessKey: {

@@ -1,11 +1,13 @@
 // IMS (2019-08-15): AccessKeys addressed by logon name (UserPrincipalName), and the account summary.
 import { parseUserPrincipalName } from '../../core/identity/validate.js';
+import { toWireDate } from '../../core/clock.js';
 import { RamkeyError } from '../../core/errors/ramkey-error.js';
+import { userPrincipalName } from '../../services/principal.js';
 import type { SecurityPreference } from '../../store/store.js';
 import type { ActionContext, ActionDef, Product } from './action.js';
 import { parseBoolean } from './ram-permissions.js';
 import { accessKeyActions } from './access-key-actions.js';
-import { callerAsOwner, principalNameAsOwner } from './owner.js';
+import { callerAsOwner, parseUserAccessKeyId, principalNameAsOwner } from './owner.js';
 
 /** Keys of `UserPrincipalName` when given, else the caller's own (root included). */
 async function owner({ ramkey, caller, params }: ActionContext) {
@@ -15,6 +17,29 @@ async function owner({ ramkey, caller, params }: ActionContext) {
 
 const actions: Record<string, ActionDef> = {
   ...accessKeyActions({ owner, ims: true }),
+  // Ramkey extension: whose key is this? Only for the caller's own account's keys.
+  GetAccessKeyOwner: {
+    rw: 'Read',
+    async handle({ ramkey, caller, params }) {
+      const id = parseUserAccessKeyId(params.required('UserAccessKeyId'));
+      const key = await ramkey.accessKeys.owner(caller.principal.accountId, id);
+      const user =
+        key.userId === null ? undefined : await ramkey.store.getUserById(key.accountId, key.userId);
+      return {
+        AccessKeyOwner: {
+          AccessKeyId: key.accessKeyId,
+          AccountId: key.accountId,
+          PrincipalType: key.userId === null ? 'root-account' : 'ram-user',
+          UserId: key.userId ?? '',
+          UserName: key.userId === null ? 'root' : (user?.userName ?? ''),
+          UserPrincipalName: user ? userPrincipalName(user.accountId, user.userName) : '',
+          Status: key.status,
+          State: key.deletedAt === null ? 'Live' : 'Deleted',
+          CreateDate: toWireDate(key.createdAt),
+        },
+      };
+    },
+  },
   GetSecurityPreference: {
     rw: 'Read',
     async handle({ ramkey, caller }) {

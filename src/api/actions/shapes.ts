@@ -15,16 +15,25 @@ export function userBody(user: UserRecord, options: { updateDate?: boolean } = {
   };
 }
 
-/** A key as listed: never the secret, not even sealed. */
+/**
+ * A key as listed: never the secret, not even sealed. With `lastUse`, also the Ramkey extension
+ * fields LastUsedDate, LastUsedServiceName and LastUsedSourceIp ('' for a key never used), so that a
+ * listing shows every key's last use without one call per key.
+ */
 export function accessKeyListItem(
   key: AccessKeyRecord,
-  options: { updateDate?: boolean } = {},
+  options: { updateDate?: boolean; lastUse?: boolean } = {},
 ): Record<string, string> {
   return {
     AccessKeyId: key.accessKeyId,
     Status: key.status,
     CreateDate: toWireDate(key.createdAt),
     ...(options.updateDate && { UpdateDate: toWireDate(key.updatedAt) }),
+    ...(options.lastUse && {
+      LastUsedDate: lastUsedDate(key.lastUsedAt),
+      LastUsedServiceName: key.lastUsedService ?? '',
+      LastUsedSourceIp: key.lastUsedIp ?? '',
+    }),
   };
 }
 
