@@ -102,6 +102,13 @@ export interface AccessKeysTable {
   deleted_at: number | null;
 }
 
+export interface CredentialReportsTable {
+  account_id: string;
+  generated_at: number;
+  /** The whole report, CSV. */
+  content: string;
+}
+
 export interface Database {
   accounts: AccountsTable;
   users: UsersTable;
@@ -113,4 +120,5 @@ export interface Database {
   policies: PoliciesTable;
   policy_versions: PolicyVersionsTable;
   security_preferences: SecurityPreferencesTable;
+  credential_reports: CredentialReportsTable;
 }

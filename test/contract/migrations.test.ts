@@ -110,7 +110,7 @@ function permissionsMigrationSuite(makeSubject: () => Subject | Promise<Subject>
   it('reverts 0002 back to the 0001 schema', async () => {
     subject = await makeSubject();
     const { db, migrator } = subject;
-    expectMigrated(await migrator.migrateToLatest());
+    expectMigrated(await migrator.migrateTo('0002_permissions'));
     const down = await migrator.migrateDown();
     expect(down.error).toBeUndefined();
     expect(down.results?.map((r) => r.migrationName)).toEqual(['0002_permissions']);
@@ -120,6 +120,29 @@ function permissionsMigrationSuite(makeSubject: () => Subject | Promise<Subject>
       .sort();
     expect(tables).toEqual(['access_keys', 'accounts', 'user_policies', 'users']);
     expectMigrated(await migrator.migrateToLatest());
+  });
+
+  it('adds and drops the credential report table, leaving the accounts alone', async () => {
+    subject = await makeSubject();
+    const { db, migrator } = subject;
+    expectMigrated(await migrator.migrateTo('0002_permissions'));
+    await db
+      .insertInto('accounts')
+      .values({ account_id: 'a1', login_name: 'root', password_hash: 'x', created_at: T0 })
+      .execute();
+    expectMigrated(await migrator.migrateTo('0004_credential_reports'));
+    await db
+      .insertInto('credential_reports')
+      .values({ account_id: 'a1', generated_at: T0, content: 'user\r\n' })
+      .execute();
+    expect(await db.selectFrom('credential_reports').selectAll().execute()).toEqual([
+      { account_id: 'a1', generated_at: T0, content: 'user\r\n' },
+    ]);
+    const down = await migrator.migrateTo('0002_permissions');
+    expect(down.error).toBeUndefined();
+    const tables = (await db.introspection.getTables()).map((t) => t.name);
+    expect(tables).not.toContain('credential_reports');
+    expect(await db.selectFrom('accounts').select('account_id').execute()).toEqual([{ account_id: 'a1' }]);
   });
 }
 
