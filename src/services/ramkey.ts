@@ -6,6 +6,7 @@ import type { Sealer } from '../store/sealer.js';
 import type { Store } from '../store/store.js';
 import { AccessKeyService } from './access-key-service.js';
 import { Authorizer } from './authorizer.js';
+import { CredentialReportService } from './credential-report.js';
 import { Gate } from './gate.js';
 import { IdentityService } from './identity-service.js';
 import { KeyCache } from './key-cache.js';
@@ -35,6 +36,7 @@ export interface Ramkey {
   readonly identity: IdentityService;
   readonly accessKeys: AccessKeyService;
   readonly permissions: PermissionService;
+  readonly credentialReports: CredentialReportService;
   readonly usage: UsageRecorder;
   /** Flushes pending writes; the store is closed by whoever opened it. */
   close(): Promise<void>;
@@ -70,6 +72,7 @@ export function createRamkey(deps: RamkeyDeps): Ramkey {
     identity: new IdentityService(store, keys, authorizer, clock, random, limits),
     permissions: new PermissionService(store, authorizer, clock, random),
     accessKeys: new AccessKeyService(store, sealer, keys, usage, clock, random, limits),
+    credentialReports: new CredentialReportService(store, usage, clock, limits),
     usage,
     close: () => usage.close(),
   };

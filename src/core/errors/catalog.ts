@@ -146,6 +146,16 @@ export const catalog = {
     message: 'The parameter - "Marker" is not a marker returned by a previous call.',
     retryable: false,
   },
+  'InvalidParameter.CredentialReport.MaxItems': {
+    httpStatus: 400,
+    message: 'The parameter - "MaxItems" must be an integer from 1 to 3501.',
+    retryable: false,
+  },
+  'InvalidParameter.NextToken': {
+    httpStatus: 400,
+    message: 'The parameter - "NextToken" is not a token returned for the current credential report.',
+    retryable: false,
+  },
   'InvalidParameter.Body.TooLarge': {
     httpStatus: 413,
     message: 'The request body is larger than {0} bytes.',
@@ -330,6 +340,11 @@ export const catalog = {
   'EntityNotExist.Group.Policy': {
     httpStatus: 404,
     message: 'The policy is not attached to the group.',
+    retryable: false,
+  },
+  'EntityNotExist.CredentialReport': {
+    httpStatus: 404,
+    message: 'The credential report does not exist. Call GenerateCredentialReport first.',
     retryable: false,
   },
   'EntityAlreadyExists.Group': {
