@@ -105,6 +105,9 @@ export const actionResources: Readonly<Record<string, ResourceOf>> = {
   'ims:DeleteAccessKey': keyOwnerByLogonName,
   'ims:GetAccessKeyLastUsed': keyOwnerByLogonName,
   'ims:GetAccountSummary': any,
+  // IMS credential report (account-wide)
+  'ims:GenerateCredentialReport': any,
+  'ims:GetCredentialReport': any,
   // STS
   'sts:GetCallerIdentity': any,
 };
