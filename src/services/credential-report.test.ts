@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../core/clock.js';
+import { splitCsvRecords } from '../core/csv.js';
 import { RamkeyError } from '../core/errors/ramkey-error.js';
 import { makeSqliteTestStore, type TestStore } from '../../test/support/test-stores.js';
 import type { AccessKeySummary, CredentialReportSource } from '../store/store.js';
@@ -7,8 +8,6 @@ import {
   buildCredentialReport,
   credentialReportHeader,
   CredentialReportService,
-  csvField,
-  splitCsvRecords,
 } from './credential-report.js';
 import { defaultLimits } from './limits.js';
 import { UsageRecorder } from './usage-recorder.js';
@@ -52,25 +51,6 @@ function rows(csv: string): Record<string, string>[] {
   const [header = [], ...data] = splitCsvRecords(csv).map((r) => r.split(','));
   return data.map((fields) => Object.fromEntries(header.map((h, i) => [h, fields[i] ?? ''])));
 }
-
-describe('csvField', () => {
-  it('leaves plain fields alone and quotes those with a quote, comma, CR or LF (RFC 4180)', () => {
-    expect(csvField('')).toBe('');
-    expect(csvField('app-1@123.onaliyun.com')).toBe('app-1@123.onaliyun.com');
-    expect(csvField('a,b')).toBe('"a,b"');
-    expect(csvField('say "hi"')).toBe('"say ""hi"""');
-    expect(csvField('two\nlines')).toBe('"two\nlines"');
-    expect(csvField('cr\r')).toBe('"cr\r"');
-  });
-
-  it('splits records on CRLF outside quotes only, so escaped fields survive a round trip', () => {
-    const fields = ['x', 'a,b', 'say "hi"', 'line\r\nbreak'];
-    const csv = `${fields.map(csvField).join(',')}\r\nnext,row\r\n`;
-    expect(splitCsvRecords(csv)).toEqual([fields.map(csvField).join(','), 'next,row']);
-    expect(splitCsvRecords('no,terminator')).toEqual(['no,terminator']);
-    expect(splitCsvRecords('')).toEqual([]);
-  });
-});
 
 describe('buildCredentialReport', () => {
   const now = T0 + 10 * DAY + DAY / 2;

@@ -2,6 +2,7 @@
 // name) with its live AccessKeys, their age and last use. Never a secret: AccessKey IDs only.
 import { createHash } from 'node:crypto';
 import { toWireDate, type Clock } from '../core/clock.js';
+import { CRLF, csvRecord, splitCsvRecords } from '../core/csv.js';
 import { RamkeyError } from '../core/errors/ramkey-error.js';
 import type { AccessKeySummary, CredentialReportSource, Store } from '../store/store.js';
 import type { Limits } from './limits.js';
@@ -10,38 +11,8 @@ import type { UsageRecorder } from './usage-recorder.js';
 
 const DAY_MS = 86_400_000;
 
-/** RFC 4180 records end with CRLF, the last one included, so pages concatenate into one CSV. */
-const CRLF = '\r\n';
-
 /** The largest and default page size of GetCredentialReport, in data rows. */
 export const CREDENTIAL_REPORT_MAX_ITEMS = 3501;
-
-/** One CSV field, quoted (with inner quotes doubled) when it holds a quote, comma, CR or LF. */
-export function csvField(value: string): string {
-  return /[",\r\n]/.test(value) ? `"${value.replaceAll('"', '""')}"` : value;
-}
-
-function csvRecord(fields: readonly string[]): string {
-  return fields.map(csvField).join(',') + CRLF;
-}
-
-/** Splits CSV text into its records (terminators removed), keeping a quoted CRLF inside its field. */
-export function splitCsvRecords(csv: string): string[] {
-  const records: string[] = [];
-  let quoted = false;
-  let start = 0;
-  for (let i = 0; i < csv.length; i++) {
-    const c = csv[i];
-    if (c === '"') quoted = !quoted;
-    else if (!quoted && c === '\r' && csv[i + 1] === '\n') {
-      records.push(csv.slice(start, i));
-      start = i + 2;
-      i++;
-    }
-  }
-  if (start < csv.length) records.push(csv.slice(start));
-  return records;
-}
 
 const KEY_COLUMNS = ['id', 'status', 'created', 'age_days', 'last_used', 'last_used_service', 'last_used_ip'];
 
