@@ -106,6 +106,9 @@ export const actionResources: Readonly<Record<string, ResourceOf>> = {
   'ims:GetAccessKeyLastUsed': keyOwnerByLogonName,
   'ims:GetAccountSummary': any,
   'ims:GetAccessKeyOwner': any,
+  // IMS credential report (account-wide)
+  'ims:GenerateCredentialReport': any,
+  'ims:GetCredentialReport': any,
   // STS
   'sts:GetCallerIdentity': any,
   // ActionTrail: the account's audit trail and its keys' usage

@@ -32,7 +32,7 @@ export class Params {
   integer(
     name: string,
     range: { min: number; max: number; fallback: number },
-    code: 'InvalidParameter.MaxItems',
+    code: 'InvalidParameter.MaxItems' | 'InvalidParameter.CredentialReport.MaxItems',
   ): number {
     const value = this.optional(name);
     if (value === undefined) return range.fallback;

@@ -5,22 +5,28 @@ export interface Output {
 }
 
 export function printJson(value: unknown): void {
-  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+  process.stdout.write(formatJson(value));
+}
+
+export function formatJson(value: unknown): string {
+  return `${JSON.stringify(value, null, 2)}\n`;
 }
 
 /** An aligned table; an empty list prints `(none)` so that the absence is visible. */
 export function printTable(headers: readonly string[], rows: readonly (readonly string[])[]): void {
-  if (rows.length === 0) {
-    process.stdout.write('(none)\n');
-    return;
-  }
+  process.stdout.write(formatTable(headers, rows));
+}
+
+/** The text printTable prints. */
+export function formatTable(headers: readonly string[], rows: readonly (readonly string[])[]): string {
+  if (rows.length === 0) return '(none)\n';
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const line = (cells: readonly string[]) =>
     cells
       .map((c, i) => c.padEnd(widths[i] ?? 0))
       .join('  ')
       .trimEnd();
-  process.stdout.write(`${[line(headers), ...rows.map(line)].join('\n')}\n`);
+  return `${[line(headers), ...rows.map(line)].join('\n')}\n`;
 }
 
 export function printFields(fields: Readonly<Record<string, string | undefined>>): void {

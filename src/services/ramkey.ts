@@ -7,6 +7,7 @@ import type { Store } from '../store/store.js';
 import { AccessKeyService } from './access-key-service.js';
 import { AuditTrail, DEFAULT_AUDIT_RETENTION_DAYS } from './audit-trail.js';
 import { Authorizer } from './authorizer.js';
+import { CredentialReportService } from './credential-report.js';
 import { Gate } from './gate.js';
 import { IdentityService } from './identity-service.js';
 import { KeyCache } from './key-cache.js';
@@ -38,6 +39,7 @@ export interface Ramkey {
   readonly identity: IdentityService;
   readonly accessKeys: AccessKeyService;
   readonly permissions: PermissionService;
+  readonly credentialReports: CredentialReportService;
   readonly usage: UsageRecorder;
   readonly audit: AuditTrail;
   /** Flushes pending writes; the store is closed by whoever opened it. */
@@ -63,6 +65,7 @@ export function createRamkey(deps: RamkeyDeps): Ramkey {
     identity: new IdentityService(store, keys, authorizer, clock, random, limits),
     permissions: new PermissionService(store, authorizer, clock, random),
     accessKeys: new AccessKeyService(store, sealer, keys, usage, clock, random, limits),
+    credentialReports: new CredentialReportService(store, usage, clock, limits),
     usage,
     audit: new AuditTrail(store, usage, clock, deps.auditRetentionDays ?? DEFAULT_AUDIT_RETENTION_DAYS),
     close: () => usage.close(),

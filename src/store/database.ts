@@ -137,6 +137,13 @@ export interface AccessKeyUsageTable {
   last_event_id: string;
 }
 
+export interface CredentialReportsTable {
+  account_id: string;
+  generated_at: number;
+  /** The whole report, CSV. */
+  content: string;
+}
+
 export interface Database {
   accounts: AccountsTable;
   users: UsersTable;
@@ -150,4 +157,5 @@ export interface Database {
   security_preferences: SecurityPreferencesTable;
   audit_events: AuditEventsTable;
   access_key_usage: AccessKeyUsageTable;
+  credential_reports: CredentialReportsTable;
 }

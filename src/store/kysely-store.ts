@@ -35,6 +35,8 @@ import {
   type AuditEventQuery,
   type AuditEventRecord,
   type AuditSlot,
+  type CredentialReportRecord,
+  type CredentialReportSource,
   type EffectivePolicy,
   type GroupMember,
   type GroupMembership,
@@ -1875,6 +1877,76 @@ export class KyselyStore implements Store {
     // Only once the transaction committed: a rolled-back event leaves the slot to the next write.
     if (slot && commit.withEvent) slot.written = true;
     return result;
+  }
+
+  // Credential reports
+
+  async loadCredentialReportSource(accountId: string): Promise<CredentialReportSource | undefined> {
+    // Three set-based reads, however many users the account has.
+    const account = await this.getAccount(accountId);
+    if (account === undefined) return undefined;
+    const users = await this.#db
+      .selectFrom('users')
+      .selectAll()
+      .where('account_id', '=', accountId)
+      .orderBy('user_name_key')
+      .execute();
+    // The sealed secret is never read: a report has no use for it.
+    const keys = await this.#db
+      .selectFrom('access_keys')
+      .select([
+        'access_key_id',
+        'account_id',
+        'user_id',
+        'status',
+        'created_at',
+        'updated_at',
+        'last_used_at',
+        'last_used_service',
+        'last_used_ip',
+        'deleted_at',
+      ])
+      .where('account_id', '=', accountId)
+      .where('deleted_at', 'is', null)
+      .orderBy('created_at')
+      .orderBy('access_key_id')
+      .execute();
+    return {
+      accountId,
+      accountCreatedAt: account.createdAt,
+      users: users.map(toUser),
+      accessKeys: keys.map((row) => ({
+        accessKeyId: row.access_key_id,
+        accountId: row.account_id,
+        userId: row.user_id,
+        status: row.status as AccessKeyStatus,
+        createdAt: row.created_at,
+        updatedAt: row.updated_at,
+        lastUsedAt: row.last_used_at,
+        lastUsedService: row.last_used_service,
+        lastUsedIp: row.last_used_ip,
+        deletedAt: row.deleted_at,
+      })),
+    };
+  }
+
+  async saveCredentialReport(accountId: string, generatedAt: number, content: string): Promise<void> {
+    await this.#write((trx) =>
+      trx
+        .insertInto('credential_reports')
+        .values({ account_id: accountId, generated_at: generatedAt, content })
+        .onConflict((oc) => oc.column('account_id').doUpdateSet({ generated_at: generatedAt, content }))
+        .execute(),
+    );
+  }
+
+  async getCredentialReport(accountId: string): Promise<CredentialReportRecord | undefined> {
+    const row = await this.#db
+      .selectFrom('credential_reports')
+      .selectAll()
+      .where('account_id', '=', accountId)
+      .executeTakeFirst();
+    return row && { accountId: row.account_id, generatedAt: row.generated_at, content: row.content };
   }
 
   async #countLiveKeys(

@@ -269,6 +269,28 @@ export const DEFAULT_SECURITY_PREFERENCE: Readonly<SecurityPreference> = {
   maxIdleDaysForAccessKeys: 730,
 };
 
+/** An AccessKey as the credential report shows it: everything but the sealed secret. */
+export type AccessKeySummary = Omit<AccessKeyRecord, 'sealedSecret'>;
+
+/** Everything a credential report is built from, read in one go. */
+export interface CredentialReportSource {
+  accountId: string;
+  /** When the account (its root identity) was created. */
+  accountCreatedAt: number;
+  /** Every user of the account, in name order (as listUsers). */
+  users: UserRecord[];
+  /** The live keys of the account, root's and every user's, oldest first. */
+  accessKeys: AccessKeySummary[];
+}
+
+/** The last credential report generated for an account. */
+export interface CredentialReportRecord {
+  accountId: string;
+  generatedAt: number;
+  /** The whole report, CSV. */
+  content: string;
+}
+
 export interface Page<T> {
   items: T[];
   /** Present when more items follow: pass it back as `after` to continue. */
@@ -551,4 +573,16 @@ export interface Store {
   listKeyUsage(accountId: string, accessKeyId: string): Promise<KeyUsageRecord[]>;
   /** Deletes up to `limit` events older than `before` (oldest first); returns how many. */
   purgeAuditEvents(before: number, limit: number): Promise<number>;
+
+  // Credential reports (one per account)
+  /**
+   * The account's principals and their live keys (without sealed secrets), in a fixed number of
+   * queries whatever the number of users; undefined for an unknown account. The reads are not one
+   * snapshot: a key whose user is not among `users` (created meanwhile) is to be ignored.
+   */
+  loadCredentialReportSource(accountId: string): Promise<CredentialReportSource | undefined>;
+  /** Stores the account's report, replacing the previous one. */
+  saveCredentialReport(accountId: string, generatedAt: number, content: string): Promise<void>;
+  /** The account's last report; undefined when none was ever generated. */
+  getCredentialReport(accountId: string): Promise<CredentialReportRecord | undefined>;
 }

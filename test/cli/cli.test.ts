@@ -1,6 +1,6 @@
 // The `ramkey` command as users run it: exit codes, init, the client commands against a real server,
 // and graceful shutdown that keeps last-used data.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -151,6 +151,67 @@ describe('client commands against a running server', () => {
     const gone = await runCli(['users', 'get', 'cli-app'], env);
     expect(gone.code).toBe(1);
     expect(gone.stderr).toContain('EntityNotExist.User');
+  });
+
+  it('prints the credential report as CSV, a table, JSON rows or into a file', async () => {
+    expect((await runCli(['users', 'create', 'cli-keyless'], env)).code).toBe(0);
+    const adminKey = server.admin.accessKeyId;
+
+    const csv = await runCli(['report', 'credentials'], env);
+    expect(csv.code, csv.stderr).toBe(0);
+    const lines = csv.stdout.split('\r\n');
+    expect(lines[0]).toMatch(/^user,user_id,user_principal_name,user_creation_time,access_key_1_id,/);
+    expect(lines.map((l) => l.split(',')[0])).toEqual(['user', '<root>', 'admin', 'cli-keyless', '']);
+    expect(csv.stdout).toContain(adminKey);
+    expect(csv.stdout).not.toContain(server.admin.accessKeySecret);
+
+    const json = await runCli(['report', 'credentials', '--json'], env);
+    expect(json.code, json.stderr).toBe(0);
+    const rows = JSON.parse(json.stdout) as Record<string, string>[];
+    expect(rows.map((r) => r.user)).toEqual(['<root>', 'admin', 'cli-keyless']);
+    // The report's own generation is the admin key's latest use, through IMS.
+    expect(rows[1]).toMatchObject({
+      user_principal_name: `admin@${server.admin.accountId}.onaliyun.com`,
+      access_key_1_id: adminKey,
+      access_key_1_status: 'Active',
+      access_key_1_age_days: '0',
+      access_key_1_last_used_service: 'Ims',
+      access_key_1_last_used_ip: '127.0.0.1',
+    });
+
+    const table = await runCli(['report', 'credentials', '--format', 'table'], env);
+    expect(table.code, table.stderr).toBe(0);
+    expect(table.stdout).toMatch(/^Credential report generated \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ\n/);
+    expect(table.stdout).toMatch(/USER\s+USER CREATED\s+ACCESS KEY ID\s+STATUS\s+AGE \(DAYS\)\s+LAST USED/);
+    expect(table.stdout).toMatch(
+      new RegExp(`admin\\s+\\S+\\s+${adminKey}\\s+Active\\s+0\\s+\\S+Z\\s+Ims\\s+127\\.0\\.0\\.1`),
+    );
+    expect(table.stdout).toMatch(/cli-keyless\s+\S+\s+\(no AccessKey\)/);
+
+    const dir = mkdtempSync(join(tmpdir(), 'ramkey-report-'));
+    try {
+      const file = join(dir, 'report.csv');
+      const written = await runCli(['report', 'credentials', '--output', file], env);
+      expect(written.code, written.stderr).toBe(0);
+      expect(written.stdout).toBe('');
+      expect(written.stderr).toContain(`(3 principals) to ${file}`);
+      expect(readFileSync(file, 'utf8').split('\r\n')[0]).toBe(lines[0]);
+      const unwritable = await runCli(
+        ['report', 'credentials', '--output', join(dir, 'no', 'such.csv')],
+        env,
+      );
+      expect(unwritable.code).toBe(1);
+      expect(unwritable.stderr).toContain('Cannot write');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+
+    const badFormat = await runCli(['report', 'credentials', '--format', 'xml'], env);
+    expect(badFormat.code).toBe(2);
+    const help = await runCli(['report', 'credentials', '--help']);
+    expect(help.code).toBe(0);
+    for (const text of ['--format', '--output', '--json']) expect(help.stdout).toContain(text);
+    expect((await runCli(['users', 'delete', 'cli-keyless'], env)).code).toBe(0);
   });
 });
 

@@ -136,6 +136,29 @@ function permissionsMigrationSuite(makeSubject: () => Subject | Promise<Subject>
     expect(down.results?.map((r) => r.migrationName)).toEqual(['0003_audit']);
     expect(await tablesOf(db)).toEqual(before);
   });
+
+  it('adds and drops the credential report table, leaving the accounts alone', async () => {
+    subject = await makeSubject();
+    const { db, migrator } = subject;
+    expectMigrated(await migrator.migrateTo('0002_permissions'));
+    await db
+      .insertInto('accounts')
+      .values({ account_id: 'a1', login_name: 'root', password_hash: 'x', created_at: T0 })
+      .execute();
+    expectMigrated(await migrator.migrateTo('0004_credential_reports'));
+    await db
+      .insertInto('credential_reports')
+      .values({ account_id: 'a1', generated_at: T0, content: 'user\r\n' })
+      .execute();
+    expect(await db.selectFrom('credential_reports').selectAll().execute()).toEqual([
+      { account_id: 'a1', generated_at: T0, content: 'user\r\n' },
+    ]);
+    const down = await migrator.migrateTo('0002_permissions');
+    expect(down.error).toBeUndefined();
+    const tables = (await db.introspection.getTables()).map((t) => t.name);
+    expect(tables).not.toContain('credential_reports');
+    expect(await db.selectFrom('accounts').select('account_id').execute()).toEqual([{ account_id: 'a1' }]);
+  });
 }
 
 describeSqlite('migrations on sqlite', () => {

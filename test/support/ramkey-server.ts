@@ -28,6 +28,8 @@ export interface RunningServer {
   endpoint: string;
   port: number;
   dataDir: string;
+  /** The environment it serves with (RAMKEY_DATABASE_URL on PostgreSQL): pass it to operator commands. */
+  env: Record<string, string>;
   admin: InitOutput;
   /** Every line the server wrote to stdout and stderr so far (its logs). */
   logs: string[];
@@ -142,6 +144,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
     endpoint: `127.0.0.1:${port}`,
     port,
     dataDir,
+    env,
     admin,
     logs,
     process: child,

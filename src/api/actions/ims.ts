@@ -3,6 +3,7 @@ import { parseUserPrincipalName } from '../../core/identity/validate.js';
 import { toWireDate } from '../../core/clock.js';
 import { RamkeyError } from '../../core/errors/ramkey-error.js';
 import { userPrincipalName } from '../../services/principal.js';
+import { CREDENTIAL_REPORT_MAX_ITEMS } from '../../services/credential-report.js';
 import type { SecurityPreference } from '../../store/store.js';
 import type { ActionContext, ActionDef, Product } from './action.js';
 import { parseBoolean } from './ram-permissions.js';
@@ -60,6 +61,35 @@ const actions: Record<string, ActionDef> = {
         ...(maxIdle !== undefined && { maxIdleDaysForAccessKeys: Number(maxIdle) }),
       });
       return imsPreference(pref);
+    },
+  },
+  // Generation is synchronous: the report is complete when GenerateCredentialReport answers, so it
+  // always says COMPLETED and clients that poll for that state go on at once.
+  GenerateCredentialReport: {
+    rw: 'Write',
+    async handle({ ramkey, caller }) {
+      await ramkey.credentialReports.generate(caller.principal.accountId);
+      return { State: 'COMPLETED' };
+    },
+  },
+  GetCredentialReport: {
+    rw: 'Read',
+    async handle({ ramkey, caller, params }) {
+      const maxItems = params.integer(
+        'MaxItems',
+        { min: 1, max: CREDENTIAL_REPORT_MAX_ITEMS, fallback: CREDENTIAL_REPORT_MAX_ITEMS },
+        'InvalidParameter.CredentialReport.MaxItems',
+      );
+      const page = await ramkey.credentialReports.page(caller.principal.accountId, {
+        maxItems,
+        nextToken: params.optional('NextToken'),
+      });
+      return {
+        Content: Buffer.from(page.content, 'utf8').toString('base64'),
+        GeneratedTime: toWireDate(page.generatedAt),
+        IsTruncated: page.nextToken !== undefined,
+        ...(page.nextToken !== undefined && { NextToken: page.nextToken }),
+      };
     },
   },
   GetAccountSummary: {

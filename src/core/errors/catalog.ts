@@ -152,6 +152,11 @@ export const catalog = {
     retryable: false,
     recommend: 'Pass back the NextToken of the previous page unchanged, or omit it to start again.',
   },
+  'InvalidParameter.CredentialReport.MaxItems': {
+    httpStatus: 400,
+    message: 'The parameter - "MaxItems" must be an integer from 1 to 3501.',
+    retryable: false,
+  },
   'InvalidParameter.Body.TooLarge': {
     httpStatus: 413,
     message: 'The request body is larger than {0} bytes.',
@@ -336,6 +341,11 @@ export const catalog = {
   'EntityNotExist.Group.Policy': {
     httpStatus: 404,
     message: 'The policy is not attached to the group.',
+    retryable: false,
+  },
+  'EntityNotExist.CredentialReport': {
+    httpStatus: 404,
+    message: 'The credential report does not exist. Call GenerateCredentialReport first.',
     retryable: false,
   },
   'EntityAlreadyExists.Group': {

@@ -1,6 +1,7 @@
 // ramkeyMigrations: every migration, in order, handed to Kysely's Migrator from code (no file globbing,
 // so the bundle and the tests see exactly the same list).
 import type { Migration, MigrationProvider } from 'kysely';
+import { credentialReportsSchema } from './credential-reports-schema.js';
 import { initialSchema } from './initial-schema.js';
 import type { MigrationDialect } from './migration-dialect.js';
 import { permissionsSchema } from './permissions-schema.js';
@@ -15,6 +16,7 @@ export function ramkeyMigrations(dialect: MigrationDialect): Record<string, Migr
     '0001_initial_schema': initialSchema(dialect),
     '0002_permissions': permissionsSchema(dialect),
     '0003_audit': auditSchema(),
+    '0004_credential_reports': credentialReportsSchema(),
   };
 }
 
