@@ -148,10 +148,8 @@ export async function setAuditOutcome(
     .execute();
 }
 
-export async function lookupAuditEvents(
-  db: Kysely<Database>,
-  q: AuditEventQuery,
-): Promise<AuditEventRecord[]> {
+/** The LookupEvents query (exported so that a test can check its plan uses the indexes). */
+export function lookupQuery(db: Kysely<Database>, q: AuditEventQuery) {
   const backward = q.direction === 'BACKWARD';
   let query = db
     .selectFrom('audit_events')
@@ -176,7 +174,14 @@ export async function lookupAuditEvents(
     );
   }
   const order = backward ? 'desc' : 'asc';
-  const rows = await query.orderBy('event_time', order).orderBy('event_id', order).limit(q.limit).execute();
+  return query.orderBy('event_time', order).orderBy('event_id', order).limit(q.limit);
+}
+
+export async function lookupAuditEvents(
+  db: Kysely<Database>,
+  q: AuditEventQuery,
+): Promise<AuditEventRecord[]> {
+  const rows = await lookupQuery(db, q).execute();
   return rows.map(toEvent);
 }
 
