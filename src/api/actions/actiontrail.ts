@@ -145,7 +145,9 @@ async function lookupEvents({ ramkey, caller, params }: ActionContext): Promise<
   if ((start === undefined) !== (end === undefined)) {
     throw new RamkeyError('MissingParameter', { params: [start === undefined ? 'StartTime' : 'EndTime'] });
   }
-  const endTime = end ?? ramkey.clock.now();
+  // An EndTime in whole seconds (the wire's usual form) includes that whole second.
+  const endTime =
+    end === undefined ? ramkey.clock.now() : end + (/\.\d+/.test(params.required('EndTime')) ? 0 : 999);
   const startTime = start ?? endTime - DEFAULT_LOOKUP_DAYS * DAY_MS;
   if (startTime > endTime) throw invalid('StartTime');
   const direction = params.optional('Direction') ?? 'BACKWARD';

@@ -12,14 +12,20 @@ const MAX_ERROR_MESSAGE_CHARS = 1024;
 /** Parameter names never kept: credentials of any kind, whatever their case. */
 const SECRET_NAME = /password|secret|signature|securitytoken|authorization|cookie|session/i;
 
-/** The request's business parameters as the event keeps them (values bounded, secrets dropped). */
+/** Names kept: plain parameter names only (they become XML element names in LookupEvents). */
+const PARAMETER_NAME = /^[A-Za-z][A-Za-z0-9._-]{0,127}$/;
+
+/**
+ * The request's business parameters as the event keeps them: secrets dropped, odd names dropped,
+ * values bounded, at most 64.
+ */
 export function auditedParameters(params: ReadonlyMap<string, string>): Record<string, string> {
   const kept: Record<string, string> = {};
   let count = 0;
   for (const [name, value] of params) {
-    if (SECRET_NAME.test(name)) continue;
+    if (SECRET_NAME.test(name) || !PARAMETER_NAME.test(name)) continue;
     if (++count > MAX_AUDITED_PARAMETERS) break;
-    kept[bounded(name, 128)] = bounded(value, MAX_AUDITED_VALUE_CHARS);
+    kept[name] = bounded(value, MAX_AUDITED_VALUE_CHARS);
   }
   return kept;
 }
