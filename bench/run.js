@@ -252,9 +252,9 @@ function runMicro() {
 // ---------------------------------------------------------------------------------------------------------
 // 2. HTTP: the real server in a child process, autocannon in this one
 
-function startServer() {
+function startServer(mode = 'audit') {
   const dataDir = mkdtempSync(join(tmpdir(), 'ramkey-bench-'));
-  const child = fork(fileURLToPath(import.meta.resolve('./server.js')), [dataDir], {
+  const child = fork(fileURLToPath(import.meta.resolve('./server.js')), [dataDir, mode], {
     // Fastify's notice about one of its own deprecated options would interleave with the report.
     execArgv: [...process.execArgv, '--disable-warning=FSTDEP023'],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
@@ -424,9 +424,21 @@ function describeRun(label, run) {
   );
 }
 
-async function runHttp(server) {
+async function runHttp(server, plain) {
   const out = Object.fromEntries(
-    STYLES.map((style) => [style, { health: [], signed: [], ratios: [], cpuRatios: [], cpuExtra: [] }]),
+    STYLES.map((style) => [
+      style,
+      {
+        health: [],
+        signed: [],
+        plain: [],
+        ratios: [],
+        cpuRatios: [],
+        cpuExtra: [],
+        auditRatios: [],
+        auditCpuRatios: [],
+      },
+    ]),
   );
   let signedUsed = 0;
   let signedRunsLeft = ROUNDS * STYLES.length;
@@ -438,9 +450,11 @@ async function runHttp(server) {
     const pool = makePool(style, WARMUP_REQUESTS, server);
     const health = await loadRun(server, pool, '/health', WARMUP_REQUESTS);
     const signed = await loadRun(server, pool, '/', WARMUP_REQUESTS);
+    const unaudited = await loadRun(plain, makePool(style, WARMUP_REQUESTS, plain), '/', WARMUP_REQUESTS);
     signedUsed += WARMUP_REQUESTS;
     print(describeRun(`warm-up ${style} health`, health));
     print(describeRun(`warm-up ${style} signed`, signed));
+    print(describeRun(`warm-up ${style} no-aud`, unaudited));
     if (signed.non2xx + signed.errors > 0) {
       throw new Error(`signed warm-up failed: ${JSON.stringify(signed.statusCodes)}`);
     }
@@ -460,14 +474,17 @@ async function runHttp(server) {
       const healthAmount = Math.max(CONNECTIONS, Math.round(rates[style].health * RUN_SECONDS));
       // One pool serves both runs: /health ignores the signature, so only `/` ever sees a nonce.
       const pool = makePool(style, Math.max(signedAmount, healthAmount), server);
-      // Alternate which goes first, so that drift within a round favours neither.
-      const order = round % 2 === 0 ? ['health', 'signed'] : ['signed', 'health'];
+      const plainPool = makePool(style, signedAmount, plain);
+      // Alternate the order, so that drift within a round favours none.
+      const order = round % 2 === 0 ? ['health', 'signed', 'plain'] : ['plain', 'signed', 'health'];
       const runs = {};
       for (const kind of order) {
         runs[kind] =
           kind === 'health'
             ? await loadRun(server, pool, '/health', healthAmount)
-            : await loadRun(server, pool, '/', signedAmount);
+            : kind === 'signed'
+              ? await loadRun(server, pool, '/', signedAmount)
+              : await loadRun(plain, plainPool, '/', signedAmount);
       }
       signedUsed += signedAmount;
       signedRunsLeft--;
@@ -481,10 +498,19 @@ async function runHttp(server) {
       out[style].ratios.push(ratio);
       out[style].cpuRatios.push(cpuRatio);
       out[style].cpuExtra.push(runs.signed.serverUsPerReq - runs.health.serverUsPerReq);
+      out[style].plain.push(runs.plain);
+      const auditRatio = runs.signed.rps / runs.plain.rps;
+      const auditCpuRatio = runs.plain.serverUsPerReq / runs.signed.serverUsPerReq;
+      out[style].auditRatios.push(auditRatio);
+      out[style].auditCpuRatios.push(auditCpuRatio);
       print(describeRun(`${style} #${round + 1} health`, runs.health));
       print(
         describeRun(`${style} #${round + 1} signed`, runs.signed) +
           `  ratio ${fixed(ratio)}, CPU ${fixed(cpuRatio)}`,
+      );
+      print(
+        describeRun(`${style} #${round + 1} no-aud`, runs.plain) +
+          `  audited/unaudited ${fixed(auditRatio)}, CPU ${fixed(auditCpuRatio)}`,
       );
     }
   }
@@ -504,6 +530,9 @@ async function main() {
   // The server boots first, so that its start-up (password hashing, migrations) does not disturb the micro run.
   const server = startServer();
   const credentials = await server.ready;
+  // The same server with audit events switched off: the baseline for the cost of auditing.
+  const plainServer = startServer('no-audit');
+  const plainCredentials = await plainServer.ready;
 
   print();
   print(`1. In-process verification (median of ${MICRO_ROUNDS} interleaved rounds, ns/op)`);
@@ -538,8 +567,13 @@ async function main() {
   );
   print('STS GetCallerIdentity, V3: POST, empty body, SDK headers; V1: GET, parameters in the query string.');
   print('"health": the identical requests sent to /health (no verification, dispatch or bookkeeping).');
-  const http = await runHttp({ ...credentials, stats: server.stats });
+  print('"no-aud": the signed requests sent to a second server with audit events switched off.');
+  const http = await runHttp(
+    { ...credentials, stats: server.stats },
+    { ...plainCredentials, stats: plainServer.stats },
+  );
   server.kill();
+  plainServer.kill();
 
   print();
   print('Summary');
@@ -569,7 +603,7 @@ async function main() {
     const r = http[style];
     const signedCpu = median(r.signed.map((run) => run.serverUsPerReq));
     const healthCpu = median(r.health.map((run) => run.serverUsPerReq));
-    failures += r.signed.reduce((n, run) => n + run.non2xx + run.errors, 0);
+    failures += [...r.signed, ...r.plain].reduce((n, run) => n + run.non2xx + run.errors, 0);
     rows.push([
       `${label} signed GetCallerIdentity`,
       `${int(median(r.signed.map((run) => run.rps)))} req/s`,
@@ -582,6 +616,22 @@ async function main() {
       `/health ${fixed(healthCpu, 1)} us`,
       fixed(median(r.cpuRatios)),
     ]);
+    const plainCpu = median(r.plain.map((run) => run.serverUsPerReq));
+    rows.push([
+      `${label} signed, audited`,
+      `${int(median(r.signed.map((run) => run.rps)))} req/s`,
+      `unaudited ${int(median(r.plain.map((run) => run.rps)))} req/s`,
+      fixed(median(r.auditRatios)),
+    ]);
+    rows.push([
+      `${label} CPU per request, audited`,
+      `${fixed(signedCpu, 1)} us`,
+      `unaudited ${fixed(plainCpu, 1)} us`,
+      fixed(median(r.auditCpuRatios)),
+    ]);
+    notes.push(
+      `${label}: auditing (one event per call, flushed in batches) costs ${fixed(signedCpu - plainCpu, 1)} us of server CPU per request.`,
+    );
     notes.push(
       `${label}: a signed request costs the server ${fixed(median(r.cpuExtra), 1)} us of CPU more than /health;` +
         ` parsing and verifying it in-process take ${fixed(ns(`${style}.verify`) / 1000, 1)} us.`,
@@ -600,7 +650,10 @@ async function main() {
   print();
   print(`Ratios are medians of the per-round ratios (${ROUNDS} rounds per style); figures are medians too.`);
   print('req/s ratio: signed over /health. CPU ratio: /health CPU per request over signed CPU per request,');
-  print('the throughput ratio of a saturated server.');
+  print(
+    'the throughput ratio of a saturated server. "audited" rows: the same signed requests, audited server over',
+  );
+  print('unaudited one (req/s ratio), and unaudited CPU per request over audited (CPU ratio).');
   for (const note of notes) print(note);
   print(`Failed or non-2xx signed requests in the measured runs: ${failures}`);
   print(`Total time ${fixed(Number(nowNs() - started) / 1e9, 0)} s`);

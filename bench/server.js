@@ -13,7 +13,9 @@ if (!process.send)
 
 // The parent creates the data directory and removes it (even when it has to SIGKILL this process).
 const dataDir = process.argv[2];
-if (!dataDir) throw new Error('usage: server.js <empty data directory>');
+if (!dataDir) throw new Error('usage: server.js <empty data directory> [no-audit]');
+/** The baseline for the cost of auditing: no audit events at all (last use is still recorded). */
+const auditing = process.argv[3] !== 'no-audit';
 // The parent going away (even killed) closes the IPC channel: never outlive it.
 process.on('disconnect', () => process.exit(0));
 
@@ -21,6 +23,11 @@ const store = await openStore({ dataDir });
 await store.migrate();
 const sealer = new Sealer(parseMasterKeyRing(generateMasterKeyText(cryptoRandom)));
 const ramkey = createRamkey({ store, sealer });
+if (!auditing) {
+  ramkey.audit.describe = () => undefined;
+  ramkey.audit.write = (_call, work) => work();
+  ramkey.usage.recordEvent = () => undefined;
+}
 const { accessKeyId, accessKeySecret } = await bootstrapAccount(ramkey);
 const app = buildApp({ ramkey });
 await app.listen({ host: '127.0.0.1', port: 0 });

@@ -75,9 +75,11 @@ describe('AuditTrail', () => {
     const refused = call('DeleteUser');
     audit.fail(refused, 'NoPermission', 'no');
     await audit.finish(refused);
+    clock.advance(1);
     const unverified = call('ListUsers');
     unverified.accessKeyId = 'LTAIx';
     await audit.finish(unverified);
+    clock.advance(1);
     const used = call('ListUsers');
     used.accessKeyId = 'LTAIy';
     used.used = true;

@@ -141,10 +141,16 @@ describe('client commands against a running server', () => {
     expect(refused.code).toBe(1);
     expect(refused.stderr).toContain('InvalidAccessKeyId.Inactive');
 
-    // The refused `users create` counts as use of the key (its signature verified); the call with the
-    // disabled key does not.
+    // Refused calls count as use of the key once their signature verifies: the refused `users create`
+    // did, and so did the `whoami` with the disabled key, the last one (whoever sent it holds the secret).
     const lastUsed = await runCli(['keys', 'last-used', key.AccessKeyId, '--user', 'cli-app', '--json'], env);
-    expect((JSON.parse(lastUsed.stdout) as Record<string, string>).ServiceName).toBe('Ram');
+    expect(JSON.parse(lastUsed.stdout) as Record<string, string>).toMatchObject({
+      serviceName: 'Sts',
+      sourceIp: '127.0.0.1',
+    });
+    // Without --user the owner is looked up.
+    const lookedUp = await runCli(['keys', 'last-used', key.AccessKeyId, '--json'], env);
+    expect((JSON.parse(lookedUp.stdout) as Record<string, string>).serviceName).toBe('Sts');
 
     expect((await runCli(['keys', 'delete', key.AccessKeyId, '--user', 'cli-app'], env)).code).toBe(0);
     expect((await runCli(['users', 'delete', 'cli-app'], env)).code).toBe(0);
@@ -247,7 +253,15 @@ describe('graceful shutdown', () => {
       });
       expect(res.code, res.stderr).toBe(0);
       const used = JSON.parse(res.stdout) as Record<string, string>;
-      expect(used.ServiceName).toBe('Sts');
+      expect(used.serviceName).toBe('Sts');
+      // The read event of that call, pending in memory too, was written on the way out as well.
+      const events = await runCli(['audit', 'events', '--key', key.AccessKeyId, '--json'], {
+        ...env,
+        RAMKEY_ENDPOINT: `http://${second.endpoint}`,
+      });
+      expect((JSON.parse(events.stdout) as { eventName: string }[]).map((e) => e.eventName)).toEqual([
+        'GetCallerIdentity',
+      ]);
       expect(used.LastUsedDate).not.toBe('');
     } finally {
       await second.stop();
