@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ManualClock } from '../core/clock.js';
+import { cryptoRandom } from '../core/random.js';
 import { makeSqliteTestStore, type TestStore } from '../../test/support/test-stores.js';
 import { AuditTrail } from './audit-trail.js';
 import { UsageRecorder } from './usage-recorder.js';
@@ -20,7 +21,7 @@ beforeEach(async () => {
     createdAt: 0,
   });
   usage = new UsageRecorder(handle.store, { flushIntervalMs: 60_000 });
-  audit = new AuditTrail(handle.store, usage, clock, 90);
+  audit = new AuditTrail(handle.store, usage, clock, cryptoRandom, 90);
 });
 
 afterEach(async () => {
@@ -106,7 +107,7 @@ describe('AuditTrail', () => {
     expect(await audit.purgeExpired()).toBe(2);
     expect((await lookup()).map((e) => e.eventName)).toEqual(['Age89', 'Age1']);
     // A year later with a 365-day retention, nothing more goes.
-    expect(await new AuditTrail(handle.store, usage, clock, 365).purgeExpired()).toBe(0);
+    expect(await new AuditTrail(handle.store, usage, clock, cryptoRandom, 365).purgeExpired()).toBe(0);
   });
 
   it('runs the retention job at once and on its interval until stopped', async () => {

@@ -2,7 +2,6 @@
 // event commits in the same transaction as its change (Store.withAuditEvent); every other event is
 // queued in the usage recorder and flushed within a second. Also answers the questions asked of it:
 // LookupEvents, and a key's usage by service, action and source IP.
-import { randomUUID } from 'node:crypto';
 import {
   ACTION_NAME,
   API_VERSION,
@@ -12,7 +11,9 @@ import {
   auditedParameters,
   auditedUserAgent,
 } from '../core/audit/event-fields.js';
+import { eventId } from '../core/audit/event-id.js';
 import type { Clock } from '../core/clock.js';
+import type { Random } from '../core/random.js';
 import type { SignedRequest } from '../core/signature/index.js';
 import type { AuditEventQuery, AuditEventRecord, AuditSlot, KeyUsageRecord, Store } from '../store/store.js';
 import type { AuthenticationTrace } from './gate.js';
@@ -56,13 +57,15 @@ export class AuditTrail {
     private readonly store: Store,
     private readonly usage: UsageRecorder,
     private readonly clock: Clock,
+    private readonly random: Random,
     private readonly retentionDays: number,
   ) {}
 
   begin(start: CallStart): CallAudit {
+    const now = this.clock.now();
     return {
-      eventId: randomUUID(),
-      eventTime: this.clock.now(),
+      eventId: eventId(now, this.random),
+      eventTime: now,
       requestId: start.requestId,
       sourceIp: start.sourceIp,
       userAgent: auditedUserAgent(start.userAgent),

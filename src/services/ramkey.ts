@@ -67,7 +67,13 @@ export function createRamkey(deps: RamkeyDeps): Ramkey {
     accessKeys: new AccessKeyService(store, sealer, keys, usage, clock, random, limits),
     credentialReports: new CredentialReportService(store, usage, clock, limits),
     usage,
-    audit: new AuditTrail(store, usage, clock, deps.auditRetentionDays ?? DEFAULT_AUDIT_RETENTION_DAYS),
+    audit: new AuditTrail(
+      store,
+      usage,
+      clock,
+      random,
+      deps.auditRetentionDays ?? DEFAULT_AUDIT_RETENTION_DAYS,
+    ),
     close: () => usage.close(),
   };
 }

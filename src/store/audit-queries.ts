@@ -1,7 +1,7 @@
 // The audit trail's queries: events (append, look up, purge) and per-key usage counts. Kept apart
 // from KyselyStore so that the identity queries there and these stay readable; the same SQL runs on
 // SQLite and PostgreSQL.
-import type { Insertable, Kysely, Selectable } from 'kysely';
+import { CompiledQuery, type Insertable, type Kysely, type Selectable } from 'kysely';
 import type { AccessKeyUsageTable, AuditEventsTable, Database } from './database.js';
 import type {
   AuditEventQuery,
@@ -12,10 +12,11 @@ import type {
 } from './store.js';
 
 /**
- * Rows per INSERT statement: 18 columns x 400 rows stays under SQLite's 32,766 bound parameters and
- * PostgreSQL's 65,535.
+ * Rows per INSERT statement, largest first: a batch is written as 400-row statements and then the
+ * rest in smaller ones, so that only these five statements ever need compiling. 18 columns x 400
+ * rows stays under SQLite's 32,766 bound parameters and PostgreSQL's 65,535.
  */
-const ROWS_PER_STATEMENT = 400;
+const STATEMENT_ROWS = [400, 100, 25, 5, 1] as const;
 
 function toRow(event: AuditEventRecord): Insertable<AuditEventsTable> {
   return {
@@ -77,18 +78,71 @@ function toUsage(row: Selectable<AccessKeyUsageTable>): KeyUsageRecord {
   };
 }
 
+/** The columns in the order toRow lists them, which is the order Kysely binds a row's values in. */
+const EVENT_COLUMNS = Object.keys(toRow(placeholderEvent())) as (keyof AuditEventsTable)[];
+
+function placeholderEvent(): AuditEventRecord {
+  return {
+    eventId: '',
+    eventTime: 0,
+    accountId: '',
+    accessKeyId: '',
+    principalType: '',
+    principalId: '',
+    userName: '',
+    eventName: '',
+    eventRw: 'Read',
+    serviceName: '',
+    apiVersion: '',
+    eventSource: '',
+    requestId: '',
+    sourceIp: '',
+    userAgent: '',
+    errorCode: '',
+    errorMessage: '',
+    requestParameters: {},
+  };
+}
+
+/**
+ * Compiled INSERT texts by engine and row count. Compiling a 400-row insert costs more than running
+ * it (measured: about 8 us per row), and the text only depends on the engine and the row count.
+ */
+const insertTexts = new Map<string, string>();
+
+function insertText(db: Kysely<Database>, engine: string, rows: number): string {
+  const key = `${engine}:${String(rows)}`;
+  let text = insertTexts.get(key);
+  if (text === undefined) {
+    const row = toRow(placeholderEvent());
+    text = db
+      .insertInto('audit_events')
+      .values(Array.from({ length: rows }, () => row))
+      // A retried flush may carry an event already written: the event ID makes it harmless.
+      .onConflict((oc) => oc.column('event_id').doNothing())
+      .compile().sql;
+    insertTexts.set(key, text);
+  }
+  return text;
+}
+
+/** Appends events, in as few statements as the bound-parameter limits allow. */
 export async function insertAuditEvents(
   db: Kysely<Database>,
+  engine: string,
   events: readonly AuditEventRecord[],
 ): Promise<void> {
-  for (let i = 0; i < events.length; i += ROWS_PER_STATEMENT) {
-    const rows = events.slice(i, i + ROWS_PER_STATEMENT).map(toRow);
-    // A retried flush may carry an event already written: the event ID makes it harmless.
-    await db
-      .insertInto('audit_events')
-      .values(rows)
-      .onConflict((oc) => oc.column('event_id').doNothing())
-      .execute();
+  let at = 0;
+  for (const size of STATEMENT_ROWS) {
+    while (events.length - at >= size) {
+      const params: unknown[] = [];
+      for (const event of events.slice(at, at + size)) {
+        const row = toRow(event);
+        for (const column of EVENT_COLUMNS) params.push(row[column]);
+      }
+      await db.executeQuery(CompiledQuery.raw(insertText(db, engine, size), params));
+      at += size;
+    }
   }
 }
 

@@ -1805,7 +1805,7 @@ export class KyselyStore implements Store {
     if (events.length === 0 && lastUsed.length === 0 && keyUsage.length === 0) return;
     // Not through #write: this is the recorder's own flush, never a request's change.
     await this.#db.transaction().execute(async (trx) => {
-      await insertAuditEvents(trx, events);
+      await insertAuditEvents(trx, this.#adapter.capabilities.engine, events);
       for (const update of lastUsed) {
         // The guard makes a late or out-of-order flush harmless: lastUsedAt only moves forward.
         await trx
@@ -1869,7 +1869,7 @@ export class KyselyStore implements Store {
     const result = await this.#db.transaction().execute(async (trx) => {
       const value = await work(trx);
       if (slot && changed(value)) {
-        await insertAuditEvents(trx, [slot.event]);
+        await insertAuditEvents(trx, this.#adapter.capabilities.engine, [slot.event]);
         commit.withEvent = true;
       }
       return value;

@@ -403,6 +403,17 @@ function auditSuite(engine: Engine) {
     await new Promise((resolve) => setTimeout(resolve, 1500));
     expect(events(await lookupByKey(server, admin, ghost.id))).toEqual([]);
     expect(events(await lookupByKey(server, tenant, ghost.id))).toEqual([]);
+    // Operators see it, from the data directory, with the claimed ID masked (it is no real ID).
+    const probes = await runCli(['audit', 'probes', '--data', server.dataDir, '--json'], server.env);
+    expect(probes.code, probes.stderr).toBe(0);
+    expect(JSON.parse(probes.stdout) as Json[]).toContainEqual(
+      expect.objectContaining({
+        eventName: 'ListUsers',
+        errorCode: 'InvalidAccessKeyId.NotFound',
+        recipientAccountId: '',
+        userIdentity: expect.objectContaining({ accessKeyId: 'LTAI****', type: '' }) as unknown,
+      }),
+    );
   });
 
   it('needs permission: a user without ActionTrail rights is refused, ReadOnlyAccess may look', async () => {
