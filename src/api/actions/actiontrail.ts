@@ -255,6 +255,28 @@ function usageFields(group: UsageGroup, detail: string): Body {
   };
 }
 
+/**
+ * One page of the key's usage (for `ServiceName`, or every service), grouped by `by`: the body of
+ * GetAccessKeyLastUsedIps and GetAccessKeyLastUsedEvents, whose list is called `list`.
+ */
+async function pagedUsage(
+  ctx: ActionContext,
+  list: string,
+  by: (row: KeyUsageRecord) => string,
+  item: (name: string) => Body,
+): Promise<Body> {
+  const key = await auditedKey(ctx);
+  const service = serviceFilter(ctx.params);
+  const rows = (await ctx.ramkey.audit.keyUsage(key.accountId, key.accessKeyId)).filter(
+    (r) => service === undefined || r.serviceName === service,
+  );
+  const page = await usagePage(ctx, groupUsage(rows, by), (g, detail) => ({
+    ...item(g.name),
+    ...usageFields(g, detail),
+  }));
+  return { [list]: page.items, ...(page.nextToken !== undefined && { NextToken: page.nextToken }) };
+}
+
 const actions: Record<string, ActionDef> = {
   LookupEvents: { rw: 'Read', handle: lookupEvents },
 
@@ -286,22 +308,13 @@ const actions: Record<string, ActionDef> = {
 
   GetAccessKeyLastUsedIps: {
     rw: 'Read',
-    async handle(ctx) {
-      const key = await auditedKey(ctx);
-      const service = serviceFilter(ctx.params);
-      const rows = (await ctx.ramkey.audit.keyUsage(key.accountId, key.accessKeyId)).filter(
-        (r) => service === undefined || r.serviceName === service,
-      );
-      const page = await usagePage(
+    handle: (ctx) =>
+      pagedUsage(
         ctx,
-        groupUsage(rows, (r) => r.sourceIp),
-        (g, detail) => ({
-          Ip: g.name,
-          ...usageFields(g, detail),
-        }),
-      );
-      return { Ips: page.items, ...(page.nextToken !== undefined && { NextToken: page.nextToken }) };
-    },
+        'Ips',
+        (r) => r.sourceIp,
+        (ip) => ({ Ip: ip }),
+      ),
   },
 
   GetAccessKeyLastUsedProducts: {
@@ -319,22 +332,13 @@ const actions: Record<string, ActionDef> = {
 
   GetAccessKeyLastUsedEvents: {
     rw: 'Read',
-    async handle(ctx) {
-      const key = await auditedKey(ctx);
-      const service = serviceFilter(ctx.params);
-      const rows = (await ctx.ramkey.audit.keyUsage(key.accountId, key.accessKeyId)).filter(
-        (r) => service === undefined || r.serviceName === service,
-      );
-      const page = await usagePage(
+    handle: (ctx) =>
+      pagedUsage(
         ctx,
-        groupUsage(rows, (r) => r.eventName),
-        (g, detail) => ({
-          EventName: g.name,
-          ...usageFields(g, detail),
-        }),
-      );
-      return { Events: page.items, ...(page.nextToken !== undefined && { NextToken: page.nextToken }) };
-    },
+        'Events',
+        (r) => r.eventName,
+        (name) => ({ EventName: name }),
+      ),
   },
 };
 
