@@ -1,8 +1,11 @@
 // The audit trail through the official SDKs: usage by source IP, LookupEvents by key (refused calls
 // included), last use within 2 seconds, the AccessKey audit actions, owner lookup, tenancy, and the
 // CLI commands that read them. Runs once on SQLite and once on PostgreSQL.
+import { randomUUID } from 'node:crypto';
 import { Agent } from 'node:http';
 import { afterAll, beforeAll, expect, it, vi } from 'vitest';
+import { toWireDate } from '../../src/core/clock.js';
+import { signRpcV1 } from '../../src/core/signature/index.js';
 import { runCli, startServer, type RunningServer } from '../support/ramkey-server.js';
 import {
   clients,
@@ -427,6 +430,32 @@ function auditSuite(engine: Engine) {
       }),
     );
     expect(events(await lookupByKey(server, app, app.id)).length).toBeGreaterThan(0);
+  });
+
+  it('answers LookupEvents in XML too, nested fields as elements', async () => {
+    const signed = signRpcV1({
+      method: 'GET',
+      params: {
+        Action: 'LookupEvents',
+        Version: ACTIONTRAIL,
+        Format: 'XML',
+        'LookupAttribute.1.Key': 'EventAccessKeyId',
+        'LookupAttribute.1.Value': app.id,
+        MaxResults: '1',
+      },
+      accessKeyId: admin.id,
+      secret: admin.secret,
+      nonce: randomUUID(),
+      timestamp: toWireDate(Date.now()),
+    });
+    const res = await fetch(`http://${server.endpoint}/?${signed.query}`);
+    const xml = await res.text();
+    expect(res.status, xml).toBe(200);
+    expect(xml).toMatch(/^<\?xml version="1.0" encoding="UTF-8"\?><LookupEventsResponse><RequestId>/);
+    expect(xml).toMatch(/<Events><eventId>[0-9a-f-]{36}<\/eventId>/);
+    expect(xml).toContain(`<userIdentity><type>ram-user</type>`);
+    expect(xml).toContain(`<accessKeyId>${app.id}</accessKeyId>`);
+    expect(xml).toMatch(/<NextToken>[A-Za-z0-9_-]+<\/NextToken>/);
   });
 
   it('refuses bad LookupEvents parameters with clear codes', async () => {
