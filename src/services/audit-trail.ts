@@ -50,7 +50,7 @@ export interface CallStart {
 export const DEFAULT_AUDIT_RETENTION_DAYS = 90;
 const DAY_MS = 24 * 60 * 60 * 1000;
 /** Events deleted per statement by the retention job. */
-const PURGE_BATCH = 5000;
+const PURGE_BATCH = 500;
 
 export class AuditTrail {
   constructor(

@@ -2,7 +2,9 @@
 // included), last use within 2 seconds, the AccessKey audit actions, owner lookup, tenancy, and the
 // CLI commands that read them. Runs once on SQLite and once on PostgreSQL.
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { Agent } from 'node:http';
+import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import { toWireDate } from '../../src/core/clock.js';
 import { signRpcV1 } from '../../src/core/signature/index.js';
@@ -495,6 +497,16 @@ function auditSuite(engine: Engine) {
     const times = parsed.map((e) => e.eventTime as string);
     expect([...times].sort()).toEqual(times);
     expect(exported.stderr).toContain(`exported ${String(parsed.length)} events`);
+
+    const file = join(server.dataDir, 'export.jsonl');
+    const toFile = await runCli(['audit', 'export', '--since', '1h', '--output', file], cliEnv);
+    expect(toFile.code, toFile.stderr).toBe(0);
+    expect(toFile.stdout).toBe('');
+    const written = readFileSync(file, 'utf8').trim().split('\n');
+    expect(toFile.stderr).toContain(`exported ${String(written.length)} events`);
+    expect(written.map((l) => (JSON.parse(l) as Json).eventId)).toEqual(
+      expect.arrayContaining(parsed.map((e) => e.eventId)),
+    );
 
     const bad = await runCli(['audit', 'export', '--since', 'last tuesday'], cliEnv);
     expect(bad.code).toBe(2);
