@@ -10,6 +10,11 @@ export function unwrap<T>(result: Result<T>): T {
 export class Params {
   constructor(private readonly values: ReadonlyMap<string, string>) {}
 
+  /** Every parameter name the request carries. */
+  names(): string[] {
+    return [...this.values.keys()];
+  }
+
   /** The value, or undefined when absent. An empty value counts as absent, as Alibaba's gateway does. */
   optional(name: string): string | undefined {
     const value = this.values.get(name);

@@ -467,6 +467,18 @@ function auditSuite(engine: Engine) {
       [{ NextToken: 'not-a-token' }, 'InvalidParameter.NextToken'],
       [{ LookupAttribute: [{ Key: 'Color', Value: 'red' }] }, 'InvalidParameter'],
       [{ LookupAttribute: [{ Key: 'EventRW', Value: 'Sometimes' }] }, 'InvalidParameter'],
+      [{ 'LookupAttribute.9.Key': 'EventName', 'LookupAttribute.9.Value': 'ListUsers' }, 'InvalidParameter'],
+      [{ 'LookupAttribute.1.Value': 'ListUsers' }, 'MissingParameter'],
+      [{ 'LookupAttribute.1.Key': 'EventName' }, 'MissingParameter'],
+      [
+        {
+          LookupAttribute: [
+            { Key: 'EventName', Value: 'ListUsers' },
+            { Key: 'EventName', Value: 'GetUser' },
+          ],
+        },
+        'InvalidParameter',
+      ],
       [{ StartTime: '2026-11-01T00:00:00Z' }, 'MissingParameter'],
       [{ StartTime: 'yesterday', EndTime: '2026-11-01T00:00:00Z' }, 'InvalidParameter'],
       [{ StartTime: '2026-11-02T00:00:00Z', EndTime: '2026-11-01T00:00:00Z' }, 'InvalidParameter'],

@@ -112,12 +112,24 @@ const LOOKUP_KEYS = ['EventAccessKeyId', 'EventName', 'ServiceName', 'User', 'Ev
 type LookupKey = (typeof LOOKUP_KEYS)[number];
 const MAX_LOOKUP_ATTRIBUTES = 5;
 
+const LOOKUP_PARAMETER = /^LookupAttribute\.(\d{1,3})\.(Key|Value)$/;
+
 function lookupFilters(params: Params): Partial<AuditEventQuery> {
+  // Any LookupAttribute.N.* outside 1..5, or a Value without its Key, is refused rather than ignored.
+  for (const name of params.names()) {
+    const match = LOOKUP_PARAMETER.exec(name);
+    if (!match && name.startsWith('LookupAttribute')) throw invalid(name);
+    if (!match) continue;
+    const n = Number(match[1]);
+    if (n < 1 || n > MAX_LOOKUP_ATTRIBUTES) throw invalid(name);
+    if (match[2] === 'Value' && params.optional(`LookupAttribute.${String(n)}.Key`) === undefined) {
+      throw new RamkeyError('MissingParameter', { params: [`LookupAttribute.${String(n)}.Key`] });
+    }
+  }
   const filters: Partial<Record<LookupKey, string>> = {};
-  for (let n = 1; n <= MAX_LOOKUP_ATTRIBUTES + 1; n++) {
+  for (let n = 1; n <= MAX_LOOKUP_ATTRIBUTES; n++) {
     const key = params.optional(`LookupAttribute.${String(n)}.Key`);
     if (key === undefined) continue;
-    if (n > MAX_LOOKUP_ATTRIBUTES) throw invalid(`LookupAttribute.${String(n)}.Key`);
     if (!(LOOKUP_KEYS as readonly string[]).includes(key) || Object.hasOwn(filters, key)) {
       throw invalid(`LookupAttribute.${String(n)}.Key`);
     }
