@@ -1,6 +1,7 @@
 // The HTTP face of Ramkey: RPC dispatch by (Version, Action) at `/`, JSON/XML rendering, the error
 // envelope, and a health route. Business rules live in services; this layer parses and renders.
 import { randomUUID } from 'node:crypto';
+import { isIP } from 'node:net';
 import Fastify, {
   LogController,
   type FastifyInstance,
@@ -8,7 +9,7 @@ import Fastify, {
   type FastifyRequest,
 } from 'fastify';
 import type { FastifyBaseLogger } from 'fastify';
-import { catalogEntry, type ErrorCode } from '../core/errors/catalog.js';
+import { catalogEntry, formatMessage, type ErrorCode } from '../core/errors/catalog.js';
 import { RamkeyError } from '../core/errors/ramkey-error.js';
 import { parseSignedRequest, type HttpRequestParts, type SignedRequest } from '../core/signature/index.js';
 import type { Ramkey } from '../services/ramkey.js';
@@ -67,6 +68,15 @@ function formatOfUnparsed(request: FastifyRequest): ResponseFormat {
   return /[?&]Format=xml(&|$)/i.test(request.raw.url ?? '') ? 'XML' : 'JSON';
 }
 
+/**
+ * The caller's address: the socket's, or with RAMKEY_TRUST_PROXY the client a trusted proxy names in
+ * X-Forwarded-For, which is free text: anything that is not an IP address becomes `(invalid)`, so it
+ * can neither pass a source-IP condition nor pile up in the audit trail as made-up addresses.
+ */
+function clientIp(request: FastifyRequest): string {
+  return isIP(request.ip) === 0 ? '(invalid)' : request.ip;
+}
+
 function hostId(request: FastifyRequest): string {
   const host = request.headers.host;
   return host && host.length <= 255 && /^[A-Za-z0-9.:[\]-]+$/.test(host) ? host : 'ramkey';
@@ -115,9 +125,10 @@ export function buildApp(options: AppOptions): FastifyInstance {
   async function handleRpc(request: FastifyRequest, reply: FastifyReply) {
     // Known once the parameters parse; until then errors guess it from the raw URL (error path only).
     let format: ResponseFormat | undefined;
+    const sourceIp = clientIp(request);
     const call = ramkey.audit.begin({
       requestId: request.id,
-      sourceIp: request.ip,
+      sourceIp,
       userAgent: request.headers['user-agent'],
       eventSource: hostId(request),
     });
@@ -141,14 +152,14 @@ export function buildApp(options: AppOptions): FastifyInstance {
           params,
         }),
         context: {
-          sourceIp: request.ip,
+          sourceIp,
           currentTime: ramkey.clock.now(),
           secureTransport: request.protocol === 'https',
           mfaPresent: false,
           userAgent: request.headers['user-agent'] ?? '',
         },
       });
-      const ctx = { caller, params, ramkey, sourceIp: request.ip };
+      const ctx = { caller, params, ramkey, sourceIp };
       // A write action's change commits together with its audit event.
       const result =
         def.rw === 'Write' ? await ramkey.audit.write(call, () => def.handle(ctx)) : await def.handle(ctx);
@@ -158,7 +169,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
         .send(serialize({ RequestId: request.id, ...result }, format, `${action}Response`));
     } catch (err) {
       const error = toRamkeyError(err);
-      ramkey.audit.fail(call, error.code, error.message);
+      ramkey.audit.fail(call, error.code, auditedMessage(error));
       return await sendError(request, reply, error, format ?? formatOfUnparsed(request));
     } finally {
       await ramkey.audit.finish(call).catch((err: unknown) => {
@@ -188,6 +199,15 @@ export function buildApp(options: AppOptions): FastifyInstance {
   app.setErrorHandler((err, request, reply) => sendError(request, reply, err, formatOfUnparsed(request)));
 
   return app;
+}
+
+/**
+ * The message an audit event keeps. SignatureDoesNotMatch carries the string to sign, which holds
+ * every signed parameter's value, secrets sent where they do not belong included: the event keeps
+ * the catalog's message without it.
+ */
+function auditedMessage(error: RamkeyError): string {
+  return error.code === 'SignatureDoesNotMatch' ? formatMessage(error.code) : error.message;
 }
 
 function toRamkeyError(err: unknown): RamkeyError {

@@ -40,6 +40,17 @@ function xmlValue(value: unknown): string {
   return '';
 }
 
+/**
+ * Escapes markup, and replaces what XML 1.0 cannot carry at all (control characters other than tab,
+ * LF and CR, lone surrogates, U+FFFE/U+FFFF) with U+FFFD, so that a caller-supplied value (say, in
+ * an audit event) can never make a response unparsable.
+ */
 function escapeXml(text: string): string {
-  return text.replace(/[<>&'"]/g, (c) => `&#${c.charCodeAt(0)};`);
+  return text
+    .replace(/[<>&'"]/g, (c) => `&#${String(c.charCodeAt(0))};`)
+    .replace(
+      // eslint-disable-next-line no-control-regex
+      /[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g,
+      '\ufffd',
+    );
 }

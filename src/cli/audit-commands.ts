@@ -37,12 +37,22 @@ interface EventFilter {
   until?: string;
 }
 
-/** LookupEvents parameters for the filter; the time range defaults to `defaultSinceMs` ago until now. */
-function lookupParams(filter: EventFilter, defaultSinceMs: number): Record<string, string> {
+/**
+ * Read events reach the trail up to a second after their time, so a page taken meanwhile can pass
+ * the place one of them lands in. An export that must be complete stops this far in the past.
+ */
+const SETTLE_MS = 3000;
+
+/**
+ * LookupEvents parameters for the filter; the time range defaults to `defaultSinceMs` ago until now
+ * (or until SETTLE_MS ago, for a complete export).
+ */
+function lookupParams(filter: EventFilter, defaultSinceMs: number, settle = false): Record<string, string> {
   const now = Date.now();
   const since =
     filter.since === undefined ? now - defaultSinceMs : parseInstant(filter.since, '--since', now);
-  const until = filter.until === undefined ? now : parseInstant(filter.until, '--until', now);
+  const until =
+    filter.until === undefined ? now - (settle ? SETTLE_MS : 0) : parseInstant(filter.until, '--until', now);
   if (since > until) throw new CliError('--since is after --until.', EXIT_USAGE);
   const attributes: [string, string | undefined][] = [
     ['EventAccessKeyId', filter.key],
@@ -163,12 +173,12 @@ export function registerAuditCommands(program: Command): void {
     .command('export')
     .description('stream events as JSON Lines, oldest first, to stdout or a file')
     .option('--since <when>', 'from this date, date-time or age (default 90d, the default retention)')
-    .option('--until <when>', 'up to this date, date-time or age (default now)')
+    .option('--until <when>', 'up to this date, date-time or age (default 3 s ago: events still arriving)')
     .option('--key <accessKeyId>', 'only calls made with (or claiming) this AccessKey')
     .option('--output <file>', 'write to this file instead of stdout')
     .action(async (options: EventFilter & { output?: string }, command: Command) => {
       const { api } = client(command);
-      const params = { ...lookupParams(options, 90 * DAY_MS), Direction: 'FORWARD' };
+      const params = { ...lookupParams(options, 90 * DAY_MS, true), Direction: 'FORWARD' };
       const out = options.output === undefined ? process.stdout : createWriteStream(options.output);
       const shown = progress();
       let exported = 0;

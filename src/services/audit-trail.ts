@@ -49,6 +49,8 @@ export interface CallStart {
 /** Days events are kept unless configured otherwise (ActionTrail's event history keeps 90). */
 export const DEFAULT_AUDIT_RETENTION_DAYS = 90;
 const DAY_MS = 24 * 60 * 60 * 1000;
+/** Parameter characters kept of a call that named no known key. */
+const UNATTRIBUTED_PARAMETER_CHARS = 1024;
 /** Events deleted per statement by the retention job. */
 const PURGE_BATCH = 500;
 
@@ -189,6 +191,10 @@ export class AuditTrail {
   }
 
   private toRecord(call: CallAudit): AuditEventRecord {
+    // A call that named no known key could come from anyone: it keeps little of what it sent.
+    const requestParameters = call.principal
+      ? call.requestParameters
+      : auditedParameters(new Map(Object.entries(call.requestParameters)), UNATTRIBUTED_PARAMETER_CHARS);
     return {
       eventId: call.eventId,
       eventTime: call.eventTime,
@@ -205,7 +211,7 @@ export class AuditTrail {
       userAgent: call.userAgent,
       errorCode: call.error?.code ?? '',
       errorMessage: call.error?.message ?? '',
-      requestParameters: call.requestParameters,
+      requestParameters,
     };
   }
 }

@@ -156,4 +156,19 @@ describe('UsageRecorder', () => {
     expect(await lookup()).toHaveLength(3);
     expect(String(errors[0])).toContain('2 read events were dropped');
   });
+
+  it('holds a bounded number of bytes of events too', async () => {
+    const errors: unknown[] = [];
+    const usage = new UsageRecorder(handle.store, {
+      flushIntervalMs: 60_000,
+      maxPendingEventBytes: 20_000,
+      onError: (err) => errors.push(err),
+    });
+    const big = { ...event(clock.now()), requestParameters: { PolicyDocument: 'd'.repeat(6000) } };
+    for (let i = 0; i < 3; i++) usage.recordEvent({ ...big, eventId: cryptoRandom.uuid() });
+    await usage.close();
+    // Each is about 12 KB in memory: the second no longer fits.
+    expect(await lookup()).toHaveLength(1);
+    expect(String(errors[0])).toContain('2 read events were dropped');
+  });
 });

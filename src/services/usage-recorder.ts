@@ -1,6 +1,7 @@
 // Usage bookkeeping: last use per key, per-key usage counts (service, action, source IP) and the
 // audit events that need not commit with a change. All are coalesced in memory and written in one
 // transaction at most a second later and on shutdown; never one database write per request.
+import { approximateEventSize } from '../core/audit/event-fields.js';
 import type { AuditEventRecord, KeyUsageUpdate, LastUsedUpdate, Store } from '../store/store.js';
 
 /** The service names GetAccessKeyLastUsed and the audit trail report. */
@@ -18,14 +19,24 @@ export interface KeyUse {
 }
 
 /**
- * Events held at most before new ones are dropped (and reported through onError) while the database
- * refuses writes: about 1.5 KB each, so the bound is some 150 MB.
+ * What is held at most before new events are dropped (and reported through onError) while the
+ * database refuses writes: 100,000 events, and 64 MiB of their text (an event is usually about 1 KB,
+ * at most some 35 KB).
  */
 export const MAX_PENDING_EVENTS = 100_000;
+export const MAX_PENDING_EVENT_BYTES = 64 * 1024 * 1024;
+
+function sizeOf(event: AuditEventRecord): number {
+  return approximateEventSize(
+    [event.eventName, event.userAgent, event.errorMessage, event.eventSource, event.sourceIp],
+    event.requestParameters,
+  );
+}
 
 export interface UsageRecorderOptions {
   flushIntervalMs?: number;
   maxPendingEvents?: number;
+  maxPendingEventBytes?: number;
   onError?: (err: unknown) => void;
 }
 
@@ -33,11 +44,13 @@ export class UsageRecorder {
   private lastUsed = new Map<string, LastUsedUpdate>();
   private keyUsage = new Map<string, KeyUsageUpdate>();
   private events: AuditEventRecord[] = [];
+  private eventBytes = 0;
   private dropped = 0;
   private timer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> = Promise.resolve();
   private readonly flushIntervalMs: number;
   private readonly maxPendingEvents: number;
+  private readonly maxPendingEventBytes: number;
   private readonly onError: (err: unknown) => void;
 
   constructor(
@@ -46,6 +59,7 @@ export class UsageRecorder {
   ) {
     this.flushIntervalMs = options.flushIntervalMs ?? 1000;
     this.maxPendingEvents = options.maxPendingEvents ?? MAX_PENDING_EVENTS;
+    this.maxPendingEventBytes = options.maxPendingEventBytes ?? MAX_PENDING_EVENT_BYTES;
     this.onError = options.onError ?? (() => undefined);
   }
 
@@ -81,11 +95,13 @@ export class UsageRecorder {
 
   /** Queues an audit event for the next flush. */
   recordEvent(event: AuditEventRecord): void {
-    if (this.events.length >= this.maxPendingEvents) {
+    const size = sizeOf(event);
+    if (this.events.length >= this.maxPendingEvents || this.eventBytes + size > this.maxPendingEventBytes) {
       this.dropped += 1;
       return;
     }
     this.events.push(event);
+    this.eventBytes += size;
     this.schedule();
   }
 
@@ -105,6 +121,7 @@ export class UsageRecorder {
       this.lastUsed = new Map();
       this.keyUsage = new Map();
       this.events = [];
+      this.eventBytes = 0;
       try {
         await this.store.recordActivity({
           events,
@@ -126,8 +143,20 @@ export class UsageRecorder {
           }
         }
         const merged = [...events, ...this.events];
-        this.events = merged.slice(0, this.maxPendingEvents);
-        this.dropped += merged.length - this.events.length;
+        this.events = [];
+        this.eventBytes = 0;
+        for (const event of merged) {
+          const size = sizeOf(event);
+          if (
+            this.events.length >= this.maxPendingEvents ||
+            this.eventBytes + size > this.maxPendingEventBytes
+          ) {
+            this.dropped += 1;
+            continue;
+          }
+          this.events.push(event);
+          this.eventBytes += size;
+        }
         this.schedule();
         throw err;
       }

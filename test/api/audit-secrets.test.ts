@@ -59,6 +59,14 @@ describeSqlite('secrets in the audit trail and logs', () => {
         NewPassword: server.admin.password,
       });
       expect(await v1({ id: user.id, secret: 'w'.repeat(30) }, { Action: 'ListUsers' })).toBe(400);
+      // A wrong secret with secrets in the parameters: the refusal's string to sign holds every
+      // signed value, so the event must not keep it.
+      expect(
+        await v1(
+          { id: user.id, secret: 'w'.repeat(30) },
+          { Action: 'ListUsers', AccessKeySecret: user.secret, Password: server.admin.password },
+        ),
+      ).toBe(400);
       // A secret pasted into the AccessKeyId field.
       expect(await v1({ id: user.secret, secret: user.secret }, { Action: 'ListUsers' })).toBe(404);
 
@@ -84,7 +92,7 @@ describeSqlite('secrets in the audit trail and logs', () => {
 
       // Read events are flushed within a second.
       await new Promise((resolve) => setTimeout(resolve, 1500));
-      const exported = await runCli(['audit', 'export', '--since', '1h'], {
+      const exported = await runCli(['audit', 'export', '--since', '1h', '--until', '0s'], {
         RAMKEY_ACCESS_KEY_ID: admin.id,
         RAMKEY_ACCESS_KEY_SECRET: admin.secret,
         RAMKEY_ENDPOINT: `http://${server.endpoint}`,
@@ -99,8 +107,8 @@ describeSqlite('secrets in the audit trail and logs', () => {
           return params.UserName === 'leaky';
         });
       expect(leaky?.requestParameters).toEqual({ Format: 'JSON', UserName: 'leaky' });
-      // Seven calls named a key of the account; the one with a secret for an ID is no one's.
-      expect(events).toHaveLength(7);
+      // Eight calls named a key of the account; the one with a secret for an ID is no one's.
+      expect(events).toHaveLength(8);
 
       expect(await server.stop({ keepData: true })).toBe(0);
       const files = ['ramkey.db', 'ramkey.db-wal']
@@ -118,6 +126,41 @@ describeSqlite('secrets in the audit trail and logs', () => {
           expect(text.includes(needle), `${where} contains a secret, password or signature`).toBe(false);
         }
       }
+    } finally {
+      await server.stop();
+    }
+  });
+});
+
+describeSqlite('source addresses behind a trusted proxy', () => {
+  it('records the address a trusted proxy names, and "(invalid)" for anything that is not one', async () => {
+    const server = await startServer({ env: { RAMKEY_TRUST_PROXY: '127.0.0.1' } });
+    const admin: Key = { id: server.admin.accessKeyId, secret: server.admin.accessKeySecret };
+    try {
+      for (const forwarded of ['203.0.113.9', '=HYPERLINK("http://x")', '2001:db8::7']) {
+        const signed = signRpcV1({
+          method: 'GET',
+          params: { Version: '2015-04-01', Format: 'JSON', Action: 'GetCallerIdentity' },
+          accessKeyId: admin.id,
+          secret: admin.secret,
+          nonce: randomUUID(),
+          timestamp: toWireDate(Date.now()),
+        });
+        expect(
+          await send(server.endpoint, `/?${signed.query}`, { headers: { 'x-forwarded-for': forwarded } }),
+        ).toBe(200);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      const ips = await runCli(['keys', 'ips', admin.id, '--json'], {
+        RAMKEY_ACCESS_KEY_ID: admin.id,
+        RAMKEY_ACCESS_KEY_SECRET: admin.secret,
+        RAMKEY_ENDPOINT: `http://${server.endpoint}`,
+      });
+      expect(ips.code, ips.stderr).toBe(0);
+      // The CLI's own call came straight from 127.0.0.1, and is not counted before the flush.
+      expect((JSON.parse(ips.stdout) as { ip: string }[]).map((r) => r.ip).sort()).toEqual(
+        ['(invalid)', '2001:db8::7', '203.0.113.9'].sort(),
+      );
     } finally {
       await server.stop();
     }

@@ -499,7 +499,10 @@ function auditSuite(engine: Engine) {
     const json = await runCli(['audit', 'events', '--action', 'CreateGroup', '--json'], cliEnv);
     expect((JSON.parse(json.stdout) as Json[]).map((e) => e.eventName)).toEqual(['CreateGroup']);
 
-    const exported = await runCli(['audit', 'export', '--since', '1h', '--key', app.id], cliEnv);
+    const exported = await runCli(
+      ['audit', 'export', '--since', '1h', '--until', '0s', '--key', app.id],
+      cliEnv,
+    );
     expect(exported.code, exported.stderr).toBe(0);
     const lines = exported.stdout.trim().split('\n');
     const parsed = lines.map((l) => JSON.parse(l) as Json);
@@ -511,7 +514,10 @@ function auditSuite(engine: Engine) {
     expect(exported.stderr).toContain(`exported ${String(parsed.length)} events`);
 
     const file = join(server.dataDir, 'export.jsonl');
-    const toFile = await runCli(['audit', 'export', '--since', '1h', '--output', file], cliEnv);
+    const toFile = await runCli(
+      ['audit', 'export', '--since', '1h', '--until', '0s', '--output', file],
+      cliEnv,
+    );
     expect(toFile.code, toFile.stderr).toBe(0);
     expect(toFile.stdout).toBe('');
     const written = readFileSync(file, 'utf8').trim().split('\n');

@@ -64,6 +64,12 @@ function time(params: Params, name: string): number | undefined {
   return ms;
 }
 
+/** An EndTime includes the whole unit it is given in: the minute of `10:00Z`, the second of `10:00:00Z`. */
+function precisionOf(value: string): number {
+  if (/T\d{2}:\d{2}(Z|[+-])/.test(value)) return 59_999;
+  return /:\d{2}\.\d+/.test(value) ? 0 : 999;
+}
+
 function integer(params: Params, name: string, min: number, max: number, fallback: number): number {
   const value = params.optional(name);
   if (value === undefined) return fallback;
@@ -157,9 +163,7 @@ async function lookupEvents({ ramkey, caller, params }: ActionContext): Promise<
   if ((start === undefined) !== (end === undefined)) {
     throw new RamkeyError('MissingParameter', { params: [start === undefined ? 'StartTime' : 'EndTime'] });
   }
-  // An EndTime in whole seconds (the wire's usual form) includes that whole second.
-  const endTime =
-    end === undefined ? ramkey.clock.now() : end + (/\.\d+/.test(params.required('EndTime')) ? 0 : 999);
+  const endTime = end === undefined ? ramkey.clock.now() : end + precisionOf(params.required('EndTime'));
   const startTime = start ?? endTime - DEFAULT_LOOKUP_DAYS * DAY_MS;
   if (startTime > endTime) throw invalid('StartTime');
   const direction = params.optional('Direction') ?? 'BACKWARD';

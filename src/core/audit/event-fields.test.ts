@@ -5,6 +5,7 @@ import { cryptoRandom } from '../random.js';
 import {
   ACTION_NAME,
   API_VERSION,
+  MAX_AUDITED_TOTAL_CHARS,
   MAX_AUDITED_VALUE_CHARS,
   auditedAccessKeyId,
   auditedErrorMessage,
@@ -44,6 +45,15 @@ describe('auditedParameters', () => {
     expect(Object.keys(kept)).toHaveLength(64);
     expect(kept['a><b']).toBeUndefined();
     expect(kept.PolicyDocument).toBe(`${'d'.repeat(MAX_AUDITED_VALUE_CHARS)}...(truncated)`);
+  });
+
+  it('keeps at most the total it is given across all values', () => {
+    const params = new Map(Array.from({ length: 10 }, (_, i) => [`P${String(i)}`, 'v'.repeat(5000)]));
+    const kept = auditedParameters(params);
+    const total = Object.values(kept).reduce((n, v) => n + v.length, 0);
+    expect(total).toBeLessThanOrEqual(MAX_AUDITED_TOTAL_CHARS + 2 * '...(truncated)'.length);
+    expect(Object.keys(kept)).toEqual(['P0', 'P1', 'P2', 'P3']);
+    expect(auditedParameters(params, 100)).toEqual({ P0: `${'v'.repeat(100)}...(truncated)` });
   });
 
   it('never keeps a value under a secret-looking name (property)', () => {

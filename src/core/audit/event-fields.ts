@@ -15,19 +15,39 @@ const SECRET_NAME = /password|secret|signature|securitytoken|authorization|cooki
 /** Names kept: plain parameter names only (they become XML element names in LookupEvents). */
 const PARAMETER_NAME = /^[A-Za-z][A-Za-z0-9._-]{0,127}$/;
 
+/** All parameter values of one event together, at most (the largest legitimate request stays whole). */
+export const MAX_AUDITED_TOTAL_CHARS = 16_384;
+
 /**
  * The request's business parameters as the event keeps them: secrets dropped, odd names dropped,
- * values bounded, at most 64.
+ * each value bounded, at most 64 parameters and `maxTotalChars` of values in all.
  */
-export function auditedParameters(params: ReadonlyMap<string, string>): Record<string, string> {
+export function auditedParameters(
+  params: ReadonlyMap<string, string>,
+  maxTotalChars = MAX_AUDITED_TOTAL_CHARS,
+): Record<string, string> {
   const kept: Record<string, string> = {};
   let count = 0;
+  let left = maxTotalChars;
   for (const [name, value] of params) {
     if (SECRET_NAME.test(name) || !PARAMETER_NAME.test(name)) continue;
-    if (++count > MAX_AUDITED_PARAMETERS) break;
-    kept[name] = bounded(value, MAX_AUDITED_VALUE_CHARS);
+    if (++count > MAX_AUDITED_PARAMETERS || left <= 0) break;
+    const keptValue = bounded(value, Math.min(MAX_AUDITED_VALUE_CHARS, left));
+    kept[name] = keptValue;
+    left -= keptValue.length;
   }
   return kept;
+}
+
+/** The approximate memory an event's text takes, for bounding buffers. */
+export function approximateEventSize(
+  fields: readonly string[],
+  params: Readonly<Record<string, string>>,
+): number {
+  let size = 256;
+  for (const field of fields) size += field.length;
+  for (const [name, value] of Object.entries(params)) size += name.length + value.length;
+  return size * 2;
 }
 
 /**
