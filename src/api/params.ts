@@ -1,4 +1,5 @@
 // Typed access to an action's request parameters, validating at the edge with catalog codes.
+import type { ErrorCode } from '../core/errors/catalog.js';
 import { RamkeyError, type Result } from '../core/errors/ramkey-error.js';
 
 /** Throws the Result's catalog error, or returns its value. */
@@ -34,16 +35,14 @@ export class Params {
   }
 
   /** An optional integer within [min, max]; anything else raises `code`. */
-  integer(
-    name: string,
-    range: { min: number; max: number; fallback: number },
-    code: 'InvalidParameter.MaxItems' | 'InvalidParameter.CredentialReport.MaxItems',
-  ): number {
+  integer(name: string, range: { min: number; max: number; fallback: number }, code: ErrorCode): number {
     const value = this.optional(name);
     if (value === undefined) return range.fallback;
-    if (!/^\d{1,7}$/.test(value)) throw new RamkeyError(code);
+    // The name fills the message of codes that have a place for it (InvalidParameter's "{0}").
+    const invalid = () => new RamkeyError(code, { params: [name] });
+    if (!/^\d{1,7}$/.test(value)) throw invalid();
     const n = Number(value);
-    if (n < range.min || n > range.max) throw new RamkeyError(code);
+    if (n < range.min || n > range.max) throw invalid();
     return n;
   }
 }

@@ -3,14 +3,14 @@
 import { createWriteStream, type WriteStream } from 'node:fs';
 import type { Command } from 'commander';
 import { actionTrailEvent } from '../api/actions/actiontrail.js';
-import { toWireDate } from '../core/clock.js';
+import { DAY_MS, toWireDate } from '../core/clock.js';
 import { ACTIONTRAIL, client, obj, str, type Json } from './client-commands.js';
 import type { RamkeyClient } from './client.js';
 import { CliError, EXIT_USAGE } from './exit-codes.js';
 import { printJson, printTable } from './output.js';
 import { withInstallation, type DataOptions } from './server-commands.js';
 
-const UNITS_MS: Readonly<Record<string, number>> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+const UNITS_MS: Readonly<Record<string, number>> = { s: 1000, m: 60_000, h: 3_600_000, d: DAY_MS };
 
 /** An instant given as an ISO date or date-time (`2026-11-28`, `2026-11-28T10:00:00Z`) or as an age (`30m`, `12h`, `7d`). */
 export function parseInstant(value: string, option: string, now = Date.now()): number {
@@ -108,7 +108,6 @@ function eventRow(e: Json): string[] {
 }
 
 const EVENT_HEADERS = ['TIME', 'ACTION', 'SERVICE', 'USER', 'ACCESS KEY', 'SOURCE IP', 'RESULT'];
-const DAY_MS = 86_400_000;
 
 function parseLimit(value: string): number {
   const n = Number(value);

@@ -7,6 +7,8 @@ export interface Clock {
 
 export const systemClock: Clock = { now: () => Date.now() };
 
+export const DAY_MS = 86_400_000;
+
 /** A clock that tests move by hand. */
 export class ManualClock implements Clock {
   constructor(private ms: number) {}

@@ -12,7 +12,7 @@ import {
   auditedUserAgent,
 } from '../core/audit/event-fields.js';
 import { eventId } from '../core/audit/event-id.js';
-import type { Clock } from '../core/clock.js';
+import { DAY_MS, type Clock } from '../core/clock.js';
 import type { Random } from '../core/random.js';
 import type { SignedRequest } from '../core/signature/index.js';
 import type { AuditEventQuery, AuditEventRecord, AuditSlot, KeyUsageRecord, Store } from '../store/store.js';
@@ -48,7 +48,6 @@ export interface CallStart {
 
 /** Days events are kept unless configured otherwise (ActionTrail's event history keeps 90). */
 export const DEFAULT_AUDIT_RETENTION_DAYS = 90;
-const DAY_MS = 24 * 60 * 60 * 1000;
 /** Parameter characters kept of a call that named no known key. */
 const UNATTRIBUTED_PARAMETER_CHARS = 1024;
 /** Events deleted per statement by the retention job. */

@@ -1,15 +1,14 @@
 // The IMS credential report: one CSV row per principal of an account (root first, then users by
 // name) with its live AccessKeys, their age and last use. Never a secret: AccessKey IDs only.
 import { createHash } from 'node:crypto';
-import { toWireDate, type Clock } from '../core/clock.js';
+import { DAY_MS, toWireDate, type Clock } from '../core/clock.js';
 import { CRLF, csvRecord, splitCsvRecords } from '../core/csv.js';
 import { RamkeyError } from '../core/errors/ramkey-error.js';
 import type { AccessKeySummary, CredentialReportSource, Store } from '../store/store.js';
+import { decodeListMarker, encodeListMarker } from '../store/list-marker.js';
 import type { Limits } from './limits.js';
 import { userPrincipalName } from './principal.js';
 import type { UsageRecorder } from './usage-recorder.js';
-
-const DAY_MS = 86_400_000;
 
 /** The largest and default page size of GetCredentialReport, in data rows. */
 export const CREDENTIAL_REPORT_MAX_ITEMS = 3501;
@@ -96,19 +95,17 @@ function reportTag(generatedAt: number, content: string): string {
 }
 
 function encodeToken(offset: number, tag: string): string {
-  return Buffer.from(`${offset}.${tag}`, 'utf8').toString('base64url');
+  return encodeListMarker(`${String(offset)}.${tag}`);
 }
 
 /** The data-row offset a token stands for; throws InvalidParameter.NextToken for anything else. */
 function decodeToken(token: string, tag: string, rows: number): number {
-  const invalid = () => new RamkeyError('InvalidParameter.NextToken');
-  if (!/^[A-Za-z0-9_-]{1,200}$/.test(token)) throw invalid();
-  const match = /^([1-9]\d{0,8})\.(.+)$/.exec(Buffer.from(token, 'base64url').toString('utf8'));
-  if (match?.[1] === undefined || match[2] !== tag) throw invalid();
-  const offset = Number(match[1]);
-  // Handed-out tokens point inside the report, past its first row.
-  if (offset >= rows || encodeToken(offset, tag) !== token) throw invalid();
-  return offset;
+  const match = /^([1-9]\d{0,8})\.(.+)$/.exec(decodeListMarker(token, 'InvalidParameter.NextToken'));
+  // Handed-out tokens belong to this report and point inside it, past its first row.
+  if (match?.[1] === undefined || match[2] !== tag || Number(match[1]) >= rows) {
+    throw new RamkeyError('InvalidParameter.NextToken');
+  }
+  return Number(match[1]);
 }
 
 export class CredentialReportService {

@@ -95,14 +95,7 @@ export class UsageRecorder {
 
   /** Queues an audit event for the next flush. */
   recordEvent(event: AuditEventRecord): void {
-    const size = sizeOf(event);
-    if (this.events.length >= this.maxPendingEvents || this.eventBytes + size > this.maxPendingEventBytes) {
-      this.dropped += 1;
-      return;
-    }
-    this.events.push(event);
-    this.eventBytes += size;
-    this.schedule();
+    if (this.hold(event)) this.schedule();
   }
 
   /** The last use not yet written for this key, so reads can show it before the flush. */
@@ -142,21 +135,10 @@ export class UsageRecorder {
             this.keyUsage.set(slot, usage);
           }
         }
-        const merged = [...events, ...this.events];
+        const newer = this.events;
         this.events = [];
         this.eventBytes = 0;
-        for (const event of merged) {
-          const size = sizeOf(event);
-          if (
-            this.events.length >= this.maxPendingEvents ||
-            this.eventBytes + size > this.maxPendingEventBytes
-          ) {
-            this.dropped += 1;
-            continue;
-          }
-          this.events.push(event);
-          this.eventBytes += size;
-        }
+        for (const event of [...events, ...newer]) this.hold(event);
         this.schedule();
         throw err;
       }
@@ -169,6 +151,18 @@ export class UsageRecorder {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     await this.flush();
+  }
+
+  /** Queues the event within the bounds; counts it as dropped (and returns false) beyond them. */
+  private hold(event: AuditEventRecord): boolean {
+    const size = sizeOf(event);
+    if (this.events.length >= this.maxPendingEvents || this.eventBytes + size > this.maxPendingEventBytes) {
+      this.dropped += 1;
+      return false;
+    }
+    this.events.push(event);
+    this.eventBytes += size;
+    return true;
   }
 
   private schedule(): void {

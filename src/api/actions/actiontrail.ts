@@ -1,6 +1,6 @@
 // ActionTrail (2020-07-06): LookupEvents over the audit trail, and the AccessKey audit actions that
 // answer "is this key used, for what, and from where?" (reference/alibaba-api.md 6.7 and 6.8).
-import { toWireDate } from '../../core/clock.js';
+import { DAY_MS, toWireDate } from '../../core/clock.js';
 import { RamkeyError } from '../../core/errors/ramkey-error.js';
 import { isAccessKeyId } from '../../core/keys/key-id.js';
 import type { Caller } from '../../services/principal.js';
@@ -11,11 +11,11 @@ import type {
   AuditEventRecord,
   KeyUsageRecord,
 } from '../../store/store.js';
+import { decodeListMarker, encodeListMarker } from '../../store/list-marker.js';
 import type { Params } from '../params.js';
 import type { Body } from '../render.js';
 import type { ActionContext, ActionDef, Product } from './action.js';
 
-const DAY_MS = 24 * 60 * 60 * 1000;
 /** LookupEvents without a time range looks at the last 7 days, as ActionTrail does. */
 const DEFAULT_LOOKUP_DAYS = 7;
 
@@ -70,27 +70,12 @@ function precisionOf(value: string): number {
   return /:\d{2}\.\d+/.test(value) ? 0 : 999;
 }
 
-function integer(params: Params, name: string, min: number, max: number, fallback: number): number {
-  const value = params.optional(name);
-  if (value === undefined) return fallback;
-  if (!/^\d{1,4}$/.test(value)) throw invalid(name);
-  const n = Number(value);
-  if (n < min || n > max) throw invalid(name);
-  return n;
-}
-
-/** NextToken: base64url of what the next page starts after; a token not handed out is refused. */
-function encodeToken(value: string): string {
-  return Buffer.from(value, 'utf8').toString('base64url');
-}
-
+/** What a NextToken (a list marker) says the next page starts after; a token not handed out is refused. */
 function decodeToken(params: Params, pattern: RegExp): string | undefined {
   const token = params.optional('NextToken');
   if (token === undefined) return undefined;
-  const value = /^[A-Za-z0-9_-]{1,200}$/.test(token) ? Buffer.from(token, 'base64url').toString('utf8') : '';
-  if (!pattern.test(value) || encodeToken(value) !== token) {
-    throw new RamkeyError('InvalidParameter.NextToken');
-  }
+  const value = decodeListMarker(token, 'InvalidParameter.NextToken');
+  if (!pattern.test(value)) throw new RamkeyError('InvalidParameter.NextToken');
   return value;
 }
 
@@ -168,7 +153,7 @@ async function lookupEvents({ ramkey, caller, params }: ActionContext): Promise<
   if (startTime > endTime) throw invalid('StartTime');
   const direction = params.optional('Direction') ?? 'BACKWARD';
   if (direction !== 'BACKWARD' && direction !== 'FORWARD') throw invalid('Direction');
-  const limit = integer(params, 'MaxResults', 1, 50, 20);
+  const limit = params.integer('MaxResults', { min: 1, max: 50, fallback: 20 }, 'InvalidParameter');
   const token = decodeToken(params, EVENT_TOKEN);
   const after = token === undefined ? undefined : EVENT_TOKEN.exec(token);
 
@@ -186,7 +171,7 @@ async function lookupEvents({ ramkey, caller, params }: ActionContext): Promise<
   return {
     Events: page.map(actionTrailEvent),
     ...(events.length > limit &&
-      last && { NextToken: encodeToken(`${String(last.eventTime)}.${last.eventId}`) }),
+      last && { NextToken: encodeListMarker(`${String(last.eventTime)}.${last.eventId}`) }),
     StartTime: toWireDate(startTime),
     EndTime: toWireDate(endTime),
   };
@@ -252,11 +237,11 @@ async function usagePage(
   groups: UsageGroup[],
   item: (group: UsageGroup, detail: string) => Body,
 ): Promise<{ items: Body[]; nextToken?: string }> {
-  const size = integer(ctx.params, 'PageSize', 0, 100, 20) || 20;
+  const size = ctx.params.integer('PageSize', { min: 0, max: 100, fallback: 20 }, 'InvalidParameter') || 20;
   const offset = Number(decodeToken(ctx.params, OFFSET_TOKEN) ?? '0');
   const page = groups.slice(offset, offset + size);
   const detail = await details(ctx.ramkey, ctx.caller, page);
-  const next = offset + size < groups.length ? encodeToken(String(offset + size)) : undefined;
+  const next = offset + size < groups.length ? encodeListMarker(String(offset + size)) : undefined;
   return { items: page.map((g) => item(g, detail(g))), ...(next !== undefined && { nextToken: next }) };
 }
 
