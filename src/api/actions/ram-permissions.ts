@@ -11,8 +11,8 @@ import {
   parseUserName,
   parseVersionId,
 } from '../../core/identity/validate.js';
-import type { PolicyView } from '../../services/permission-service.js';
-import type { GroupRecord, PolicyVersionRecord } from '../../store/store.js';
+import type { PermissionService, PolicyView } from '../../services/permission-service.js';
+import type { GroupRecord, PolicyType, PolicyVersionRecord } from '../../store/store.js';
 import { unwrap, type Params } from '../params.js';
 import type { ActionContext, ActionDef } from './action.js';
 
@@ -68,6 +68,31 @@ async function namedUser({ ramkey, caller, params }: ActionContext) {
 
 async function namedGroup({ ramkey, caller, params }: ActionContext) {
   return ramkey.permissions.getGroup(caller.principal.accountId, groupName(params));
+}
+
+/**
+ * Attach* and Detach*: the policy PolicyType/PolicyName names, applied to the user or group the
+ * request names (its parameters are checked first, then the target is looked up).
+ */
+function attachment<T>(
+  target: (ctx: ActionContext) => Promise<T>,
+  apply: (
+    permissions: PermissionService,
+    accountId: string,
+    target: T,
+    type: PolicyType,
+    policyName: string,
+  ) => Promise<void>,
+): ActionDef {
+  return {
+    rw: 'Write',
+    async handle(ctx) {
+      const type = policyType(ctx.params);
+      const name = policyName(ctx.params);
+      await apply(ctx.ramkey.permissions, ctx.caller.principal.accountId, await target(ctx), type, name);
+      return {};
+    },
+  };
 }
 
 const ROTATE_STRATEGIES = new Set(['None', 'DeleteOldestNonDefaultVersionWhenLimitExceeded']);
@@ -196,62 +221,10 @@ export const permissionActions: Record<string, ActionDef> = {
       return {};
     },
   },
-  AttachPolicyToUser: {
-    rw: 'Write',
-    async handle(ctx) {
-      const type = policyType(ctx.params);
-      const name = policyName(ctx.params);
-      await ctx.ramkey.permissions.attachToUser(
-        ctx.caller.principal.accountId,
-        await namedUser(ctx),
-        type,
-        name,
-      );
-      return {};
-    },
-  },
-  DetachPolicyFromUser: {
-    rw: 'Write',
-    async handle(ctx) {
-      const type = policyType(ctx.params);
-      const name = policyName(ctx.params);
-      await ctx.ramkey.permissions.detachFromUser(
-        ctx.caller.principal.accountId,
-        await namedUser(ctx),
-        type,
-        name,
-      );
-      return {};
-    },
-  },
-  AttachPolicyToGroup: {
-    rw: 'Write',
-    async handle(ctx) {
-      const type = policyType(ctx.params);
-      const name = policyName(ctx.params);
-      await ctx.ramkey.permissions.attachToGroup(
-        ctx.caller.principal.accountId,
-        await namedGroup(ctx),
-        type,
-        name,
-      );
-      return {};
-    },
-  },
-  DetachPolicyFromGroup: {
-    rw: 'Write',
-    async handle(ctx) {
-      const type = policyType(ctx.params);
-      const name = policyName(ctx.params);
-      await ctx.ramkey.permissions.detachFromGroup(
-        ctx.caller.principal.accountId,
-        await namedGroup(ctx),
-        type,
-        name,
-      );
-      return {};
-    },
-  },
+  AttachPolicyToUser: attachment(namedUser, (p, ...args) => p.attachToUser(...args)),
+  DetachPolicyFromUser: attachment(namedUser, (p, ...args) => p.detachFromUser(...args)),
+  AttachPolicyToGroup: attachment(namedGroup, (p, ...args) => p.attachToGroup(...args)),
+  DetachPolicyFromGroup: attachment(namedGroup, (p, ...args) => p.detachFromGroup(...args)),
   ListPoliciesForUser: {
     rw: 'Read',
     async handle(ctx) {
