@@ -18,21 +18,16 @@ import type { Principal } from './principal.js';
 
 const MAX_CACHED_DOCUMENTS = 10_000;
 
-/** Actions any valid key may call, as on Alibaba Cloud (a key may always ask who it is). */
-const UNRESTRICTED_ACTIONS = new Set(['sts:GetCallerIdentity']);
-
-/** Own-key actions that the AllowUserToManageAccessKeys preference grants on the caller's own user. */
-const OWN_ACCESS_KEY_ACTIONS = new Set(
-  ['CreateAccessKey', 'ListAccessKeys', 'UpdateAccessKey', 'DeleteAccessKey', 'GetAccessKeyLastUsed'].flatMap(
-    (a) => [`ram:${a}`.toLowerCase(), `ims:${a}`.toLowerCase()],
-  ),
-);
-
 export interface AuthorizationInput {
   /** e.g. `ram:CreateAccessKey`. */
   action: string;
   /** The resource ARN, or `*`. */
   resource: string;
+  /**
+   * Whether the action is one a RAM user may perform on its own AccessKeys without a policy when the
+   * account's AllowUserToManageAccessKeys preference is on (a fact of the action registry).
+   */
+  selfService: boolean;
   context: Omit<RequestContext, 'userName'>;
 }
 
@@ -57,7 +52,7 @@ export class Authorizer {
 
   /** Resolves when `principal` may perform the call; throws NoPermission (with AccessDeniedDetail) otherwise. */
   async authorize(principal: Principal, input: AuthorizationInput): Promise<void> {
-    if (principal.kind === 'root' || UNRESTRICTED_ACTIONS.has(input.action)) return;
+    if (principal.kind === 'root') return;
     // Fail closed: an error while loading or compiling policies propagates and nothing is executed.
     const verdict = await this.verdict(principal, input);
     if (verdict.allowed) return;
@@ -111,7 +106,7 @@ export class Authorizer {
     input: AuthorizationInput,
   ): boolean {
     return (
-      OWN_ACCESS_KEY_ACTIONS.has(input.action.toLowerCase()) &&
+      input.selfService &&
       input.resource.toLowerCase() ===
         `acs:ram:*:${principal.accountId}:user/${principal.userName}`.toLowerCase()
     );

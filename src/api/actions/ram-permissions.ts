@@ -15,6 +15,7 @@ import type { PermissionService, PolicyView } from '../../services/permission-se
 import type { GroupRecord, PolicyType, PolicyVersionRecord } from '../../store/store.js';
 import { unwrap, type Params } from '../params.js';
 import type { ActionContext, ActionDef } from './action.js';
+import { ownAccessKeyActions } from '../authorization.js';
 
 const policyName = (p: Params) => unwrap(parsePolicyName(p.required('PolicyName')));
 const policyType = (p: Params) => unwrap(parsePolicyType(p.required('PolicyType')));
@@ -427,6 +428,7 @@ export const permissionActions: Record<string, ActionDef> = {
       const verdict = await ctx.ramkey.permissions.simulate(user, {
         action,
         resource,
+        selfService: [...ownAccessKeyActions].some((a) => a.toLowerCase() === action.toLowerCase()),
         context: {
           sourceIp: ctx.params.optional('SourceIp') ?? ctx.sourceIp,
           currentTime: ctx.ramkey.clock.now(),
