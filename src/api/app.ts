@@ -12,6 +12,8 @@ import type { FastifyBaseLogger } from 'fastify';
 import { catalogEntry, formatMessage, type ErrorCode } from '../core/errors/catalog.js';
 import { RamkeyError } from '../core/errors/ramkey-error.js';
 import { parseSignedRequest, type HttpRequestParts, type SignedRequest } from '../core/signature/index.js';
+import type { CallRecord } from '../services/audit-trail.js';
+import type { Connection, RoutedAction } from '../services/gate/admission.js';
 import type { Ramkey } from '../services/ramkey.js';
 import type { ActionDef, Product } from './actions/action.js';
 import { actiontrail } from './actions/actiontrail.js';
@@ -38,8 +40,7 @@ export interface AppOptions {
 }
 
 interface Route {
-  product: Product;
-  action: string;
+  action: RoutedAction;
   def: ActionDef;
 }
 
@@ -49,7 +50,28 @@ export function route(request: SignedRequest): Route {
   if (!product) throw new RamkeyError('InvalidVersion');
   const def = Object.hasOwn(product.actions, request.action) ? product.actions[request.action] : undefined;
   if (!def) throw new RamkeyError('InvalidAction.NotFound');
-  return { product, action: request.action, def };
+  const authAction = `${product.authPrefix}:${request.action}`;
+  const params = new Params(request.params);
+  return {
+    def,
+    action: {
+      service: product.service,
+      version: product.version,
+      name: request.action,
+      authAction,
+      rw: def.rw,
+      selfService: ownAccessKeyActions.has(authAction),
+      unrestricted: authAction === 'sts:GetCallerIdentity',
+      risk: product.service === 'Ram' || product.service === 'Ims' ? 'identity' : 'standard',
+      resources: (p) => [
+        resourceOf(authAction, {
+          accountId: p.accountId,
+          callerUserName: p.kind === 'user' ? p.userName : undefined,
+          params,
+        }),
+      ],
+    },
+  };
 }
 
 function requestParts(request: FastifyRequest): HttpRequestParts {
@@ -76,6 +98,19 @@ function formatOfUnparsed(request: FastifyRequest): ResponseFormat {
 function clientIp(request: FastifyRequest): string {
   return isIP(request.ip) === 0 ? '(invalid)' : request.ip;
 }
+
+function connectionOf(request: FastifyRequest): Connection {
+  return {
+    sourceIp: clientIp(request),
+    secureTransport: request.protocol === 'https',
+    userAgent: request.headers['user-agent'] ?? '',
+  };
+}
+
+/** What serving a call produced: the record of it, and the body or error to render. */
+type Served = { call: CallRecord; format: ResponseFormat } & (
+  { body: Body; error?: undefined } | { body?: undefined; error: RamkeyError }
+);
 
 function hostId(request: FastifyRequest): string {
   const host = request.headers.host;
@@ -122,63 +157,63 @@ export function buildApp(options: AppOptions): FastifyInstance {
       .send(serialize(body, format, 'Error'));
   }
 
-  async function handleRpc(request: FastifyRequest, reply: FastifyReply) {
+  /** A call's way through: parse, route, admit, dispatch. Every outcome is a value for the audit trail. */
+  async function serve(request: FastifyRequest, arrived: CallRecord): Promise<Served> {
+    let call = arrived;
     // Known once the parameters parse; until then errors guess it from the raw URL (error path only).
     let format: ResponseFormat | undefined;
-    const sourceIp = clientIp(request);
-    const call = ramkey.audit.begin({
-      requestId: request.id,
-      sourceIp,
-      userAgent: request.headers['user-agent'],
-      eventSource: hostId(request),
-    });
     try {
       const parsed = parseSignedRequest(requestParts(request));
       if (!parsed.ok) throw new RamkeyError(parsed.code, parsed.params ? { params: parsed.params } : {});
       const signed = parsed.value;
-      ramkey.audit.describe(call, signed);
+      call = { ...call, request: signed };
       format = parseFormat(signed.params.get('Format'));
-      const { product, action, def } = route(signed);
-      ramkey.audit.route(call, product.service, def.rw);
-      const caller = await ramkey.gate.authenticate(signed, call);
-      const params = new Params(signed.params);
-      const authAction = `${product.authPrefix}:${action}`;
-      const p = caller.principal;
-      // Any valid key may ask who it is, as on Alibaba Cloud.
-      if (authAction !== 'sts:GetCallerIdentity')
-        await ramkey.gate.authorize(caller, {
-          action: authAction,
-          selfService: ownAccessKeyActions.has(authAction),
-          resource: resourceOf(authAction, {
-            accountId: p.accountId,
-            callerUserName: p.kind === 'user' ? p.userName : undefined,
-            params,
-          }),
-          context: {
-            sourceIp,
-            currentTime: ramkey.clock.now(),
-            secureTransport: request.protocol === 'https',
-            mfaPresent: false,
-            userAgent: request.headers['user-agent'] ?? '',
-          },
-        });
-      const ctx = { caller, params, ramkey, sourceIp };
+      const { action, def } = route(signed);
+      call = { ...call, action };
+      const pending = ramkey.gate.admit({ request: signed, action, connection: call.connection });
+      const admission = pending instanceof Promise ? await pending : pending;
+      call = { ...call, admission };
+      if (!admission.admitted) throw admission.refusal;
+      const ctx = {
+        caller: admission.caller,
+        params: new Params(signed.params),
+        ramkey,
+        sourceIp: call.connection.sourceIp,
+      };
+      if (def.rw === 'Read') return { call, format, body: await def.handle(ctx) };
       // A write action's change commits together with its audit event.
-      const result =
-        def.rw === 'Write' ? await ramkey.audit.write(call, () => def.handle(ctx)) : await def.handle(ctx);
-      request.log.debug({ reqId: request.id, action, accessKeyId: caller.accessKeyId }, 'request served');
-      return await reply
-        .header('content-type', contentType(format))
-        .send(serialize({ RequestId: request.id, ...result }, format, `${action}Response`));
+      const outcome = await ramkey.audit.commitWith(call, () => def.handle(ctx));
+      call = { ...call, committedEventId: outcome.committedEventId };
+      if (!outcome.ok) throw outcome.error;
+      return { call, format, body: outcome.value };
     } catch (err) {
       const error = toRamkeyError(err);
-      ramkey.audit.fail(call, error.code, auditedMessage(error));
-      return await sendError(request, reply, error, format ?? formatOfUnparsed(request));
-    } finally {
-      await ramkey.audit.finish(call).catch((err: unknown) => {
-        request.log.error({ err, reqId: request.id }, 'audit event not recorded');
-      });
+      return {
+        call: { ...call, error: { code: error.code, message: auditedMessage(error) } },
+        format: format ?? formatOfUnparsed(request),
+        error,
+      };
     }
+  }
+
+  async function handleRpc(request: FastifyRequest, reply: FastifyReply) {
+    const { call, format, body, error } = await serve(request, {
+      requestId: request.id,
+      receivedAt: ramkey.clock.now(),
+      host: hostId(request),
+      connection: connectionOf(request),
+    });
+    await ramkey.audit.record(call).catch((err: unknown) => {
+      request.log.error({ err, reqId: request.id }, 'audit event not recorded');
+    });
+    if (error) return sendError(request, reply, error, format);
+    request.log.debug(
+      { reqId: request.id, action: call.action?.name, accessKeyId: call.request?.accessKeyId },
+      'request served',
+    );
+    return reply
+      .header('content-type', contentType(format))
+      .send(serialize({ RequestId: request.id, ...body }, format, `${call.action?.name ?? ''}Response`));
   }
 
   app.route({ method: ['GET', 'POST'], url: '/', handler: handleRpc });

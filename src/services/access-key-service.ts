@@ -6,7 +6,7 @@ import { Secret } from '../core/keys/secret.js';
 import type { Random } from '../core/random.js';
 import type { Sealer } from '../store/sealer.js';
 import type { AccessKeyRecord, AccessKeyStatus, Store } from '../store/store.js';
-import type { KeyCache } from './key-cache.js';
+import type { ChangeBus } from './change-bus.js';
 import type { Limits } from './limits.js';
 import type { UsageRecorder } from './usage-recorder.js';
 
@@ -26,7 +26,7 @@ export class AccessKeyService {
   constructor(
     private readonly store: Store,
     private readonly sealer: Sealer,
-    private readonly keys: KeyCache,
+    private readonly changes: ChangeBus,
     private readonly usage: UsageRecorder,
     private readonly clock: Clock,
     private readonly random: Random,
@@ -52,7 +52,8 @@ export class AccessKeyService {
       deletedAt: null,
     };
     await this.store.createAccessKey(key, this.limits.accessKeysPerPrincipal);
-    this.keys.invalidate(accessKeyId);
+    // A lookup of the new ID may have been cached as "not found" a moment ago.
+    this.changes.publish({ kind: 'accessKey', accountId: owner.accountId, accessKeyId });
     return { key, secret };
   }
 
@@ -71,7 +72,7 @@ export class AccessKeyService {
       this.clock.now(),
     );
     if (!changed) throw new RamkeyError('EntityNotExist.User.AccessKey');
-    this.keys.invalidate(accessKeyId);
+    this.changes.publish({ kind: 'accessKey', accountId: owner.accountId, accessKeyId });
   }
 
   async delete(owner: KeyOwner, accessKeyId: string): Promise<void> {
@@ -82,7 +83,7 @@ export class AccessKeyService {
       this.clock.now(),
     );
     if (!deleted) throw new RamkeyError('EntityNotExist.User.AccessKey');
-    this.keys.invalidate(accessKeyId);
+    this.changes.publish({ kind: 'accessKey', accountId: owner.accountId, accessKeyId });
   }
 
   /** Last use, including a use recorded in memory and not yet flushed to the store. */

@@ -2,7 +2,8 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ManualClock } from '../core/clock.js';
 import { cryptoRandom } from '../core/random.js';
 import { makeSqliteTestStore, type TestStore } from '../../test/support/test-stores.js';
-import { AuditTrail } from './audit-trail.js';
+import { RamkeyError } from '../core/errors/ramkey-error.js';
+import { AuditTrail, type CallRecord } from './audit-trail.js';
 import { UsageRecorder } from './usage-recorder.js';
 
 const DAY = 24 * 60 * 60 * 1000;
@@ -39,18 +40,49 @@ const lookup = () =>
     limit: 100,
   });
 
-function call(eventName: string) {
-  const c = audit.begin({ requestId: 'R', sourceIp: '127.0.0.1', userAgent: 'ua', eventSource: 'h' });
-  c.eventName = eventName;
-  c.principal = root;
-  audit.route(c, 'Ram', 'Write');
-  return c;
+const admitted = {
+  admitted: true,
+  caller: { principal: root, credential: { kind: 'AccessKey', id: 'LTAIx' } },
+  principal: root,
+  used: true,
+} as const;
+
+/** A call of `eventName` by root that reached its handler; `accessKeyId` names the key it used. */
+function call(eventName: string, rw: 'Read' | 'Write' = 'Write', accessKeyId = 'LTAIx'): CallRecord {
+  return {
+    requestId: 'R',
+    receivedAt: clock.now(),
+    host: 'h',
+    connection: { sourceIp: '127.0.0.1', secureTransport: false, userAgent: 'ua' },
+    request: {
+      style: 'v1',
+      accessKeyId,
+      action: eventName,
+      version: '2015-05-01',
+      nonce: 'n',
+      timestamp: '',
+      timestampMs: clock.now(),
+      params: new Map(),
+      canonical: { style: 'v1', method: 'GET', signedParams: [], signature: '' },
+    },
+    action: {
+      service: 'Ram',
+      version: '2015-05-01',
+      name: eventName,
+      authAction: `ram:${eventName}`,
+      rw,
+      selfService: false,
+      unrestricted: false,
+      risk: 'identity',
+    },
+    admission: admitted,
+  };
 }
 
 describe('AuditTrail', () => {
   it('commits a write event with its change, and records a failure after the change on it', async () => {
     const c = call('CreateUser');
-    await audit.write(c, () =>
+    const outcome = await audit.commitWith(c, () =>
       handle.store.createUser({
         accountId: ACCOUNT,
         userId: '1111111111111111',
@@ -63,28 +95,35 @@ describe('AuditTrail', () => {
         updatedAt: 0,
       }),
     );
-    expect(c.slot?.written).toBe(true);
+    expect(outcome.committedEventId).toEqual(expect.any(String));
     expect(await lookup()).toHaveLength(1);
-    audit.fail(c, 'InternalError', 'after the change');
-    await audit.finish(c);
+    await audit.record({
+      ...c,
+      committedEventId: outcome.committedEventId,
+      error: { code: 'InternalError', message: 'after the change' },
+    });
     await usage.flush();
     // Still one event, now with the failure.
     expect(await lookup()).toMatchObject([{ eventName: 'CreateUser', errorCode: 'InternalError' }]);
   });
 
   it('queues an event that committed with no change, and counts use only when the gate said so', async () => {
-    const refused = call('DeleteUser');
-    audit.fail(refused, 'NoPermission', 'no');
-    await audit.finish(refused);
+    const refusedSignature = {
+      admitted: false,
+      refusal: new RamkeyError('SignatureDoesNotMatch'),
+      refusedAt: 'signature',
+      principal: root,
+      used: false,
+    } as const;
+    await audit.record({
+      ...call('DeleteUser', 'Write', 'LTAIz'),
+      admission: { ...refusedSignature, refusedAt: 'authorization', used: false },
+      error: { code: 'NoPermission', message: 'no' },
+    });
     clock.advance(1);
-    const unverified = call('ListUsers');
-    unverified.accessKeyId = 'LTAIx';
-    await audit.finish(unverified);
+    await audit.record({ ...call('ListUsers', 'Read', 'LTAIx'), admission: refusedSignature });
     clock.advance(1);
-    const used = call('ListUsers');
-    used.accessKeyId = 'LTAIy';
-    used.used = true;
-    await audit.finish(used);
+    await audit.record(call('ListUsers', 'Read', 'LTAIy'));
     expect(await lookup()).toHaveLength(0);
     await usage.flush();
     expect((await lookup()).map((e) => [e.eventName, e.errorCode])).toEqual([
@@ -100,7 +139,7 @@ describe('AuditTrail', () => {
     const start = clock.now();
     for (const age of [100, 91, 89, 1]) {
       clock.set(start - age * DAY);
-      await audit.finish(call(`Age${String(age)}`));
+      await audit.record(call(`Age${String(age)}`));
     }
     clock.set(start);
     await usage.flush();

@@ -16,35 +16,36 @@ import { DAY_MS, type Clock } from '../core/clock.js';
 import type { Random } from '../core/random.js';
 import type { SignedRequest } from '../core/signature/index.js';
 import type { AuditEventQuery, AuditEventRecord, AuditSlot, KeyUsageRecord, Store } from '../store/store.js';
-import type { AuthenticationTrace } from './gate.js';
+import type { ActionFacts } from './action-facts.js';
+import type { Admission, Connection } from './gate/admission.js';
 import type { Principal } from './principal.js';
-import type { ServiceName, UsageRecorder } from './usage-recorder.js';
+import type { UsageRecorder } from './usage-recorder.js';
 
-/** What is known of one call so far; filled in as the call passes parse, route, gate and handler. */
-export interface CallAudit extends AuthenticationTrace {
-  readonly eventId: string;
-  readonly eventTime: number;
+/**
+ * One call as it went, as values: what the connection said, what the request claimed once it
+ * parsed, the action it was routed to, the gate's decision, and the error it ended with. Each part
+ * is absent when the call did not get that far.
+ */
+export interface CallRecord {
   readonly requestId: string;
-  readonly sourceIp: string;
-  readonly userAgent: string;
-  readonly eventSource: string;
-  accessKeyId: string;
-  eventName: string;
-  apiVersion: string;
-  serviceName: ServiceName | '';
-  eventRw: 'Read' | 'Write';
-  requestParameters: Record<string, string>;
-  error: { code: string; message: string } | undefined;
-  slot: AuditSlot | undefined;
+  /** When the call arrived: the event's time. */
+  readonly receivedAt: number;
+  /** The host the call was addressed to (ActionTrail's eventSource). */
+  readonly host: string;
+  readonly connection: Connection;
+  readonly request?: SignedRequest | undefined;
+  readonly action?: ActionFacts | undefined;
+  readonly admission?: Admission | undefined;
+  /** The code and message the caller got; absent on success. */
+  readonly error?: { readonly code: string; readonly message: string } | undefined;
+  /** Set when the call's event already committed with its change (see `commitWith`). */
+  readonly committedEventId?: string | undefined;
 }
 
-export interface CallStart {
-  requestId: string;
-  sourceIp: string;
-  userAgent: string | undefined;
-  /** The host the call was addressed to. */
-  eventSource: string;
-}
+/** What `commitWith` reports: the work's outcome, and the event ID if the event committed with it. */
+export type CommittedOutcome<T> = (
+  { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: unknown }
+) & { readonly committedEventId: string | undefined };
 
 /** Days events are kept unless configured otherwise (ActionTrail's event history keeps 90). */
 export const DEFAULT_AUDIT_RETENTION_DAYS = 90;
@@ -62,75 +63,54 @@ export class AuditTrail {
     private readonly retentionDays: number,
   ) {}
 
-  begin(start: CallStart): CallAudit {
-    const now = this.clock.now();
-    return {
-      eventId: eventId(now, this.random),
-      eventTime: now,
-      requestId: start.requestId,
-      sourceIp: start.sourceIp,
-      userAgent: auditedUserAgent(start.userAgent),
-      eventSource: start.eventSource,
-      accessKeyId: '',
-      eventName: '',
-      apiVersion: '',
-      serviceName: '',
-      eventRw: 'Read',
-      requestParameters: {},
-      principal: undefined,
-      used: false,
-      error: undefined,
-      slot: undefined,
-    };
-  }
-
-  /** Records what the parsed request claims: key, action, version and parameters. */
-  describe(call: CallAudit, request: SignedRequest): void {
-    call.accessKeyId = auditedAccessKeyId(request.accessKeyId);
-    call.eventName = auditedName(request.action, ACTION_NAME);
-    call.apiVersion = auditedName(request.version, API_VERSION);
-    call.requestParameters = auditedParameters(request.params);
-  }
-
-  /** Records the product and kind of the action the request was routed to. */
-  route(call: CallAudit, service: ServiceName, rw: 'Read' | 'Write'): void {
-    call.serviceName = service;
-    call.eventRw = rw;
-  }
-
-  /** Runs a write action so that its change commits together with its event. */
-  write<T>(call: CallAudit, work: () => Promise<T>): Promise<T> {
+  /**
+   * Runs a write action so that its change commits together with its event: the first write
+   * transaction that changes something inserts it. Never throws: the outcome is a value.
+   */
+  async commitWith<T>(call: CallRecord, work: () => Promise<T>): Promise<CommittedOutcome<T>> {
     const slot: AuditSlot = { event: this.toRecord(call), written: false };
-    call.slot = slot;
-    return this.store.withAuditEvent(slot, work);
-  }
-
-  fail(call: CallAudit, code: string, message: string): void {
-    call.error = { code, message: auditedErrorMessage(message) };
+    try {
+      const value = await this.store.withAuditEvent(slot, work);
+      return { ok: true, value, committedEventId: slot.written ? slot.event.eventId : undefined };
+    } catch (error) {
+      return { ok: false, error, committedEventId: slot.written ? slot.event.eventId : undefined };
+    }
   }
 
   /**
-   * Completes the call's record: counts the use of its key, and queues its event unless the event
-   * already committed with a change (then only a later failure is written to it).
+   * Records the finished call: counts the use of its key when the gate said the call was use, and
+   * queues its event, unless the event already committed with a change (then only a later failure
+   * is written to it).
    */
-  async finish(call: CallAudit): Promise<void> {
-    const principal = call.principal;
-    if (call.used && principal && call.serviceName !== '') {
-      this.usage.recordUse({
-        accessKeyId: call.accessKeyId,
-        accountId: principal.accountId,
-        service: call.serviceName,
-        eventName: call.eventName,
-        sourceIp: call.sourceIp,
-        eventId: call.eventId,
-        at: call.eventTime,
-      });
-    }
-    if (call.slot?.written) {
-      if (call.error) await this.store.setAuditOutcome(call.eventId, call.error.code, call.error.message);
+  async record(call: CallRecord): Promise<void> {
+    if (call.committedEventId !== undefined) {
+      this.countUse(call, call.committedEventId);
+      if (call.error) {
+        await this.store.setAuditOutcome(
+          call.committedEventId,
+          call.error.code,
+          auditedErrorMessage(call.error.message),
+        );
+      }
       return;
     }
-    this.usage.recordEvent(this.toRecord(call));
+    const event = this.toRecord(call);
+    this.countUse(call, event.eventId);
+    this.usage.recordEvent(event);
+  }
+
+  private countUse(call: CallRecord, eventId: string): void {
+    const admission = call.admission;
+    if (!admission?.used || !admission.principal || !call.request || !call.action) return;
+    this.usage.recordUse({
+      accessKeyId: call.request.accessKeyId,
+      accountId: admission.principal.accountId,
+      service: call.action.service,
+      eventName: call.action.name,
+      sourceIp: call.connection.sourceIp,
+      eventId,
+      at: call.receivedAt,
+    });
   }
 
   lookup(query: AuditEventQuery): Promise<AuditEventRecord[]> {
@@ -189,31 +169,35 @@ export class AuditTrail {
     };
   }
 
-  private toRecord(call: CallAudit): AuditEventRecord {
-    // A call that named no known key could come from anyone: it keeps little of what it sent.
-    const requestParameters = call.principal
-      ? call.requestParameters
-      : auditedParameters(new Map(Object.entries(call.requestParameters)), UNATTRIBUTED_PARAMETER_CHARS);
+  private toRecord(call: CallRecord): AuditEventRecord {
+    const principal = call.admission?.principal;
+    const request = call.request;
+    const parameters = request ? request.params : NO_PARAMETERS;
     return {
-      eventId: call.eventId,
-      eventTime: call.eventTime,
-      accountId: call.principal?.accountId ?? null,
-      accessKeyId: call.accessKeyId,
-      ...identityOf(call.principal),
-      eventName: call.eventName,
-      eventRw: call.eventRw,
-      serviceName: call.serviceName,
-      apiVersion: call.apiVersion,
-      eventSource: call.eventSource,
+      eventId: call.committedEventId ?? eventId(call.receivedAt, this.random),
+      eventTime: call.receivedAt,
+      accountId: principal?.accountId ?? null,
+      accessKeyId: request ? auditedAccessKeyId(request.accessKeyId) : '',
+      ...identityOf(principal),
+      eventName: request ? auditedName(request.action, ACTION_NAME) : '',
+      eventRw: call.action?.rw ?? 'Read',
+      serviceName: call.action?.service ?? '',
+      apiVersion: request ? auditedName(request.version, API_VERSION) : '',
+      eventSource: call.host,
       requestId: call.requestId,
-      sourceIp: call.sourceIp,
-      userAgent: call.userAgent,
+      sourceIp: call.connection.sourceIp,
+      userAgent: auditedUserAgent(call.connection.userAgent),
       errorCode: call.error?.code ?? '',
-      errorMessage: call.error?.message ?? '',
-      requestParameters,
+      errorMessage: call.error ? auditedErrorMessage(call.error.message) : '',
+      // A call that named no known key could come from anyone: it keeps little of what it sent.
+      requestParameters: principal
+        ? auditedParameters(parameters)
+        : auditedParameters(parameters, UNATTRIBUTED_PARAMETER_CHARS),
     };
   }
 }
+
+const NO_PARAMETERS: ReadonlyMap<string, string> = new Map();
 
 function identityOf(
   principal: Principal | undefined,

@@ -39,60 +39,38 @@ export interface Verdict {
   byPreference: boolean;
 }
 
+/** A value as cached: the promise while it loads, the value itself once loaded (no await when warm). */
+type Loaded<T> = T | Promise<T>;
+
+type UserPrincipal = Extract<Principal, { kind: 'user' }>;
+
 export class Authorizer {
   // Compiled once per principal; any change to attachments, memberships or default versions in an
   // account drops that account's entries (such changes are rare; the hot path only reads).
-  private readonly compiled = new Map<string, Map<string, Promise<CompiledPolicySet>>>();
-  private readonly preferences = new Map<string, Promise<SecurityPreference>>();
+  private readonly compiled = new Map<string, Map<string, Loaded<CompiledPolicySet>>>();
+  private readonly preferences = new Map<string, Loaded<SecurityPreference>>();
   // Parsed custom documents by their text: the same object for every user that has the policy, so
   // compilePolicies compiles its statements once (parsing and compiling is ~5 ms; reuse ~0.1 ms).
   private readonly documents = new Map<string, PolicyDocument>();
 
   constructor(private readonly store: Store) {}
 
-  /** Resolves when `principal` may perform the call; throws NoPermission (with AccessDeniedDetail) otherwise. */
-  async authorize(principal: Principal, input: AuthorizationInput): Promise<void> {
-    if (principal.kind === 'root') return;
-    // Fail closed: an error while loading or compiling policies propagates and nothing is executed.
-    const verdict = await this.verdict(principal, input);
-    if (verdict.allowed) return;
-    throw new RamkeyError('NoPermission', {
-      detail: `${principal.userName} lacks ${input.action} on ${input.resource}`,
-      extra: {
-        AccessDeniedDetail: {
-          AuthAction: input.action,
-          // Ramkey extension: which resource the action was refused on.
-          AuthResource: input.resource,
-          AuthPrincipalType: 'SubUser',
-          AuthPrincipalOwnerId: principal.accountId,
-          AuthPrincipalDisplayName: principal.userName,
-          NoPermissionType: verdict.decision.effect === 'deny' ? 'ExplicitDeny' : 'ImplicitDeny',
-          PolicyType: 'AccountLevelIdentityBasedPolicy',
-          ...(verdict.decision.statement && {
-            PolicyName: verdict.decision.statement.policyName,
-          }),
-        },
-      },
-    });
+  /**
+   * Undefined when `principal` may perform the call, else the NoPermission refusal (with
+   * AccessDeniedDetail). Synchronous once the principal's policies are cached. Fails closed: an
+   * error while loading or compiling policies propagates (rejects), and nothing is executed.
+   */
+  check(principal: Principal, input: AuthorizationInput): Loaded<RamkeyError | undefined> {
+    if (principal.kind === 'root') return undefined;
+    const verdict = this.verdictOf(principal, input);
+    return verdict instanceof Promise
+      ? verdict.then((v) => refusalOf(principal, input, v))
+      : refusalOf(principal, input, verdict);
   }
 
   /** The decision for a RAM user, with the statement that made it. */
-  async verdict(
-    principal: Extract<Principal, { kind: 'user' }>,
-    input: AuthorizationInput,
-  ): Promise<Verdict> {
-    const set = await this.policiesOf(principal.accountId, principal.userId);
-    const decision = evaluate(set, {
-      action: input.action,
-      resource: input.resource,
-      context: { ...input.context, userName: principal.userName },
-    });
-    if (decision.effect === 'allow') return { allowed: true, decision, byPreference: false };
-    if (decision.effect === 'noMatch' && this.isOwnKeyAction(principal, input)) {
-      const preference = await this.preferenceOf(principal.accountId);
-      if (preference.allowUserToManageAccessKeys) return { allowed: true, decision, byPreference: true };
-    }
-    return { allowed: false, decision, byPreference: false };
+  async verdict(principal: UserPrincipal, input: AuthorizationInput): Promise<Verdict> {
+    return this.verdictOf(principal, input);
   }
 
   /** Drops everything cached for the account: call after any permission-relevant change. */
@@ -101,10 +79,37 @@ export class Authorizer {
     this.preferences.delete(accountId);
   }
 
-  private isOwnKeyAction(
-    principal: Extract<Principal, { kind: 'user' }>,
+  private verdictOf(principal: UserPrincipal, input: AuthorizationInput): Loaded<Verdict> {
+    const set = this.policiesOf(principal.accountId, principal.userId);
+    return set instanceof Promise
+      ? set.then((s) => this.decide(principal, input, s))
+      : this.decide(principal, input, set);
+  }
+
+  private decide(
+    principal: UserPrincipal,
     input: AuthorizationInput,
-  ): boolean {
+    set: CompiledPolicySet,
+  ): Loaded<Verdict> {
+    const decision = evaluate(set, {
+      action: input.action,
+      resource: input.resource,
+      context: { ...input.context, userName: principal.userName },
+    });
+    if (decision.effect === 'allow') return { allowed: true, decision, byPreference: false };
+    if (decision.effect !== 'noMatch' || !this.isOwnKeyAction(principal, input)) {
+      return { allowed: false, decision, byPreference: false };
+    }
+    const byPreference = (preference: SecurityPreference): Verdict => ({
+      allowed: preference.allowUserToManageAccessKeys,
+      decision,
+      byPreference: preference.allowUserToManageAccessKeys,
+    });
+    const preference = this.preferenceOf(principal.accountId);
+    return preference instanceof Promise ? preference.then(byPreference) : byPreference(preference);
+  }
+
+  private isOwnKeyAction(principal: UserPrincipal, input: AuthorizationInput): boolean {
     return (
       input.selfService &&
       input.resource.toLowerCase() ===
@@ -112,30 +117,21 @@ export class Authorizer {
     );
   }
 
-  private preferenceOf(accountId: string): Promise<SecurityPreference> {
-    let cached = this.preferences.get(accountId);
-    if (!cached) {
-      cached = this.store.getSecurityPreference(accountId);
-      cached.catch(() => this.preferences.delete(accountId));
-      this.preferences.set(accountId, cached);
-    }
-    return cached;
+  private preferenceOf(accountId: string): Loaded<SecurityPreference> {
+    const cached = this.preferences.get(accountId);
+    if (cached !== undefined) return cached;
+    return settle(this.preferences, accountId, this.store.getSecurityPreference(accountId));
   }
 
-  private policiesOf(accountId: string, userId: string): Promise<CompiledPolicySet> {
+  private policiesOf(accountId: string, userId: string): Loaded<CompiledPolicySet> {
     let account = this.compiled.get(accountId);
     if (!account) {
       account = new Map();
       this.compiled.set(accountId, account);
     }
-    let cached = account.get(userId);
-    if (!cached) {
-      const entries = account;
-      cached = this.load(accountId, userId);
-      cached.catch(() => entries.delete(userId));
-      account.set(userId, cached);
-    }
-    return cached;
+    const cached = account.get(userId);
+    if (cached !== undefined) return cached;
+    return settle(account, userId, this.load(accountId, userId));
   }
 
   private parsed(policyName: string, text = ''): PolicyDocument {
@@ -167,4 +163,48 @@ export class Authorizer {
     }
     return compilePolicies(inputs);
   }
+}
+
+/**
+ * Caches `loading` under `key` and replaces it with its value once loaded, unless the entry was
+ * dropped or replaced meanwhile (an invalidation wins); a failed load is forgotten, so the next call
+ * retries rather than failing forever.
+ */
+function settle<K, V>(entries: Map<K, Loaded<V>>, key: K, loading: Promise<V>): Promise<V> {
+  const promise = loading.then(
+    (value) => {
+      if (entries.get(key) === promise) entries.set(key, value);
+      return value;
+    },
+    (err: unknown) => {
+      if (entries.get(key) === promise) entries.delete(key);
+      throw err;
+    },
+  );
+  entries.set(key, promise);
+  return promise;
+}
+
+function refusalOf(
+  principal: UserPrincipal,
+  input: AuthorizationInput,
+  verdict: Verdict,
+): RamkeyError | undefined {
+  if (verdict.allowed) return undefined;
+  return new RamkeyError('NoPermission', {
+    detail: `${principal.userName} lacks ${input.action} on ${input.resource}`,
+    extra: {
+      AccessDeniedDetail: {
+        AuthAction: input.action,
+        // Ramkey extension: which resource the action was refused on.
+        AuthResource: input.resource,
+        AuthPrincipalType: 'SubUser',
+        AuthPrincipalOwnerId: principal.accountId,
+        AuthPrincipalDisplayName: principal.userName,
+        NoPermissionType: verdict.decision.effect === 'deny' ? 'ExplicitDeny' : 'ImplicitDeny',
+        PolicyType: 'AccountLevelIdentityBasedPolicy',
+        ...(verdict.decision.statement && { PolicyName: verdict.decision.statement.policyName }),
+      },
+    },
+  });
 }

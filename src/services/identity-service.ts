@@ -11,8 +11,7 @@ import {
   type Store,
   type UserRecord,
 } from '../store/store.js';
-import type { Authorizer } from './authorizer.js';
-import type { KeyCache } from './key-cache.js';
+import type { ChangeBus } from './change-bus.js';
 import type { Limits } from './limits.js';
 
 export interface NewUser {
@@ -34,8 +33,7 @@ export interface UserChanges {
 export class IdentityService {
   constructor(
     private readonly store: Store,
-    private readonly keys: KeyCache,
-    private readonly authorizer: Authorizer,
+    private readonly changes: ChangeBus,
     private readonly clock: Clock,
     private readonly random: Random,
     private readonly limits: Limits,
@@ -92,8 +90,10 @@ export class IdentityService {
       ...(changes.newComments !== undefined && { comments: changes.newComments }),
     });
     if (!updated) throw new RamkeyError('EntityNotExist.User');
-    // The user's keys carry its name in their principal (ARNs): drop them from the gate's cache.
-    if (changes.newUserName !== undefined) this.keys.invalidateUser(accountId, updated.userId);
+    // The user's keys carry its name in their principal (ARNs, `${ram:UserName}`).
+    if (changes.newUserName !== undefined) {
+      this.changes.publish({ kind: 'principal', accountId, userId: updated.userId });
+    }
     return updated;
   }
 
@@ -108,8 +108,7 @@ export class IdentityService {
   async deleteUser(accountId: string, userName: string): Promise<void> {
     const user = await this.getUser(accountId, userName);
     if (!(await this.store.deleteUser(accountId, user.userId))) throw new RamkeyError('EntityNotExist.User');
-    this.keys.invalidateUser(accountId, user.userId);
-    this.authorizer.invalidateAccount(accountId);
+    this.changes.publish({ kind: 'principal', accountId, userId: user.userId });
   }
 
   async attachSystemPolicy(accountId: string, userId: string, policyName: string): Promise<void> {
@@ -117,6 +116,6 @@ export class IdentityService {
       { accountId, userId, policyType: 'System', policyName, attachedAt: this.clock.now() },
       RAM_POLICY_ATTACHMENT_LIMITS,
     );
-    this.authorizer.invalidateAccount(accountId);
+    this.changes.publish({ kind: 'permissions', accountId });
   }
 }

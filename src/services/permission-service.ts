@@ -17,6 +17,7 @@ import {
   type UserRecord,
 } from '../store/store.js';
 import type { AuthorizationInput, Authorizer, Verdict } from './authorizer.js';
+import type { ChangeBus } from './change-bus.js';
 
 /** Quotas from Alibaba Cloud's current limits (reference 6.2). */
 export const PERMISSION_LIMITS = {
@@ -56,6 +57,7 @@ export class PermissionService {
   constructor(
     private readonly store: Store,
     private readonly authorizer: Authorizer,
+    private readonly changes: ChangeBus,
     private readonly clock: Clock,
     private readonly random: Random,
   ) {}
@@ -137,7 +139,7 @@ export class PermissionService {
       { document, setAsDefault, rotate, createdAt: this.clock.now() },
       PERMISSION_LIMITS.versionsPerPolicy,
     );
-    if (setAsDefault) this.authorizer.invalidateAccount(accountId);
+    if (setAsDefault) this.changes.publish({ kind: 'permissions', accountId });
     return version;
   }
 
@@ -176,7 +178,7 @@ export class PermissionService {
 
   async setDefaultPolicyVersion(accountId: string, policyName: string, versionId: string): Promise<void> {
     await this.store.setDefaultPolicyVersion(accountId, policyName, versionId, this.clock.now());
-    this.authorizer.invalidateAccount(accountId);
+    this.changes.publish({ kind: 'permissions', accountId });
   }
 
   async deletePolicyVersion(accountId: string, policyName: string, versionId: string): Promise<void> {
@@ -197,7 +199,7 @@ export class PermissionService {
       RAM_POLICY_ATTACHMENT_LIMITS,
     );
     if (!attached) throw new RamkeyError('EntityAlreadyExists.User.Policy');
-    this.authorizer.invalidateAccount(accountId);
+    this.changes.publish({ kind: 'permissions', accountId });
   }
 
   async detachFromUser(
@@ -210,7 +212,7 @@ export class PermissionService {
     if (!(await this.store.detachPolicyFromUser(accountId, user.userId, type, name))) {
       throw new RamkeyError('EntityNotExist.User.Policy');
     }
-    this.authorizer.invalidateAccount(accountId);
+    this.changes.publish({ kind: 'permissions', accountId });
   }
 
   async attachToGroup(
@@ -225,7 +227,7 @@ export class PermissionService {
       RAM_POLICY_ATTACHMENT_LIMITS,
     );
     if (!attached) throw new RamkeyError('EntityAlreadyExists.Group.Policy');
-    this.authorizer.invalidateAccount(accountId);
+    this.changes.publish({ kind: 'permissions', accountId });
   }
 
   async detachFromGroup(
@@ -238,7 +240,7 @@ export class PermissionService {
     if (!(await this.store.detachPolicyFromGroup(accountId, group.groupId, type, name))) {
       throw new RamkeyError('EntityNotExist.Group.Policy');
     }
-    this.authorizer.invalidateAccount(accountId);
+    this.changes.publish({ kind: 'permissions', accountId });
   }
 
   /** Attachments with their policy's description and default version, for ListPoliciesFor*. */
@@ -313,14 +315,14 @@ export class PermissionService {
       { accountId, userId: user.userId, groupId: group.groupId, joinedAt: this.clock.now() },
       PERMISSION_LIMITS.groupsPerUser,
     );
-    this.authorizer.invalidateAccount(accountId);
+    this.changes.publish({ kind: 'permissions', accountId });
   }
 
   async removeUserFromGroup(accountId: string, user: UserRecord, group: GroupRecord): Promise<void> {
     if (!(await this.store.removeUserFromGroup(accountId, user.userId, group.groupId))) {
       throw new RamkeyError('EntityNotExist.User.Group');
     }
-    this.authorizer.invalidateAccount(accountId);
+    this.changes.publish({ kind: 'permissions', accountId });
   }
 
   // Security preferences
@@ -334,7 +336,7 @@ export class PermissionService {
     patch: Partial<SecurityPreference>,
   ): Promise<SecurityPreference> {
     const updated = await this.store.setSecurityPreference(accountId, patch);
-    this.authorizer.invalidateAccount(accountId);
+    this.changes.publish({ kind: 'permissions', accountId });
     return updated;
   }
 

@@ -3,10 +3,19 @@
 export type Principal =
   { kind: 'root'; accountId: string } | { kind: 'user'; accountId: string; userId: string; userName: string };
 
-/** The principal an AccessKey is for, plus the key that authenticated the call. */
+/**
+ * What authenticated a call: a kind plus an ID. AccessKeys today; a console session will be a second
+ * kind through the same gate.
+ */
+export interface Credential {
+  readonly kind: 'AccessKey';
+  readonly id: string;
+}
+
+/** The principal a call acts as, plus the credential that authenticated it. */
 export interface Caller {
-  principal: Principal;
-  accessKeyId: string;
+  readonly principal: Principal;
+  readonly credential: Credential;
 }
 
 /** RAM user logon names for IMS: `<name>@<accountId>.onaliyun.com`. */

@@ -8,11 +8,12 @@ import { AccessKeyService } from './access-key-service.js';
 import { AuditTrail, DEFAULT_AUDIT_RETENTION_DAYS } from './audit-trail.js';
 import { Authorizer } from './authorizer.js';
 import { CredentialReportService } from './credential-report.js';
-import { Gate } from './gate.js';
+import { LocalChangeBus, type ChangeBus } from './change-bus.js';
+import { Gate } from './gate/gate.js';
 import { IdentityService } from './identity-service.js';
-import { KeyCache } from './key-cache.js';
+import { KeyCache } from './gate/key-cache.js';
 import { defaultLimits, type Limits } from './limits.js';
-import { MemoryNonceStore, type NonceStore } from './nonce-cache.js';
+import { MemoryNonceStore, type NonceStore } from './gate/nonce-store.js';
 import { PermissionService } from './permission-service.js';
 import { UsageRecorder } from './usage-recorder.js';
 
@@ -23,6 +24,8 @@ export interface RamkeyDeps {
   random?: Random;
   limits?: Partial<Limits>;
   nonces?: NonceStore;
+  /** Where services publish committed changes (default: this process only). */
+  changes?: ChangeBus;
   /** Capacity of the default in-memory nonce store (see DEFAULT_NONCE_CAPACITY). */
   nonceCapacity?: number;
   maxClockSkewMs?: number;
@@ -36,6 +39,7 @@ export interface Ramkey {
   readonly clock: Clock;
   readonly limits: Limits;
   readonly gate: Gate;
+  readonly changes: ChangeBus;
   readonly identity: IdentityService;
   readonly accessKeys: AccessKeyService;
   readonly permissions: PermissionService;
@@ -51,10 +55,19 @@ export function createRamkey(deps: RamkeyDeps): Ramkey {
   const random = deps.random ?? cryptoRandom;
   const limits: Limits = { ...defaultLimits, ...deps.limits };
   const { store, sealer } = deps;
+  const changes = deps.changes ?? new LocalChangeBus();
   const keys = new KeyCache(store, sealer, clock);
   const authorizer = new Authorizer(store);
+  changes.subscribe((change) => {
+    keys.apply(change);
+    if (change.kind !== 'accessKey') authorizer.invalidateAccount(change.accountId);
+  });
   const usage = new UsageRecorder(store, deps.onBackgroundError ? { onError: deps.onBackgroundError } : {});
-  const gate = new Gate(keys, deps.nonces ?? new MemoryNonceStore(deps.nonceCapacity), authorizer, clock, {
+  const gate = new Gate({
+    keys,
+    nonces: deps.nonces ?? new MemoryNonceStore(deps.nonceCapacity),
+    authorizer,
+    clock,
     maxClockSkewMs: deps.maxClockSkewMs ?? MAX_CLOCK_SKEW_MS,
   });
   return {
@@ -62,9 +75,10 @@ export function createRamkey(deps: RamkeyDeps): Ramkey {
     clock,
     limits,
     gate,
-    identity: new IdentityService(store, keys, authorizer, clock, random, limits),
-    permissions: new PermissionService(store, authorizer, clock, random),
-    accessKeys: new AccessKeyService(store, sealer, keys, usage, clock, random, limits),
+    changes,
+    identity: new IdentityService(store, changes, clock, random, limits),
+    permissions: new PermissionService(store, authorizer, changes, clock, random),
+    accessKeys: new AccessKeyService(store, sealer, changes, usage, clock, random, limits),
     credentialReports: new CredentialReportService(store, usage, clock, limits),
     usage,
     audit: new AuditTrail(

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MemoryNonceStore, NonceStoreFullError } from './nonce-cache.js';
+import { MemoryNonceStore, NonceStoreFullError } from './nonce-store.js';
 
 describe('MemoryNonceStore', () => {
   // Security property: within its window a nonce is accepted once; a replay is refused.

@@ -1,10 +1,12 @@
-// The gate's view of AccessKeys: record, owning principal and prepared signing key, cached in memory
-// and invalidated on every change, so the hot path neither queries the database nor decrypts.
-import type { Clock } from '../core/clock.js';
-import { prepareSigningKey, type SigningKey } from '../core/signature/index.js';
-import type { Sealer } from '../store/sealer.js';
-import type { AccessKeyStatus, Store } from '../store/store.js';
-import type { Principal } from './principal.js';
+// The gate's view of AccessKeys: record, owning principal and prepared signing key, cached in memory so
+// the hot path neither queries the database nor decrypts. Change events drop stale entries at once;
+// a time-to-live bounds how long any entry can outlive a change that was missed.
+import type { Clock } from '../../core/clock.js';
+import { prepareSigningKey, type SigningKey } from '../../core/signature/index.js';
+import type { Sealer } from '../../store/sealer.js';
+import type { AccessKeyStatus, Store } from '../../store/store.js';
+import type { Change } from '../change-bus.js';
+import type { Principal } from '../principal.js';
 
 export interface CachedKey {
   accessKeyId: string;
@@ -15,12 +17,14 @@ export interface CachedKey {
 
 interface Entry {
   key: CachedKey | undefined;
-  /** Negative entries (unknown IDs) expire; positive ones live until invalidated. */
   expiresAt: number;
 }
 
 export interface KeyCacheOptions {
   maxEntries?: number;
+  /** How long a found key is trusted without a change event (a backstop; default 60 s). */
+  ttlMs?: number;
+  /** How long an unknown ID is remembered as unknown (default 10 s). */
   negativeTtlMs?: number;
 }
 
@@ -28,6 +32,7 @@ export class KeyCache {
   private readonly entries = new Map<string, Entry>();
   private readonly loading = new Map<string, Promise<CachedKey | undefined>>();
   private readonly maxEntries: number;
+  private readonly ttlMs: number;
   private readonly negativeTtlMs: number;
   private generation = 0;
 
@@ -38,28 +43,37 @@ export class KeyCache {
     options: KeyCacheOptions = {},
   ) {
     this.maxEntries = options.maxEntries ?? 100_000;
+    this.ttlMs = options.ttlMs ?? 60_000;
     this.negativeTtlMs = options.negativeTtlMs ?? 10_000;
   }
 
-  /** The key, or undefined when it does not exist (or is deleted). */
+  /** The key, or undefined when it does not exist (or is deleted); a value when cached. */
   get(accessKeyId: string): CachedKey | undefined | Promise<CachedKey | undefined> {
     const entry = this.entries.get(accessKeyId);
-    if (entry && (entry.key !== undefined || entry.expiresAt > this.clock.now())) return entry.key;
+    if (entry && entry.expiresAt > this.clock.now()) return entry.key;
     return this.load(accessKeyId);
   }
 
-  invalidate(accessKeyId: string): void {
-    this.generation++;
-    this.entries.delete(accessKeyId);
+  /** Drops what a change makes stale; subscribe it to the change bus. */
+  apply(change: Change): void {
+    if (change.kind === 'accessKey') {
+      this.generation++;
+      this.entries.delete(change.accessKeyId);
+    } else if (change.kind === 'principal') {
+      this.generation++;
+      for (const [id, entry] of this.entries) {
+        const p = entry.key?.principal;
+        if (p?.kind === 'user' && p.accountId === change.accountId && p.userId === change.userId) {
+          this.entries.delete(id);
+        }
+      }
+    }
   }
 
-  /** Drops every key of a user (after a rename or deletion changes its principal). */
-  invalidateUser(accountId: string, userId: string): void {
+  /** Drops every entry (a node that can no longer trust its change feed starts afresh). */
+  clear(): void {
     this.generation++;
-    for (const [id, entry] of this.entries) {
-      const p = entry.key?.principal;
-      if (p?.kind === 'user' && p.accountId === accountId && p.userId === userId) this.entries.delete(id);
-    }
+    this.entries.clear();
   }
 
   private load(accessKeyId: string): Promise<CachedKey | undefined> {
@@ -102,6 +116,7 @@ export class KeyCache {
       const oldest = this.entries.keys().next();
       if (!oldest.done) this.entries.delete(oldest.value);
     }
-    this.entries.set(accessKeyId, { key, expiresAt: this.clock.now() + this.negativeTtlMs });
+    const ttl = key ? this.ttlMs : this.negativeTtlMs;
+    this.entries.set(accessKeyId, { key, expiresAt: this.clock.now() + ttl });
   }
 }

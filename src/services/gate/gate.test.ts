@@ -1,0 +1,154 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import {
+  admissionOf,
+  makeGateFixture,
+  routedAction,
+  signedRequest,
+  type GateFixture,
+} from '../../../test/support/gate-fixture.js';
+import type { Admission } from './admission.js';
+
+let f: GateFixture;
+beforeEach(async () => {
+  f = await makeGateFixture();
+});
+afterEach(async () => {
+  await f.close();
+});
+
+const whoAmI = routedAction({ authAction: 'sts:GetCallerIdentity', unrestricted: true, risk: 'standard' });
+const listUsers = routedAction({ authAction: 'ram:ListUsers' });
+
+async function admit(fixture: GateFixture, ...args: Parameters<typeof admissionOf>): Promise<Admission> {
+  return fixture.ramkey.gate.admit(admissionOf(...args));
+}
+
+describe('Gate.admit', () => {
+  it('runs its steps in the documented order', () => {
+    expect(f.ramkey.gate.steps).toEqual([
+      'keyLookup',
+      'signature',
+      'freshness',
+      'nonce',
+      'keyStatus',
+      'authorization',
+    ]);
+  });
+
+  it('admits a correctly signed call and names its credential by kind and ID', async () => {
+    const admission = await admit(f, signedRequest(f.root, { at: f.clock.now() }), listUsers);
+    expect(admission).toMatchObject({
+      admitted: true,
+      used: true,
+      caller: {
+        principal: { kind: 'root', accountId: f.accountId },
+        credential: { kind: 'AccessKey', id: f.root.id },
+      },
+    });
+  });
+
+  // Security: a caller that cannot sign learns nothing beyond "not found", and no account is charged.
+  it('refuses an unknown key at the lookup, with no principal and no use', async () => {
+    const ghost = { id: 'LTAI' + 'x'.repeat(20), secret: 'nope' };
+    const admission = await admit(f, signedRequest(ghost, { at: f.clock.now() }), whoAmI);
+    expect(admission).toMatchObject({
+      admitted: false,
+      refusedAt: 'keyLookup',
+      principal: undefined,
+      used: false,
+    });
+    expect(!admission.admitted && admission.refusal.code).toBe('InvalidAccessKeyId.NotFound');
+  });
+
+  it('refuses a wrong secret at the signature, under the key owner, as no use of the key', async () => {
+    const wrong = { id: f.root.id, secret: 'not-the-secret' };
+    const admission = await admit(f, signedRequest(wrong, { at: f.clock.now() }), whoAmI);
+    expect(admission).toMatchObject({ admitted: false, refusedAt: 'signature', used: false });
+    expect(admission.principal).toEqual({ kind: 'root', accountId: f.accountId });
+  });
+
+  it('refuses a request signed too long ago, and a replayed one, as no use', async () => {
+    const stale = signedRequest(f.root, { at: f.clock.now() - 15 * 60_000 - 1 });
+    expect(await admit(f, stale, whoAmI)).toMatchObject({ refusedAt: 'freshness', used: false });
+    const once = signedRequest(f.root, { at: f.clock.now() });
+    expect(await admit(f, once, whoAmI)).toMatchObject({ admitted: true });
+    expect(await admit(f, once, whoAmI)).toMatchObject({ refusedAt: 'nonce', used: false });
+  });
+
+  it('refuses a disabled key after the nonce, so the call still counts as use', async () => {
+    await f.ramkey.accessKeys.setStatus({ accountId: f.accountId, userId: null }, f.root.id, 'Inactive');
+    const admission = await admit(f, signedRequest(f.root, { at: f.clock.now() }), whoAmI);
+    expect(admission).toMatchObject({ admitted: false, refusedAt: 'keyStatus', used: true });
+  });
+
+  it('refuses a user without a policy, admits it for an unrestricted action', async () => {
+    const app = await f.userWithKey('app');
+    const denied = await admit(f, signedRequest(app, { at: f.clock.now() }), listUsers);
+    expect(denied).toMatchObject({ admitted: false, refusedAt: 'authorization', used: true });
+    expect(!denied.admitted && denied.refusal.code).toBe('NoPermission');
+    expect(await admit(f, signedRequest(app, { at: f.clock.now() }), whoAmI)).toMatchObject({
+      admitted: true,
+    });
+  });
+
+  it('requires every resource of an action to be allowed', async () => {
+    const app = await f.userWithKey('app');
+    const policy = JSON.stringify({
+      Version: '1',
+      Statement: [
+        { Effect: 'Allow', Action: 'ram:AddUserToGroup', Resource: `acs:ram:*:${f.accountId}:group/ops` },
+      ],
+    });
+    await f.ramkey.permissions.createPolicy(f.accountId, 'OpsOnly', policy, '');
+    const user = await f.ramkey.identity.getUser(f.accountId, 'app');
+    await f.ramkey.permissions.attachToUser(f.accountId, user, 'Custom', 'OpsOnly');
+    const group = `acs:ram:*:${f.accountId}:group/ops`;
+    const bob = `acs:ram:*:${f.accountId}:user/bob`;
+    const one = routedAction({ authAction: 'ram:AddUserToGroup', rw: 'Write' }, [group]);
+    const both = routedAction({ authAction: 'ram:AddUserToGroup', rw: 'Write' }, [group, bob]);
+    expect(await admit(f, signedRequest(app, { at: f.clock.now() }), one)).toMatchObject({ admitted: true });
+    const refused = await admit(f, signedRequest(app, { at: f.clock.now() }), both);
+    expect(refused).toMatchObject({ admitted: false, refusedAt: 'authorization' });
+    expect(!refused.admitted && refused.refusal.extra).toMatchObject({
+      AccessDeniedDetail: { AuthResource: bob },
+    });
+  });
+
+  it('applies a change published on the bus at once: a disabled key is refused on the next call', async () => {
+    expect(await admit(f, signedRequest(f.root, { at: f.clock.now() }), whoAmI)).toMatchObject({
+      admitted: true,
+    });
+    await f.ramkey.accessKeys.setStatus({ accountId: f.accountId, userId: null }, f.root.id, 'Inactive');
+    expect(await admit(f, signedRequest(f.root, { at: f.clock.now() }), whoAmI)).toMatchObject({
+      refusedAt: 'keyStatus',
+    });
+  });
+
+  it('applies a permission change at once: a policy attached to a refused user admits its next call', async () => {
+    const app = await f.userWithKey('app');
+    expect(await admit(f, signedRequest(app, { at: f.clock.now() }), listUsers)).toMatchObject({
+      refusedAt: 'authorization',
+    });
+    await f.ramkey.identity.attachSystemPolicy(f.accountId, app.userId, 'ReadOnlyAccess');
+    expect(await admit(f, signedRequest(app, { at: f.clock.now() }), listUsers)).toMatchObject({
+      admitted: true,
+    });
+  });
+
+  it('drops a cached key after its time-to-live even when no change reached it', async () => {
+    // A second node on the same database shares no change bus: only the TTL backstop can save it.
+    const other = f.secondNode();
+    const call = () => other.gate.admit(admissionOf(signedRequest(f.root, { at: f.clock.now() }), whoAmI));
+    expect(await call()).toMatchObject({ admitted: true });
+    await f.ramkey.accessKeys.setStatus({ accountId: f.accountId, userId: null }, f.root.id, 'Inactive');
+    expect(await call()).toMatchObject({ admitted: true });
+    f.clock.advance(60_001);
+    expect(await call()).toMatchObject({ admitted: false, refusedAt: 'keyStatus' });
+  });
+
+  it('answers synchronously when the key and policies are cached', async () => {
+    await admit(f, signedRequest(f.root, { at: f.clock.now() }), listUsers);
+    const warm = f.ramkey.gate.admit(admissionOf(signedRequest(f.root, { at: f.clock.now() }), listUsers));
+    expect(warm).not.toBeInstanceOf(Promise);
+  });
+});

@@ -1,0 +1,113 @@
+// The gate: one call admits a request. Its checks are named steps in one ordered list; the first that
+// refuses decides, and the decision is a value (the admitted caller, or the refusal and how far the
+// request got). Every RPC call passes here before any handler runs.
+import type { Clock } from '../../core/clock.js';
+import { RamkeyError } from '../../core/errors/ramkey-error.js';
+import { isAccessKeyId } from '../../core/keys/key-id.js';
+import type { Authorizer } from '../authorizer.js';
+import type { Admission, AdmissionRequest, GateStepName, Refused } from './admission.js';
+import type { CheckOutcome, GateCheck, KeyedRequest } from './gate-check.js';
+import type { CachedKey, KeyCache } from './key-cache.js';
+import type { NonceStore } from './nonce-store.js';
+import { authorizationCheck } from './steps/authorization.js';
+import { freshnessCheck } from './steps/freshness.js';
+import { keyStatusCheck } from './steps/key-status.js';
+import { nonceCheck } from './steps/nonce.js';
+import { signatureCheck } from './steps/signature.js';
+
+export interface GateDeps {
+  keys: KeyCache;
+  nonces: NonceStore;
+  authorizer: Authorizer;
+  clock: Clock;
+  maxClockSkewMs: number;
+}
+
+/**
+ * The checks after the key lookup, in order. Key safety (the recycle bin state and the network
+ * access policy) slots in after `keyStatus`, leak restriction before `authorization`.
+ */
+export function gateChecks(deps: GateDeps): readonly GateCheck[] {
+  return [
+    // Time and nonce come after the signature: a caller who cannot sign learns nothing of them.
+    signatureCheck,
+    freshnessCheck(deps.maxClockSkewMs),
+    nonceCheck(deps.nonces, deps.maxClockSkewMs),
+    // From here on a refused call still counts as use of its key: the caller holds the secret.
+    keyStatusCheck,
+    authorizationCheck(deps.authorizer),
+  ];
+}
+
+export class Gate {
+  private readonly checks: readonly GateCheck[];
+  /** Checks after this index refuse calls that already count as use of the key. */
+  private readonly nonceIndex: number;
+
+  constructor(private readonly deps: GateDeps) {
+    this.checks = gateChecks(deps);
+    this.nonceIndex = this.checks.findIndex((c) => c.name === 'nonce');
+  }
+
+  /** Every step's name, in the order the gate runs them. */
+  get steps(): readonly GateStepName[] {
+    return ['keyLookup', ...this.checks.map((c) => c.name)];
+  }
+
+  /**
+   * Admits the request or refuses it. Synchronous when every step can answer from memory (the
+   * common case: a cached key and policies, the in-memory nonce store). Throws only for
+   * infrastructure failures (a store error while loading a key or policies), never to refuse.
+   */
+  admit(input: AdmissionRequest): Admission | Promise<Admission> {
+    const id = input.request.accessKeyId;
+    // A malformed or checksum-failing ID cannot exist: answer without touching the cache or store.
+    const key = isAccessKeyId(id) ? this.deps.keys.get(id) : undefined;
+    return key instanceof Promise ? key.then((k) => this.withKey(input, k)) : this.withKey(input, key);
+  }
+
+  private withKey(input: AdmissionRequest, key: CachedKey | undefined): Admission | Promise<Admission> {
+    if (!key) return notFound();
+    return this.run({ ...input, key, now: this.deps.clock.now() }, 0);
+  }
+
+  private run(request: KeyedRequest, from: number): Admission | Promise<Admission> {
+    for (let i = from; i < this.checks.length; i++) {
+      const check = this.checks[i] as GateCheck;
+      const outcome = check.check(request);
+      if (outcome instanceof Promise) {
+        return outcome.then((o: CheckOutcome) => (o ? this.refuse(request, i, o) : this.run(request, i + 1)));
+      }
+      if (outcome) return this.refuse(request, i, outcome);
+    }
+    const principal = request.key.principal;
+    return {
+      admitted: true,
+      caller: { principal, credential: { kind: 'AccessKey', id: request.key.accessKeyId } },
+      principal,
+      used: true,
+    };
+  }
+
+  private refuse(request: KeyedRequest, index: number, refusal: RamkeyError): Refused {
+    return {
+      admitted: false,
+      refusal,
+      refusedAt: (this.checks[index] as GateCheck).name,
+      // From here the call is audited under the key's account, whatever the refusal.
+      principal: request.key.principal,
+      used: index > this.nonceIndex,
+    };
+  }
+}
+
+/** Unknown, malformed and deleted keys look alike: nothing beyond "not found" is revealed. */
+function notFound(): Refused {
+  return {
+    admitted: false,
+    refusal: new RamkeyError('InvalidAccessKeyId.NotFound'),
+    refusedAt: 'keyLookup',
+    principal: undefined,
+    used: false,
+  };
+}

@@ -1,0 +1,57 @@
+// Gate step: the principal's RAM policies allow the action on every resource it acts on.
+import type { RamkeyError } from '../../../core/errors/ramkey-error.js';
+import type { Authorizer, AuthorizationInput } from '../../authorizer.js';
+import type { Principal } from '../../principal.js';
+import type { CheckOutcome, GateCheck, KeyedRequest } from '../gate-check.js';
+
+export function authorizationCheck(authorizer: Authorizer): GateCheck {
+  return {
+    name: 'authorization',
+    check(request) {
+      // Any valid key may call an unrestricted action (STS GetCallerIdentity: a key may always ask
+      // who it is, as on Alibaba Cloud).
+      if (request.action.unrestricted) return undefined;
+      const principal = request.key.principal;
+      const resources = request.action.resources(principal);
+      // Fail closed: an action that names no resource is a registry bug, never an allow.
+      if (resources.length === 0) throw new Error(`no resource for ${request.action.authAction}`);
+      return checkEach(authorizer, principal, request, resources, 0);
+    },
+  };
+}
+
+/** Checks the resources in order and stops at the first refusal; stays synchronous while it can. */
+function checkEach(
+  authorizer: Authorizer,
+  principal: Principal,
+  request: KeyedRequest,
+  resources: readonly string[],
+  from: number,
+): CheckOutcome | Promise<CheckOutcome> {
+  for (let i = from; i < resources.length; i++) {
+    const outcome = authorizer.check(principal, inputOf(request, resources[i] ?? ''));
+    if (outcome instanceof Promise) {
+      return outcome.then(
+        (refusal: RamkeyError | undefined) =>
+          refusal ?? checkEach(authorizer, principal, request, resources, i + 1),
+      );
+    }
+    if (outcome) return outcome;
+  }
+  return undefined;
+}
+
+function inputOf({ action, connection, now }: KeyedRequest, resource: string): AuthorizationInput {
+  return {
+    action: action.authAction,
+    resource,
+    selfService: action.selfService,
+    context: {
+      sourceIp: connection.sourceIp,
+      currentTime: now,
+      secureTransport: connection.secureTransport,
+      mfaPresent: false,
+      userAgent: connection.userAgent,
+    },
+  };
+}

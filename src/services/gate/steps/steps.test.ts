@@ -1,0 +1,90 @@
+// Each gate check on its own, fed a keyed request directly (the pipeline's order is gate.test.ts's).
+import { describe, expect, it } from 'vitest';
+import { RamkeyError } from '../../../core/errors/ramkey-error.js';
+import { prepareSigningKey } from '../../../core/signature/index.js';
+import { routedAction, signedRequest } from '../../../../test/support/gate-fixture.js';
+import type { KeyedRequest } from '../gate-check.js';
+import type { CachedKey } from '../key-cache.js';
+import { MemoryNonceStore, type NonceStore } from '../nonce-store.js';
+import { freshnessCheck } from './freshness.js';
+import { keyStatusCheck } from './key-status.js';
+import { nonceCheck } from './nonce.js';
+import { signatureCheck } from './signature.js';
+
+const NOW = Date.parse('2026-12-01T00:00:00Z');
+const SKEW = 15 * 60_000;
+const key = { id: 'LTAI' + 'a'.repeat(20), secret: 'the-secret' };
+
+function keyed(
+  overrides: { at?: number; secret?: string; status?: 'Active' | 'Inactive'; nonce?: string } = {},
+) {
+  const cached: CachedKey = {
+    accessKeyId: key.id,
+    status: overrides.status ?? 'Active',
+    principal: { kind: 'root', accountId: '1234567890123456' },
+    signingKey: prepareSigningKey(key.secret),
+  };
+  const request = signedRequest(
+    { id: key.id, secret: overrides.secret ?? key.secret },
+    { at: overrides.at ?? NOW, ...(overrides.nonce !== undefined && { nonce: overrides.nonce }) },
+  );
+  return {
+    request,
+    action: routedAction({ authAction: 'sts:GetCallerIdentity' }),
+    connection: { sourceIp: '127.0.0.1', secureTransport: false, userAgent: '' },
+    key: cached,
+    now: NOW,
+  } satisfies KeyedRequest;
+}
+
+const codeOf = (outcome: unknown) => (outcome instanceof RamkeyError ? outcome.code : outcome);
+
+describe('signature check', () => {
+  it('passes the right secret and refuses another with the string to sign', () => {
+    expect(signatureCheck.check(keyed())).toBeUndefined();
+    const refused = signatureCheck.check(keyed({ secret: 'other' }));
+    expect(codeOf(refused)).toBe('SignatureDoesNotMatch');
+    expect(refused instanceof RamkeyError && refused.message).toContain('GET&%2F&');
+  });
+});
+
+describe('freshness check', () => {
+  const check = freshnessCheck(SKEW);
+  it('accepts the window boundary and refuses one millisecond beyond it, either way', () => {
+    expect(check.check(keyed({ at: NOW - SKEW }))).toBeUndefined();
+    expect(check.check(keyed({ at: NOW + SKEW }))).toBeUndefined();
+    expect(codeOf(check.check(keyed({ at: NOW - SKEW - 1000 })))).toBe('InvalidTimeStamp.Expired');
+    expect(codeOf(check.check(keyed({ at: NOW + SKEW + 1000 })))).toBe('InvalidTimeStamp.Expired');
+  });
+});
+
+describe('nonce check', () => {
+  it('passes a nonce once and refuses it again', () => {
+    const check = nonceCheck(new MemoryNonceStore(), SKEW);
+    expect(check.check(keyed({ nonce: 'n1' }))).toBeUndefined();
+    expect(codeOf(check.check(keyed({ nonce: 'n1' })))).toBe('SignatureNonceUsed');
+    expect(check.check(keyed({ nonce: 'n2' }))).toBeUndefined();
+  });
+
+  // Security: a store that cannot remember a nonce cannot rule out a replay, so it fails closed.
+  it('answers ServiceUnavailable when the store is full', () => {
+    const check = nonceCheck(new MemoryNonceStore(1), SKEW);
+    expect(check.check(keyed({ nonce: 'n1' }))).toBeUndefined();
+    expect(codeOf(check.check(keyed({ nonce: 'n2' })))).toBe('ServiceUnavailable');
+  });
+
+  it('waits for an asynchronous store, and lets its other failures propagate', async () => {
+    const slow: NonceStore = { remember: (_id, nonce) => Promise.resolve(nonce !== 'used') };
+    expect(await nonceCheck(slow, SKEW).check(keyed({ nonce: 'fresh' }))).toBeUndefined();
+    expect(codeOf(await nonceCheck(slow, SKEW).check(keyed({ nonce: 'used' })))).toBe('SignatureNonceUsed');
+    const broken: NonceStore = { remember: () => Promise.reject(new Error('down')) };
+    await expect(nonceCheck(broken, SKEW).check(keyed())).rejects.toThrow('down');
+  });
+});
+
+describe('key status check', () => {
+  it('passes an Active key and refuses an Inactive one', () => {
+    expect(keyStatusCheck.check(keyed())).toBeUndefined();
+    expect(codeOf(keyStatusCheck.check(keyed({ status: 'Inactive' })))).toBe('InvalidAccessKeyId.Inactive');
+  });
+});
