@@ -4,7 +4,7 @@ import { generateAccessKeyId, generateAccountId } from '../core/keys/key-id.js';
 import { cryptoRandom } from '../core/random.js';
 import { makeSqliteTestStore, type TestStore } from '../../test/support/test-stores.js';
 import type { AuditEventRecord } from '../store/store.js';
-import { UsageRecorder, type KeyUse, type ServiceName } from './usage-recorder.js';
+import { EVENTS_PER_WRITE, UsageRecorder, type KeyUse, type ServiceName } from './usage-recorder.js';
 
 let handle: TestStore;
 let accessKeyId: string;
@@ -142,6 +142,58 @@ describe('UsageRecorder', () => {
     expect((await handle.store.getAccessKey(accessKeyId))?.lastUsedService).toBe('Sts');
     expect((await handle.store.listKeyUsage(accountId, accessKeyId))[0]?.callCount).toBe(2);
     expect(await lookup()).toHaveLength(1);
+  });
+
+  it('writes a large backlog in transactions of at most EVENTS_PER_WRITE events, starting at once', async () => {
+    const writes = vi.spyOn(handle.store, 'recordActivity');
+    const usage = new UsageRecorder(handle.store, { flushIntervalMs: 60_000 });
+    const total = EVENTS_PER_WRITE * 2 + 17;
+    usage.recordUse(use('Sts', '127.0.0.1'));
+    for (let i = 0; i < total; i++) usage.recordEvent(event(clock.now() + i));
+    // Past a full write's worth it flushes without waiting for the interval.
+    await vi.waitFor(() => {
+      expect(writes).toHaveBeenCalled();
+    });
+    await usage.close();
+    const sizes = writes.mock.calls.map(([batch]) => batch.events.length);
+    expect(Math.max(...sizes)).toBeLessThanOrEqual(EVENTS_PER_WRITE);
+    expect(sizes.reduce((a, b) => a + b, 0)).toBe(total);
+    expect(writes.mock.calls.filter(([batch]) => batch.lastUsed.length > 0)).toHaveLength(1);
+    expect(
+      await handle.store.lookupAuditEvents({
+        accountId,
+        startTime: 0,
+        endTime: Date.parse('2100-01-01'),
+        direction: 'FORWARD',
+        limit: 2000,
+      }),
+    ).toHaveLength(total);
+  });
+
+  it('requeues only what a failed transaction did not write', async () => {
+    const usage = new UsageRecorder(handle.store, { flushIntervalMs: 60_000 });
+    usage.recordUse(use('Sts', '127.0.0.1'));
+    for (let i = 0; i < EVENTS_PER_WRITE + 5; i++) usage.recordEvent(event(clock.now() + i));
+    const real = handle.store.recordActivity.bind(handle.store);
+    let calls = 0;
+    const failing = vi.spyOn(handle.store, 'recordActivity').mockImplementation((batch) => {
+      calls += 1;
+      return calls === 2 ? Promise.reject(new Error('disk full')) : real(batch);
+    });
+    await expect(usage.flush()).rejects.toThrow('disk full');
+    failing.mockRestore();
+    await usage.close();
+    // The first transaction (with the last use) committed once; the failed one's 5 events came later.
+    expect((await handle.store.listKeyUsage(accountId, accessKeyId))[0]?.callCount).toBe(1);
+    expect(
+      await handle.store.lookupAuditEvents({
+        accountId,
+        startTime: 0,
+        endTime: Date.parse('2100-01-01'),
+        direction: 'FORWARD',
+        limit: 2000,
+      }),
+    ).toHaveLength(EVENTS_PER_WRITE + 5);
   });
 
   it('holds a bounded number of events, and reports what it had to drop', async () => {

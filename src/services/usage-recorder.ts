@@ -25,6 +25,8 @@ export interface KeyUse {
  */
 export const MAX_PENDING_EVENTS = 100_000;
 export const MAX_PENDING_EVENT_BYTES = 64 * 1024 * 1024;
+/** Events written per transaction: a few milliseconds of synchronous SQLite work at most. */
+export const EVENTS_PER_WRITE = 500;
 
 function sizeOf(event: AuditEventRecord): number {
   return approximateEventSize(
@@ -46,6 +48,7 @@ export class UsageRecorder {
   private events: AuditEventRecord[] = [];
   private eventBytes = 0;
   private dropped = 0;
+  private flushSoon = false;
   private timer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> = Promise.resolve();
   private readonly flushIntervalMs: number;
@@ -103,48 +106,68 @@ export class UsageRecorder {
     return this.lastUsed.get(accessKeyId);
   }
 
-  /** Writes everything pending. Safe to call concurrently: flushes run one after another. */
+  /**
+   * Writes everything pending, in transactions of at most EVENTS_PER_WRITE events with a turn of the
+   * event loop between them, so that no write holds the event loop (SQLite writes synchronously) for
+   * long. Safe to call concurrently: flushes run one after another. Nothing is lost on failure: what
+   * was not written is queued again, in front of what arrived meanwhile.
+   */
   flush(): Promise<void> {
     const run = this.flushing.then(async () => {
       this.reportDropped();
       if (this.lastUsed.size === 0 && this.keyUsage.size === 0 && this.events.length === 0) return;
-      const lastUsed = this.lastUsed;
-      const keyUsage = this.keyUsage;
+      let lastUsed = this.lastUsed;
+      let keyUsage = this.keyUsage;
       const events = this.events;
       this.lastUsed = new Map();
       this.keyUsage = new Map();
       this.events = [];
       this.eventBytes = 0;
+      let written = 0;
       try {
-        await this.store.recordActivity({
-          events,
-          lastUsed: [...lastUsed.values()],
-          keyUsage: [...keyUsage.values()],
-        });
+        do {
+          if (written > 0) await new Promise((resolve) => setImmediate(resolve));
+          const chunk = events.slice(written, written + EVENTS_PER_WRITE);
+          await this.store.recordActivity({
+            events: chunk,
+            lastUsed: [...lastUsed.values()],
+            keyUsage: [...keyUsage.values()],
+          });
+          written += chunk.length;
+          lastUsed = new Map();
+          keyUsage = new Map();
+        } while (written < events.length);
       } catch (err) {
-        // Nothing lost on failure: merge the batch back in front of what arrived meanwhile.
-        for (const [id, update] of lastUsed) {
-          if (!this.lastUsed.has(id)) this.lastUsed.set(id, update);
-        }
-        for (const [slot, usage] of keyUsage) {
-          const newer = this.keyUsage.get(slot);
-          if (newer) {
-            newer.callCount += usage.callCount;
-            newer.firstUsedAt = usage.firstUsedAt;
-          } else {
-            this.keyUsage.set(slot, usage);
-          }
-        }
-        const newer = this.events;
-        this.events = [];
-        this.eventBytes = 0;
-        for (const event of [...events, ...newer]) this.hold(event);
-        this.schedule();
+        this.requeue(lastUsed, keyUsage, events.slice(written));
         throw err;
       }
     });
     this.flushing = run.catch(() => undefined);
     return run;
+  }
+
+  private requeue(
+    lastUsed: Map<string, LastUsedUpdate>,
+    keyUsage: Map<string, KeyUsageUpdate>,
+    events: AuditEventRecord[],
+  ): void {
+    for (const [id, update] of lastUsed) {
+      if (!this.lastUsed.has(id)) this.lastUsed.set(id, update);
+    }
+    for (const [slot, usage] of keyUsage) {
+      const newer = this.keyUsage.get(slot);
+      if (newer) {
+        newer.callCount += usage.callCount;
+        newer.firstUsedAt = usage.firstUsedAt;
+      } else {
+        this.keyUsage.set(slot, usage);
+      }
+    }
+    const newer = this.events;
+    this.events = [];
+    this.eventBytes = 0;
+    for (const event of [...events, ...newer]) this.hold(event);
+    this.schedule();
   }
 
   async close(): Promise<void> {
@@ -166,6 +189,14 @@ export class UsageRecorder {
   }
 
   private schedule(): void {
+    // A full write's worth is written at once rather than piling up for the whole interval.
+    if (this.events.length >= EVENTS_PER_WRITE && !this.flushSoon) {
+      this.flushSoon = true;
+      setImmediate(() => {
+        this.flushSoon = false;
+        this.flush().catch(this.onError);
+      });
+    }
     this.timer ??= setTimeout(() => {
       this.timer = undefined;
       this.flush().catch(this.onError);
