@@ -30,6 +30,25 @@ export const MAX_BODY_BYTES = 64 * 1024;
 export const products: readonly Product[] = [ram, ims, sts, actiontrail];
 const productsByVersion = new Map(products.map((p) => [p.version, p]));
 
+/** How long a client may take and how many may connect at once; every limit guards against slow floods. */
+export interface ConnectionLimits {
+  /** Receiving a whole request, headers and body (a body trickled byte by byte cannot hold a socket). */
+  requestTimeoutMs: number;
+  /** Receiving the request's headers. */
+  headersTimeoutMs: number;
+  /** An idle keep-alive connection between requests. */
+  keepAliveTimeoutMs: number;
+  /** Open connections at once; more are closed as soon as they are accepted. */
+  maxConnections: number;
+}
+
+export const DEFAULT_CONNECTION_LIMITS: Readonly<ConnectionLimits> = {
+  requestTimeoutMs: 30_000,
+  headersTimeoutMs: 10_000,
+  keepAliveTimeoutMs: 5_000,
+  maxConnections: 4_096,
+};
+
 export interface AppOptions {
   ramkey: Ramkey;
   /** Where request failures are logged; nothing is logged when absent. */
@@ -37,6 +56,7 @@ export interface AppOptions {
   /** CIDRs (or `true`) whose X-Forwarded-For is believed for the source IP. */
   trustProxy?: string[] | boolean;
   https?: { key: Buffer; cert: Buffer };
+  connectionLimits?: Partial<ConnectionLimits>;
 }
 
 interface Route {
@@ -119,15 +139,26 @@ function hostId(request: FastifyRequest): string {
 
 export function buildApp(options: AppOptions): FastifyInstance {
   const { ramkey } = options;
+  const limits = { ...DEFAULT_CONNECTION_LIMITS, ...options.connectionLimits };
+  const serverTimeouts = {
+    headersTimeout: limits.headersTimeoutMs,
+    // Node enforces the request and header timeouts on this tick (30 s by default: far too coarse).
+    connectionsCheckingInterval: Math.max(10, Math.min(1000, limits.headersTimeoutMs / 4)),
+  };
   const app = Fastify({
+    requestTimeout: limits.requestTimeoutMs,
+    keepAliveTimeout: limits.keepAliveTimeoutMs,
+    http: serverTimeouts,
     ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
     bodyLimit: MAX_BODY_BYTES,
     trustProxy: options.trustProxy ?? false,
     // Per-request lines are ours (debug level, no parameters); Fastify's would log every URL.
     logController: new LogController({ disableRequestLogging: true }),
     genReqId: () => randomUUID().toUpperCase(),
-    ...(options.https && { https: options.https }),
+    ...(options.https && { https: { ...options.https, ...serverTimeouts } }),
   });
+
+  app.server.maxConnections = limits.maxConnections;
 
   // Bodies stay raw bytes: V3 signs their SHA-256, and the core parses forms itself, strictly.
   app.removeAllContentTypeParsers();

@@ -4,7 +4,7 @@ import { isIP } from 'node:net';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import type pino from 'pino';
-import { buildApp } from '../api/app.js';
+import { buildApp, type ConnectionLimits } from '../api/app.js';
 import { cryptoRandom } from '../core/random.js';
 import { bootstrapAccount, type AccountCredentials } from '../services/installation.js';
 import { createRamkey, type Ramkey } from '../services/ramkey.js';
@@ -34,30 +34,34 @@ interface Installation {
   close(): Promise<void>;
 }
 
-function auditRetentionDays(): number | undefined {
-  const value = process.env.RAMKEY_AUDIT_RETENTION_DAYS;
+/** A whole-number setting from the environment, or undefined when unset; refused when out of range. */
+function integerEnv(name: string, min: number, max: number, unit: string): number | undefined {
+  const value = process.env[name];
   if (value === undefined || value === '') return undefined;
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 1 || n > 3650) {
+  if (!Number.isSafeInteger(n) || n < min || n > max) {
     throw new CliError(
-      `Invalid RAMKEY_AUDIT_RETENTION_DAYS "${value}": use a whole number of days, 1-3650.`,
+      `Invalid ${name} "${value}": use a whole number of ${unit}, ${String(min)}-${String(max)}.`,
       EXIT_USAGE,
     );
   }
   return n;
 }
 
-function nonceCapacity(): number | undefined {
-  const value = process.env.RAMKEY_NONCE_CAPACITY;
-  if (value === undefined || value === '') return undefined;
-  const n = Number(value);
-  if (!Number.isSafeInteger(n) || n < 1000) {
-    throw new CliError(
-      `Invalid RAMKEY_NONCE_CAPACITY "${value}": use an integer of at least 1000.`,
-      EXIT_USAGE,
-    );
-  }
-  return n;
+const auditRetentionDays = () => integerEnv('RAMKEY_AUDIT_RETENTION_DAYS', 1, 3650, 'days');
+const nonceCapacity = () => integerEnv('RAMKEY_NONCE_CAPACITY', 1000, Number.MAX_SAFE_INTEGER, 'nonces');
+
+/** RAMKEY_REQUEST_TIMEOUT_MS and friends; unset ones keep the defaults. */
+function connectionLimits(): Partial<ConnectionLimits> {
+  const limits: Partial<ConnectionLimits> = {};
+  const set = (key: keyof ConnectionLimits, value: number | undefined) => {
+    if (value !== undefined) limits[key] = value;
+  };
+  set('requestTimeoutMs', integerEnv('RAMKEY_REQUEST_TIMEOUT_MS', 100, 3_600_000, 'milliseconds'));
+  set('headersTimeoutMs', integerEnv('RAMKEY_HEADERS_TIMEOUT_MS', 100, 3_600_000, 'milliseconds'));
+  set('keepAliveTimeoutMs', integerEnv('RAMKEY_KEEP_ALIVE_TIMEOUT_MS', 100, 3_600_000, 'milliseconds'));
+  set('maxConnections', integerEnv('RAMKEY_MAX_CONNECTIONS', 1, 1_000_000, 'connections'));
+  return limits;
 }
 
 async function openInstallation(dir: string, logger?: pino.Logger): Promise<Installation> {
@@ -191,6 +195,7 @@ async function serve(options: ServeOptions): Promise<void> {
   const dir = dataDir(options);
   const host = options.host ?? process.env.RAMKEY_HOST ?? '127.0.0.1';
   const port = parsePort(options.port ?? process.env.RAMKEY_PORT ?? '8080');
+  const limits = connectionLimits();
   const certFile = process.env.RAMKEY_TLS_CERT;
   const keyFile = process.env.RAMKEY_TLS_KEY;
   if (Boolean(certFile) !== Boolean(keyFile)) {
@@ -215,6 +220,7 @@ async function serve(options: ServeOptions): Promise<void> {
   const app = buildApp({
     ramkey: installation.ramkey,
     logger,
+    connectionLimits: limits,
     ...(trustProxy && trustProxy.length > 0 && { trustProxy }),
     ...(certFile && keyFile && { https: { cert: readFileSync(certFile), key: readFileSync(keyFile) } }),
   });
