@@ -1,6 +1,7 @@
 // Authorization: a RAM user's call is allowed only when its effective policies (attached directly
 // or through groups) allow the action on the resource and no explicit Deny applies. The root
 // identity may do everything. Never allow by default.
+import { asciiLower } from '../core/ascii-case.js';
 import { RamkeyError } from '../core/errors/ramkey-error.js';
 import {
   compilePolicies,
@@ -112,8 +113,7 @@ export class Authorizer {
   private isOwnKeyAction(principal: UserPrincipal, input: AuthorizationInput): boolean {
     return (
       input.selfService &&
-      input.resource.toLowerCase() ===
-        `acs:ram:*:${principal.accountId}:user/${principal.userName}`.toLowerCase()
+      asciiLower(input.resource) === asciiLower(`acs:ram:*:${principal.accountId}:user/${principal.userName}`)
     );
   }
 

@@ -12,6 +12,7 @@ import type { Decision } from './decision.js';
 import { FALSE, TRUE, UNKNOWN, type EvaluationState, type Tri } from './evaluation-state.js';
 import { USER_NAME_VARIABLE, type PolicyDocument, type PolicyStatement } from './policy-document.js';
 import { matchesWildcard, WildcardSet } from './wildcard-set.js';
+import { asciiLower } from '../ascii-case.js';
 
 /** One policy attached to the principal (directly or through a group). */
 export interface PolicyInput {
@@ -31,9 +32,9 @@ class ResourceMatcher {
     const templates: string[][] = [];
     for (const pattern of patterns) {
       if (pattern.includes(USER_NAME_VARIABLE)) {
-        templates.push(pattern.split(USER_NAME_VARIABLE).map((part) => part.toLowerCase()));
+        templates.push(pattern.split(USER_NAME_VARIABLE).map((part) => asciiLower(part)));
       } else {
-        plain.push(pattern.toLowerCase());
+        plain.push(asciiLower(pattern));
       }
     }
     this.plain = new WildcardSet(plain);
@@ -70,9 +71,7 @@ export class StatementMatcher {
     // hand-built one the safe reading of an unknown effect is the restrictive one.
     this.isDeny = statement.Effect !== 'Allow';
     this.actionNegated = statement.Action === undefined;
-    this.actions = new WildcardSet(
-      listOf(statement.Action ?? statement.NotAction).map((a) => a.toLowerCase()),
-    );
+    this.actions = new WildcardSet(listOf(statement.Action ?? statement.NotAction).map((a) => asciiLower(a)));
     this.resourceNegated = statement.Resource === undefined;
     this.resources = new ResourceMatcher(listOf(statement.Resource ?? statement.NotResource));
     this.conditions = compileConditionBlock(statement.Condition);

@@ -1,6 +1,7 @@
 // The condition vocabulary: which operators and keys exist, which keys each operator may test, value shapes.
 import { isValidIpRangeText } from './ip-range.js';
 import type { ConditionKey, ConditionOperator } from './policy-document.js';
+import { asciiLower } from '../ascii-case.js';
 
 /** The type of value an operator compares. */
 export type ValueKind = 'string' | 'numeric' | 'date' | 'bool' | 'ip';
@@ -62,7 +63,7 @@ export const CONDITION_KEYS: Readonly<Record<ConditionKey, readonly ValueKind[]>
 });
 
 function byLowerCase<K extends string>(names: readonly K[]): ReadonlyMap<string, K> {
-  return new Map(names.map((n) => [n.toLowerCase(), n]));
+  return new Map(names.map((n) => [asciiLower(n), n]));
 }
 
 const OPERATOR_BY_LOWER = byLowerCase(Object.keys(CONDITION_OPERATORS) as ConditionOperator[]);
@@ -70,12 +71,12 @@ const KEY_BY_LOWER = byLowerCase(Object.keys(CONDITION_KEYS) as ConditionKey[]);
 
 /** The canonical operator for a name in any letter case (`stringequals` → `StringEquals`). */
 export function toConditionOperator(name: string): ConditionOperator | undefined {
-  return OPERATOR_BY_LOWER.get(name.toLowerCase());
+  return OPERATOR_BY_LOWER.get(asciiLower(name));
 }
 
 /** The canonical key for a name in any letter case (`ACS:SOURCEIP` → `acs:SourceIp`). */
 export function toConditionKey(name: string): ConditionKey | undefined {
-  return KEY_BY_LOWER.get(name.toLowerCase());
+  return KEY_BY_LOWER.get(asciiLower(name));
 }
 
 const NUMBER = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
@@ -123,7 +124,7 @@ function daysInMonth(year: number, month: number): number {
 
 /** `true` or `false`, any letter case. */
 export function parseBoolValue(text: string): boolean | undefined {
-  const lower = text.toLowerCase();
+  const lower = asciiLower(text);
   return lower === 'true' ? true : lower === 'false' ? false : undefined;
 }
 

@@ -1,6 +1,7 @@
 // EvaluationState: one request, prepared once per evaluation (case-folded, source IP parsed on demand).
 import type { AuthorizationRequest } from './decision.js';
 import { parseIpAddress, type IpAddressBytes } from './ip-range.js';
+import { asciiLower } from '../ascii-case.js';
 
 /**
  * Three-valued truth for matching. `UNKNOWN` arises when a statement needs something the request does
@@ -36,8 +37,8 @@ export class EvaluationState {
   constructor(request: unknown) {
     const loose: { readonly action?: unknown; readonly resource?: unknown; readonly context?: unknown } =
       typeof request === 'object' && request !== null ? request : {};
-    this.action = typeof loose.action === 'string' ? loose.action.toLowerCase() : '';
-    this.resource = typeof loose.resource === 'string' ? canonicalResource(loose.resource.toLowerCase()) : '';
+    this.action = typeof loose.action === 'string' ? asciiLower(loose.action) : '';
+    this.resource = typeof loose.resource === 'string' ? canonicalResource(asciiLower(loose.resource)) : '';
     this.context =
       typeof loose.context === 'object' && loose.context !== null ? loose.context : EMPTY_CONTEXT;
     this.isWellFormed = this.action !== '' && this.resource !== '';
@@ -76,7 +77,7 @@ export class EvaluationState {
   get userNameForResource(): string | undefined {
     const name = this.context.userName;
     if (typeof name !== 'string' || name === '' || name.includes('*') || name.includes('?')) return undefined;
-    return name.toLowerCase();
+    return asciiLower(name);
   }
 }
 
