@@ -11,6 +11,8 @@ import Fastify, {
 import type { FastifyBaseLogger } from 'fastify';
 import { catalogEntry, formatMessage, type ErrorCode } from '../core/errors/catalog.js';
 import { RamkeyError } from '../core/errors/ramkey-error.js';
+import { MAX_DESCRIPTION_LENGTH } from '../core/identity/validate.js';
+import { MAX_POLICY_DOCUMENT_LENGTH } from '../core/policy/index.js';
 import { parseSignedRequest, type HttpRequestParts, type SignedRequest } from '../core/signature/index.js';
 import type { CallRecord } from '../services/audit-trail.js';
 import type { Connection, RoutedAction } from '../services/gate/admission.js';
@@ -24,8 +26,16 @@ import { ownAccessKeyActions, resourceOf } from './authorization.js';
 import { Params } from './params.js';
 import { contentType, parseFormat, serialize, type Body, type ResponseFormat } from './render.js';
 
-/** Bodies above this are refused with InvalidParameter.Body.TooLarge (RAM's own documents are < 7 KB). */
-export const MAX_BODY_BYTES = 64 * 1024;
+/**
+ * The largest request a legitimate call needs, and so the body limit (larger bodies are refused with
+ * InvalidParameter.Body.TooLarge): CreatePolicy with a document and a description at their limits,
+ * every character a 4-byte UTF-8 one, percent-encoded (12 bytes each), plus 8 KiB for the other
+ * parameters. The official SDKs send CreatePolicy's parameters in the query string even over POST,
+ * so the request line and headers may be as large (see maxHeaderSize).
+ */
+export const MAX_BODY_BYTES = (MAX_POLICY_DOCUMENT_LENGTH + MAX_DESCRIPTION_LENGTH) * 12 + 8 * 1024;
+/** Request line and headers: a query as large as the largest body, plus 8 KiB of headers. */
+export const MAX_HEADER_BYTES = MAX_BODY_BYTES + 8 * 1024;
 
 export const products: readonly Product[] = [ram, ims, sts, actiontrail];
 const productsByVersion = new Map(products.map((p) => [p.version, p]));
@@ -141,6 +151,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
   const { ramkey } = options;
   const limits = { ...DEFAULT_CONNECTION_LIMITS, ...options.connectionLimits };
   const serverTimeouts = {
+    maxHeaderSize: MAX_HEADER_BYTES,
     headersTimeout: limits.headersTimeoutMs,
     // Node enforces the request and header timeouts on this tick (30 s by default: far too coarse).
     connectionsCheckingInterval: Math.max(10, Math.min(1000, limits.headersTimeoutMs / 4)),

@@ -97,8 +97,11 @@ export function parsePolicyName(value: string): Result<string> {
 }
 
 /** Policy descriptions: up to 1,024 characters, no control characters. */
+/** Policy descriptions, in characters (code points). */
+export const MAX_DESCRIPTION_LENGTH = 1024;
+
 export function parseDescription(value: string): Result<string> {
-  if (codePoints(value) > 1024 || hasControlChars(value)) return fail('InvalidParameter.Description.Length');
+  if (codePoints(value) > MAX_DESCRIPTION_LENGTH || hasControlChars(value)) return fail('InvalidParameter.Description.Length');
   return ok(value);
 }
 
