@@ -136,6 +136,7 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Con
         lastUsedAt: null,
         lastUsedService: null,
         lastUsedIp: null,
+        state: 'live',
         deletedAt: null,
       };
     }
@@ -2266,7 +2267,7 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Con
         expect(source?.accountId).toBe(account.accountId);
         expect(source?.accountCreatedAt).toBe(account.createdAt);
         expect(source?.users).toEqual([amy, zed]);
-        const summary = ({ sealedSecret: _sealed, ...rest }: AccessKeyRecord) => rest;
+        const summary = ({ sealedSecret: _sealed, state: _state, ...rest }: AccessKeyRecord) => rest;
         expect(source?.accessKeys).toEqual([
           summary(rootKey),
           summary(zedOld),
