@@ -1999,6 +1999,51 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Con
         });
       });
 
+      it('keeps the latest of several updates to one key in a batch, whatever their order', async () => {
+        const account = await newAccount();
+        const rising = await newKey(account.accountId, null);
+        const falling = await newKey(account.accountId, null);
+        const use = (accessKeyId: string, at: number, ip: string): LastUsedUpdate => ({
+          accessKeyId,
+          lastUsedAt: T0 + at,
+          lastUsedService: 'ram',
+          lastUsedIp: ip,
+        });
+        await recordLastUsed([
+          use(rising.accessKeyId, 700, '10.0.0.7'),
+          use(falling.accessKeyId, 900, '10.0.0.9'),
+          use(rising.accessKeyId, 900, '10.0.0.9'),
+          use(falling.accessKeyId, 700, '10.0.0.7'),
+          // Of two uses at one instant, the first applied wins, as it would applied one at a time.
+          use(rising.accessKeyId, 900, '10.0.0.99'),
+        ]);
+        for (const key of [rising, falling]) {
+          expect(await store.getAccessKey(key.accessKeyId)).toMatchObject({
+            lastUsedAt: T0 + 900,
+            lastUsedIp: '10.0.0.9',
+          });
+        }
+      });
+
+      it('applies a batch larger than one statement takes, to every key', async () => {
+        const account = await newAccount();
+        const keys: AccessKeyRecord[] = [];
+        for (let i = 0; i < 600; i++) keys.push(await newKey(account.accountId, null, T0, 600));
+        await recordLastUsed(
+          keys.map((k, i) => ({
+            accessKeyId: k.accessKeyId,
+            lastUsedAt: T0 + i,
+            lastUsedService: 'ims',
+            lastUsedIp: `10.0.${Math.floor(i / 256)}.${i % 256}`,
+          })),
+        );
+        const listed = await store.listAccessKeys(account.accountId, null);
+        const byId = new Map(listed.map((k) => [k.accessKeyId, k]));
+        keys.forEach((k, i) => {
+          expect(byId.get(k.accessKeyId)).toMatchObject({ lastUsedAt: T0 + i, lastUsedService: 'ims' });
+        });
+      });
+
       it('accepts an empty batch', async () => {
         await recordLastUsed([]);
       });
@@ -2197,6 +2242,72 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Con
         expect(await store.listKeyUsage(other.accountId, key)).toEqual([]);
       });
 
+      it('merges one slot given several times in a batch as if the uses came one at a time', async () => {
+        const account = await newAccount();
+        const key = generateAccessKeyId(cryptoRandom);
+        const use = (first: number, last: number, count: number, lastEventId: string) => ({
+          accessKeyId: key,
+          accountId: account.accountId,
+          serviceName: 'Ims',
+          eventName: 'GetUser',
+          sourceIp: '192.0.2.9',
+          firstUsedAt: T0 + first,
+          lastUsedAt: T0 + last,
+          callCount: count,
+          lastEventId,
+        });
+        await store.recordActivity({ events: [], lastUsed: [], keyUsage: [use(25, 25, 1, 'e25')] });
+        await store.recordActivity({
+          events: [],
+          lastUsed: [],
+          keyUsage: [
+            use(12, 20, 2, 'e20'),
+            use(30, 30, 1, 'e30'),
+            // At the same instant as the latest so far: the earlier use keeps the event.
+            use(30, 30, 3, 'e30-again'),
+            use(10, 15, 4, 'e15'),
+          ],
+        });
+        expect(await store.listKeyUsage(account.accountId, key)).toEqual([use(10, 30, 11, 'e30')]);
+      });
+
+      it('adds up a usage batch larger than one statement takes', async () => {
+        const account = await newAccount();
+        const key = generateAccessKeyId(cryptoRandom);
+        const slots = Array.from({ length: 1100 }, (_, i) => ({
+          accessKeyId: key,
+          accountId: account.accountId,
+          serviceName: 'Sts',
+          eventName: 'AssumeRole',
+          sourceIp: `10.1.${Math.floor(i / 256)}.${i % 256}`,
+          firstUsedAt: T0 + i,
+          lastUsedAt: T0 + i,
+          callCount: 1,
+          lastEventId: `e${i}`,
+        }));
+        await store.recordActivity({ events: [], lastUsed: [], keyUsage: slots });
+        await store.recordActivity({
+          events: [],
+          lastUsed: [],
+          keyUsage: slots.map((u) => ({
+            ...u,
+            lastUsedAt: u.lastUsedAt + 5000,
+            lastEventId: `${u.lastEventId}b`,
+          })),
+        });
+        const rows = await store.listKeyUsage(account.accountId, key);
+        expect(rows).toHaveLength(1100);
+        for (const row of rows) {
+          const i = Number(row.lastEventId.slice(1, -1));
+          expect(row).toEqual({
+            ...slots[i],
+            lastUsedAt: T0 + i + 5000,
+            callCount: 2,
+            lastEventId: `e${i}b`,
+          });
+        }
+      });
+
       it('gets events by ID within the account only', async () => {
         const account = await newAccount();
         const other = await newAccount();
@@ -2224,12 +2335,15 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Con
         const account = await newAccount();
         const other = await newAccount();
         const key = await newKey(account.accountId, null);
-        expect(await store.findAccessKey(account.accountId, key.accessKeyId)).toMatchObject({
-          deletedAt: null,
-        });
+        expect(await store.findAccessKey(account.accountId, key.accessKeyId)).toEqual(key);
         await store.deleteAccessKey(account.accountId, null, key.accessKeyId, T0 + 1);
-        expect(await store.findAccessKey(account.accountId, key.accessKeyId)).toMatchObject({
+        // Purged: out of the live state for good, its secret erased, its owner still known.
+        expect(await store.findAccessKey(account.accountId, key.accessKeyId)).toEqual({
+          ...key,
+          state: 'purged',
+          sealedSecret: '',
           deletedAt: T0 + 1,
+          updatedAt: T0 + 1,
         });
         expect(await store.findAccessKey(other.accountId, key.accessKeyId)).toBeUndefined();
       });
