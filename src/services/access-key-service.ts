@@ -49,6 +49,7 @@ export class AccessKeyService {
       lastUsedAt: null,
       lastUsedService: null,
       lastUsedIp: null,
+      state: 'live',
       deletedAt: null,
     };
     await this.store.createAccessKey(key, this.limits.accessKeysPerPrincipal);

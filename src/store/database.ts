@@ -93,12 +93,16 @@ export interface AccessKeysTable {
   account_id: string;
   user_id: string | null;
   status: string;
+  /** An AccessKeyState; the store tests it only through isLiveKey (see access-key-state.ts). */
+  state: string;
+  /** Empty once the key is purged. */
   sealed_secret: string;
   created_at: number;
   updated_at: number;
   last_used_at: number | null;
   last_used_service: string | null;
   last_used_ip: string | null;
+  /** When the key left the live state. */
   deleted_at: number | null;
 }
 

@@ -1,4 +1,4 @@
-// EngineAdapter: the small pieces that differ between SQLite and PostgreSQL, so KyselyStore's queries stay one.
+// EngineAdapter: the small pieces that differ between SQLite and PostgreSQL, so the Kysely store's queries stay one.
 import type { Kysely, Transaction } from 'kysely';
 import type { Database } from './database.js';
 import type { MigrationDialect } from './migrations/migration-dialect.js';
@@ -18,10 +18,10 @@ export interface EngineAdapter {
   isForeignKeyViolation(error: unknown): boolean;
   /**
    * Takes the named locks, in the order given, until the transaction ends: every other transaction
-   * taking one of them waits (KyselyStore names a lock per principal, group, policy, and per account
+   * taking one of them waits (the store names a lock per principal, group, policy, and per account
    * for its group and policy counts, and orders them so that no two transactions wait on each other).
    * May be a no-op where the engine already runs one writer at a time, provided the transaction writes
-   * before it reads (see KyselyStore).
+   * before it reads (see kysely/context.ts).
    */
   lock(trx: Transaction<Database>, lockNames: readonly string[]): Promise<void>;
 }

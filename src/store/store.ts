@@ -1,4 +1,4 @@
-// The one storage interface, implemented by the SQLite and the PostgreSQL adapters alike.
+// The storage interface, one part per aggregate, implemented by the SQLite and the PostgreSQL adapters alike.
 //
 // Rules every adapter keeps:
 // - Instants are milliseconds since the epoch (numbers) on both sides of the interface.
@@ -8,294 +8,39 @@
 //   (EntityAlreadyExists.User, LimitExceeded.User.AccessKey, ...), anything else is thrown as is
 //   and rendered as InternalError by the API layer.
 // - The store only ever sees sealed secrets (see sealer.ts); it cannot decrypt them.
+import type {
+  AccessKeyRecord,
+  AccessKeyStatus,
+  AccountRecord,
+  ActivityBatch,
+  AuditEventQuery,
+  AuditEventRecord,
+  AuditSlot,
+  CredentialReportRecord,
+  CredentialReportSource,
+  EffectivePolicy,
+  GroupMember,
+  GroupMembership,
+  GroupPatch,
+  GroupPolicyAttachment,
+  GroupRecord,
+  KeyUsageRecord,
+  NewAccessKey,
+  NewPolicy,
+  NewPolicyVersion,
+  Page,
+  PolicyAttachment,
+  PolicyAttachmentLimits,
+  PolicyEntities,
+  PolicyRecord,
+  PolicyType,
+  PolicyVersionRecord,
+  SecurityPreference,
+  UserPatch,
+  UserRecord,
+} from './records.js';
 
-export type AccessKeyStatus = 'Active' | 'Inactive';
-
-export interface AccountRecord {
-  accountId: string;
-  loginName: string;
-  /** scrypt hash of the console password, `scrypt$<N>$<r>$<p>$<salt b64>$<hash b64>`. */
-  passwordHash: string;
-  createdAt: number;
-}
-
-export interface UserRecord {
-  accountId: string;
-  userId: string;
-  userName: string;
-  displayName: string;
-  email: string;
-  mobilePhone: string;
-  comments: string;
-  createdAt: number;
-  updatedAt: number;
-}
-
-export type UserPatch = Partial<
-  Pick<UserRecord, 'userName' | 'displayName' | 'email' | 'mobilePhone' | 'comments'>
-> & { updatedAt: number };
-
-export interface AccessKeyRecord {
-  accessKeyId: string;
-  accountId: string;
-  /** null for the account's own (root) AccessKey. */
-  userId: string | null;
-  status: AccessKeyStatus;
-  /** The secret as sealed by the Sealer (AES-256-GCM, AAD = accessKeyId). */
-  sealedSecret: string;
-  createdAt: number;
-  updatedAt: number;
-  lastUsedAt: number | null;
-  lastUsedService: string | null;
-  lastUsedIp: string | null;
-  /** Set when the key is deleted; a deleted key is invisible to every read below. */
-  deletedAt: number | null;
-}
-
-export interface LastUsedUpdate {
-  accessKeyId: string;
-  lastUsedAt: number;
-  lastUsedService: string;
-  lastUsedIp: string;
-}
-
-/** ActionTrail's userIdentity.type; empty when the call named no known key. */
-export type AuditPrincipalType = 'root-account' | 'ram-user' | '';
-
-/** One API call, as the audit trail keeps it (ActionTrail's event fields, flattened). */
-export interface AuditEventRecord {
-  eventId: string;
-  eventTime: number;
-  /** The account of the key the call named; null when it named no known key (operators only). */
-  accountId: string | null;
-  /** The key the call named, even one whose signature failed; '' when it named none. */
-  accessKeyId: string;
-  principalType: AuditPrincipalType;
-  /** The user ID, or the account ID for root; '' when unknown. */
-  principalId: string;
-  /** The RAM user's name, `root` for the account, '' when unknown. */
-  userName: string;
-  eventName: string;
-  eventRw: 'Read' | 'Write';
-  serviceName: string;
-  apiVersion: string;
-  /** The host the call was sent to. */
-  eventSource: string;
-  requestId: string;
-  sourceIp: string;
-  userAgent: string;
-  /** '' for a call that succeeded. */
-  errorCode: string;
-  errorMessage: string;
-  /** The request's parameters, without signatures, secrets or passwords (see core/audit). */
-  requestParameters: Readonly<Record<string, string>>;
-}
-
-/**
- * An event to be committed with the change it records: the first write transaction committed while
- * Store.withAuditEvent runs inserts it, and sets `written`.
- */
-export interface AuditSlot {
-  readonly event: AuditEventRecord;
-  written: boolean;
-}
-
-/** What one flush adds to a key's usage for one (service, action, source IP). */
-export interface KeyUsageUpdate {
-  accessKeyId: string;
-  accountId: string;
-  serviceName: string;
-  eventName: string;
-  sourceIp: string;
-  firstUsedAt: number;
-  lastUsedAt: number;
-  callCount: number;
-  /** The event of the latest of these calls (ActionTrail's `Detail`). */
-  lastEventId: string;
-}
-
-/** A key's usage for one (service, action, source IP), as accumulated so far. */
-export type KeyUsageRecord = KeyUsageUpdate;
-
-/** Everything the usage recorder writes at once, in one transaction. */
-export interface ActivityBatch {
-  events: readonly AuditEventRecord[];
-  lastUsed: readonly LastUsedUpdate[];
-  keyUsage: readonly KeyUsageUpdate[];
-}
-
-export interface AuditEventQuery {
-  /** null selects the events recorded against no account. */
-  accountId: string | null;
-  /** Inclusive bounds, ms. */
-  startTime: number;
-  endTime: number;
-  accessKeyId?: string;
-  eventName?: string;
-  serviceName?: string;
-  userName?: string;
-  eventRw?: 'Read' | 'Write';
-  eventId?: string;
-  /** BACKWARD: newest first (ActionTrail's default); FORWARD: oldest first. */
-  direction: 'BACKWARD' | 'FORWARD';
-  /** Continue after this event (the last one of the previous page). */
-  after?: { eventTime: number; eventId: string };
-  limit: number;
-}
-
-export type PolicyType = 'System' | 'Custom';
-
-/** A policy attached to a user. */
-export interface PolicyAttachment {
-  accountId: string;
-  userId: string;
-  policyType: PolicyType;
-  /** For a Custom policy, its name as created (whatever case the caller attached it with). */
-  policyName: string;
-  attachedAt: number;
-}
-
-/** A policy attached to a group. */
-export interface GroupPolicyAttachment {
-  accountId: string;
-  groupId: string;
-  policyType: PolicyType;
-  /** For a Custom policy, its name as created (whatever case the caller attached it with). */
-  policyName: string;
-  attachedAt: number;
-}
-
-/** How many policies of each type one user, or one group, may have attached. */
-export type PolicyAttachmentLimits = Readonly<Record<PolicyType, number>>;
-
-/** RAM's quota: 20 System and 10 Custom policies per user and per group (reference section 6.2). */
-export const RAM_POLICY_ATTACHMENT_LIMITS: PolicyAttachmentLimits = { System: 20, Custom: 10 };
-
-export interface GroupRecord {
-  accountId: string;
-  /** Generated by the service, unique installation-wide. */
-  groupId: string;
-  groupName: string;
-  comments: string;
-  createdAt: number;
-  updatedAt: number;
-}
-
-export type GroupPatch = Partial<Pick<GroupRecord, 'groupName' | 'comments'>> & { updatedAt: number };
-
-/** One group a user belongs to. */
-export interface GroupMembership {
-  group: GroupRecord;
-  joinedAt: number;
-}
-
-/** One member of a group. */
-export interface GroupMember {
-  user: UserRecord;
-  joinedAt: number;
-}
-
-/** A custom policy (system policies are built into the code; the store only records their attachments). */
-export interface PolicyRecord {
-  accountId: string;
-  /** As created; names are unique per account case-insensitively, and found in any case. */
-  policyName: string;
-  description: string;
-  /** `v1`, `v2`, ... */
-  defaultVersion: string;
-  /** Users and groups it is attached to. */
-  attachmentCount: number;
-  createdAt: number;
-  /** The last change to the policy or its versions (a version created or deleted, a new default). */
-  updatedAt: number;
-}
-
-export interface NewPolicy {
-  accountId: string;
-  policyName: string;
-  description: string;
-  /** The document of version v1, which becomes the default. The store keeps the text as given. */
-  document: string;
-  createdAt: number;
-}
-
-export interface PolicyVersionRecord {
-  accountId: string;
-  /** The policy's name as created. */
-  policyName: string;
-  /** `v1`, `v2`, ...: numbered per policy, never reused within it, even after a version is deleted. */
-  versionId: string;
-  document: string;
-  isDefault: boolean;
-  createdAt: number;
-}
-
-export interface NewPolicyVersion {
-  document: string;
-  setAsDefault: boolean;
-  /**
-   * At the version limit: true deletes the oldest version that is not the default (the default as it
-   * was before this call, so the previous default survives as a way back); false refuses.
-   */
-  rotate: boolean;
-  createdAt: number;
-}
-
-/** The users and groups one policy is attached to, oldest attachment first. */
-export interface PolicyEntities {
-  users: { user: UserRecord; attachedAt: number }[];
-  groups: { group: GroupRecord; attachedAt: number }[];
-}
-
-/** One attachment that applies to a user, for the authorizer. */
-export interface EffectivePolicy {
-  policyType: PolicyType;
-  policyName: string;
-  /** The default version's document: present for every Custom policy, absent for System ones. */
-  document?: string;
-  /** Attached to the user itself, or to a group it belongs to (named as the group is now). */
-  via: 'user' | { group: string };
-}
-
-export interface SecurityPreference {
-  /** Whether RAM users may manage their own AccessKeys. Default false. */
-  allowUserToManageAccessKeys: boolean;
-  /** Days a key may go unused before it is disabled. Default 730. */
-  maxIdleDaysForAccessKeys: number;
-}
-
-export const DEFAULT_SECURITY_PREFERENCE: Readonly<SecurityPreference> = {
-  allowUserToManageAccessKeys: false,
-  maxIdleDaysForAccessKeys: 730,
-};
-
-/** An AccessKey as the credential report shows it: everything but the sealed secret. */
-export type AccessKeySummary = Omit<AccessKeyRecord, 'sealedSecret'>;
-
-/** Everything a credential report is built from, read in one go. */
-export interface CredentialReportSource {
-  accountId: string;
-  /** When the account (its root identity) was created. */
-  accountCreatedAt: number;
-  /** Every user of the account, in name order (as listUsers). */
-  users: UserRecord[];
-  /** The live keys of the account, root's and every user's, oldest first. */
-  accessKeys: AccessKeySummary[];
-}
-
-/** The last credential report generated for an account. */
-export interface CredentialReportRecord {
-  accountId: string;
-  generatedAt: number;
-  /** The whole report, CSV. */
-  content: string;
-}
-
-export interface Page<T> {
-  items: T[];
-  /** Present when more items follow: pass it back as `after` to continue. */
-  nextMarker?: string;
-}
+export * from './records.js';
 
 /** Engine differences are named here rather than tested with `if (engine === ...)` elsewhere. */
 export interface StoreCapabilities {
@@ -307,18 +52,21 @@ export interface StoreCapabilities {
   readonly supportsAdvisoryLocks: boolean;
 }
 
-export interface Store {
-  readonly capabilities: StoreCapabilities;
-
-  /** Creates or upgrades the schema. Idempotent. */
-  migrate(): Promise<void>;
-  close(): Promise<void>;
-
-  // Accounts
+/** Accounts and their security preferences. */
+export interface AccountStore {
   createAccount(account: AccountRecord): Promise<void>;
   getAccount(accountId: string): Promise<AccountRecord | undefined>;
   countAccounts(): Promise<number>;
 
+  // Security preferences (one set per account)
+  /** The account's preferences, DEFAULT_SECURITY_PREFERENCE for what was never set. */
+  getSecurityPreference(accountId: string): Promise<SecurityPreference>;
+  /** Applies the patch (an upsert) and returns the resulting preferences. */
+  setSecurityPreference(accountId: string, patch: Partial<SecurityPreference>): Promise<SecurityPreference>;
+}
+
+/** RAM users. */
+export interface UserStore {
   // Users (names are unique per account, case-insensitively, as RAM's are)
   /** Throws RamkeyError('EntityAlreadyExists.User') when the name is taken in the account. */
   createUser(user: UserRecord): Promise<void>;
@@ -344,7 +92,10 @@ export interface Store {
    * such user.
    */
   deleteUser(accountId: string, userId: string): Promise<boolean>;
+}
 
+/** Groups and their members. */
+export interface GroupStore {
   // Groups (names are unique per account, case-insensitively, like user names)
   /**
    * Inserts the group if the account has fewer than `maxGroups` groups, atomically. Throws
@@ -390,7 +141,10 @@ export interface Store {
     groupId: string,
     options: { after?: string; limit: number },
   ): Promise<Page<GroupMember>>;
+}
 
+/** Custom policies and their versions. */
+export interface PolicyStore {
   // Custom policies and their versions. Policy names are unique per account case-insensitively and
   // are found in any case (as user and group names); records carry the name as created. Version IDs
   // that are not `v<n>` are simply not found.
@@ -453,7 +207,10 @@ export interface Store {
    * ('EntityNotExist.Policy.Version'), or ('DeleteConflict.Policy.Version.Default') for the default.
    */
   deletePolicyVersion(accountId: string, policyName: string, versionId: string, now: number): Promise<void>;
+}
 
+/** Policies attached to users and groups, and what applies to a user. */
+export interface AttachmentStore {
   // Policy attachments, to users and to groups. A System policy is recorded by the name given (the
   // service checks it names a built-in policy and passes it as spelled there); a Custom one must
   // exist in the account and is recorded under its name as created.
@@ -509,22 +266,18 @@ export interface Store {
    * document. A policy attached several ways appears once per way. Empty for an unknown user.
    */
   loadEffectivePolicies(accountId: string, userId: string): Promise<EffectivePolicy[]>;
+}
 
-  // Security preferences (one set per account)
-  /** The account's preferences, DEFAULT_SECURITY_PREFERENCE for what was never set. */
-  getSecurityPreference(accountId: string): Promise<SecurityPreference>;
-  /** Applies the patch (an upsert) and returns the resulting preferences. */
-  setSecurityPreference(accountId: string, patch: Partial<SecurityPreference>): Promise<SecurityPreference>;
-
-  // AccessKeys
+/** AccessKeys and their lifecycle (see AccessKeyState). */
+export interface AccessKeyStore {
   /**
    * Inserts the key if its principal has fewer than `maxLiveKeys` live keys, atomically (two
    * concurrent creates can never both pass the check). Throws RamkeyError('LimitExceeded.User.AccessKey').
    * Throws RamkeyError('EntityNotExist.User') when `userId` names no user of the account, checked in
    * the same transaction so that a key can never be created for a user being deleted.
    */
-  createAccessKey(key: AccessKeyRecord, maxLiveKeys: number): Promise<void>;
-  /** Global lookup by ID for the gate; deleted keys are not returned. */
+  createAccessKey(key: NewAccessKey, maxLiveKeys: number): Promise<void>;
+  /** Global lookup by ID for the gate; only live keys are returned. */
   getAccessKey(accessKeyId: string): Promise<AccessKeyRecord | undefined>;
   /** Live keys of one principal (userId null = the account's root keys), oldest first. */
   listAccessKeys(accountId: string, userId: string | null): Promise<AccessKeyRecord[]>;
@@ -538,7 +291,10 @@ export interface Store {
     status: AccessKeyStatus,
     now: number,
   ): Promise<boolean>;
-  /** Marks the key deleted. Returns false when no live key with that ID belongs to that principal. */
+  /**
+   * Purges the key: it leaves the live state for good and its sealed secret is erased, but its ID
+   * stays taken. Returns false when no live key with that ID belongs to that principal.
+   */
   deleteAccessKey(
     accountId: string,
     userId: string | null,
@@ -546,12 +302,14 @@ export interface Store {
     now: number,
   ): Promise<boolean>;
   /**
-   * The account's key with that ID, live or deleted (the audit trail answers for deleted keys too);
-   * undefined for another account's key or an unknown ID.
+   * The account's key with that ID in any state (the audit trail answers for purged keys too; a purged
+   * key's sealed secret is empty); undefined for another account's key or an unknown ID.
    */
   findAccessKey(accountId: string, accessKeyId: string): Promise<AccessKeyRecord | undefined>;
+}
 
-  // Usage and the audit trail
+/** The audit trail, per-key usage and last use. */
+export interface AuditStore {
   /**
    * Writes a batch of activity in one transaction: audit events, last-used updates (which never move
    * lastUsedAt backwards) and per-key usage counts (added to what is there).
@@ -573,8 +331,10 @@ export interface Store {
   listKeyUsage(accountId: string, accessKeyId: string): Promise<KeyUsageRecord[]>;
   /** Deletes up to `limit` events older than `before` (oldest first); returns how many. */
   purgeAuditEvents(before: number, limit: number): Promise<number>;
+}
 
-  // Credential reports (one per account)
+/** Credential reports (one per account). */
+export interface CredentialReportStore {
   /**
    * The account's principals and their live keys (without sealed secrets), in a fixed number of
    * queries whatever the number of users; undefined for an unknown account. The reads are not one
@@ -585,4 +345,22 @@ export interface Store {
   saveCredentialReport(accountId: string, generatedAt: number, content: string): Promise<void>;
   /** The account's last report; undefined when none was ever generated. */
   getCredentialReport(accountId: string): Promise<CredentialReportRecord | undefined>;
+}
+
+/** Every aggregate, over one database. */
+export interface Store
+  extends
+    AccountStore,
+    UserStore,
+    GroupStore,
+    PolicyStore,
+    AttachmentStore,
+    AccessKeyStore,
+    AuditStore,
+    CredentialReportStore {
+  readonly capabilities: StoreCapabilities;
+
+  /** Creates or upgrades the schema. Idempotent. */
+  migrate(): Promise<void>;
+  close(): Promise<void>;
 }

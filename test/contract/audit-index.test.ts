@@ -3,7 +3,7 @@
 // and still return the right rows.
 import { CompiledQuery, sql } from 'kysely';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { lookupQuery } from '../../src/store/audit-queries.js';
+import { lookupQuery } from '../../src/store/kysely/audit-queries.js';
 import type { AuditEventQuery } from '../../src/store/store.js';
 import { describeEachStore, type TestStore } from '../support/test-stores.js';
 

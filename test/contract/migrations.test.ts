@@ -3,7 +3,9 @@
 import { randomBytes } from 'node:crypto';
 import { Migrator, sql, type Kysely } from 'kysely';
 import { afterEach, expect, it } from 'vitest';
-import type { Database } from '../../src/store/database.js';
+import type { AccessKeysTable, Database } from '../../src/store/database.js';
+import type { EngineAdapter } from '../../src/store/engine-adapter.js';
+import { createKyselyStore } from '../../src/store/kysely/kysely-store.js';
 import { ramkeyMigrationProvider } from '../../src/store/migrations/ramkey-migrations.js';
 import { createPostgresKysely, postgresEngineAdapter } from '../../src/store/postgres/postgres-store.js';
 import { createSqliteKysely, sqliteEngineAdapter } from '../../src/store/sqlite/sqlite-store.js';
@@ -13,6 +15,7 @@ const T0 = 4_102_444_800_000;
 
 interface Subject {
   db: Kysely<Database>;
+  adapter: EngineAdapter;
   migrator: Migrator;
   cleanup(): Promise<void>;
 }
@@ -25,22 +28,24 @@ function sqliteSubject(): Subject {
     migrationTableName: 'ramkey_migration',
     migrationLockTableName: 'ramkey_migration_lock',
   });
-  return { db, migrator, cleanup: () => db.destroy() };
+  return { db, adapter: sqliteEngineAdapter, migrator, cleanup: () => db.destroy() };
 }
 
 async function postgresSubject(): Promise<Subject> {
   const schema = `ramkey_test_${randomBytes(6).toString('hex')}`;
   const db = createPostgresKysely({ url: testDatabaseUrl, schema, maxConnections: 2 });
   await sql`create schema ${sql.id(schema)}`.execute(db);
+  const adapter = postgresEngineAdapter(schema);
   const migrator = new Migrator({
     db,
-    provider: ramkeyMigrationProvider(postgresEngineAdapter(schema).migrationDialect),
+    provider: ramkeyMigrationProvider(adapter.migrationDialect),
     migrationTableName: 'ramkey_migration',
     migrationLockTableName: 'ramkey_migration_lock',
     migrationTableSchema: schema,
   });
   return {
     db,
+    adapter,
     migrator,
     async cleanup() {
       await sql`drop schema if exists ${sql.id(schema)} cascade`.execute(db);
@@ -158,6 +163,109 @@ function permissionsMigrationSuite(makeSubject: () => Subject | Promise<Subject>
     const tables = (await db.introspection.getTables()).map((t) => t.name);
     expect(tables).not.toContain('credential_reports');
     expect(await db.selectFrom('accounts').select('account_id').execute()).toEqual([{ account_id: 'a1' }]);
+  });
+
+  it('gives every key of a 0004 database a state: deleted keys purged with their secrets erased', async () => {
+    subject = await makeSubject();
+    const { db, adapter, migrator } = subject;
+    expectMigrated(await migrator.migrateTo('0004_credential_reports'));
+    // The rows as release 0004 wrote them: no state column, deletion marked by deleted_at alone.
+    const before = db as unknown as Kysely<{ access_keys: Omit<AccessKeysTable, 'state'> }>;
+    await db
+      .insertInto('accounts')
+      .values({ account_id: 'a1', login_name: 'root', password_hash: 'x', created_at: T0 })
+      .execute();
+    const key = (id: string, status: string, deletedAt: number | null) => ({
+      access_key_id: id,
+      account_id: 'a1',
+      user_id: null,
+      status,
+      sealed_secret: `v1.sealed.${id}`,
+      created_at: T0,
+      updated_at: deletedAt ?? T0,
+      last_used_at: T0 + 5,
+      last_used_service: 'Ram',
+      last_used_ip: '192.0.2.1',
+      deleted_at: deletedAt,
+    });
+    await before
+      .insertInto('access_keys')
+      .values([
+        key('LTAIactive', 'Active', null),
+        key('LTAIinactive', 'Inactive', null),
+        key('LTAIdeleted', 'Active', T0 + 9),
+      ])
+      .execute();
+
+    expectMigrated(await migrator.migrateTo('0005_access_key_state'));
+    const rows = await db
+      .selectFrom('access_keys')
+      .select(['access_key_id', 'status', 'state', 'sealed_secret', 'deleted_at', 'last_used_at'])
+      .orderBy('access_key_id')
+      .execute();
+    expect(rows).toEqual([
+      {
+        access_key_id: 'LTAIactive',
+        status: 'Active',
+        state: 'live',
+        sealed_secret: 'v1.sealed.LTAIactive',
+        deleted_at: null,
+        last_used_at: T0 + 5,
+      },
+      {
+        access_key_id: 'LTAIdeleted',
+        status: 'Active',
+        state: 'purged',
+        sealed_secret: '',
+        deleted_at: T0 + 9,
+        last_used_at: T0 + 5,
+      },
+      {
+        access_key_id: 'LTAIinactive',
+        status: 'Inactive',
+        state: 'live',
+        sealed_secret: 'v1.sealed.LTAIinactive',
+        deleted_at: null,
+        last_used_at: T0 + 5,
+      },
+    ]);
+
+    // The store reads the converted rows as it reads its own.
+    const store = createKyselyStore(db, adapter);
+    expect((await store.listAccessKeys('a1', null)).map((k) => [k.accessKeyId, k.state, k.status])).toEqual([
+      ['LTAIactive', 'live', 'Active'],
+      ['LTAIinactive', 'live', 'Inactive'],
+    ]);
+    expect(await store.getAccessKey('LTAIdeleted')).toBeUndefined();
+    expect(await store.findAccessKey('a1', 'LTAIdeleted')).toMatchObject({
+      state: 'purged',
+      sealedSecret: '',
+      deletedAt: T0 + 9,
+    });
+    expect(await store.countAccessKeys('a1')).toBe(2);
+    // A state the store does not know is refused by the database itself.
+    await expect(
+      db
+        .insertInto('access_keys')
+        .values({ ...key('LTAIbogus', 'Active', null), state: 'deleted' })
+        .execute(),
+    ).rejects.toThrow();
+
+    const down = await migrator.migrateDown();
+    expect(down.results?.map((r) => r.migrationName)).toEqual(['0005_access_key_state']);
+    const reverted = await before
+      .selectFrom('access_keys')
+      .select(['access_key_id', 'deleted_at'])
+      .orderBy('access_key_id')
+      .execute();
+    expect(reverted).toEqual([
+      { access_key_id: 'LTAIactive', deleted_at: null },
+      { access_key_id: 'LTAIdeleted', deleted_at: T0 + 9 },
+      { access_key_id: 'LTAIinactive', deleted_at: null },
+    ]);
+    expect(
+      (await db.introspection.getTables()).find((t) => t.name === 'access_keys')?.columns.map((c) => c.name),
+    ).not.toContain('state');
   });
 }
 

@@ -69,6 +69,7 @@ async function issueKeys(handle: TestStore, sealer: Sealer): Promise<Issued[]> {
         lastUsedAt: null,
         lastUsedService: null,
         lastUsedIp: null,
+        state: 'live',
         deletedAt: null,
       };
       await store.createAccessKey(record, 2);
@@ -202,6 +203,7 @@ function describeSealedRows(make: () => Promise<TestStore>): void {
         lastUsedAt: null,
         lastUsedService: null,
         lastUsedIp: null,
+        state: 'live',
         deletedAt: null,
       };
     };

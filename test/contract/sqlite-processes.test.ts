@@ -50,7 +50,7 @@ describeSqlite('sqlite store across processes', () => {
     await handle.cleanup();
   });
 
-  // KyselyStore's write-first transactions rely on SQLite's one-writer lock, which spans processes;
+  // The store's write-first transactions rely on SQLite's one-writer lock, which spans processes;
   // a read-then-write transaction could let two processes both see room, or fail with SQLITE_BUSY.
   it('lets exactly maxLiveKeys of concurrent creates from separate processes succeed', async () => {
     const accountId = generateAccountId(cryptoRandom);

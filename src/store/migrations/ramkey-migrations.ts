@@ -5,6 +5,7 @@ import { credentialReportsSchema } from './credential-reports-schema.js';
 import { initialSchema } from './initial-schema.js';
 import type { MigrationDialect } from './migration-dialect.js';
 import { permissionsSchema } from './permissions-schema.js';
+import { accessKeyStateSchema } from './access-key-state.js';
 import { auditSchema } from './audit-schema.js';
 
 /**
@@ -17,6 +18,7 @@ export function ramkeyMigrations(dialect: MigrationDialect): Record<string, Migr
     '0002_permissions': permissionsSchema(dialect),
     '0003_audit': auditSchema(),
     '0004_credential_reports': credentialReportsSchema(),
+    '0005_access_key_state': accessKeyStateSchema(),
   };
 }
 

@@ -3,7 +3,7 @@ import { Kysely, PostgresDialect, sql, type Transaction } from 'kysely';
 import pg from 'pg';
 import type { Database } from '../database.js';
 import type { EngineAdapter } from '../engine-adapter.js';
-import { KyselyStore } from '../kysely-store.js';
+import { createKyselyStore } from '../kysely/kysely-store.js';
 import type { Store } from '../store.js';
 import {
   isPostgresForeignKeyViolation,
@@ -121,5 +121,5 @@ export function postgresEngineAdapter(schema: string | undefined): EngineAdapter
 }
 
 export function createPostgresStore(options: PostgresStoreOptions): Store {
-  return new KyselyStore(createPostgresKysely(options), postgresEngineAdapter(options.schema));
+  return createKyselyStore(createPostgresKysely(options), postgresEngineAdapter(options.schema));
 }

@@ -4,7 +4,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
 import type { Database } from '../database.js';
 import type { EngineAdapter } from '../engine-adapter.js';
-import { KyselyStore } from '../kysely-store.js';
+import { createKyselyStore } from '../kysely/kysely-store.js';
 import type { Store } from '../store.js';
 import { isSqliteForeignKeyViolation, isSqliteUniqueViolation } from './sqlite-errors.js';
 
@@ -50,11 +50,11 @@ export const sqliteEngineAdapter: EngineAdapter = {
   prepareMigrations: () => Promise.resolve({ migrationTableSchema: undefined }),
   isUniqueViolation: isSqliteUniqueViolation,
   isForeignKeyViolation: isSqliteForeignKeyViolation,
-  // SQLite has one writer at a time per database file; KyselyStore's write-first transactions take
+  // SQLite has one writer at a time per database file; the store's write-first transactions take
   // that lock with their first statement, which is all the serialization they need.
   lock: () => Promise.resolve(),
 };
 
 export function createSqliteStore(options: SqliteStoreOptions): Store {
-  return new KyselyStore(createSqliteKysely(options), sqliteEngineAdapter);
+  return createKyselyStore(createSqliteKysely(options), sqliteEngineAdapter);
 }

@@ -1,15 +1,15 @@
-// The audit trail's queries: events (append, look up, purge) and per-key usage counts. Kept apart
-// from KyselyStore so that the identity queries there and these stay readable; the same SQL runs on
+// The audit trail's queries: events (append, look up, purge) and per-key usage counts, for the audit
+// aggregate and for the write path that commits a request's event (context.ts). The same SQL runs on
 // SQLite and PostgreSQL.
 import { CompiledQuery, type Insertable, type Kysely, type Selectable } from 'kysely';
-import type { AccessKeyUsageTable, AuditEventsTable, Database } from './database.js';
+import type { AccessKeyUsageTable, AuditEventsTable, Database } from '../database.js';
 import type {
   AuditEventQuery,
   AuditEventRecord,
   AuditPrincipalType,
   KeyUsageRecord,
   KeyUsageUpdate,
-} from './store.js';
+} from '../records.js';
 
 /**
  * Rows per INSERT statement, largest first: a batch is written as 400-row statements and then the
@@ -146,22 +146,60 @@ export async function insertAuditEvents(
   }
 }
 
-/** Adds each update to its (key, service, action, IP) row; first/last use only ever widen. */
-export async function addKeyUsage(db: Kysely<Database>, updates: readonly KeyUsageUpdate[]): Promise<void> {
+/** Usage rows per upsert statement: 9 bound values each, far under either engine's limit. */
+const USAGE_ROWS = 500;
+
+/** The slot a usage update adds to: one row per (key, service, action, source IP). */
+function usageSlot(u: KeyUsageUpdate): string {
+  return JSON.stringify([u.accessKeyId, u.serviceName, u.eventName, u.sourceIp]);
+}
+
+/**
+ * One update per slot, as adding them to the row in turn would: counts add up, first use is the
+ * earliest, last use the latest with its event (the first of equal instants keeps it). PostgreSQL
+ * refuses a statement that upserts one row twice, so a statement must carry each slot once.
+ */
+function mergePerSlot(updates: readonly KeyUsageUpdate[]): KeyUsageUpdate[] {
+  const merged = new Map<string, KeyUsageUpdate>();
   for (const u of updates) {
+    const slot = usageSlot(u);
+    const seen = merged.get(slot);
+    if (seen === undefined) {
+      merged.set(slot, { ...u });
+      continue;
+    }
+    seen.callCount += u.callCount;
+    seen.firstUsedAt = Math.min(seen.firstUsedAt, u.firstUsedAt);
+    if (u.lastUsedAt > seen.lastUsedAt) {
+      seen.lastUsedAt = u.lastUsedAt;
+      seen.lastEventId = u.lastEventId;
+    }
+  }
+  return [...merged.values()];
+}
+
+/**
+ * Adds the updates to their rows, a few hundred per statement, merging as mergePerSlot does: first
+ * and last use only ever widen, and a late batch never replaces the latest event.
+ */
+export async function addKeyUsage(db: Kysely<Database>, updates: readonly KeyUsageUpdate[]): Promise<void> {
+  const rows = mergePerSlot(updates);
+  for (let at = 0; at < rows.length; at += USAGE_ROWS) {
     await db
       .insertInto('access_key_usage')
-      .values({
-        access_key_id: u.accessKeyId,
-        account_id: u.accountId,
-        service_name: u.serviceName,
-        event_name: u.eventName,
-        source_ip: u.sourceIp,
-        first_used_at: u.firstUsedAt,
-        last_used_at: u.lastUsedAt,
-        call_count: u.callCount,
-        last_event_id: u.lastEventId,
-      })
+      .values(
+        rows.slice(at, at + USAGE_ROWS).map((u) => ({
+          access_key_id: u.accessKeyId,
+          account_id: u.accountId,
+          service_name: u.serviceName,
+          event_name: u.eventName,
+          source_ip: u.sourceIp,
+          first_used_at: u.firstUsedAt,
+          last_used_at: u.lastUsedAt,
+          call_count: u.callCount,
+          last_event_id: u.lastEventId,
+        })),
+      )
       .onConflict((oc) =>
         oc.columns(['access_key_id', 'service_name', 'event_name', 'source_ip']).doUpdateSet((eb) => ({
           call_count: eb('access_key_usage.call_count', '+', eb.ref('excluded.call_count')),

@@ -1,0 +1,102 @@
+// The accounts aggregate on Kysely: accounts and their security preferences.
+import type { Selectable } from 'kysely';
+import type { AccountsTable, SecurityPreferencesTable } from '../database.js';
+import { DEFAULT_SECURITY_PREFERENCE, type AccountRecord, type SecurityPreference } from '../records.js';
+import type { AccountStore } from '../store.js';
+import type { StoreContext } from './context.js';
+import { checkLimit } from './support.js';
+
+function toAccount(row: Selectable<AccountsTable>): AccountRecord {
+  return {
+    accountId: row.account_id,
+    loginName: row.login_name,
+    passwordHash: row.password_hash,
+    createdAt: row.created_at,
+  };
+}
+
+function toSecurityPreference(row: Selectable<SecurityPreferencesTable>): SecurityPreference {
+  return {
+    allowUserToManageAccessKeys: row.allow_user_to_manage_access_keys === 1,
+    maxIdleDaysForAccessKeys: row.max_idle_days_for_access_keys,
+  };
+}
+
+export function kyselyAccountStore(ctx: StoreContext): AccountStore {
+  const { db } = ctx;
+
+  async function getSecurityPreference(accountId: string): Promise<SecurityPreference> {
+    const row = await db
+      .selectFrom('security_preferences')
+      .selectAll()
+      .where('account_id', '=', accountId)
+      .executeTakeFirst();
+    return row === undefined ? { ...DEFAULT_SECURITY_PREFERENCE } : toSecurityPreference(row);
+  }
+
+  return {
+    async createAccount(account) {
+      // There is no catalog code for a duplicate account ID (IDs are random); InternalError is retryable.
+      await ctx.unique('InternalError', 'account ID already in use', () =>
+        ctx.write((trx) =>
+          trx
+            .insertInto('accounts')
+            .values({
+              account_id: account.accountId,
+              login_name: account.loginName,
+              password_hash: account.passwordHash,
+              created_at: account.createdAt,
+            })
+            .execute(),
+        ),
+      );
+    },
+
+    async getAccount(accountId) {
+      const row = await db
+        .selectFrom('accounts')
+        .selectAll()
+        .where('account_id', '=', accountId)
+        .executeTakeFirst();
+      return row && toAccount(row);
+    },
+
+    async countAccounts() {
+      const row = await db
+        .selectFrom('accounts')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .executeTakeFirstOrThrow();
+      return row.n;
+    },
+
+    getSecurityPreference,
+
+    async setSecurityPreference(accountId, patch) {
+      const set: { allow_user_to_manage_access_keys?: number; max_idle_days_for_access_keys?: number } = {};
+      if (patch.allowUserToManageAccessKeys !== undefined) {
+        set.allow_user_to_manage_access_keys = patch.allowUserToManageAccessKeys ? 1 : 0;
+      }
+      if (patch.maxIdleDaysForAccessKeys !== undefined) {
+        checkLimit('setSecurityPreference', 'maxIdleDaysForAccessKeys', patch.maxIdleDaysForAccessKeys);
+        set.max_idle_days_for_access_keys = patch.maxIdleDaysForAccessKeys;
+      }
+      if (Object.keys(set).length === 0) return getSecurityPreference(accountId);
+      // One upsert: the defaults fill what the patch leaves out of a first write; later writes change
+      // only what the patch names.
+      const row = await ctx.write((trx) =>
+        trx
+          .insertInto('security_preferences')
+          .values({
+            account_id: accountId,
+            allow_user_to_manage_access_keys: DEFAULT_SECURITY_PREFERENCE.allowUserToManageAccessKeys ? 1 : 0,
+            max_idle_days_for_access_keys: DEFAULT_SECURITY_PREFERENCE.maxIdleDaysForAccessKeys,
+            ...set,
+          })
+          .onConflict((oc) => oc.column('account_id').doUpdateSet(set))
+          .returningAll()
+          .executeTakeFirstOrThrow(),
+      );
+      return toSecurityPreference(row);
+    },
+  };
+}

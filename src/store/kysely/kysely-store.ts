@@ -1,0 +1,53 @@
+// createKyselyStore: the one Store implementation, composed of one Kysely module per aggregate over
+// a shared context, the same queries on SQLite and PostgreSQL.
+import { Migrator, type Kysely } from 'kysely';
+import type { Database } from '../database.js';
+import type { EngineAdapter } from '../engine-adapter.js';
+import { ramkeyMigrationProvider } from '../migrations/ramkey-migrations.js';
+import type { Store } from '../store.js';
+import { kyselyAccessKeyStore } from './access-key-store.js';
+import { kyselyAccountStore } from './account-store.js';
+import { kyselyAttachmentStore } from './attachment-store.js';
+import { kyselyAuditStore } from './audit-store.js';
+import { StoreContext } from './context.js';
+import { kyselyCredentialReportStore } from './credential-report-store.js';
+import { kyselyGroupStore } from './group-store.js';
+import { kyselyPolicyStore } from './policy-store.js';
+import { kyselyUserStore } from './user-store.js';
+
+const MIGRATION_TABLE = 'ramkey_migration';
+const MIGRATION_LOCK_TABLE = 'ramkey_migration_lock';
+
+export function createKyselyStore(db: Kysely<Database>, adapter: EngineAdapter): Store {
+  const ctx = new StoreContext(db, adapter);
+  return {
+    capabilities: adapter.capabilities,
+
+    async migrate() {
+      const { migrationTableSchema } = await adapter.prepareMigrations(db);
+      const migrator = new Migrator({
+        db,
+        provider: ramkeyMigrationProvider(adapter.migrationDialect),
+        migrationTableName: MIGRATION_TABLE,
+        migrationLockTableName: MIGRATION_LOCK_TABLE,
+        migrationTableSchema,
+      });
+      const { error, results } = await migrator.migrateToLatest();
+      if (error !== undefined) {
+        const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'setup';
+        throw new Error(`database migration failed (${failed})`, { cause: error });
+      }
+    },
+
+    close: () => db.destroy(),
+
+    ...kyselyAccountStore(ctx),
+    ...kyselyUserStore(ctx),
+    ...kyselyGroupStore(ctx),
+    ...kyselyPolicyStore(ctx),
+    ...kyselyAttachmentStore(ctx),
+    ...kyselyAccessKeyStore(ctx),
+    ...kyselyAuditStore(ctx),
+    ...kyselyCredentialReportStore(ctx),
+  };
+}

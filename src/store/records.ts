@@ -1,0 +1,307 @@
+// The store's record and value types: what every Store aggregate (see store.ts) takes and returns.
+//
+// Instants are milliseconds since the epoch (numbers). The store only ever sees sealed secrets (see
+// sealer.ts); it cannot decrypt them.
+
+export type AccessKeyStatus = 'Active' | 'Inactive';
+
+export interface AccountRecord {
+  accountId: string;
+  loginName: string;
+  /** scrypt hash of the console password, `scrypt$<N>$<r>$<p>$<salt b64>$<hash b64>`. */
+  passwordHash: string;
+  createdAt: number;
+}
+
+export interface UserRecord {
+  accountId: string;
+  userId: string;
+  userName: string;
+  displayName: string;
+  email: string;
+  mobilePhone: string;
+  comments: string;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export type UserPatch = Partial<
+  Pick<UserRecord, 'userName' | 'displayName' | 'email' | 'mobilePhone' | 'comments'>
+> & { updatedAt: number };
+
+/**
+ * Where an AccessKey is in its life. `live`: it authenticates (if Active) and counts against its
+ * principal's limit. `recycled`: taken out of use but restorable (the recycle bin; nothing produces
+ * it yet). `purged`: gone for good, its sealed secret erased; the row stays so that the ID is never
+ * issued again and the audit trail can still name its owner.
+ */
+export type AccessKeyState = 'live' | 'recycled' | 'purged';
+
+export interface AccessKeyRecord {
+  accessKeyId: string;
+  accountId: string;
+  /** null for the account's own (root) AccessKey. */
+  userId: string | null;
+  status: AccessKeyStatus;
+  /** The secret as sealed by the Sealer (AES-256-GCM, AAD = accessKeyId). */
+  sealedSecret: string;
+  createdAt: number;
+  updatedAt: number;
+  lastUsedAt: number | null;
+  lastUsedService: string | null;
+  lastUsedIp: string | null;
+  state: AccessKeyState;
+  /** When the key left the live state; null while live. Only findAccessKey returns such a key. */
+  deletedAt: number | null;
+}
+
+/**
+ * A key to create: it starts live (`deletedAt` null), so the state is not the caller's to give. The
+ * sealed secret is required here and erased when the key is purged.
+ */
+export type NewAccessKey = Omit<AccessKeyRecord, 'state'>;
+
+export interface LastUsedUpdate {
+  accessKeyId: string;
+  lastUsedAt: number;
+  lastUsedService: string;
+  lastUsedIp: string;
+}
+
+/** ActionTrail's userIdentity.type; empty when the call named no known key. */
+export type AuditPrincipalType = 'root-account' | 'ram-user' | '';
+
+/** One API call, as the audit trail keeps it (ActionTrail's event fields, flattened). */
+export interface AuditEventRecord {
+  eventId: string;
+  eventTime: number;
+  /** The account of the key the call named; null when it named no known key (operators only). */
+  accountId: string | null;
+  /** The key the call named, even one whose signature failed; '' when it named none. */
+  accessKeyId: string;
+  principalType: AuditPrincipalType;
+  /** The user ID, or the account ID for root; '' when unknown. */
+  principalId: string;
+  /** The RAM user's name, `root` for the account, '' when unknown. */
+  userName: string;
+  eventName: string;
+  eventRw: 'Read' | 'Write';
+  serviceName: string;
+  apiVersion: string;
+  /** The host the call was sent to. */
+  eventSource: string;
+  requestId: string;
+  sourceIp: string;
+  userAgent: string;
+  /** '' for a call that succeeded. */
+  errorCode: string;
+  errorMessage: string;
+  /** The request's parameters, without signatures, secrets or passwords (see core/audit). */
+  requestParameters: Readonly<Record<string, string>>;
+}
+
+/**
+ * An event to be committed with the change it records: the first write transaction committed while
+ * Store.withAuditEvent runs inserts it, and sets `written`.
+ */
+export interface AuditSlot {
+  readonly event: AuditEventRecord;
+  written: boolean;
+}
+
+/** What one flush adds to a key's usage for one (service, action, source IP). */
+export interface KeyUsageUpdate {
+  accessKeyId: string;
+  accountId: string;
+  serviceName: string;
+  eventName: string;
+  sourceIp: string;
+  firstUsedAt: number;
+  lastUsedAt: number;
+  callCount: number;
+  /** The event of the latest of these calls (ActionTrail's `Detail`). */
+  lastEventId: string;
+}
+
+/** A key's usage for one (service, action, source IP), as accumulated so far. */
+export type KeyUsageRecord = KeyUsageUpdate;
+
+/** Everything the usage recorder writes at once, in one transaction. */
+export interface ActivityBatch {
+  events: readonly AuditEventRecord[];
+  lastUsed: readonly LastUsedUpdate[];
+  keyUsage: readonly KeyUsageUpdate[];
+}
+
+export interface AuditEventQuery {
+  /** null selects the events recorded against no account. */
+  accountId: string | null;
+  /** Inclusive bounds, ms. */
+  startTime: number;
+  endTime: number;
+  accessKeyId?: string;
+  eventName?: string;
+  serviceName?: string;
+  userName?: string;
+  eventRw?: 'Read' | 'Write';
+  eventId?: string;
+  /** BACKWARD: newest first (ActionTrail's default); FORWARD: oldest first. */
+  direction: 'BACKWARD' | 'FORWARD';
+  /** Continue after this event (the last one of the previous page). */
+  after?: { eventTime: number; eventId: string };
+  limit: number;
+}
+
+export type PolicyType = 'System' | 'Custom';
+
+/** A policy attached to a user. */
+export interface PolicyAttachment {
+  accountId: string;
+  userId: string;
+  policyType: PolicyType;
+  /** For a Custom policy, its name as created (whatever case the caller attached it with). */
+  policyName: string;
+  attachedAt: number;
+}
+
+/** A policy attached to a group. */
+export interface GroupPolicyAttachment {
+  accountId: string;
+  groupId: string;
+  policyType: PolicyType;
+  /** For a Custom policy, its name as created (whatever case the caller attached it with). */
+  policyName: string;
+  attachedAt: number;
+}
+
+/** How many policies of each type one user, or one group, may have attached. */
+export type PolicyAttachmentLimits = Readonly<Record<PolicyType, number>>;
+
+/** RAM's quota: 20 System and 10 Custom policies per user and per group (reference section 6.2). */
+export const RAM_POLICY_ATTACHMENT_LIMITS: PolicyAttachmentLimits = { System: 20, Custom: 10 };
+
+export interface GroupRecord {
+  accountId: string;
+  /** Generated by the service, unique installation-wide. */
+  groupId: string;
+  groupName: string;
+  comments: string;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export type GroupPatch = Partial<Pick<GroupRecord, 'groupName' | 'comments'>> & { updatedAt: number };
+
+/** One group a user belongs to. */
+export interface GroupMembership {
+  group: GroupRecord;
+  joinedAt: number;
+}
+
+/** One member of a group. */
+export interface GroupMember {
+  user: UserRecord;
+  joinedAt: number;
+}
+
+/** A custom policy (system policies are built into the code; the store only records their attachments). */
+export interface PolicyRecord {
+  accountId: string;
+  /** As created; names are unique per account case-insensitively, and found in any case. */
+  policyName: string;
+  description: string;
+  /** `v1`, `v2`, ... */
+  defaultVersion: string;
+  /** Users and groups it is attached to. */
+  attachmentCount: number;
+  createdAt: number;
+  /** The last change to the policy or its versions (a version created or deleted, a new default). */
+  updatedAt: number;
+}
+
+export interface NewPolicy {
+  accountId: string;
+  policyName: string;
+  description: string;
+  /** The document of version v1, which becomes the default. The store keeps the text as given. */
+  document: string;
+  createdAt: number;
+}
+
+export interface PolicyVersionRecord {
+  accountId: string;
+  /** The policy's name as created. */
+  policyName: string;
+  /** `v1`, `v2`, ...: numbered per policy, never reused within it, even after a version is deleted. */
+  versionId: string;
+  document: string;
+  isDefault: boolean;
+  createdAt: number;
+}
+
+export interface NewPolicyVersion {
+  document: string;
+  setAsDefault: boolean;
+  /**
+   * At the version limit: true deletes the oldest version that is not the default (the default as it
+   * was before this call, so the previous default survives as a way back); false refuses.
+   */
+  rotate: boolean;
+  createdAt: number;
+}
+
+/** The users and groups one policy is attached to, oldest attachment first. */
+export interface PolicyEntities {
+  users: { user: UserRecord; attachedAt: number }[];
+  groups: { group: GroupRecord; attachedAt: number }[];
+}
+
+/** One attachment that applies to a user, for the authorizer. */
+export interface EffectivePolicy {
+  policyType: PolicyType;
+  policyName: string;
+  /** The default version's document: present for every Custom policy, absent for System ones. */
+  document?: string;
+  /** Attached to the user itself, or to a group it belongs to (named as the group is now). */
+  via: 'user' | { group: string };
+}
+
+export interface SecurityPreference {
+  /** Whether RAM users may manage their own AccessKeys. Default false. */
+  allowUserToManageAccessKeys: boolean;
+  /** Days a key may go unused before it is disabled. Default 730. */
+  maxIdleDaysForAccessKeys: number;
+}
+
+export const DEFAULT_SECURITY_PREFERENCE: Readonly<SecurityPreference> = {
+  allowUserToManageAccessKeys: false,
+  maxIdleDaysForAccessKeys: 730,
+};
+
+/** A live AccessKey as the credential report shows it: everything but the sealed secret and the state. */
+export type AccessKeySummary = Omit<AccessKeyRecord, 'sealedSecret' | 'state'>;
+
+/** Everything a credential report is built from, read in one go. */
+export interface CredentialReportSource {
+  accountId: string;
+  /** When the account (its root identity) was created. */
+  accountCreatedAt: number;
+  /** Every user of the account, in name order (as listUsers). */
+  users: UserRecord[];
+  /** The live keys of the account, root's and every user's, oldest first. */
+  accessKeys: AccessKeySummary[];
+}
+
+/** The last credential report generated for an account. */
+export interface CredentialReportRecord {
+  accountId: string;
+  generatedAt: number;
+  /** The whole report, CSV. */
+  content: string;
+}
+
+export interface Page<T> {
+  items: T[];
+  /** Present when more items follow: pass it back as `after` to continue. */
+  nextMarker?: string;
+}

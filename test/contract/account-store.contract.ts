@@ -1,0 +1,99 @@
+// The AccountStore contract: the rules of accounts, the schema, and security preferences (src/store/store.ts) as tests every adapter must pass.
+import { beforeAll, describe, expect, it } from 'vitest';
+import { generateAccountId } from '../../src/core/keys/key-id.js';
+import { cryptoRandom } from '../../src/core/random.js';
+import { DEFAULT_SECURITY_PREFERENCE, type Store } from '../../src/store/store.js';
+import { expectRamkeyError, type ContractStore, useContractStore } from './contract-fixtures.js';
+
+export function describeAccountStoreContract(name: string, makeStore: () => Promise<ContractStore>): void {
+  describe(`AccountStore contract: ${name}`, () => {
+    const fixtures = useContractStore(makeStore);
+    const { newAccount } = fixtures;
+    let store: Store;
+
+    beforeAll(() => {
+      store = fixtures.store;
+    });
+
+    describe('schema', () => {
+      it('migrate is idempotent', async () => {
+        await store.migrate();
+        await store.migrate();
+        expect(await store.countAccounts()).toBeGreaterThanOrEqual(0);
+      });
+
+      it('names its engine', () => {
+        expect(['sqlite', 'postgres']).toContain(store.capabilities.engine);
+        expect(typeof store.capabilities.supportsAdvisoryLocks).toBe('boolean');
+      });
+    });
+
+    describe('accounts', () => {
+      it('reads back a created account field for field, with instants as numbers', async () => {
+        const account = await newAccount();
+        expect(await store.getAccount(account.accountId)).toEqual(account);
+      });
+
+      it('answers undefined for an unknown account', async () => {
+        expect(await store.getAccount(generateAccountId(cryptoRandom))).toBeUndefined();
+      });
+
+      it('counts accounts', async () => {
+        const before = await store.countAccounts();
+        await newAccount();
+        await newAccount();
+        expect(await store.countAccounts()).toBe(before + 2);
+      });
+
+      it('refuses a duplicate account ID with a catalog error, not a driver error', async () => {
+        const account = await newAccount();
+        await expectRamkeyError(store.createAccount({ ...account, loginName: 'other' }), 'InternalError');
+        expect(await store.getAccount(account.accountId)).toEqual(account);
+      });
+    });
+
+    describe('security preferences', () => {
+      it('answers the defaults for an account that never set any', async () => {
+        const account = await newAccount();
+        expect(await store.getSecurityPreference(account.accountId)).toEqual({
+          allowUserToManageAccessKeys: false,
+          maxIdleDaysForAccessKeys: 730,
+        });
+        expect(DEFAULT_SECURITY_PREFERENCE).toEqual({
+          allowUserToManageAccessKeys: false,
+          maxIdleDaysForAccessKeys: 730,
+        });
+      });
+
+      it('applies partial patches, keeping what each leaves out, per account', async () => {
+        const a = await newAccount();
+        const b = await newAccount();
+        expect(await store.setSecurityPreference(a.accountId, { maxIdleDaysForAccessKeys: 90 })).toEqual({
+          allowUserToManageAccessKeys: false,
+          maxIdleDaysForAccessKeys: 90,
+        });
+        expect(await store.setSecurityPreference(a.accountId, { allowUserToManageAccessKeys: true })).toEqual(
+          {
+            allowUserToManageAccessKeys: true,
+            maxIdleDaysForAccessKeys: 90,
+          },
+        );
+        expect(await store.setSecurityPreference(a.accountId, {})).toEqual({
+          allowUserToManageAccessKeys: true,
+          maxIdleDaysForAccessKeys: 90,
+        });
+        expect(await store.getSecurityPreference(a.accountId)).toEqual({
+          allowUserToManageAccessKeys: true,
+          maxIdleDaysForAccessKeys: 90,
+        });
+        expect(
+          await store.setSecurityPreference(a.accountId, {
+            allowUserToManageAccessKeys: false,
+            maxIdleDaysForAccessKeys: 365,
+          }),
+        ).toEqual({ allowUserToManageAccessKeys: false, maxIdleDaysForAccessKeys: 365 });
+        expect(await store.getSecurityPreference(b.accountId)).toEqual(DEFAULT_SECURITY_PREFERENCE);
+      });
+    });
+  });
+}
