@@ -101,7 +101,8 @@ export function parsePolicyName(value: string): Result<string> {
 export const MAX_DESCRIPTION_LENGTH = 1024;
 
 export function parseDescription(value: string): Result<string> {
-  if (codePoints(value) > MAX_DESCRIPTION_LENGTH || hasControlChars(value)) return fail('InvalidParameter.Description.Length');
+  if (codePoints(value) > MAX_DESCRIPTION_LENGTH || hasControlChars(value))
+    return fail('InvalidParameter.Description.Length');
   return ok(value);
 }
 
