@@ -13,20 +13,12 @@ import { catalogEntry, formatMessage, type ErrorCode } from '../core/errors/cata
 import { RamkeyError } from '../core/errors/ramkey-error.js';
 import { parseSignedRequest, type HttpRequestParts, type SignedRequest } from '../core/signature/index.js';
 import type { Ramkey } from '../services/ramkey.js';
-import type { ActionDef, Product } from './actions/action.js';
-import { actiontrail } from './actions/actiontrail.js';
-import { ims } from './actions/ims.js';
-import { ram } from './actions/ram.js';
-import { sts } from './actions/sts.js';
-import { ownAccessKeyActions, resourceOf } from './authorization.js';
 import { Params } from './params.js';
+import { findAction, isKnownVersion, type RegisteredAction } from './registry.js';
 import { contentType, parseFormat, serialize, type Body, type ResponseFormat } from './render.js';
 
 /** Bodies above this are refused with InvalidParameter.Body.TooLarge (RAM's own documents are < 7 KB). */
 export const MAX_BODY_BYTES = 64 * 1024;
-
-export const products: readonly Product[] = [ram, ims, sts, actiontrail];
-const productsByVersion = new Map(products.map((p) => [p.version, p]));
 
 export interface AppOptions {
   ramkey: Ramkey;
@@ -37,19 +29,12 @@ export interface AppOptions {
   https?: { key: Buffer; cert: Buffer };
 }
 
-interface Route {
-  product: Product;
-  action: string;
-  def: ActionDef;
-}
-
 /** Finds the action a request names; unknown versions and actions are refused before authentication. */
-export function route(request: SignedRequest): Route {
-  const product = productsByVersion.get(request.version);
-  if (!product) throw new RamkeyError('InvalidVersion');
-  const def = Object.hasOwn(product.actions, request.action) ? product.actions[request.action] : undefined;
+export function route(request: SignedRequest): RegisteredAction {
+  if (!isKnownVersion(request.version)) throw new RamkeyError('InvalidVersion');
+  const def = findAction(request.version, request.action);
   if (!def) throw new RamkeyError('InvalidAction.NotFound');
-  return { product, action: request.action, def };
+  return def;
 }
 
 function requestParts(request: FastifyRequest): HttpRequestParts {
@@ -138,22 +123,25 @@ export function buildApp(options: AppOptions): FastifyInstance {
       const signed = parsed.value;
       ramkey.audit.describe(call, signed);
       format = parseFormat(signed.params.get('Format'));
-      const { product, action, def } = route(signed);
-      ramkey.audit.route(call, product.service, def.rw);
+      const def = route(signed);
+      const action = def.name;
+      ramkey.audit.route(call, def.service, def.rw);
       const caller = await ramkey.gate.authenticate(signed, call);
       const params = new Params(signed.params);
-      const authAction = `${product.authPrefix}:${action}`;
       const p = caller.principal;
-      // Any valid key may ask who it is, as on Alibaba Cloud.
-      if (authAction !== 'sts:GetCallerIdentity')
-        await ramkey.gate.authorize(caller, {
-          action: authAction,
-          selfService: ownAccessKeyActions.has(authAction),
-          resource: resourceOf(authAction, {
+      const resources = def.unrestricted
+        ? []
+        : def.resources({
             accountId: p.accountId,
             callerUserName: p.kind === 'user' ? p.userName : undefined,
             params,
-          }),
+          });
+      // The caller must be allowed on every resource the action touches.
+      for (const resource of resources)
+        await ramkey.gate.authorize(caller, {
+          action: def.authAction,
+          selfService: def.selfService,
+          resource,
           context: {
             sourceIp,
             currentTime: ramkey.clock.now(),

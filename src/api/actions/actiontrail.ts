@@ -12,6 +12,7 @@ import type {
   KeyUsageRecord,
 } from '../../store/store.js';
 import { decodeListMarker, encodeListMarker } from '../../store/list-marker.js';
+import { anyResource } from '../authorization.js';
 import type { Params } from '../params.js';
 import type { Body } from '../render.js';
 import type { ActionContext, ActionDef, Product } from './action.js';
@@ -279,10 +280,11 @@ async function pagedUsage(
 }
 
 const actions: Record<string, ActionDef> = {
-  LookupEvents: { rw: 'Read', handle: lookupEvents },
+  LookupEvents: { rw: 'Read', resources: anyResource, handle: lookupEvents },
 
   GetAccessKeyLastUsedInfo: {
     rw: 'Read',
+    resources: anyResource,
     async handle(ctx) {
       const key = await auditedKey(ctx);
       const user =
@@ -309,6 +311,7 @@ const actions: Record<string, ActionDef> = {
 
   GetAccessKeyLastUsedIps: {
     rw: 'Read',
+    resources: anyResource,
     handle: (ctx) =>
       pagedUsage(
         ctx,
@@ -320,6 +323,7 @@ const actions: Record<string, ActionDef> = {
 
   GetAccessKeyLastUsedProducts: {
     rw: 'Read',
+    resources: anyResource,
     async handle(ctx) {
       const key = await auditedKey(ctx);
       const groups = groupUsage(
@@ -333,6 +337,7 @@ const actions: Record<string, ActionDef> = {
 
   GetAccessKeyLastUsedEvents: {
     rw: 'Read',
+    resources: anyResource,
     handle: (ctx) =>
       pagedUsage(
         ctx,
@@ -347,5 +352,6 @@ export const actiontrail: Product = {
   version: '2020-07-06',
   service: 'Actiontrail',
   authPrefix: 'actiontrail',
+  risk: 'standard',
   actions,
 };

@@ -5,6 +5,7 @@ import { RamkeyError } from '../../core/errors/ramkey-error.js';
 import { userPrincipalName } from '../../services/principal.js';
 import { CREDENTIAL_REPORT_MAX_ITEMS } from '../../services/credential-report.js';
 import type { SecurityPreference } from '../../store/store.js';
+import { anyResource, keyOwnerByLogonName, on } from '../authorization.js';
 import type { ActionContext, ActionDef, Product } from './action.js';
 import { parseBoolean } from './ram-permissions.js';
 import { accessKeyActions } from './access-key-actions.js';
@@ -17,10 +18,11 @@ async function owner({ ramkey, caller, params }: ActionContext) {
 }
 
 const actions: Record<string, ActionDef> = {
-  ...accessKeyActions({ owner, ims: true }),
+  ...accessKeyActions({ owner, resources: on(keyOwnerByLogonName), ims: true }),
   // Ramkey extension: whose key is this? Only for the caller's own account's keys.
   GetAccessKeyOwner: {
     rw: 'Read',
+    resources: anyResource,
     async handle({ ramkey, caller, params }) {
       const id = parseUserAccessKeyId(params.required('UserAccessKeyId'));
       const key = await ramkey.accessKeys.owner(caller.principal.accountId, id);
@@ -43,12 +45,14 @@ const actions: Record<string, ActionDef> = {
   },
   GetSecurityPreference: {
     rw: 'Read',
+    resources: anyResource,
     async handle({ ramkey, caller }) {
       return imsPreference(await ramkey.permissions.getSecurityPreference(caller.principal.accountId));
     },
   },
   SetSecurityPreference: {
     rw: 'Write',
+    resources: anyResource,
     async handle({ ramkey, caller, params }) {
       const allow = parseBoolean(params, 'AllowUserToManageAccessKeys');
       const maxIdle = params.optional('MaxIdleDaysForAccessKeys');
@@ -67,6 +71,7 @@ const actions: Record<string, ActionDef> = {
   // always says COMPLETED and clients that poll for that state go on at once.
   GenerateCredentialReport: {
     rw: 'Write',
+    resources: anyResource,
     async handle({ ramkey, caller }) {
       await ramkey.credentialReports.generate(caller.principal.accountId);
       return { State: 'COMPLETED' };
@@ -74,6 +79,7 @@ const actions: Record<string, ActionDef> = {
   },
   GetCredentialReport: {
     rw: 'Read',
+    resources: anyResource,
     async handle({ ramkey, caller, params }) {
       const maxItems = params.integer(
         'MaxItems',
@@ -94,6 +100,7 @@ const actions: Record<string, ActionDef> = {
   },
   GetAccountSummary: {
     rw: 'Read',
+    resources: anyResource,
     async handle({ ramkey, caller }) {
       const accountId = caller.principal.accountId;
       const users = await ramkey.store.countUsers(accountId);
@@ -143,4 +150,10 @@ function imsPreference(pref: SecurityPreference) {
   };
 }
 
-export const ims: Product = { version: '2019-08-15', service: 'Ims', authPrefix: 'ims', actions };
+export const ims: Product = {
+  version: '2019-08-15',
+  service: 'Ims',
+  authPrefix: 'ims',
+  risk: 'identity',
+  actions,
+};
