@@ -7,7 +7,7 @@ import type { Random } from '../core/random.js';
 import type { Sealer } from '../store/sealer.js';
 import type { AccessKeyRecord, AccessKeyStatus, Store } from '../store/store.js';
 import type { KeyCache } from './key-cache.js';
-import type { Limits } from './limits.js';
+import type { Quotas } from './quotas.js';
 import type { UsageRecorder } from './usage-recorder.js';
 
 /** Whose keys: the account's root identity (userId null) or one of its users. */
@@ -30,7 +30,7 @@ export class AccessKeyService {
     private readonly usage: UsageRecorder,
     private readonly clock: Clock,
     private readonly random: Random,
-    private readonly limits: Limits,
+    private readonly quotas: Quotas,
   ) {}
 
   /** Creates an Active key. The returned secret is the only time it is ever available in clear. */
@@ -51,7 +51,7 @@ export class AccessKeyService {
       lastUsedIp: null,
       deletedAt: null,
     };
-    await this.store.createAccessKey(key, this.limits.accessKeysPerPrincipal);
+    await this.store.createAccessKey(key, this.quotas.accessKeysPerPrincipal);
     this.keys.invalidate(accessKeyId);
     return { key, secret };
   }

@@ -4,16 +4,10 @@ import { RamkeyError } from '../core/errors/ramkey-error.js';
 import { generateAccountId, generateUserId } from '../core/keys/key-id.js';
 import { generatePassword, hashPassword } from '../core/keys/password.js';
 import type { Random } from '../core/random.js';
-import {
-  RAM_POLICY_ATTACHMENT_LIMITS,
-  type AccountRecord,
-  type Page,
-  type Store,
-  type UserRecord,
-} from '../store/store.js';
+import type { AccountRecord, Page, Store, UserRecord } from '../store/store.js';
 import type { Authorizer } from './authorizer.js';
 import type { KeyCache } from './key-cache.js';
-import type { Limits } from './limits.js';
+import type { Quotas } from './quotas.js';
 
 export interface NewUser {
   userName: string;
@@ -31,6 +25,14 @@ export interface UserChanges {
   newComments?: string;
 }
 
+/** What an account holds, as GetAccountSummary counts it. */
+export interface AccountCounts {
+  users: number;
+  groups: number;
+  /** The account's own (Custom) policies; System policies are Ramkey's, not the account's. */
+  policies: number;
+}
+
 export class IdentityService {
   constructor(
     private readonly store: Store,
@@ -38,7 +40,7 @@ export class IdentityService {
     private readonly authorizer: Authorizer,
     private readonly clock: Clock,
     private readonly random: Random,
-    private readonly limits: Limits,
+    private readonly quotas: Quotas,
   ) {}
 
   /** A new account with a console login; the password is returned once and stored only hashed. */
@@ -56,7 +58,7 @@ export class IdentityService {
   }
 
   async createUser(accountId: string, input: NewUser): Promise<UserRecord> {
-    if ((await this.store.countUsers(accountId)) >= this.limits.usersPerAccount) {
+    if ((await this.store.countUsers(accountId)) >= this.quotas.usersPerAccount) {
       throw new RamkeyError('LimitExceeded.User');
     }
     const now = this.clock.now();
@@ -104,6 +106,15 @@ export class IdentityService {
     });
   }
 
+  async counts(accountId: string): Promise<AccountCounts> {
+    const [users, groups, policies] = await Promise.all([
+      this.store.countUsers(accountId),
+      this.store.countGroups(accountId),
+      this.store.countPolicies(accountId),
+    ]);
+    return { users, groups, policies };
+  }
+
   /** Refused with DeleteConflict.User.* while the user still has keys, groups or policies. */
   async deleteUser(accountId: string, userName: string): Promise<void> {
     const user = await this.getUser(accountId, userName);
@@ -115,7 +126,7 @@ export class IdentityService {
   async attachSystemPolicy(accountId: string, userId: string, policyName: string): Promise<void> {
     await this.store.attachPolicyToUser(
       { accountId, userId, policyType: 'System', policyName, attachedAt: this.clock.now() },
-      RAM_POLICY_ATTACHMENT_LIMITS,
+      this.quotas.attachedPolicies,
     );
     this.authorizer.invalidateAccount(accountId);
   }

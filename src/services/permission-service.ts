@@ -5,26 +5,18 @@ import { RamkeyError } from '../core/errors/ramkey-error.js';
 import { randomBase62 } from '../core/keys/key-id.js';
 import { parsePolicyDocument, systemPolicies, type SystemPolicy } from '../core/policy/index.js';
 import type { Random } from '../core/random.js';
-import {
-  RAM_POLICY_ATTACHMENT_LIMITS,
-  type GroupRecord,
-  type Page,
-  type PolicyRecord,
-  type PolicyType,
-  type PolicyVersionRecord,
-  type SecurityPreference,
-  type Store,
-  type UserRecord,
+import type {
+  GroupRecord,
+  Page,
+  PolicyRecord,
+  PolicyType,
+  PolicyVersionRecord,
+  SecurityPreference,
+  Store,
+  UserRecord,
 } from '../store/store.js';
 import type { AuthorizationInput, Authorizer, Verdict } from './authorizer.js';
-
-/** Quotas from Alibaba Cloud's current limits (reference 6.2). */
-export const PERMISSION_LIMITS = {
-  groupsPerAccount: 300,
-  groupsPerUser: 10,
-  customPoliciesPerAccount: 1500,
-  versionsPerPolicy: 5,
-} as const;
+import type { Quotas } from './quotas.js';
 
 /** A policy as GetPolicy/ListPolicies show it: built-in or the account's own. */
 export interface PolicyView {
@@ -58,6 +50,7 @@ export class PermissionService {
     private readonly authorizer: Authorizer,
     private readonly clock: Clock,
     private readonly random: Random,
+    private readonly quotas: Quotas,
   ) {}
 
   // Policies
@@ -67,7 +60,7 @@ export class PermissionService {
     if (systemPolicies.has(policyName)) throw new RamkeyError('EntityAlreadyExists.Policy');
     return this.store.createPolicy(
       { accountId, policyName, description, document, createdAt: this.clock.now() },
-      PERMISSION_LIMITS.customPoliciesPerAccount,
+      this.quotas.customPoliciesPerAccount,
     );
   }
 
@@ -135,7 +128,7 @@ export class PermissionService {
       accountId,
       policyName,
       { document, setAsDefault, rotate, createdAt: this.clock.now() },
-      PERMISSION_LIMITS.versionsPerPolicy,
+      this.quotas.versionsPerPolicy,
     );
     if (setAsDefault) this.authorizer.invalidateAccount(accountId);
     return version;
@@ -194,7 +187,7 @@ export class PermissionService {
     const name = await this.resolvePolicyName(accountId, type, policyName);
     const attached = await this.store.attachPolicyToUser(
       { accountId, userId: user.userId, policyType: type, policyName: name, attachedAt: this.clock.now() },
-      RAM_POLICY_ATTACHMENT_LIMITS,
+      this.quotas.attachedPolicies,
     );
     if (!attached) throw new RamkeyError('EntityAlreadyExists.User.Policy');
     this.authorizer.invalidateAccount(accountId);
@@ -222,7 +215,7 @@ export class PermissionService {
     const name = await this.resolvePolicyName(accountId, type, policyName);
     const attached = await this.store.attachPolicyToGroup(
       { accountId, groupId: group.groupId, policyType: type, policyName: name, attachedAt: this.clock.now() },
-      RAM_POLICY_ATTACHMENT_LIMITS,
+      this.quotas.attachedPolicies,
     );
     if (!attached) throw new RamkeyError('EntityAlreadyExists.Group.Policy');
     this.authorizer.invalidateAccount(accountId);
@@ -271,7 +264,7 @@ export class PermissionService {
       createdAt: now,
       updatedAt: now,
     };
-    await this.store.createGroup(group, PERMISSION_LIMITS.groupsPerAccount);
+    await this.store.createGroup(group, this.quotas.groupsPerAccount);
     return group;
   }
 
@@ -311,7 +304,7 @@ export class PermissionService {
   async addUserToGroup(accountId: string, user: UserRecord, group: GroupRecord): Promise<void> {
     await this.store.addUserToGroup(
       { accountId, userId: user.userId, groupId: group.groupId, joinedAt: this.clock.now() },
-      PERMISSION_LIMITS.groupsPerUser,
+      this.quotas.groupsPerUser,
     );
     this.authorizer.invalidateAccount(accountId);
   }

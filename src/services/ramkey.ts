@@ -11,9 +11,9 @@ import { CredentialReportService } from './credential-report.js';
 import { Gate } from './gate.js';
 import { IdentityService } from './identity-service.js';
 import { KeyCache } from './key-cache.js';
-import { defaultLimits, type Limits } from './limits.js';
 import { MemoryNonceStore, type NonceStore } from './nonce-cache.js';
 import { PermissionService } from './permission-service.js';
+import { defaultQuotas, type Quotas } from './quotas.js';
 import { UsageRecorder } from './usage-recorder.js';
 
 export interface RamkeyDeps {
@@ -21,7 +21,7 @@ export interface RamkeyDeps {
   sealer: Sealer;
   clock?: Clock;
   random?: Random;
-  limits?: Partial<Limits>;
+  quotas?: Partial<Quotas>;
   nonces?: NonceStore;
   /** Capacity of the default in-memory nonce store (see DEFAULT_NONCE_CAPACITY). */
   nonceCapacity?: number;
@@ -34,7 +34,7 @@ export interface RamkeyDeps {
 export interface Ramkey {
   readonly store: Store;
   readonly clock: Clock;
-  readonly limits: Limits;
+  readonly quotas: Quotas;
   readonly gate: Gate;
   readonly identity: IdentityService;
   readonly accessKeys: AccessKeyService;
@@ -49,7 +49,7 @@ export interface Ramkey {
 export function createRamkey(deps: RamkeyDeps): Ramkey {
   const clock = deps.clock ?? systemClock;
   const random = deps.random ?? cryptoRandom;
-  const limits: Limits = { ...defaultLimits, ...deps.limits };
+  const quotas: Quotas = { ...defaultQuotas, ...deps.quotas };
   const { store, sealer } = deps;
   const keys = new KeyCache(store, sealer, clock);
   const authorizer = new Authorizer(store);
@@ -60,12 +60,12 @@ export function createRamkey(deps: RamkeyDeps): Ramkey {
   return {
     store,
     clock,
-    limits,
+    quotas,
     gate,
-    identity: new IdentityService(store, keys, authorizer, clock, random, limits),
-    permissions: new PermissionService(store, authorizer, clock, random),
-    accessKeys: new AccessKeyService(store, sealer, keys, usage, clock, random, limits),
-    credentialReports: new CredentialReportService(store, usage, clock, limits),
+    identity: new IdentityService(store, keys, authorizer, clock, random, quotas),
+    permissions: new PermissionService(store, authorizer, clock, random, quotas),
+    accessKeys: new AccessKeyService(store, sealer, keys, usage, clock, random, quotas),
+    credentialReports: new CredentialReportService(store, usage, clock, quotas),
     usage,
     audit: new AuditTrail(
       store,

@@ -4,6 +4,7 @@ import { toWireDate } from '../../core/clock.js';
 import { RamkeyError } from '../../core/errors/ramkey-error.js';
 import { userPrincipalName } from '../../services/principal.js';
 import { CREDENTIAL_REPORT_MAX_ITEMS } from '../../services/credential-report.js';
+import { POLICY_DOCUMENT_LENGTH_QUOTA } from '../../services/quotas.js';
 import type { SecurityPreference } from '../../store/store.js';
 import { anyResource, keyOwnerByLogonName, on } from '../authorization.js';
 import type { ActionContext, ActionDef, Product } from './action.js';
@@ -102,36 +103,31 @@ const actions: Record<string, ActionDef> = {
     rw: 'Read',
     resources: anyResource,
     async handle({ ramkey, caller }) {
-      const accountId = caller.principal.accountId;
-      const users = await ramkey.store.countUsers(accountId);
-      const perPrincipal = ramkey.limits.accessKeysPerPrincipal;
+      const counts = await ramkey.identity.counts(caller.principal.accountId);
+      const q = ramkey.quotas;
+      // Only what Ramkey has and enforces: no quota is reported for roles, MFA devices or AccessKey
+      // network policies, which Ramkey does not have.
       return {
         SummaryMap: {
-          Users: users,
-          UsersQuota: ramkey.limits.usersPerAccount,
-          AccessKeysPerUserQuota: perPrincipal,
-          AccountAccessKeysPerAccountQuota: perPrincipal,
-          // Groups, policies, roles and MFA arrive with later issues; their quotas are Alibaba's.
-          Groups: 0,
-          GroupsQuota: 300,
-          GroupsPerUserQuota: 10,
-          Policies: 0,
-          PoliciesQuota: 1500,
-          PolicySizeQuota: 6144,
-          VersionsPerPolicyQuota: 5,
-          AttachedPoliciesPerUserQuota: 10,
-          AttachedSystemPoliciesPerUserQuota: 20,
-          AttachedPoliciesPerGroupQuota: 10,
-          AttachedSystemPoliciesPerGroupQuota: 20,
-          AttachedPoliciesPerRoleQuota: 10,
-          AttachedSystemPoliciesPerRoleQuota: 20,
+          Users: counts.users,
+          UsersQuota: q.usersPerAccount,
+          AccessKeysPerUserQuota: q.accessKeysPerPrincipal,
+          AccountAccessKeysPerAccountQuota: q.accessKeysPerPrincipal,
+          Groups: counts.groups,
+          GroupsQuota: q.groupsPerAccount,
+          GroupsPerUserQuota: q.groupsPerUser,
+          Policies: counts.policies,
+          PoliciesQuota: q.customPoliciesPerAccount,
+          PolicySizeQuota: POLICY_DOCUMENT_LENGTH_QUOTA,
+          VersionsPerPolicyQuota: q.versionsPerPolicy,
+          AttachedPoliciesPerUserQuota: q.attachedPolicies.Custom,
+          AttachedSystemPoliciesPerUserQuota: q.attachedPolicies.System,
+          AttachedPoliciesPerGroupQuota: q.attachedPolicies.Custom,
+          AttachedSystemPoliciesPerGroupQuota: q.attachedPolicies.System,
+          // True counts: Ramkey has no roles and no MFA devices.
           Roles: 0,
-          RolesQuota: 1000,
           MFADevices: 0,
           MFADevicesInUse: 0,
-          VirtualMFADevicesQuota: 5000,
-          ConditionsPerAKPolicyQuota: 8,
-          IPItemsPerAKPolicyQuota: 50,
         },
       };
     },
