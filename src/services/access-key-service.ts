@@ -5,7 +5,7 @@ import { generateAccessKeyId, generateAccessKeySecret } from '../core/keys/key-i
 import { Secret } from '../core/keys/secret.js';
 import type { Random } from '../core/random.js';
 import type { Sealer } from '../store/sealer.js';
-import type { AccessKeyRecord, AccessKeyStatus, Store } from '../store/store.js';
+import type { AccessKeyRecord, AccessKeyStatus, Store, UserRecord } from '../store/store.js';
 import type { KeyCache } from './key-cache.js';
 import type { Quotas } from './quotas.js';
 import type { UsageRecorder } from './usage-recorder.js';
@@ -14,6 +14,12 @@ import type { UsageRecorder } from './usage-recorder.js';
 export interface KeyOwner {
   accountId: string;
   userId: string | null;
+}
+
+export interface KeyOwnership {
+  key: AccessKeyRecord;
+  /** The owning RAM user; undefined for a root key, or a user deleted since. */
+  user: UserRecord | undefined;
 }
 
 export interface LastUse {
@@ -92,13 +98,20 @@ export class AccessKeyService {
   }
 
   /**
-   * The owner of one of the account's keys, live or deleted, for "whose key is this?"; another
-   * account's key answers exactly like a missing one (InvalidAccessKeyId.NotFound).
+   * One of the account's keys, live or deleted (the audit trail answers for deleted keys too);
+   * another account's key answers exactly like a missing one (InvalidAccessKeyId.NotFound).
    */
-  async owner(accountId: string, accessKeyId: string): Promise<AccessKeyRecord> {
+  async inAccount(accountId: string, accessKeyId: string): Promise<AccessKeyRecord> {
     const key = await this.store.findAccessKey(accountId, accessKeyId);
     if (!key) throw new RamkeyError('InvalidAccessKeyId.NotFound');
     return key;
+  }
+
+  /** "Whose key is this?": one of the account's keys (as `inAccount`) and the user owning it. */
+  async owner(accountId: string, accessKeyId: string): Promise<KeyOwnership> {
+    const key = await this.inAccount(accountId, accessKeyId);
+    const user = key.userId === null ? undefined : await this.store.getUserById(key.accountId, key.userId);
+    return { key, user };
   }
 
   /** The key's last-use fields, overlaid with a newer use not yet flushed. */

@@ -5,7 +5,7 @@ import { DAY_MS, toWireDate, type Clock } from '../core/clock.js';
 import { CRLF, csvRecord, splitCsvRecords } from '../core/csv.js';
 import { RamkeyError } from '../core/errors/ramkey-error.js';
 import type { AccessKeySummary, CredentialReportSource, Store } from '../store/store.js';
-import { decodeListMarker, encodeListMarker } from '../store/list-marker.js';
+import { decodeListMarker, encodeListMarker } from '../core/list-marker.js';
 import type { Quotas } from './quotas.js';
 import { userPrincipalName } from './principal.js';
 import type { UsageRecorder } from './usage-recorder.js';

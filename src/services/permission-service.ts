@@ -6,6 +6,8 @@ import { randomBase62 } from '../core/keys/key-id.js';
 import { parsePolicyDocument, systemPolicies, type SystemPolicy } from '../core/policy/index.js';
 import type { Random } from '../core/random.js';
 import type {
+  GroupMember,
+  GroupMembership,
   GroupRecord,
   Page,
   PolicyRecord,
@@ -29,6 +31,12 @@ export interface PolicyView {
   updatedAt: number;
   /** The default version's document text. */
   document: string;
+}
+
+/** A policy attached to a user or group, and since when. */
+export interface AttachedPolicy {
+  policy: PolicyView;
+  attachedAt: number;
 }
 
 function systemView(p: SystemPolicy): PolicyView {
@@ -235,15 +243,15 @@ export class PermissionService {
   }
 
   /** Attachments with their policy's description and default version, for ListPoliciesFor*. */
-  async describeAttachments(
-    accountId: string,
-    attachments: readonly { policyType: PolicyType; policyName: string; attachedAt: number }[],
-  ) {
-    return Promise.all(
-      attachments.map(async (a) => ({
-        attachedAt: a.attachedAt,
-        policy: await this.getPolicy(accountId, a.policyType, a.policyName),
-      })),
+  /** The policies attached to the user directly (not through its groups), described. */
+  async policiesForUser(user: UserRecord): Promise<AttachedPolicy[]> {
+    return this.describe(user.accountId, await this.store.listPoliciesForUser(user.accountId, user.userId));
+  }
+
+  async policiesForGroup(group: GroupRecord): Promise<AttachedPolicy[]> {
+    return this.describe(
+      group.accountId,
+      await this.store.listPoliciesForGroup(group.accountId, group.groupId),
     );
   }
 
@@ -253,6 +261,22 @@ export class PermissionService {
   }
 
   // Groups
+
+  /** The groups the user belongs to, with when it joined each. */
+  groupsForUser(user: UserRecord): Promise<GroupMembership[]> {
+    return this.store.listGroupsForUser(user.accountId, user.userId);
+  }
+
+  /** The group's members in user name order, paged like ListUsers. */
+  usersForGroup(
+    group: GroupRecord,
+    options: { marker?: string; maxItems: number },
+  ): Promise<Page<GroupMember>> {
+    return this.store.listUsersForGroup(group.accountId, group.groupId, {
+      limit: options.maxItems,
+      ...(options.marker !== undefined && { after: options.marker }),
+    });
+  }
 
   async createGroup(accountId: string, groupName: string, comments: string): Promise<GroupRecord> {
     const now = this.clock.now();
@@ -338,6 +362,18 @@ export class PermissionService {
     return this.authorizer.verdict(
       { kind: 'user', accountId: user.accountId, userId: user.userId, userName: user.userName },
       input,
+    );
+  }
+
+  private describe(
+    accountId: string,
+    attachments: readonly { policyType: PolicyType; policyName: string; attachedAt: number }[],
+  ): Promise<AttachedPolicy[]> {
+    return Promise.all(
+      attachments.map(async (a) => ({
+        attachedAt: a.attachedAt,
+        policy: await this.getPolicy(accountId, a.policyType, a.policyName),
+      })),
     );
   }
 

@@ -32,7 +32,6 @@ export interface RamkeyDeps {
 }
 
 export interface Ramkey {
-  readonly store: Store;
   readonly clock: Clock;
   readonly quotas: Quotas;
   readonly gate: Gate;
@@ -58,7 +57,6 @@ export function createRamkey(deps: RamkeyDeps): Ramkey {
     maxClockSkewMs: deps.maxClockSkewMs ?? MAX_CLOCK_SKEW_MS,
   });
   return {
-    store,
     clock,
     quotas,
     gate,

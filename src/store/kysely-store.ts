@@ -23,7 +23,7 @@ import {
   setAuditOutcome,
 } from './audit-queries.js';
 import type { EngineAdapter } from './engine-adapter.js';
-import { decodeListMarker, encodeListMarker } from './list-marker.js';
+import { decodeListMarker, encodeListMarker } from '../core/list-marker.js';
 import { ramkeyMigrationProvider } from './migrations/ramkey-migrations.js';
 import {
   DEFAULT_SECURITY_PREFERENCE,

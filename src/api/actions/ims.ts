@@ -26,9 +26,7 @@ const actions: Record<string, ActionDef> = {
     resources: anyResource,
     async handle({ ramkey, caller, params }) {
       const id = parseUserAccessKeyId(params.required('UserAccessKeyId'));
-      const key = await ramkey.accessKeys.owner(caller.principal.accountId, id);
-      const user =
-        key.userId === null ? undefined : await ramkey.store.getUserById(key.accountId, key.userId);
+      const { key, user } = await ramkey.accessKeys.owner(caller.principal.accountId, id);
       return {
         AccessKeyOwner: {
           AccessKeyId: key.accessKeyId,

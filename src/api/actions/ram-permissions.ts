@@ -11,7 +11,7 @@ import {
   parseUserName,
   parseVersionId,
 } from '../../core/identity/validate.js';
-import type { PermissionService, PolicyView } from '../../services/permission-service.js';
+import type { AttachedPolicy, PermissionService, PolicyView } from '../../services/permission-service.js';
 import type { GroupRecord, PolicyType, PolicyVersionRecord } from '../../store/store.js';
 import { unwrap, type Params } from '../params.js';
 import { anyResource, group, on, policy, user, type ResourcesOf } from '../authorization.js';
@@ -245,20 +245,16 @@ export const permissionActions = (facts: FactsLookup): Record<string, ActionDef>
     rw: 'Read',
     resources: on(user),
     async handle(ctx) {
-      const accountId = ctx.caller.principal.accountId;
-      const user = await namedUser(ctx);
-      const attached = await ctx.ramkey.store.listPoliciesForUser(accountId, user.userId);
-      return { Policies: { Policy: await attachmentBodies(ctx, attached) } };
+      const attached = await ctx.ramkey.permissions.policiesForUser(await namedUser(ctx));
+      return { Policies: { Policy: attached.map(attachmentBody) } };
     },
   },
   ListPoliciesForGroup: {
     rw: 'Read',
     resources: on(group),
     async handle(ctx) {
-      const accountId = ctx.caller.principal.accountId;
-      const group = await namedGroup(ctx);
-      const attached = await ctx.ramkey.store.listPoliciesForGroup(accountId, group.groupId);
-      return { Policies: { Policy: await attachmentBodies(ctx, attached) } };
+      const attached = await ctx.ramkey.permissions.policiesForGroup(await namedGroup(ctx));
+      return { Policies: { Policy: attached.map(attachmentBody) } };
     },
   },
   ListEntitiesForPolicy: {
@@ -376,11 +372,7 @@ export const permissionActions = (facts: FactsLookup): Record<string, ActionDef>
     rw: 'Read',
     resources: on(user),
     async handle(ctx) {
-      const user = await namedUser(ctx);
-      const memberships = await ctx.ramkey.store.listGroupsForUser(
-        ctx.caller.principal.accountId,
-        user.userId,
-      );
+      const memberships = await ctx.ramkey.permissions.groupsForUser(await namedUser(ctx));
       return {
         Groups: {
           Group: memberships.map((m) => ({
@@ -399,9 +391,9 @@ export const permissionActions = (facts: FactsLookup): Record<string, ActionDef>
     async handle(ctx) {
       const group = await namedGroup(ctx);
       const marker = ctx.params.optional('Marker');
-      const page = await ctx.ramkey.store.listUsersForGroup(ctx.caller.principal.accountId, group.groupId, {
-        limit: maxItems(ctx.params),
-        ...(marker !== undefined && { after: marker }),
+      const page = await ctx.ramkey.permissions.usersForGroup(group, {
+        maxItems: maxItems(ctx.params),
+        ...(marker !== undefined && { marker }),
       });
       return {
         IsTruncated: page.nextMarker !== undefined,
@@ -490,19 +482,12 @@ export const permissionActions = (facts: FactsLookup): Record<string, ActionDef>
   },
 });
 
-async function attachmentBodies(
-  ctx: ActionContext,
-  attached: readonly { policyType: 'System' | 'Custom'; policyName: string; attachedAt: number }[],
-) {
-  const described = await ctx.ramkey.permissions.describeAttachments(
-    ctx.caller.principal.accountId,
-    attached,
-  );
-  return described.map(({ policy, attachedAt }) => ({
+function attachmentBody({ policy, attachedAt }: AttachedPolicy) {
+  return {
     PolicyName: policy.policyName,
     PolicyType: policy.policyType,
     Description: policy.description,
     DefaultVersion: policy.defaultVersion,
     AttachDate: toWireDate(attachedAt),
-  }));
+  };
 }
