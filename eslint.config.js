@@ -1,6 +1,59 @@
-// One lint configuration for the whole package: type-aware rules stay on.
+// One lint configuration for the whole package: type-aware rules stay on, and the layers
+// core <- store <- services <- api <- cli import only downwards.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+
+/** An import of one of these top-level folders of src/, by a relative path from anywhere in another. */
+const layers = (names, message, options = {}) => ({
+  regex: `^(\\.\\./)+(${names.join('|')})/`,
+  message,
+  ...options,
+});
+
+/** An import of one of these packages (or a file of theirs). */
+const packages = (names, message) => ({ regex: `^(${names.join('|')})(/|$)`, message });
+
+const DRIVERS = ['kysely', 'pg', 'better-sqlite3'];
+
+/** What each layer may not import; tests beside the code may reach across to set things up. */
+const layering = {
+  core: [
+    layers(
+      ['store', 'services', 'api', 'cli'],
+      'core is the bottom layer: it imports nothing of Ramkey above it.',
+    ),
+    packages(
+      [...DRIVERS, 'fastify', 'pino', 'commander'],
+      'core is pure: no database, HTTP, logging or CLI package.',
+    ),
+  ],
+  store: [
+    layers(['services', 'api', 'cli'], 'store imports only core.'),
+    packages(['fastify', 'pino', 'commander'], 'store knows no HTTP, logging or CLI.'),
+  ],
+  services: [
+    layers(['api', 'cli'], 'services import only core and store.'),
+    packages(
+      [...DRIVERS, 'fastify', 'commander'],
+      'services reach the database through the store only, and know no HTTP or CLI.',
+    ),
+  ],
+  api: [
+    layers(['store'], 'api goes through services; it may name store types with `import type` only.', {
+      allowTypeImports: true,
+    }),
+    layers(['cli'], 'api does not import the CLI.'),
+    packages([...DRIVERS, 'commander'], 'api reaches the database through services only.'),
+  ],
+  cli: [
+    layers(['store'], 'cli goes through services.'),
+    {
+      regex: '^(\\.\\./)+api/(?!app\\.js$)',
+      message: 'cli imports the api layer only for the app composition (buildApp in api/app.js).',
+    },
+    packages(DRIVERS, 'cli reaches the database through services only.'),
+  ],
+};
 
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'ramkey-data/**', 'coverage/**'] },
@@ -15,6 +68,11 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
     },
   },
+  ...Object.entries(layering).map(([layer, patterns]) => ({
+    files: [`src/${layer}/**/*.ts`],
+    ignores: ['**/*.test.ts'],
+    rules: { '@typescript-eslint/no-restricted-imports': ['error', { patterns }] },
+  })),
   {
     files: ['**/*.js'],
     ...tseslint.configs.disableTypeChecked,

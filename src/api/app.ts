@@ -17,13 +17,8 @@ import { parseSignedRequest, type HttpRequestParts, type SignedRequest } from '.
 import type { CallRecord } from '../services/audit-trail.js';
 import type { Connection, RoutedAction } from '../services/gate/admission.js';
 import type { Ramkey } from '../services/ramkey.js';
-import type { ActionDef, Product } from './actions/action.js';
-import { actiontrail } from './actions/actiontrail.js';
-import { ims } from './actions/ims.js';
-import { ram } from './actions/ram.js';
-import { sts } from './actions/sts.js';
-import { ownAccessKeyActions, resourceOf } from './authorization.js';
 import { Params } from './params.js';
+import { findAction, isKnownVersion, type RegisteredAction } from './registry.js';
 import { contentType, parseFormat, serialize, type Body, type ResponseFormat } from './render.js';
 
 /**
@@ -36,9 +31,6 @@ import { contentType, parseFormat, serialize, type Body, type ResponseFormat } f
 export const MAX_BODY_BYTES = (MAX_POLICY_DOCUMENT_LENGTH + MAX_DESCRIPTION_LENGTH) * 12 + 8 * 1024;
 /** Request line and headers: a query as large as the largest body, plus 8 KiB of headers. */
 export const MAX_HEADER_BYTES = MAX_BODY_BYTES + 8 * 1024;
-
-export const products: readonly Product[] = [ram, ims, sts, actiontrail];
-const productsByVersion = new Map(products.map((p) => [p.version, p]));
 
 /** How long a client may take and how many may connect at once; every limit guards against slow floods. */
 export interface ConnectionLimits {
@@ -71,35 +63,27 @@ export interface AppOptions {
 
 interface Route {
   action: RoutedAction;
-  def: ActionDef;
+  def: RegisteredAction;
+  params: Params;
 }
 
 /** Finds the action a request names; unknown versions and actions are refused before authentication. */
 export function route(request: SignedRequest): Route {
-  const product = productsByVersion.get(request.version);
-  if (!product) throw new RamkeyError('InvalidVersion');
-  const def = Object.hasOwn(product.actions, request.action) ? product.actions[request.action] : undefined;
+  if (!isKnownVersion(request.version)) throw new RamkeyError('InvalidVersion');
+  const def = findAction(request.version, request.action);
   if (!def) throw new RamkeyError('InvalidAction.NotFound');
-  const authAction = `${product.authPrefix}:${request.action}`;
   const params = new Params(request.params);
   return {
     def,
+    params,
     action: {
-      service: product.service,
-      version: product.version,
-      name: request.action,
-      authAction,
-      rw: def.rw,
-      selfService: ownAccessKeyActions.has(authAction),
-      unrestricted: authAction === 'sts:GetCallerIdentity',
-      risk: product.service === 'Ram' || product.service === 'Ims' ? 'identity' : 'standard',
-      resources: (p) => [
-        resourceOf(authAction, {
+      ...def,
+      resources: (p) =>
+        def.resources({
           accountId: p.accountId,
           callerUserName: p.kind === 'user' ? p.userName : undefined,
           params,
         }),
-      ],
     },
   };
 }
@@ -210,7 +194,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
       const signed = parsed.value;
       call = { ...call, request: signed };
       format = parseFormat(signed.params.get('Format'));
-      const { action, def } = route(signed);
+      const { action, def, params } = route(signed);
       call = { ...call, action };
       const pending = ramkey.gate.admit({ request: signed, action, connection: call.connection });
       const admission = pending instanceof Promise ? await pending : pending;
@@ -218,7 +202,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
       if (!admission.admitted) throw admission.refusal;
       const ctx = {
         caller: admission.caller,
-        params: new Params(signed.params),
+        params,
         ramkey,
         sourceIp: call.connection.sourceIp,
       };

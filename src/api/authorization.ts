@@ -1,6 +1,5 @@
-// The one table of what each action needs: its authorization name (`ram:CreateAccessKey`) and the
-// resource ARN it acts on, derived from the request's parameters. A test proves every dispatched
-// action has an entry, so no action can slip through unauthorized.
+// The resources an action is authorized on, derived from the request's parameters: the building
+// blocks each product table uses to declare its actions' resources (RAM's ARN forms).
 import { parseUserPrincipalName } from '../core/identity/validate.js';
 import type { Params } from './params.js';
 
@@ -11,6 +10,10 @@ export interface ResourceScope {
   params: Params;
 }
 
+/** Every resource an action touches; the caller must be allowed on each of them. */
+export type ResourcesOf = (scope: ResourceScope) => readonly string[];
+
+/** One resource of a request. */
 type ResourceOf = (scope: ResourceScope) => string;
 
 /** `acs:ram:*:<account>:<type>/<name>`, the resource form RAM policies use. */
@@ -25,21 +28,31 @@ function self(scope: ResourceScope): string {
     : ramArn(scope.accountId, 'user', scope.callerUserName);
 }
 
-const any: ResourceOf = () => '*';
+/** An action authorized on each of these resources, e.g. `on(user, group)` for AddUserToGroup. */
+export function on(...resources: readonly ResourceOf[]): ResourcesOf {
+  return (scope) => resources.map((of) => of(scope));
+}
 
-const userNamed =
-  (param: string): ResourceOf =>
+/** Account-wide actions (listing, preferences, the audit trail). */
+export const anyResource: ResourcesOf = () => ['*'];
+
+const named =
+  (type: 'user' | 'group' | 'policy', param: string): ResourceOf =>
   (s) =>
-    ramArn(s.accountId, 'user', s.params.optional(param) ?? '');
+    ramArn(s.accountId, type, s.params.optional(param) ?? '');
+
+/** The user `UserName` names. */
+export const user = named('user', 'UserName');
+/** The group `GroupName` names. */
+export const group = named('group', 'GroupName');
+/** The policy `PolicyName` names. */
+export const policy = named('policy', 'PolicyName');
 
 /** RAM key actions: the named user, or the caller itself when `UserName` is absent. */
-const keyOwner: ResourceOf = (s) => {
-  const name = s.params.optional('UserName');
-  return name === undefined ? self(s) : ramArn(s.accountId, 'user', name);
-};
+export const keyOwner: ResourceOf = (s) => (s.params.optional('UserName') === undefined ? self(s) : user(s));
 
 /** IMS key actions: the user a logon name names (in whatever account it names), or the caller. */
-const keyOwnerByLogonName: ResourceOf = (s) => {
+export const keyOwnerByLogonName: ResourceOf = (s) => {
   const upn = s.params.optional('UserPrincipalName');
   if (upn === undefined) return self(s);
   const parsed = parseUserPrincipalName(upn);
@@ -47,98 +60,3 @@ const keyOwnerByLogonName: ResourceOf = (s) => {
     ? `acs:ram:*:${parsed.value.accountId}:user/${parsed.value.userName}`
     : ramArn(s.accountId, 'user', upn);
 };
-
-const groupNamed: ResourceOf = (s) => ramArn(s.accountId, 'group', s.params.optional('GroupName') ?? '');
-const policyNamed: ResourceOf = (s) => ramArn(s.accountId, 'policy', s.params.optional('PolicyName') ?? '');
-
-/** Keyed by authorization action name. */
-export const actionResources: Readonly<Record<string, ResourceOf>> = {
-  // RAM users
-  'ram:CreateUser': userNamed('UserName'),
-  'ram:GetUser': userNamed('UserName'),
-  'ram:UpdateUser': userNamed('UserName'),
-  'ram:ListUsers': any,
-  'ram:DeleteUser': userNamed('UserName'),
-  // RAM AccessKeys
-  'ram:CreateAccessKey': keyOwner,
-  'ram:ListAccessKeys': keyOwner,
-  'ram:UpdateAccessKey': keyOwner,
-  'ram:DeleteAccessKey': keyOwner,
-  'ram:GetAccessKeyLastUsed': keyOwner,
-  // RAM policies
-  'ram:CreatePolicy': policyNamed,
-  'ram:GetPolicy': policyNamed,
-  'ram:ListPolicies': any,
-  'ram:DeletePolicy': policyNamed,
-  'ram:CreatePolicyVersion': policyNamed,
-  'ram:GetPolicyVersion': policyNamed,
-  'ram:ListPolicyVersions': policyNamed,
-  'ram:SetDefaultPolicyVersion': policyNamed,
-  'ram:DeletePolicyVersion': policyNamed,
-  'ram:AttachPolicyToUser': userNamed('UserName'),
-  'ram:DetachPolicyFromUser': userNamed('UserName'),
-  'ram:AttachPolicyToGroup': groupNamed,
-  'ram:DetachPolicyFromGroup': groupNamed,
-  'ram:ListPoliciesForUser': userNamed('UserName'),
-  'ram:ListPoliciesForGroup': groupNamed,
-  'ram:ListEntitiesForPolicy': policyNamed,
-  'ram:SimulatePrincipalPolicy': userNamed('UserName'),
-  // RAM groups
-  'ram:CreateGroup': groupNamed,
-  'ram:GetGroup': groupNamed,
-  'ram:UpdateGroup': groupNamed,
-  'ram:ListGroups': any,
-  'ram:DeleteGroup': groupNamed,
-  'ram:AddUserToGroup': groupNamed,
-  'ram:RemoveUserFromGroup': groupNamed,
-  'ram:ListGroupsForUser': userNamed('UserName'),
-  'ram:ListUsersForGroup': groupNamed,
-  // Security preferences (account-wide)
-  'ram:GetSecurityPreference': any,
-  'ram:SetSecurityPreference': any,
-  'ims:GetSecurityPreference': any,
-  'ims:SetSecurityPreference': any,
-  // IMS AccessKeys and the account summary
-  'ims:CreateAccessKey': keyOwnerByLogonName,
-  'ims:ListAccessKeys': keyOwnerByLogonName,
-  'ims:UpdateAccessKey': keyOwnerByLogonName,
-  'ims:DeleteAccessKey': keyOwnerByLogonName,
-  'ims:GetAccessKeyLastUsed': keyOwnerByLogonName,
-  'ims:GetAccountSummary': any,
-  'ims:GetAccessKeyOwner': any,
-  // IMS credential report (account-wide)
-  'ims:GenerateCredentialReport': any,
-  'ims:GetCredentialReport': any,
-  // STS
-  'sts:GetCallerIdentity': any,
-  // ActionTrail: the account's audit trail and its keys' usage
-  'actiontrail:LookupEvents': any,
-  'actiontrail:GetAccessKeyLastUsedInfo': any,
-  'actiontrail:GetAccessKeyLastUsedIps': any,
-  'actiontrail:GetAccessKeyLastUsedProducts': any,
-  'actiontrail:GetAccessKeyLastUsedEvents': any,
-};
-
-/**
- * Actions a RAM user may perform on its own AccessKeys without any policy when the account's
- * security preference AllowUserToManageAccessKeys is on (as on Alibaba Cloud).
- */
-export const ownAccessKeyActions: ReadonlySet<string> = new Set([
-  'ram:CreateAccessKey',
-  'ram:ListAccessKeys',
-  'ram:UpdateAccessKey',
-  'ram:DeleteAccessKey',
-  'ram:GetAccessKeyLastUsed',
-  'ims:CreateAccessKey',
-  'ims:ListAccessKeys',
-  'ims:UpdateAccessKey',
-  'ims:DeleteAccessKey',
-  'ims:GetAccessKeyLastUsed',
-]);
-
-/** The resource an action touches; an action missing from the table is a bug and fails closed. */
-export function resourceOf(authAction: string, scope: ResourceScope): string {
-  const of = Object.hasOwn(actionResources, authAction) ? actionResources[authAction] : undefined;
-  if (!of) throw new Error(`no authorization entry for ${authAction}`);
-  return of(scope);
-}

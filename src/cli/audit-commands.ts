@@ -2,8 +2,8 @@
 // LookupEvents), and, for operators with the data directory, the calls no account owns.
 import { createWriteStream, type WriteStream } from 'node:fs';
 import type { Command } from 'commander';
-import { actionTrailEvent } from '../api/actions/actiontrail.js';
 import { DAY_MS, toWireDate } from '../core/clock.js';
+import { actionTrailEvent } from '../services/action-trail-event.js';
 import { ACTIONTRAIL, client, obj, str, type Json } from './client-commands.js';
 import type { RamkeyClient } from './client.js';
 import { CliError, EXIT_USAGE } from './exit-codes.js';

@@ -1,22 +1,25 @@
 // Operator commands that work on the installation directly: init, accounts create, serve, start.
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import type pino from 'pino';
 import { buildApp, type ConnectionLimits } from '../api/app.js';
-import { cryptoRandom } from '../core/random.js';
-import { bootstrapAccount, type AccountCredentials } from '../services/installation.js';
-import { createRamkey, type Ramkey } from '../services/ramkey.js';
-import { openStore } from '../store/open-store.js';
-import { generateMasterKeyText, loadMasterKeyRing, Sealer, writeMasterKeyFile } from '../store/sealer.js';
-import type { Store } from '../store/store.js';
+import {
+  bootstrapAccount,
+  createMasterKeyFile,
+  isInitialised as installationExists,
+  openInstallation as openInstallationIn,
+  type AccountCredentials,
+  type Installation,
+  type InstallationConfig,
+} from '../services/installation.js';
+import type { Ramkey } from '../services/ramkey.js';
 import { CliError, EXIT_USAGE } from './exit-codes.js';
 import { createLogger } from './logger.js';
 import { printFields, printJson } from './output.js';
 
 const DEFAULT_DATA_DIR = './ramkey-data';
-const MASTER_KEY_FILE = 'master.key';
 /** How often the audit retention job runs (it also runs once at start). */
 const RETENTION_INTERVAL_MS = 60 * 60 * 1000;
 
@@ -26,12 +29,6 @@ export interface DataOptions {
 
 function dataDir(options: DataOptions): string {
   return resolve(options.data ?? process.env.RAMKEY_DATA ?? DEFAULT_DATA_DIR);
-}
-
-interface Installation {
-  store: Store;
-  ramkey: Ramkey;
-  close(): Promise<void>;
 }
 
 /** A whole-number setting from the environment, or undefined when unset; refused when out of range. */
@@ -64,15 +61,23 @@ function connectionLimits(): Partial<ConnectionLimits> {
   return limits;
 }
 
-async function openInstallation(dir: string, logger?: pino.Logger): Promise<Installation> {
+/** The installation in `dir`, or in RAMKEY_DATABASE_URL's database, with RAMKEY_MASTER_KEY if set. */
+function installationConfig(dir: string): InstallationConfig {
+  return {
+    dataDir: dir,
+    databaseUrl: process.env.RAMKEY_DATABASE_URL,
+    masterKey: process.env.RAMKEY_MASTER_KEY,
+  };
+}
+
+function isInitialised(dir: string): Promise<boolean> {
+  return installationExists(installationConfig(dir));
+}
+
+function openInstallation(dir: string, logger?: pino.Logger): Promise<Installation> {
   const capacity = nonceCapacity();
   const retention = auditRetentionDays();
-  const ring = loadMasterKeyRing({ env: process.env.RAMKEY_MASTER_KEY, file: join(dir, MASTER_KEY_FILE) });
-  const store = await openStore({ dataDir: dir, databaseUrl: process.env.RAMKEY_DATABASE_URL });
-  await store.migrate();
-  const ramkey = createRamkey({
-    store,
-    sealer: new Sealer(ring),
+  return openInstallationIn(installationConfig(dir), {
     ...(capacity !== undefined && { nonceCapacity: capacity }),
     ...(retention !== undefined && { auditRetentionDays: retention }),
     ...(logger && {
@@ -81,14 +86,6 @@ async function openInstallation(dir: string, logger?: pino.Logger): Promise<Inst
       },
     }),
   });
-  return {
-    store,
-    ramkey,
-    async close() {
-      await ramkey.close();
-      await store.close();
-    },
-  };
 }
 
 /** Runs `work` on the installation in the data directory (operator commands), then closes it. */
@@ -108,19 +105,6 @@ export async function withInstallation<T>(
   }
 }
 
-/** True when an installation already exists here (its master key, or accounts in the database). */
-async function isInitialised(dir: string): Promise<boolean> {
-  if (existsSync(join(dir, MASTER_KEY_FILE))) return true;
-  if (!process.env.RAMKEY_DATABASE_URL && !existsSync(join(dir, 'ramkey.db'))) return false;
-  const store = await openStore({ dataDir: dir, databaseUrl: process.env.RAMKEY_DATABASE_URL });
-  try {
-    await store.migrate();
-    return (await store.countAccounts()) > 0;
-  } finally {
-    await store.close();
-  }
-}
-
 async function initialise(dir: string, rootAccessKey: boolean): Promise<AccountCredentials> {
   if (await isInitialised(dir)) {
     throw new CliError(
@@ -130,7 +114,7 @@ async function initialise(dir: string, rootAccessKey: boolean): Promise<AccountC
   }
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   if (!process.env.RAMKEY_MASTER_KEY) {
-    writeMasterKeyFile(join(dir, MASTER_KEY_FILE), generateMasterKeyText(cryptoRandom));
+    createMasterKeyFile(dir);
   }
   const installation = await openInstallation(dir);
   try {
@@ -256,7 +240,7 @@ async function serve(options: ServeOptions): Promise<void> {
   });
 
   const address = await app.listen({ host, port });
-  logger.info({ address, store: installation.store.capabilities.engine, dataDir: dir }, 'Ramkey is serving');
+  logger.info({ address, store: installation.engine, dataDir: dir }, 'Ramkey is serving');
 }
 
 export function registerServerCommands(program: Command): void {

@@ -5,15 +5,21 @@ import { generateAccessKeyId, generateAccessKeySecret } from '../core/keys/key-i
 import { Secret } from '../core/keys/secret.js';
 import type { Random } from '../core/random.js';
 import type { Sealer } from '../store/sealer.js';
-import type { AccessKeyRecord, AccessKeyStatus, Store } from '../store/store.js';
+import type { AccessKeyRecord, AccessKeyStatus, Store, UserRecord } from '../store/store.js';
 import type { ChangeBus } from './change-bus.js';
-import type { Limits } from './limits.js';
+import type { Quotas } from './quotas.js';
 import type { UsageRecorder } from './usage-recorder.js';
 
 /** Whose keys: the account's root identity (userId null) or one of its users. */
 export interface KeyOwner {
   accountId: string;
   userId: string | null;
+}
+
+export interface KeyOwnership {
+  key: AccessKeyRecord;
+  /** The owning RAM user; undefined for a root key, or a user deleted since. */
+  user: UserRecord | undefined;
 }
 
 export interface LastUse {
@@ -30,7 +36,7 @@ export class AccessKeyService {
     private readonly usage: UsageRecorder,
     private readonly clock: Clock,
     private readonly random: Random,
-    private readonly limits: Limits,
+    private readonly quotas: Quotas,
   ) {}
 
   /** Creates an Active key. The returned secret is the only time it is ever available in clear. */
@@ -52,7 +58,7 @@ export class AccessKeyService {
       state: 'live',
       deletedAt: null,
     };
-    await this.store.createAccessKey(key, this.limits.accessKeysPerPrincipal);
+    await this.store.createAccessKey(key, this.quotas.accessKeysPerPrincipal);
     // A lookup of the new ID may have been cached as "not found" a moment ago.
     this.changes.publish({ kind: 'accessKey', accountId: owner.accountId, accessKeyId });
     return { key, secret };
@@ -94,13 +100,20 @@ export class AccessKeyService {
   }
 
   /**
-   * The owner of one of the account's keys, live or deleted, for "whose key is this?"; another
-   * account's key answers exactly like a missing one (InvalidAccessKeyId.NotFound).
+   * One of the account's keys, live or deleted (the audit trail answers for deleted keys too);
+   * another account's key answers exactly like a missing one (InvalidAccessKeyId.NotFound).
    */
-  async owner(accountId: string, accessKeyId: string): Promise<AccessKeyRecord> {
+  async inAccount(accountId: string, accessKeyId: string): Promise<AccessKeyRecord> {
     const key = await this.store.findAccessKey(accountId, accessKeyId);
     if (!key) throw new RamkeyError('InvalidAccessKeyId.NotFound');
     return key;
+  }
+
+  /** "Whose key is this?": one of the account's keys (as `inAccount`) and the user owning it. */
+  async owner(accountId: string, accessKeyId: string): Promise<KeyOwnership> {
+    const key = await this.inAccount(accountId, accessKeyId);
+    const user = key.userId === null ? undefined : await this.store.getUserById(key.accountId, key.userId);
+    return { key, user };
   }
 
   /** The key's last-use fields, overlaid with a newer use not yet flushed. */

@@ -9,7 +9,7 @@ import {
   credentialReportHeader,
   CredentialReportService,
 } from './credential-report.js';
-import { defaultLimits } from './limits.js';
+import { defaultQuotas } from './quotas.js';
 import { UsageRecorder } from './usage-recorder.js';
 
 const DAY = 86_400_000;
@@ -162,7 +162,7 @@ describe('CredentialReportService', () => {
     await handle.store.createAccount({ accountId, loginName: 'root', passwordHash: 'x', createdAt: T0 });
     for (const name of ['u1', 'u2', 'u3']) await handle.store.createUser(user(`id-${name}`, name, T0));
     usage = new UsageRecorder(handle.store, { flushIntervalMs: 60_000 });
-    service = new CredentialReportService(handle.store, usage, clock, defaultLimits);
+    service = new CredentialReportService(handle.store, usage, clock, defaultQuotas);
   });
 
   afterEach(async () => {

@@ -5,8 +5,8 @@ import { DAY_MS, toWireDate, type Clock } from '../core/clock.js';
 import { CRLF, csvRecord, splitCsvRecords } from '../core/csv.js';
 import { RamkeyError } from '../core/errors/ramkey-error.js';
 import type { AccessKeySummary, CredentialReportSource, Store } from '../store/store.js';
-import { decodeListMarker, encodeListMarker } from '../store/list-marker.js';
-import type { Limits } from './limits.js';
+import { decodeListMarker, encodeListMarker } from '../core/list-marker.js';
+import type { Quotas } from './quotas.js';
 import { userPrincipalName } from './principal.js';
 import type { UsageRecorder } from './usage-recorder.js';
 
@@ -113,7 +113,7 @@ export class CredentialReportService {
     private readonly store: Store,
     private readonly usage: UsageRecorder,
     private readonly clock: Clock,
-    private readonly limits: Limits,
+    private readonly quotas: Quotas,
   ) {}
 
   /**
@@ -129,7 +129,7 @@ export class CredentialReportService {
     const now = this.clock.now();
     const csv = buildCredentialReport(source, {
       now,
-      keysPerPrincipal: this.limits.accessKeysPerPrincipal,
+      keysPerPrincipal: this.quotas.accessKeysPerPrincipal,
     });
     await this.store.saveCredentialReport(accountId, now, csv);
     return now;

@@ -4,15 +4,9 @@ import { RamkeyError } from '../core/errors/ramkey-error.js';
 import { generateAccountId, generateUserId } from '../core/keys/key-id.js';
 import { generatePassword, hashPassword } from '../core/keys/password.js';
 import type { Random } from '../core/random.js';
-import {
-  RAM_POLICY_ATTACHMENT_LIMITS,
-  type AccountRecord,
-  type Page,
-  type Store,
-  type UserRecord,
-} from '../store/store.js';
+import type { AccountRecord, Page, Store, UserRecord } from '../store/store.js';
 import type { ChangeBus } from './change-bus.js';
-import type { Limits } from './limits.js';
+import type { Quotas } from './quotas.js';
 
 export interface NewUser {
   userName: string;
@@ -30,13 +24,21 @@ export interface UserChanges {
   newComments?: string;
 }
 
+/** What an account holds, as GetAccountSummary counts it. */
+export interface AccountCounts {
+  users: number;
+  groups: number;
+  /** The account's own (Custom) policies; System policies are Ramkey's, not the account's. */
+  policies: number;
+}
+
 export class IdentityService {
   constructor(
     private readonly store: Store,
     private readonly changes: ChangeBus,
     private readonly clock: Clock,
     private readonly random: Random,
-    private readonly limits: Limits,
+    private readonly quotas: Quotas,
   ) {}
 
   /** A new account with a console login; the password is returned once and stored only hashed. */
@@ -54,7 +56,7 @@ export class IdentityService {
   }
 
   async createUser(accountId: string, input: NewUser): Promise<UserRecord> {
-    if ((await this.store.countUsers(accountId)) >= this.limits.usersPerAccount) {
+    if ((await this.store.countUsers(accountId)) >= this.quotas.usersPerAccount) {
       throw new RamkeyError('LimitExceeded.User');
     }
     const now = this.clock.now();
@@ -104,6 +106,15 @@ export class IdentityService {
     });
   }
 
+  async counts(accountId: string): Promise<AccountCounts> {
+    const [users, groups, policies] = await Promise.all([
+      this.store.countUsers(accountId),
+      this.store.countGroups(accountId),
+      this.store.countPolicies(accountId),
+    ]);
+    return { users, groups, policies };
+  }
+
   /** Refused with DeleteConflict.User.* while the user still has keys, groups or policies. */
   async deleteUser(accountId: string, userName: string): Promise<void> {
     const user = await this.getUser(accountId, userName);
@@ -114,7 +125,7 @@ export class IdentityService {
   async attachSystemPolicy(accountId: string, userId: string, policyName: string): Promise<void> {
     await this.store.attachPolicyToUser(
       { accountId, userId, policyType: 'System', policyName, attachedAt: this.clock.now() },
-      RAM_POLICY_ATTACHMENT_LIMITS,
+      this.quotas.attachedPolicies,
     );
     this.changes.publish({ kind: 'permissions', accountId });
   }

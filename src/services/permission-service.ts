@@ -5,27 +5,21 @@ import { RamkeyError } from '../core/errors/ramkey-error.js';
 import { randomBase62 } from '../core/keys/key-id.js';
 import { parsePolicyDocument, systemPolicies, type SystemPolicy } from '../core/policy/index.js';
 import type { Random } from '../core/random.js';
-import {
-  RAM_POLICY_ATTACHMENT_LIMITS,
-  type GroupRecord,
-  type Page,
-  type PolicyRecord,
-  type PolicyType,
-  type PolicyVersionRecord,
-  type SecurityPreference,
-  type Store,
-  type UserRecord,
+import type {
+  GroupMember,
+  GroupMembership,
+  GroupRecord,
+  Page,
+  PolicyRecord,
+  PolicyType,
+  PolicyVersionRecord,
+  SecurityPreference,
+  Store,
+  UserRecord,
 } from '../store/store.js';
 import type { AuthorizationInput, Authorizer, Verdict } from './authorizer.js';
 import type { ChangeBus } from './change-bus.js';
-
-/** Quotas from Alibaba Cloud's current limits (reference 6.2). */
-export const PERMISSION_LIMITS = {
-  groupsPerAccount: 300,
-  groupsPerUser: 10,
-  customPoliciesPerAccount: 1500,
-  versionsPerPolicy: 5,
-} as const;
+import type { Quotas } from './quotas.js';
 
 /** A policy as GetPolicy/ListPolicies show it: built-in or the account's own. */
 export interface PolicyView {
@@ -38,6 +32,12 @@ export interface PolicyView {
   updatedAt: number;
   /** The default version's document text. */
   document: string;
+}
+
+/** A policy attached to a user or group, and since when. */
+export interface AttachedPolicy {
+  policy: PolicyView;
+  attachedAt: number;
 }
 
 function systemView(p: SystemPolicy): PolicyView {
@@ -60,6 +60,7 @@ export class PermissionService {
     private readonly changes: ChangeBus,
     private readonly clock: Clock,
     private readonly random: Random,
+    private readonly quotas: Quotas,
   ) {}
 
   // Policies
@@ -69,7 +70,7 @@ export class PermissionService {
     if (systemPolicies.has(policyName)) throw new RamkeyError('EntityAlreadyExists.Policy');
     return this.store.createPolicy(
       { accountId, policyName, description, document, createdAt: this.clock.now() },
-      PERMISSION_LIMITS.customPoliciesPerAccount,
+      this.quotas.customPoliciesPerAccount,
     );
   }
 
@@ -137,7 +138,7 @@ export class PermissionService {
       accountId,
       policyName,
       { document, setAsDefault, rotate, createdAt: this.clock.now() },
-      PERMISSION_LIMITS.versionsPerPolicy,
+      this.quotas.versionsPerPolicy,
     );
     if (setAsDefault) this.changes.publish({ kind: 'permissions', accountId });
     return version;
@@ -196,7 +197,7 @@ export class PermissionService {
     const name = await this.resolvePolicyName(accountId, type, policyName);
     const attached = await this.store.attachPolicyToUser(
       { accountId, userId: user.userId, policyType: type, policyName: name, attachedAt: this.clock.now() },
-      RAM_POLICY_ATTACHMENT_LIMITS,
+      this.quotas.attachedPolicies,
     );
     if (!attached) throw new RamkeyError('EntityAlreadyExists.User.Policy');
     this.changes.publish({ kind: 'permissions', accountId });
@@ -224,7 +225,7 @@ export class PermissionService {
     const name = await this.resolvePolicyName(accountId, type, policyName);
     const attached = await this.store.attachPolicyToGroup(
       { accountId, groupId: group.groupId, policyType: type, policyName: name, attachedAt: this.clock.now() },
-      RAM_POLICY_ATTACHMENT_LIMITS,
+      this.quotas.attachedPolicies,
     );
     if (!attached) throw new RamkeyError('EntityAlreadyExists.Group.Policy');
     this.changes.publish({ kind: 'permissions', accountId });
@@ -244,15 +245,15 @@ export class PermissionService {
   }
 
   /** Attachments with their policy's description and default version, for ListPoliciesFor*. */
-  async describeAttachments(
-    accountId: string,
-    attachments: readonly { policyType: PolicyType; policyName: string; attachedAt: number }[],
-  ) {
-    return Promise.all(
-      attachments.map(async (a) => ({
-        attachedAt: a.attachedAt,
-        policy: await this.getPolicy(accountId, a.policyType, a.policyName),
-      })),
+  /** The policies attached to the user directly (not through its groups), described. */
+  async policiesForUser(user: UserRecord): Promise<AttachedPolicy[]> {
+    return this.describe(user.accountId, await this.store.listPoliciesForUser(user.accountId, user.userId));
+  }
+
+  async policiesForGroup(group: GroupRecord): Promise<AttachedPolicy[]> {
+    return this.describe(
+      group.accountId,
+      await this.store.listPoliciesForGroup(group.accountId, group.groupId),
     );
   }
 
@@ -262,6 +263,22 @@ export class PermissionService {
   }
 
   // Groups
+
+  /** The groups the user belongs to, with when it joined each. */
+  groupsForUser(user: UserRecord): Promise<GroupMembership[]> {
+    return this.store.listGroupsForUser(user.accountId, user.userId);
+  }
+
+  /** The group's members in user name order, paged like ListUsers. */
+  usersForGroup(
+    group: GroupRecord,
+    options: { marker?: string; maxItems: number },
+  ): Promise<Page<GroupMember>> {
+    return this.store.listUsersForGroup(group.accountId, group.groupId, {
+      limit: options.maxItems,
+      ...(options.marker !== undefined && { after: options.marker }),
+    });
+  }
 
   async createGroup(accountId: string, groupName: string, comments: string): Promise<GroupRecord> {
     const now = this.clock.now();
@@ -273,7 +290,7 @@ export class PermissionService {
       createdAt: now,
       updatedAt: now,
     };
-    await this.store.createGroup(group, PERMISSION_LIMITS.groupsPerAccount);
+    await this.store.createGroup(group, this.quotas.groupsPerAccount);
     return group;
   }
 
@@ -313,7 +330,7 @@ export class PermissionService {
   async addUserToGroup(accountId: string, user: UserRecord, group: GroupRecord): Promise<void> {
     await this.store.addUserToGroup(
       { accountId, userId: user.userId, groupId: group.groupId, joinedAt: this.clock.now() },
-      PERMISSION_LIMITS.groupsPerUser,
+      this.quotas.groupsPerUser,
     );
     this.changes.publish({ kind: 'permissions', accountId });
   }
@@ -347,6 +364,18 @@ export class PermissionService {
     return this.authorizer.verdict(
       { kind: 'user', accountId: user.accountId, userId: user.userId, userName: user.userName },
       input,
+    );
+  }
+
+  private describe(
+    accountId: string,
+    attachments: readonly { policyType: PolicyType; policyName: string; attachedAt: number }[],
+  ): Promise<AttachedPolicy[]> {
+    return Promise.all(
+      attachments.map(async (a) => ({
+        attachedAt: a.attachedAt,
+        policy: await this.getPolicy(accountId, a.policyType, a.policyName),
+      })),
     );
   }
 

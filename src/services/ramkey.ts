@@ -12,9 +12,9 @@ import { LocalChangeBus, type ChangeBus } from './change-bus.js';
 import { Gate } from './gate/gate.js';
 import { IdentityService } from './identity-service.js';
 import { KeyCache } from './gate/key-cache.js';
-import { defaultLimits, type Limits } from './limits.js';
 import { MemoryNonceStore, type NonceStore } from './gate/nonce-store.js';
 import { PermissionService } from './permission-service.js';
+import { defaultQuotas, type Quotas } from './quotas.js';
 import { UsageRecorder } from './usage-recorder.js';
 
 export interface RamkeyDeps {
@@ -22,7 +22,7 @@ export interface RamkeyDeps {
   sealer: Sealer;
   clock?: Clock;
   random?: Random;
-  limits?: Partial<Limits>;
+  quotas?: Partial<Quotas>;
   nonces?: NonceStore;
   /** Where services publish committed changes (default: this process only). */
   changes?: ChangeBus;
@@ -35,9 +35,8 @@ export interface RamkeyDeps {
 }
 
 export interface Ramkey {
-  readonly store: Store;
   readonly clock: Clock;
-  readonly limits: Limits;
+  readonly quotas: Quotas;
   readonly gate: Gate;
   readonly changes: ChangeBus;
   readonly identity: IdentityService;
@@ -53,7 +52,7 @@ export interface Ramkey {
 export function createRamkey(deps: RamkeyDeps): Ramkey {
   const clock = deps.clock ?? systemClock;
   const random = deps.random ?? cryptoRandom;
-  const limits: Limits = { ...defaultLimits, ...deps.limits };
+  const quotas: Quotas = { ...defaultQuotas, ...deps.quotas };
   const { store, sealer } = deps;
   const changes = deps.changes ?? new LocalChangeBus();
   const keys = new KeyCache(store, sealer, clock);
@@ -71,15 +70,14 @@ export function createRamkey(deps: RamkeyDeps): Ramkey {
     maxClockSkewMs: deps.maxClockSkewMs ?? MAX_CLOCK_SKEW_MS,
   });
   return {
-    store,
     clock,
-    limits,
+    quotas,
     gate,
     changes,
-    identity: new IdentityService(store, changes, clock, random, limits),
-    permissions: new PermissionService(store, authorizer, changes, clock, random),
-    accessKeys: new AccessKeyService(store, sealer, changes, usage, clock, random, limits),
-    credentialReports: new CredentialReportService(store, usage, clock, limits),
+    identity: new IdentityService(store, changes, clock, random, quotas),
+    permissions: new PermissionService(store, authorizer, changes, clock, random, quotas),
+    accessKeys: new AccessKeyService(store, sealer, changes, usage, clock, random, quotas),
+    credentialReports: new CredentialReportService(store, usage, clock, quotas),
     usage,
     audit: new AuditTrail(
       store,

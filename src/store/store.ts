@@ -227,7 +227,7 @@ export interface AttachmentStore {
    * for a Custom policy the account does not have, ('LimitExceeded.User.Policy') at the limit.
    * `limits` defaults to RAM's quota; pass it.
    */
-  attachPolicyToUser(attachment: PolicyAttachment, limits?: PolicyAttachmentLimits): Promise<boolean>;
+  attachPolicyToUser(attachment: PolicyAttachment, limits: PolicyAttachmentLimits): Promise<boolean>;
   /** Returns false when that policy is not attached to the user (the caller's EntityNotExist.User.Policy). */
   detachPolicyFromUser(
     accountId: string,

@@ -120,6 +120,48 @@ describe('permissions through policies', () => {
     expect(webKeys.body?.accessKeys?.accessKey).toEqual([]);
   });
 
+  it('authorizes AttachPolicyToUser on the user and on the policy: both must be allowed', async () => {
+    const arn = (type: string, name: string) => `acs:ram:*:${accountId}:${type}/${name}`;
+    await createPolicy('AttachReadOnlyToSelf', {
+      Version: '1',
+      Statement: [
+        {
+          Effect: 'Allow',
+          Action: 'ram:AttachPolicyToUser',
+          Resource: [arn('user', 'attacher'), arn('policy', 'ReadOnlyAccess')],
+        },
+      ],
+    });
+    const { as } = await userWithKey('attacher');
+    await attach('attacher', 'AttachReadOnlyToSelf', 'Custom');
+
+    const denied = await sdkError(
+      as.ram.attachPolicyToUser(
+        new RamModule.AttachPolicyToUserRequest({
+          userName: 'attacher',
+          policyName: 'AdministratorAccess',
+          policyType: 'System',
+        }),
+      ),
+    );
+    expect(denied.code).toBe('NoPermission');
+    expect(denied.accessDeniedDetail).toMatchObject({ AuthResource: arn('policy', 'AdministratorAccess') });
+    await as.ram.attachPolicyToUser(
+      new RamModule.AttachPolicyToUserRequest({
+        userName: 'attacher',
+        policyName: 'ReadOnlyAccess',
+        policyType: 'System',
+      }),
+    );
+    const attached = await admin.ram.listPoliciesForUser(
+      new RamModule.ListPoliciesForUserRequest({ userName: 'attacher' }),
+    );
+    expect(attached.body?.policies?.policy?.map((p) => p.policyName).sort()).toEqual([
+      'AttachReadOnlyToSelf',
+      'ReadOnlyAccess',
+    ]);
+  });
+
   it('applies a group policy to its members, and stops when the user leaves the group', async () => {
     const { as } = await userWithKey('member');
     await admin.ram.createGroup(

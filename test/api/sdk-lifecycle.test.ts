@@ -238,10 +238,34 @@ function lifecycleSuite(engine: Engine) {
       const asAdmin = clients(server.endpoint, admin, 'v3');
       const before = (await asAdmin.ims.getAccountSummary()).body?.summaryMap;
       await asAdmin.ram.createUser(new RamModule.CreateUserRequest({ userName: 'counted' }));
+      await asAdmin.ram.createGroup(new RamModule.CreateGroupRequest({ groupName: 'counted' }));
+      await asAdmin.ram.createPolicy(
+        new RamModule.CreatePolicyRequest({
+          policyName: 'Counted',
+          policyDocument: JSON.stringify({
+            Version: '1',
+            Statement: [{ Effect: 'Allow', Action: 'ram:GetUser', Resource: '*' }],
+          }),
+        }),
+      );
       const after = (await asAdmin.ims.getAccountSummary()).body?.summaryMap;
       expect(after?.users).toBe((before?.users ?? 0) + 1);
-      expect(after?.accessKeysPerUserQuota).toBe(2);
-      expect(after?.usersQuota).toBe(5000);
+      expect(after?.groups).toBe((before?.groups ?? 0) + 1);
+      expect(after?.policies).toBe((before?.policies ?? 0) + 1);
+      expect(after).toMatchObject({
+        accessKeysPerUserQuota: 2,
+        usersQuota: 5000,
+        groupsQuota: 300,
+        groupsPerUserQuota: 10,
+        policiesQuota: 1500,
+        policySizeQuota: 6144,
+        versionsPerPolicyQuota: 5,
+        attachedPoliciesPerUserQuota: 10,
+        attachedSystemPoliciesPerUserQuota: 20,
+        roles: 0,
+      });
+      await asAdmin.ram.deletePolicy(new RamModule.DeletePolicyRequest({ policyName: 'Counted' }));
+      await asAdmin.ram.deleteGroup(new RamModule.DeleteGroupRequest({ groupName: 'counted' }));
       await asAdmin.ram.deleteUser(new RamModule.DeleteUserRequest({ userName: 'counted' }));
     });
 

@@ -2,12 +2,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { generateUserId } from '../../src/core/keys/key-id.js';
 import { cryptoRandom } from '../../src/core/random.js';
-import {
-  RAM_POLICY_ATTACHMENT_LIMITS,
-  type EffectivePolicy,
-  type PolicyAttachment,
-  type Store,
-} from '../../src/store/store.js';
+import { type EffectivePolicy, type PolicyAttachment, type Store } from '../../src/store/store.js';
 import {
   T0,
   expectRamkeyError,
@@ -16,6 +11,7 @@ import {
   type ContractStore,
   useContractStore,
 } from './contract-fixtures.js';
+import { defaultQuotas } from '../../src/services/quotas.js';
 
 export function describeAttachmentStoreContract(name: string, makeStore: () => Promise<ContractStore>): void {
   describe(`AttachmentStore contract: ${name}`, () => {
@@ -46,13 +42,16 @@ export function describeAttachmentStoreContract(name: string, makeStore: () => P
           policyName: 'ReadOnlyAccess',
           attachedAt: T0,
         };
-        expect(await store.attachPolicyToUser(later)).toBe(true);
-        expect(await store.attachPolicyToUser(earlier)).toBe(true);
-        await store.attachPolicyToUser({
-          ...earlier,
-          userId: other.userId,
-          policyName: 'AdministratorAccess',
-        });
+        expect(await store.attachPolicyToUser(later, defaultQuotas.attachedPolicies)).toBe(true);
+        expect(await store.attachPolicyToUser(earlier, defaultQuotas.attachedPolicies)).toBe(true);
+        await store.attachPolicyToUser(
+          {
+            ...earlier,
+            userId: other.userId,
+            policyName: 'AdministratorAccess',
+          },
+          defaultQuotas.attachedPolicies,
+        );
         expect(await store.listPoliciesForUser(account.accountId, user.userId)).toEqual([earlier, later]);
       });
 
@@ -66,8 +65,13 @@ export function describeAttachmentStoreContract(name: string, makeStore: () => P
           policyName: 'AdministratorAccess',
           attachedAt: T0,
         };
-        expect(await store.attachPolicyToUser(attachment)).toBe(true);
-        expect(await store.attachPolicyToUser({ ...attachment, attachedAt: T0 + 99 })).toBe(false);
+        expect(await store.attachPolicyToUser(attachment, defaultQuotas.attachedPolicies)).toBe(true);
+        expect(
+          await store.attachPolicyToUser(
+            { ...attachment, attachedAt: T0 + 99 },
+            defaultQuotas.attachedPolicies,
+          ),
+        ).toBe(false);
         expect(await store.listPoliciesForUser(account.accountId, user.userId)).toEqual([attachment]);
       });
 
@@ -82,10 +86,13 @@ export function describeAttachmentStoreContract(name: string, makeStore: () => P
           policyName: 'Same',
           attachedAt: T0,
         };
-        expect(await store.attachPolicyToUser(system)).toBe(true);
-        expect(await store.attachPolicyToUser({ ...system, policyType: 'Custom', attachedAt: T0 + 1 })).toBe(
-          true,
-        );
+        expect(await store.attachPolicyToUser(system, defaultQuotas.attachedPolicies)).toBe(true);
+        expect(
+          await store.attachPolicyToUser(
+            { ...system, policyType: 'Custom', attachedAt: T0 + 1 },
+            defaultQuotas.attachedPolicies,
+          ),
+        ).toBe(true);
         expect(await store.listPoliciesForUser(account.accountId, user.userId)).toHaveLength(2);
       });
 
@@ -100,9 +107,15 @@ export function describeAttachmentStoreContract(name: string, makeStore: () => P
           policyName: 'ReadOnlyAccess',
           attachedAt: T0,
         };
-        await expectRamkeyError(store.attachPolicyToUser(base), 'EntityNotExist.User');
         await expectRamkeyError(
-          store.attachPolicyToUser({ ...base, accountId: b.accountId, userId: user.userId }),
+          store.attachPolicyToUser(base, defaultQuotas.attachedPolicies),
+          'EntityNotExist.User',
+        );
+        await expectRamkeyError(
+          store.attachPolicyToUser(
+            { ...base, accountId: b.accountId, userId: user.userId },
+            defaultQuotas.attachedPolicies,
+          ),
           'EntityNotExist.User',
         );
         expect(await store.listPoliciesForUser(b.accountId, user.userId)).toEqual([]);
@@ -139,13 +152,16 @@ export function describeAttachmentStoreContract(name: string, makeStore: () => P
         const user = await newUser(account.accountId, 'nopol');
         await expectRamkeyError(attachToUser(user, 'Custom', 'Missing'), 'EntityNotExist.Policy');
         await expectRamkeyError(
-          store.attachPolicyToUser({
-            accountId: account.accountId,
-            userId: generateUserId(cryptoRandom),
-            policyType: 'Custom',
-            policyName: 'Missing',
-            attachedAt: T0,
-          }),
+          store.attachPolicyToUser(
+            {
+              accountId: account.accountId,
+              userId: generateUserId(cryptoRandom),
+              policyType: 'Custom',
+              policyName: 'Missing',
+              attachedAt: T0,
+            },
+            defaultQuotas.attachedPolicies,
+          ),
           'EntityNotExist.User',
         );
         // A System policy is recorded by name: the service, not the store, knows the built-in ones.
@@ -196,22 +212,28 @@ export function describeAttachmentStoreContract(name: string, makeStore: () => P
         const user = await newUser(account.accountId, 'quota');
         for (let i = 0; i < 11; i++) await newPolicy(account.accountId, `Q${i}`);
         for (let i = 0; i < 10; i++) {
-          await store.attachPolicyToUser({
-            accountId: account.accountId,
-            userId: user.userId,
-            policyType: 'Custom',
-            policyName: `Q${i}`,
-            attachedAt: T0,
-          });
+          await store.attachPolicyToUser(
+            {
+              accountId: account.accountId,
+              userId: user.userId,
+              policyType: 'Custom',
+              policyName: `Q${i}`,
+              attachedAt: T0,
+            },
+            defaultQuotas.attachedPolicies,
+          );
         }
         await expectRamkeyError(
-          store.attachPolicyToUser({
-            accountId: account.accountId,
-            userId: user.userId,
-            policyType: 'Custom',
-            policyName: 'Q10',
-            attachedAt: T0,
-          }),
+          store.attachPolicyToUser(
+            {
+              accountId: account.accountId,
+              userId: user.userId,
+              policyType: 'Custom',
+              policyName: 'Q10',
+              attachedAt: T0,
+            },
+            defaultQuotas.attachedPolicies,
+          ),
           'LimitExceeded.User.Policy',
         );
       });
@@ -280,7 +302,7 @@ export function describeAttachmentStoreContract(name: string, makeStore: () => P
               policyName: 'X',
               attachedAt: T0,
             },
-            RAM_POLICY_ATTACHMENT_LIMITS,
+            defaultQuotas.attachedPolicies,
           ),
           'EntityNotExist.Group',
         );
@@ -293,7 +315,7 @@ export function describeAttachmentStoreContract(name: string, makeStore: () => P
               policyName: 'TheirPolicy',
               attachedAt: T0,
             },
-            RAM_POLICY_ATTACHMENT_LIMITS,
+            defaultQuotas.attachedPolicies,
           ),
           'EntityNotExist.Group',
         );

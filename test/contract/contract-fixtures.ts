@@ -11,7 +11,6 @@ import {
 } from '../../src/core/keys/key-id.js';
 import { cryptoRandom } from '../../src/core/random.js';
 import {
-  RAM_POLICY_ATTACHMENT_LIMITS,
   type AccessKeyRecord,
   type AccountRecord,
   type GroupRecord,
@@ -21,6 +20,7 @@ import {
   type Store,
   type UserRecord,
 } from '../../src/store/store.js';
+import { defaultQuotas } from '../../src/services/quotas.js';
 
 export interface ContractStore {
   store: Store;
@@ -206,7 +206,7 @@ export function useContractStore(makeStore: () => Promise<ContractStore>) {
     policyType: PolicyType,
     policyName: string,
     attachedAt = T0,
-    limits: PolicyAttachmentLimits = RAM_POLICY_ATTACHMENT_LIMITS,
+    limits: PolicyAttachmentLimits = defaultQuotas.attachedPolicies,
   ): Promise<boolean> {
     return store.attachPolicyToUser(
       { accountId: user.accountId, userId: user.userId, policyType, policyName, attachedAt },
@@ -219,7 +219,7 @@ export function useContractStore(makeStore: () => Promise<ContractStore>) {
     policyType: PolicyType,
     policyName: string,
     attachedAt = T0,
-    limits: PolicyAttachmentLimits = RAM_POLICY_ATTACHMENT_LIMITS,
+    limits: PolicyAttachmentLimits = defaultQuotas.attachedPolicies,
   ): Promise<boolean> {
     return store.attachPolicyToGroup(
       { accountId: group.accountId, groupId: group.groupId, policyType, policyName, attachedAt },

@@ -10,6 +10,7 @@ import {
   type ContractStore,
   useContractStore,
 } from './contract-fixtures.js';
+import { defaultQuotas } from '../../src/services/quotas.js';
 
 export function describeUserStoreContract(name: string, makeStore: () => Promise<ContractStore>): void {
   describe(`UserStore contract: ${name}`, () => {
@@ -243,7 +244,7 @@ export function describeUserStoreContract(name: string, makeStore: () => Promise
           policyName: 'AdministratorAccess',
           attachedAt: T0,
         };
-        await store.attachPolicyToUser(attachment);
+        await store.attachPolicyToUser(attachment, defaultQuotas.attachedPolicies);
         const key = await newKey(account.accountId, user.userId);
         await store.updateAccessKeyStatus(
           account.accountId,

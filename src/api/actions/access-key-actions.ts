@@ -1,6 +1,7 @@
 // The AccessKey actions RAM and IMS share; they differ only in how the key's owner is named
 // (`UserName` or `UserPrincipalName`) and in a few response fields.
 import type { KeyOwner } from '../../services/access-key-service.js';
+import type { ResourcesOf } from '../authorization.js';
 import type { ActionContext, ActionDef } from './action.js';
 import { parseStatus, parseUserAccessKeyId } from './owner.js';
 import { accessKeyListItem, lastUsedDate } from './shapes.js';
@@ -8,15 +9,23 @@ import { accessKeyListItem, lastUsedDate } from './shapes.js';
 export interface AccessKeyActionOptions {
   /** Resolves whose keys the request addresses. */
   owner: (ctx: ActionContext) => Promise<KeyOwner> | KeyOwner;
+  /** The key owner's resource, as the product names it. */
+  resources: ResourcesOf;
   /** IMS lists `UpdateDate` and reports `ServiceName` with the last use; RAM does neither. */
   ims: boolean;
 }
 
-export function accessKeyActions({ owner, ims }: AccessKeyActionOptions): Record<string, ActionDef> {
+export function accessKeyActions({
+  owner,
+  resources,
+  ims,
+}: AccessKeyActionOptions): Record<string, ActionDef> {
   const keyId = (ctx: ActionContext) => parseUserAccessKeyId(ctx.params.required('UserAccessKeyId'));
   return {
     CreateAccessKey: {
       rw: 'Write',
+      resources,
+      selfService: true,
       async handle(ctx) {
         const { key, secret } = await ctx.ramkey.accessKeys.create(await owner(ctx));
         return {
@@ -32,6 +41,8 @@ export function accessKeyActions({ owner, ims }: AccessKeyActionOptions): Record
     },
     ListAccessKeys: {
       rw: 'Read',
+      resources,
+      selfService: true,
       async handle(ctx) {
         const keys = await ctx.ramkey.accessKeys.list(await owner(ctx));
         return {
@@ -43,6 +54,8 @@ export function accessKeyActions({ owner, ims }: AccessKeyActionOptions): Record
     },
     UpdateAccessKey: {
       rw: 'Write',
+      resources,
+      selfService: true,
       async handle(ctx) {
         const id = keyId(ctx);
         const status = parseStatus(ctx.params.required('Status'));
@@ -52,6 +65,8 @@ export function accessKeyActions({ owner, ims }: AccessKeyActionOptions): Record
     },
     DeleteAccessKey: {
       rw: 'Write',
+      resources,
+      selfService: true,
       async handle(ctx) {
         const id = keyId(ctx);
         await ctx.ramkey.accessKeys.delete(await owner(ctx), id);
@@ -60,6 +75,8 @@ export function accessKeyActions({ owner, ims }: AccessKeyActionOptions): Record
     },
     GetAccessKeyLastUsed: {
       rw: 'Read',
+      resources,
+      selfService: true,
       async handle(ctx) {
         const id = keyId(ctx);
         const use = await ctx.ramkey.accessKeys.lastUse(await owner(ctx), id);

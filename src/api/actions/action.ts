@@ -1,7 +1,10 @@
-// What one RPC action is: its authorization name, read/write kind and handler.
+// What one RPC action is, as its product's table declares it: read/write kind, the resources it is
+// authorized on, whether it is self-service or unrestricted, and its handler.
+import type { ActionFacts, RiskClass } from '../../services/action-facts.js';
 import type { Caller } from '../../services/principal.js';
 import type { Ramkey } from '../../services/ramkey.js';
 import type { ServiceName } from '../../services/usage-recorder.js';
+import type { ResourcesOf } from '../authorization.js';
 import type { Params } from '../params.js';
 import type { Body } from '../render.js';
 
@@ -16,7 +19,13 @@ export interface ActionContext {
 export interface ActionDef {
   /** Whether the action changes state (ActionTrail's eventRW). */
   rw: 'Read' | 'Write';
-  handle(ctx: ActionContext): Promise<Body>;
+  /** What RAM authorizes the action on; the caller must be allowed on every resource. */
+  resources: ResourcesOf;
+  /** See ActionFacts.selfService; absent means false. */
+  selfService?: true;
+  /** See ActionFacts.unrestricted; absent means false. */
+  unrestricted?: true;
+  handle: (ctx: ActionContext) => Promise<Body>;
 }
 
 export interface Product {
@@ -25,5 +34,10 @@ export interface Product {
   service: ServiceName;
   /** Prefix of authorization action names, e.g. `ram` in `ram:CreateUser`. */
   authPrefix: string;
+  /** The risk class of every action of the product. */
+  risk: RiskClass;
   actions: Readonly<Record<string, ActionDef>>;
 }
+
+/** The facts of the action an authorization name names (case-insensitively, as policies match). */
+export type FactsLookup = (authAction: string) => ActionFacts | undefined;

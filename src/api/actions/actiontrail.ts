@@ -5,48 +5,16 @@ import { RamkeyError } from '../../core/errors/ramkey-error.js';
 import { isAccessKeyId } from '../../core/keys/key-id.js';
 import type { Caller } from '../../services/principal.js';
 import type { Ramkey } from '../../services/ramkey.js';
-import type {
-  AccessKeyRecord,
-  AuditEventQuery,
-  AuditEventRecord,
-  KeyUsageRecord,
-} from '../../store/store.js';
-import { decodeListMarker, encodeListMarker } from '../../store/list-marker.js';
+import type { AccessKeyRecord, AuditEventQuery, KeyUsageRecord } from '../../store/store.js';
+import { decodeListMarker, encodeListMarker } from '../../core/list-marker.js';
+import { anyResource } from '../authorization.js';
 import type { Params } from '../params.js';
 import type { Body } from '../render.js';
 import type { ActionContext, ActionDef, Product } from './action.js';
+import { actionTrailEvent } from '../../services/action-trail-event.js';
 
 /** LookupEvents without a time range looks at the last 7 days, as ActionTrail does. */
 const DEFAULT_LOOKUP_DAYS = 7;
-
-/** An audit event as ActionTrail renders one (its documented field names). */
-export function actionTrailEvent(e: AuditEventRecord): Body {
-  return {
-    eventId: e.eventId,
-    eventVersion: 1,
-    eventTime: toWireDate(e.eventTime),
-    eventType: 'ApiCall',
-    eventCategory: 'Management',
-    eventName: e.eventName,
-    eventRW: e.eventRw,
-    eventSource: e.eventSource,
-    serviceName: e.serviceName,
-    apiVersion: e.apiVersion,
-    requestId: e.requestId,
-    sourceIpAddress: e.sourceIp,
-    userAgent: e.userAgent,
-    ...(e.errorCode !== '' && { errorCode: e.errorCode, errorMessage: e.errorMessage }),
-    requestParameters: e.requestParameters,
-    userIdentity: {
-      type: e.principalType,
-      accountId: e.accountId ?? '',
-      principalId: e.principalId,
-      userName: e.userName,
-      accessKeyId: e.accessKeyId,
-    },
-    recipientAccountId: e.accountId ?? '',
-  };
-}
 
 // ---- parameters ----
 
@@ -79,16 +47,17 @@ function decodeToken(params: Params, pattern: RegExp): string | undefined {
   return value;
 }
 
-/** The `AccessKey` the audit actions ask about: a key of the caller's account, live or deleted. */
-async function auditedKey({ ramkey, caller, params }: ActionContext): Promise<AccessKeyRecord> {
+/** The `AccessKey` the audit actions ask about (a key of the caller's account, live or deleted). */
+function auditedKeyId({ params }: ActionContext): string {
   const id = params.required('AccessKey');
   if (id.length > 64 || !/^[A-Za-z0-9.]+$/.test(id)) throw invalid('AccessKey');
-  // Another account's key answers exactly like a missing one.
-  const key = isAccessKeyId(id)
-    ? await ramkey.store.findAccessKey(caller.principal.accountId, id)
-    : undefined;
-  if (!key) throw new RamkeyError('InvalidAccessKeyId.NotFound');
-  return key;
+  // An ID that cannot exist is answered without a lookup, exactly like a missing key.
+  if (!isAccessKeyId(id)) throw new RamkeyError('InvalidAccessKeyId.NotFound');
+  return id;
+}
+
+function auditedKey(ctx: ActionContext): Promise<AccessKeyRecord> {
+  return ctx.ramkey.accessKeys.inAccount(ctx.caller.principal.accountId, auditedKeyId(ctx));
 }
 
 function serviceFilter(params: Params): string | undefined {
@@ -279,14 +248,16 @@ async function pagedUsage(
 }
 
 const actions: Record<string, ActionDef> = {
-  LookupEvents: { rw: 'Read', handle: lookupEvents },
+  LookupEvents: { rw: 'Read', resources: anyResource, handle: lookupEvents },
 
   GetAccessKeyLastUsedInfo: {
     rw: 'Read',
+    resources: anyResource,
     async handle(ctx) {
-      const key = await auditedKey(ctx);
-      const user =
-        key.userId === null ? undefined : await ctx.ramkey.store.getUserById(key.accountId, key.userId);
+      const { key, user } = await ctx.ramkey.accessKeys.owner(
+        ctx.caller.principal.accountId,
+        auditedKeyId(ctx),
+      );
       // Rows come most recent first: the first one is the key's last use.
       const rows = await ctx.ramkey.audit.keyUsage(key.accountId, key.accessKeyId);
       const latest = rows[0];
@@ -309,6 +280,7 @@ const actions: Record<string, ActionDef> = {
 
   GetAccessKeyLastUsedIps: {
     rw: 'Read',
+    resources: anyResource,
     handle: (ctx) =>
       pagedUsage(
         ctx,
@@ -320,6 +292,7 @@ const actions: Record<string, ActionDef> = {
 
   GetAccessKeyLastUsedProducts: {
     rw: 'Read',
+    resources: anyResource,
     async handle(ctx) {
       const key = await auditedKey(ctx);
       const groups = groupUsage(
@@ -333,6 +306,7 @@ const actions: Record<string, ActionDef> = {
 
   GetAccessKeyLastUsedEvents: {
     rw: 'Read',
+    resources: anyResource,
     handle: (ctx) =>
       pagedUsage(
         ctx,
@@ -347,5 +321,6 @@ export const actiontrail: Product = {
   version: '2020-07-06',
   service: 'Actiontrail',
   authPrefix: 'actiontrail',
+  risk: 'standard',
   actions,
 };

@@ -4,7 +4,9 @@ import { toWireDate } from '../../core/clock.js';
 import { RamkeyError } from '../../core/errors/ramkey-error.js';
 import { userPrincipalName } from '../../services/principal.js';
 import { CREDENTIAL_REPORT_MAX_ITEMS } from '../../services/credential-report.js';
+import { POLICY_DOCUMENT_LENGTH_QUOTA } from '../../services/quotas.js';
 import type { SecurityPreference } from '../../store/store.js';
+import { anyResource, keyOwnerByLogonName, on } from '../authorization.js';
 import type { ActionContext, ActionDef, Product } from './action.js';
 import { parseBoolean } from './ram-permissions.js';
 import { accessKeyActions } from './access-key-actions.js';
@@ -17,15 +19,14 @@ async function owner({ ramkey, caller, params }: ActionContext) {
 }
 
 const actions: Record<string, ActionDef> = {
-  ...accessKeyActions({ owner, ims: true }),
+  ...accessKeyActions({ owner, resources: on(keyOwnerByLogonName), ims: true }),
   // Ramkey extension: whose key is this? Only for the caller's own account's keys.
   GetAccessKeyOwner: {
     rw: 'Read',
+    resources: anyResource,
     async handle({ ramkey, caller, params }) {
       const id = parseUserAccessKeyId(params.required('UserAccessKeyId'));
-      const key = await ramkey.accessKeys.owner(caller.principal.accountId, id);
-      const user =
-        key.userId === null ? undefined : await ramkey.store.getUserById(key.accountId, key.userId);
+      const { key, user } = await ramkey.accessKeys.owner(caller.principal.accountId, id);
       return {
         AccessKeyOwner: {
           AccessKeyId: key.accessKeyId,
@@ -43,12 +44,14 @@ const actions: Record<string, ActionDef> = {
   },
   GetSecurityPreference: {
     rw: 'Read',
+    resources: anyResource,
     async handle({ ramkey, caller }) {
       return imsPreference(await ramkey.permissions.getSecurityPreference(caller.principal.accountId));
     },
   },
   SetSecurityPreference: {
     rw: 'Write',
+    resources: anyResource,
     async handle({ ramkey, caller, params }) {
       const allow = parseBoolean(params, 'AllowUserToManageAccessKeys');
       const maxIdle = params.optional('MaxIdleDaysForAccessKeys');
@@ -67,6 +70,7 @@ const actions: Record<string, ActionDef> = {
   // always says COMPLETED and clients that poll for that state go on at once.
   GenerateCredentialReport: {
     rw: 'Write',
+    resources: anyResource,
     async handle({ ramkey, caller }) {
       await ramkey.credentialReports.generate(caller.principal.accountId);
       return { State: 'COMPLETED' };
@@ -74,6 +78,7 @@ const actions: Record<string, ActionDef> = {
   },
   GetCredentialReport: {
     rw: 'Read',
+    resources: anyResource,
     async handle({ ramkey, caller, params }) {
       const maxItems = params.integer(
         'MaxItems',
@@ -94,37 +99,33 @@ const actions: Record<string, ActionDef> = {
   },
   GetAccountSummary: {
     rw: 'Read',
+    resources: anyResource,
     async handle({ ramkey, caller }) {
-      const accountId = caller.principal.accountId;
-      const users = await ramkey.store.countUsers(accountId);
-      const perPrincipal = ramkey.limits.accessKeysPerPrincipal;
+      const counts = await ramkey.identity.counts(caller.principal.accountId);
+      const q = ramkey.quotas;
+      // Only what Ramkey has and enforces: no quota is reported for roles, MFA devices or AccessKey
+      // network policies, which Ramkey does not have.
       return {
         SummaryMap: {
-          Users: users,
-          UsersQuota: ramkey.limits.usersPerAccount,
-          AccessKeysPerUserQuota: perPrincipal,
-          AccountAccessKeysPerAccountQuota: perPrincipal,
-          // Groups, policies, roles and MFA arrive with later issues; their quotas are Alibaba's.
-          Groups: 0,
-          GroupsQuota: 300,
-          GroupsPerUserQuota: 10,
-          Policies: 0,
-          PoliciesQuota: 1500,
-          PolicySizeQuota: 6144,
-          VersionsPerPolicyQuota: 5,
-          AttachedPoliciesPerUserQuota: 10,
-          AttachedSystemPoliciesPerUserQuota: 20,
-          AttachedPoliciesPerGroupQuota: 10,
-          AttachedSystemPoliciesPerGroupQuota: 20,
-          AttachedPoliciesPerRoleQuota: 10,
-          AttachedSystemPoliciesPerRoleQuota: 20,
+          Users: counts.users,
+          UsersQuota: q.usersPerAccount,
+          AccessKeysPerUserQuota: q.accessKeysPerPrincipal,
+          AccountAccessKeysPerAccountQuota: q.accessKeysPerPrincipal,
+          Groups: counts.groups,
+          GroupsQuota: q.groupsPerAccount,
+          GroupsPerUserQuota: q.groupsPerUser,
+          Policies: counts.policies,
+          PoliciesQuota: q.customPoliciesPerAccount,
+          PolicySizeQuota: POLICY_DOCUMENT_LENGTH_QUOTA,
+          VersionsPerPolicyQuota: q.versionsPerPolicy,
+          AttachedPoliciesPerUserQuota: q.attachedPolicies.Custom,
+          AttachedSystemPoliciesPerUserQuota: q.attachedPolicies.System,
+          AttachedPoliciesPerGroupQuota: q.attachedPolicies.Custom,
+          AttachedSystemPoliciesPerGroupQuota: q.attachedPolicies.System,
+          // True counts: Ramkey has no roles and no MFA devices.
           Roles: 0,
-          RolesQuota: 1000,
           MFADevices: 0,
           MFADevicesInUse: 0,
-          VirtualMFADevicesQuota: 5000,
-          ConditionsPerAKPolicyQuota: 8,
-          IPItemsPerAKPolicyQuota: 50,
         },
       };
     },
@@ -143,4 +144,10 @@ function imsPreference(pref: SecurityPreference) {
   };
 }
 
-export const ims: Product = { version: '2019-08-15', service: 'Ims', authPrefix: 'ims', actions };
+export const ims: Product = {
+  version: '2019-08-15',
+  service: 'Ims',
+  authPrefix: 'ims',
+  risk: 'identity',
+  actions,
+};

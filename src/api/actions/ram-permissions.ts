@@ -11,11 +11,11 @@ import {
   parseUserName,
   parseVersionId,
 } from '../../core/identity/validate.js';
-import type { PermissionService, PolicyView } from '../../services/permission-service.js';
+import type { AttachedPolicy, PermissionService, PolicyView } from '../../services/permission-service.js';
 import type { GroupRecord, PolicyType, PolicyVersionRecord } from '../../store/store.js';
 import { unwrap, type Params } from '../params.js';
-import type { ActionContext, ActionDef } from './action.js';
-import { ownAccessKeyActions } from '../authorization.js';
+import { anyResource, group, on, policy, user, type ResourcesOf } from '../authorization.js';
+import type { ActionContext, ActionDef, FactsLookup } from './action.js';
 
 const policyName = (p: Params) => unwrap(parsePolicyName(p.required('PolicyName')));
 const policyType = (p: Params) => unwrap(parsePolicyType(p.required('PolicyType')));
@@ -76,6 +76,7 @@ async function namedGroup({ ramkey, caller, params }: ActionContext) {
  * request names (its parameters are checked first, then the target is looked up).
  */
 function attachment<T>(
+  resources: ResourcesOf,
   target: (ctx: ActionContext) => Promise<T>,
   apply: (
     permissions: PermissionService,
@@ -87,6 +88,7 @@ function attachment<T>(
 ): ActionDef {
   return {
     rw: 'Write',
+    resources,
     async handle(ctx) {
       const type = policyType(ctx.params);
       const name = policyName(ctx.params);
@@ -98,9 +100,11 @@ function attachment<T>(
 
 const ROTATE_STRATEGIES = new Set(['None', 'DeleteOldestNonDefaultVersionWhenLimitExceeded']);
 
-export const permissionActions: Record<string, ActionDef> = {
+/** RAM's permission actions; the simulator reads other actions' facts from `facts`. */
+export const permissionActions = (facts: FactsLookup): Record<string, ActionDef> => ({
   CreatePolicy: {
     rw: 'Write',
+    resources: on(policy),
     async handle({ ramkey, caller, params }) {
       const description = params.parsed('Description', parseDescription) ?? '';
       const policy = await ramkey.permissions.createPolicy(
@@ -122,6 +126,7 @@ export const permissionActions: Record<string, ActionDef> = {
   },
   GetPolicy: {
     rw: 'Read',
+    resources: on(policy),
     async handle({ ramkey, caller, params }) {
       const p = await ramkey.permissions.getPolicy(
         caller.principal.accountId,
@@ -141,6 +146,7 @@ export const permissionActions: Record<string, ActionDef> = {
   },
   ListPolicies: {
     rw: 'Read',
+    resources: anyResource,
     async handle({ ramkey, caller, params }) {
       const type = params.parsed('PolicyType', parsePolicyType);
       const marker = params.optional('Marker');
@@ -157,6 +163,7 @@ export const permissionActions: Record<string, ActionDef> = {
   },
   DeletePolicy: {
     rw: 'Write',
+    resources: on(policy),
     async handle({ ramkey, caller, params }) {
       await ramkey.permissions.deletePolicy(caller.principal.accountId, policyName(params));
       return {};
@@ -164,6 +171,7 @@ export const permissionActions: Record<string, ActionDef> = {
   },
   CreatePolicyVersion: {
     rw: 'Write',
+    resources: on(policy),
     async handle({ ramkey, caller, params }) {
       const strategy = params.optional('RotateStrategy') ?? 'None';
       if (!ROTATE_STRATEGIES.has(strategy)) throw new RamkeyError('InvalidParameter.RotateStrategy');
@@ -179,6 +187,7 @@ export const permissionActions: Record<string, ActionDef> = {
   },
   GetPolicyVersion: {
     rw: 'Read',
+    resources: on(policy),
     async handle({ ramkey, caller, params }) {
       const version = await ramkey.permissions.getPolicyVersion(
         caller.principal.accountId,
@@ -191,6 +200,7 @@ export const permissionActions: Record<string, ActionDef> = {
   },
   ListPolicyVersions: {
     rw: 'Read',
+    resources: on(policy),
     async handle({ ramkey, caller, params }) {
       const versions = await ramkey.permissions.listPolicyVersions(
         caller.principal.accountId,
@@ -202,6 +212,7 @@ export const permissionActions: Record<string, ActionDef> = {
   },
   SetDefaultPolicyVersion: {
     rw: 'Write',
+    resources: on(policy),
     async handle({ ramkey, caller, params }) {
       await ramkey.permissions.setDefaultPolicyVersion(
         caller.principal.accountId,
@@ -213,6 +224,7 @@ export const permissionActions: Record<string, ActionDef> = {
   },
   DeletePolicyVersion: {
     rw: 'Write',
+    resources: on(policy),
     async handle({ ramkey, caller, params }) {
       await ramkey.permissions.deletePolicyVersion(
         caller.principal.accountId,
@@ -222,30 +234,32 @@ export const permissionActions: Record<string, ActionDef> = {
       return {};
     },
   },
-  AttachPolicyToUser: attachment(namedUser, (p, ...args) => p.attachToUser(...args)),
-  DetachPolicyFromUser: attachment(namedUser, (p, ...args) => p.detachFromUser(...args)),
-  AttachPolicyToGroup: attachment(namedGroup, (p, ...args) => p.attachToGroup(...args)),
-  DetachPolicyFromGroup: attachment(namedGroup, (p, ...args) => p.detachFromGroup(...args)),
+  // Authorized on the target and on the policy, so that "may attach only ReadOnlyAccess" can be written.
+  AttachPolicyToUser: attachment(on(user, policy), namedUser, (p, ...args) => p.attachToUser(...args)),
+  DetachPolicyFromUser: attachment(on(user, policy), namedUser, (p, ...args) => p.detachFromUser(...args)),
+  AttachPolicyToGroup: attachment(on(group, policy), namedGroup, (p, ...args) => p.attachToGroup(...args)),
+  DetachPolicyFromGroup: attachment(on(group, policy), namedGroup, (p, ...args) =>
+    p.detachFromGroup(...args),
+  ),
   ListPoliciesForUser: {
     rw: 'Read',
+    resources: on(user),
     async handle(ctx) {
-      const accountId = ctx.caller.principal.accountId;
-      const user = await namedUser(ctx);
-      const attached = await ctx.ramkey.store.listPoliciesForUser(accountId, user.userId);
-      return { Policies: { Policy: await attachmentBodies(ctx, attached) } };
+      const attached = await ctx.ramkey.permissions.policiesForUser(await namedUser(ctx));
+      return { Policies: { Policy: attached.map(attachmentBody) } };
     },
   },
   ListPoliciesForGroup: {
     rw: 'Read',
+    resources: on(group),
     async handle(ctx) {
-      const accountId = ctx.caller.principal.accountId;
-      const group = await namedGroup(ctx);
-      const attached = await ctx.ramkey.store.listPoliciesForGroup(accountId, group.groupId);
-      return { Policies: { Policy: await attachmentBodies(ctx, attached) } };
+      const attached = await ctx.ramkey.permissions.policiesForGroup(await namedGroup(ctx));
+      return { Policies: { Policy: attached.map(attachmentBody) } };
     },
   },
   ListEntitiesForPolicy: {
     rw: 'Read',
+    resources: on(policy),
     async handle({ ramkey, caller, params }) {
       const entities = await ramkey.permissions.listEntitiesForPolicy(
         caller.principal.accountId,
@@ -273,6 +287,7 @@ export const permissionActions: Record<string, ActionDef> = {
   },
   CreateGroup: {
     rw: 'Write',
+    resources: on(group),
     async handle({ ramkey, caller, params }) {
       const comments = params.parsed('Comments', parseComments) ?? '';
       const group = await ramkey.permissions.createGroup(
@@ -285,12 +300,14 @@ export const permissionActions: Record<string, ActionDef> = {
   },
   GetGroup: {
     rw: 'Read',
+    resources: on(group),
     async handle(ctx) {
       return { Group: groupBody(await namedGroup(ctx)) };
     },
   },
   UpdateGroup: {
     rw: 'Write',
+    resources: on(group),
     async handle({ ramkey, caller, params }) {
       const newGroupName = params.parsed('NewGroupName', (v) => parseGroupName(v, 'NewGroupName'));
       const newComments = params.parsed('NewComments', (v) => parseComments(v, 'NewComments'));
@@ -303,6 +320,7 @@ export const permissionActions: Record<string, ActionDef> = {
   },
   ListGroups: {
     rw: 'Read',
+    resources: anyResource,
     async handle({ ramkey, caller, params }) {
       const marker = params.optional('Marker');
       const page = await ramkey.permissions.listGroups(caller.principal.accountId, {
@@ -318,6 +336,7 @@ export const permissionActions: Record<string, ActionDef> = {
   },
   DeleteGroup: {
     rw: 'Write',
+    resources: on(group),
     async handle({ ramkey, caller, params }) {
       await ramkey.permissions.deleteGroup(caller.principal.accountId, groupName(params));
       return {};
@@ -325,6 +344,7 @@ export const permissionActions: Record<string, ActionDef> = {
   },
   AddUserToGroup: {
     rw: 'Write',
+    resources: on(user, group),
     async handle(ctx) {
       const user = await namedUser(ctx);
       await ctx.ramkey.permissions.addUserToGroup(
@@ -337,6 +357,7 @@ export const permissionActions: Record<string, ActionDef> = {
   },
   RemoveUserFromGroup: {
     rw: 'Write',
+    resources: on(user, group),
     async handle(ctx) {
       const user = await namedUser(ctx);
       await ctx.ramkey.permissions.removeUserFromGroup(
@@ -349,12 +370,9 @@ export const permissionActions: Record<string, ActionDef> = {
   },
   ListGroupsForUser: {
     rw: 'Read',
+    resources: on(user),
     async handle(ctx) {
-      const user = await namedUser(ctx);
-      const memberships = await ctx.ramkey.store.listGroupsForUser(
-        ctx.caller.principal.accountId,
-        user.userId,
-      );
+      const memberships = await ctx.ramkey.permissions.groupsForUser(await namedUser(ctx));
       return {
         Groups: {
           Group: memberships.map((m) => ({
@@ -369,12 +387,13 @@ export const permissionActions: Record<string, ActionDef> = {
   },
   ListUsersForGroup: {
     rw: 'Read',
+    resources: on(group),
     async handle(ctx) {
       const group = await namedGroup(ctx);
       const marker = ctx.params.optional('Marker');
-      const page = await ctx.ramkey.store.listUsersForGroup(ctx.caller.principal.accountId, group.groupId, {
-        limit: maxItems(ctx.params),
-        ...(marker !== undefined && { after: marker }),
+      const page = await ctx.ramkey.permissions.usersForGroup(group, {
+        maxItems: maxItems(ctx.params),
+        ...(marker !== undefined && { marker }),
       });
       return {
         IsTruncated: page.nextMarker !== undefined,
@@ -391,6 +410,7 @@ export const permissionActions: Record<string, ActionDef> = {
   },
   GetSecurityPreference: {
     rw: 'Read',
+    resources: anyResource,
     async handle({ ramkey, caller }) {
       const pref = await ramkey.permissions.getSecurityPreference(caller.principal.accountId);
       return {
@@ -402,6 +422,7 @@ export const permissionActions: Record<string, ActionDef> = {
   },
   SetSecurityPreference: {
     rw: 'Write',
+    resources: anyResource,
     async handle({ ramkey, caller, params }) {
       const allow = parseBoolean(params, 'AllowUserToManageAccessKeys');
       const pref = await ramkey.permissions.setSecurityPreference(caller.principal.accountId, {
@@ -421,6 +442,7 @@ export const permissionActions: Record<string, ActionDef> = {
    */
   SimulatePrincipalPolicy: {
     rw: 'Read',
+    resources: on(user),
     async handle(ctx) {
       const user = await namedUser(ctx);
       const action = ctx.params.required('ActionName');
@@ -428,7 +450,7 @@ export const permissionActions: Record<string, ActionDef> = {
       const verdict = await ctx.ramkey.permissions.simulate(user, {
         action,
         resource,
-        selfService: [...ownAccessKeyActions].some((a) => a.toLowerCase() === action.toLowerCase()),
+        selfService: facts(action)?.selfService ?? false,
         context: {
           sourceIp: ctx.params.optional('SourceIp') ?? ctx.sourceIp,
           currentTime: ctx.ramkey.clock.now(),
@@ -458,21 +480,14 @@ export const permissionActions: Record<string, ActionDef> = {
       };
     },
   },
-};
+});
 
-async function attachmentBodies(
-  ctx: ActionContext,
-  attached: readonly { policyType: 'System' | 'Custom'; policyName: string; attachedAt: number }[],
-) {
-  const described = await ctx.ramkey.permissions.describeAttachments(
-    ctx.caller.principal.accountId,
-    attached,
-  );
-  return described.map(({ policy, attachedAt }) => ({
+function attachmentBody({ policy, attachedAt }: AttachedPolicy) {
+  return {
     PolicyName: policy.policyName,
     PolicyType: policy.policyType,
     Description: policy.description,
     DefaultVersion: policy.defaultVersion,
     AttachDate: toWireDate(attachedAt),
-  }));
+  };
 }

@@ -7,7 +7,8 @@ import {
   parseUserName,
 } from '../../core/identity/validate.js';
 import { unwrap, type Params } from '../params.js';
-import type { ActionContext, ActionDef, Product } from './action.js';
+import { anyResource, keyOwner, on, user } from '../authorization.js';
+import type { ActionContext, ActionDef, FactsLookup, Product } from './action.js';
 import { permissionActions } from './ram-permissions.js';
 import { accessKeyActions } from './access-key-actions.js';
 import { callerAsOwner, userAsOwner } from './owner.js';
@@ -26,6 +27,7 @@ async function owner({ ramkey, caller, params }: ActionContext) {
 const actions: Record<string, ActionDef> = {
   CreateUser: {
     rw: 'Write',
+    resources: on(user),
     async handle({ ramkey, caller, params }) {
       const user = await ramkey.identity.createUser(caller.principal.accountId, {
         userName: userName(params),
@@ -36,6 +38,7 @@ const actions: Record<string, ActionDef> = {
   },
   GetUser: {
     rw: 'Read',
+    resources: on(user),
     async handle({ ramkey, caller, params }) {
       const user = await ramkey.identity.getUser(caller.principal.accountId, userName(params));
       return { User: { ...userBody(user, { updateDate: true }), LastLoginDate: '' } };
@@ -43,6 +46,7 @@ const actions: Record<string, ActionDef> = {
   },
   UpdateUser: {
     rw: 'Write',
+    resources: on(user),
     async handle({ ramkey, caller, params }) {
       const newDisplayName = params.parsed('NewDisplayName', (v) => parseDisplayName(v, 'NewDisplayName'));
       const newEmail = params.parsed('NewEmail', (v) => parseEmail(v, 'NewEmail'));
@@ -61,6 +65,7 @@ const actions: Record<string, ActionDef> = {
   },
   ListUsers: {
     rw: 'Read',
+    resources: anyResource,
     async handle({ ramkey, caller, params }) {
       const maxItems = params.integer(
         'MaxItems',
@@ -81,12 +86,13 @@ const actions: Record<string, ActionDef> = {
   },
   DeleteUser: {
     rw: 'Write',
+    resources: on(user),
     async handle({ ramkey, caller, params }) {
       await ramkey.identity.deleteUser(caller.principal.accountId, userName(params));
       return {};
     },
   },
-  ...accessKeyActions({ owner, ims: false }),
+  ...accessKeyActions({ owner, resources: on(keyOwner), ims: false }),
 };
 
 function optionalFields(params: Params) {
@@ -102,9 +108,13 @@ function optionalFields(params: Params) {
   };
 }
 
-export const ram: Product = {
-  version: '2015-05-01',
-  service: 'Ram',
-  authPrefix: 'ram',
-  actions: { ...actions, ...permissionActions },
-};
+/** RAM; its policy simulator looks up the facts of the action it is asked about in `facts`. */
+export function ramProduct(facts: FactsLookup): Product {
+  return {
+    version: '2015-05-01',
+    service: 'Ram',
+    authPrefix: 'ram',
+    risk: 'identity',
+    actions: { ...actions, ...permissionActions(facts) },
+  };
+}

@@ -5,7 +5,6 @@ import type { ErrorCode } from '../../core/errors/catalog.js';
 import { RamkeyError } from '../../core/errors/ramkey-error.js';
 import type { Database } from '../database.js';
 import {
-  RAM_POLICY_ATTACHMENT_LIMITS,
   type EffectivePolicy,
   type PolicyEntities,
   type PolicyAttachmentLimits,
@@ -230,7 +229,7 @@ export function kyselyAttachmentStore(ctx: StoreContext): AttachmentStore {
   const groups = targetAttachments(ctx, GROUP_TARGET);
 
   return {
-    attachPolicyToUser(attachment, limits = RAM_POLICY_ATTACHMENT_LIMITS) {
+    attachPolicyToUser(attachment, limits) {
       const { accountId, userId, policyType, policyName, attachedAt } = attachment;
       return users.attach(accountId, userId, policyType, policyName, attachedAt, limits);
     },

@@ -2,7 +2,7 @@
 // mapping of rows to records.
 import type { Selectable, SqlBool } from 'kysely';
 import type { AccessKeysTable, GroupsTable, UsersTable } from '../database.js';
-import { decodeListMarker, encodeListMarker } from '../list-marker.js';
+import { decodeListMarker, encodeListMarker } from '../../core/list-marker.js';
 import type { AccessKeyStatus, AccessKeySummary, GroupRecord, Page, UserRecord } from '../records.js';
 
 /** The stored form of a user name that makes names unique case-insensitively, as RAM's are. */

@@ -1,6 +1,6 @@
 // encodeListMarker / decodeListMarker: the opaque paging markers (Marker, NextToken) handed out by list calls.
-import type { ErrorCode } from '../core/errors/catalog.js';
-import { RamkeyError } from '../core/errors/ramkey-error.js';
+import type { ErrorCode } from './errors/catalog.js';
+import { RamkeyError } from './errors/ramkey-error.js';
 
 // A marker is the base64url of the last listed sort key. It is opaque to clients; decoding checks it
 // is canonical base64url of valid UTF-8, so a hand-made or truncated marker is refused rather than

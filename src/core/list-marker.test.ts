@@ -1,7 +1,7 @@
 // Unit tests of the paging markers: every marker handed out decodes back, anything else is InvalidParameter.Marker.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { RamkeyError } from '../core/errors/ramkey-error.js';
+import { RamkeyError } from './errors/ramkey-error.js';
 import { decodeListMarker, encodeListMarker } from './list-marker.js';
 
 function markerError(marker: string): string | undefined {

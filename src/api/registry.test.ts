@@ -1,0 +1,75 @@
+// The action registry's facts: unique names, risk by product, the self-service and unrestricted
+// actions, and the resources each kind of action is authorized on.
+import { describe, expect, it } from 'vitest';
+import { Params } from './params.js';
+import { factsByAuthAction, findAction, isKnownVersion, registry } from './registry.js';
+
+const scope = (params: Record<string, string>, callerUserName?: string) => ({
+  accountId: '1234567890123456',
+  callerUserName,
+  params: new Params(new Map(Object.entries(params))),
+});
+
+function resources(authAction: string, params: Record<string, string>, callerUserName?: string) {
+  const action = factsByAuthAction(authAction);
+  if (!action) throw new Error(`${authAction} is not registered`);
+  return action.resources(scope(params, callerUserName));
+}
+
+describe('the action registry', () => {
+  it('names every action once, by version and by authorization name', () => {
+    const keys = registry.map((a) => `${a.version}/${a.name}`);
+    expect(new Set(keys).size).toBe(registry.length);
+    expect(new Set(registry.map((a) => a.authAction.toLowerCase())).size).toBe(registry.length);
+    for (const a of registry) {
+      expect(findAction(a.version, a.name)).toBe(a);
+      expect(factsByAuthAction(a.authAction.toUpperCase())).toBe(a);
+    }
+    expect(isKnownVersion('2015-05-01')).toBe(true);
+    expect(isKnownVersion('2099-01-01')).toBe(false);
+    expect(findAction('2015-05-01', 'createuser')).toBeUndefined();
+  });
+
+  it('classes every RAM and IMS action as identity, every other as standard', () => {
+    for (const a of registry) {
+      expect(a.risk, a.authAction).toBe(a.service === 'Ram' || a.service === 'Ims' ? 'identity' : 'standard');
+    }
+  });
+
+  it('lets only the AccessKey actions be self-service, and only GetCallerIdentity be unrestricted', () => {
+    const keyActions = ['CreateAccessKey', 'ListAccessKeys', 'UpdateAccessKey', 'DeleteAccessKey'];
+    const own = [...keyActions, 'GetAccessKeyLastUsed'].flatMap((n) => [`ram:${n}`, `ims:${n}`]);
+    expect(registry.filter((a) => a.selfService).map((a) => a.authAction)).toEqual(
+      expect.arrayContaining(own),
+    );
+    expect(registry.filter((a) => a.selfService)).toHaveLength(own.length);
+    expect(registry.filter((a) => a.unrestricted).map((a) => a.authAction)).toEqual([
+      'sts:GetCallerIdentity',
+    ]);
+  });
+
+  it('names the user a key action addresses, or the caller itself', () => {
+    expect(resources('ram:CreateAccessKey', { UserName: 'app-1' }, 'ops')).toEqual([
+      'acs:ram:*:1234567890123456:user/app-1',
+    ]);
+    expect(resources('ram:CreateAccessKey', {}, 'ops')).toEqual(['acs:ram:*:1234567890123456:user/ops']);
+    expect(resources('ram:ListAccessKeys', {})).toEqual(['acs:ram:*:1234567890123456:root']);
+    expect(resources('ims:ListAccessKeys', { UserPrincipalName: 'x@6543210987654321.onaliyun.com' })).toEqual(
+      ['acs:ram:*:6543210987654321:user/x'],
+    );
+    expect(resources('ram:ListUsers', {})).toEqual(['*']);
+  });
+
+  // RAM's authorization table lists both the user and the group for membership changes; attaching is
+  // authorized on the policy too, so that a right scoped to one's own user cannot attach anything.
+  it('authorizes membership and attachment actions on every entity they touch', () => {
+    const acct = 'acs:ram:*:1234567890123456';
+    const names = { UserName: 'u', GroupName: 'g', PolicyName: 'p' };
+    expect(resources('ram:AddUserToGroup', names)).toEqual([`${acct}:user/u`, `${acct}:group/g`]);
+    expect(resources('ram:RemoveUserFromGroup', names)).toEqual([`${acct}:user/u`, `${acct}:group/g`]);
+    expect(resources('ram:AttachPolicyToUser', names)).toEqual([`${acct}:user/u`, `${acct}:policy/p`]);
+    expect(resources('ram:DetachPolicyFromUser', names)).toEqual([`${acct}:user/u`, `${acct}:policy/p`]);
+    expect(resources('ram:AttachPolicyToGroup', names)).toEqual([`${acct}:group/g`, `${acct}:policy/p`]);
+    expect(resources('ram:DetachPolicyFromGroup', names)).toEqual([`${acct}:group/g`, `${acct}:policy/p`]);
+  });
+});

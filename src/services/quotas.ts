@@ -1,0 +1,32 @@
+// Every quota Ramkey enforces, at Alibaba Cloud's current values (reference/alibaba-api.md 6.2):
+// the services enforce them (the store receives them as arguments) and GetAccountSummary reports them.
+import { MAX_POLICY_DOCUMENT_LENGTH } from '../core/policy/index.js';
+import type { PolicyAttachmentLimits } from '../store/store.js';
+
+export interface Quotas {
+  /** Live AccessKeys per principal (RAM user or root); 2 so that rotation is always possible. */
+  readonly accessKeysPerPrincipal: number;
+  readonly usersPerAccount: number;
+  readonly groupsPerAccount: number;
+  readonly groupsPerUser: number;
+  readonly customPoliciesPerAccount: number;
+  readonly versionsPerPolicy: number;
+  /** Policies of each type attached to one user, or one group. */
+  readonly attachedPolicies: PolicyAttachmentLimits;
+}
+
+export const defaultQuotas: Quotas = {
+  accessKeysPerPrincipal: 2,
+  usersPerAccount: 5000,
+  groupsPerAccount: 300,
+  groupsPerUser: 10,
+  customPoliciesPerAccount: 1500,
+  versionsPerPolicy: 5,
+  attachedPolicies: { System: 20, Custom: 10 },
+};
+
+/**
+ * Characters in a policy document. Not a setting: the core's policy parser enforces it on every
+ * document, so a different value here would only misreport it.
+ */
+export const POLICY_DOCUMENT_LENGTH_QUOTA = MAX_POLICY_DOCUMENT_LENGTH;
