@@ -39,6 +39,8 @@ const TAIL_CONNECTIONS = [16, 50];
  */
 const SERVER_FLAGS = (process.env.BENCH_SERVER_FLAGS ?? '').split(' ').filter(Boolean);
 const ONLY_TAIL = process.env.BENCH_ONLY === 'tail';
+/** BENCH_SERVER_MODE=no-audit: with BENCH_ONLY=tail, the tail runs against the unaudited server instead. */
+const SERVER_MODE = process.env.BENCH_SERVER_MODE ?? 'audit';
 const tailSeconds = Number(process.env.BENCH_TAIL_SECONDS ?? TAIL_SECONDS);
 /** Target length of one load run; request counts are sized from the previous round's rates. */
 const RUN_SECONDS = 2;
@@ -567,7 +569,7 @@ async function runTail(server, rates, seconds, budget) {
   print(
     `${pad('run', 16)}${lpad('req/s', 8)}${lpad('requests', 10)}${lpad('p99 ms', 8)}${lpad('max ms', 8)}` +
       `${lpad('loop p50', 10)}${lpad('loop p99', 10)}${lpad('loop max', 10)}` +
-      `${lpad('GCs', 6)}${lpad('major', 7)}${lpad('GC max ms', 11)}${lpad('flushes', 9)}${lpad('flush max ms', 14)}` +
+      `${lpad('GCs', 6)}${lpad('major', 7)}${lpad('GC max ms', 14)}${lpad('flushes', 9)}${lpad('flush wall max', 20)}` +
       `${lpad('heap MB', 9)}${lpad('failed', 8)}`,
   );
   const runs = STYLES.flatMap((style) => TAIL_CONNECTIONS.map((connections) => ({ style, connections })));
@@ -581,8 +583,8 @@ async function runTail(server, rates, seconds, budget) {
         `${lpad(fixed(run.p99, 0), 8)}${lpad(fixed(run.maxLatency, 0), 8)}` +
         `${lpad(fixed(run.eld.p50, 1), 10)}${lpad(fixed(run.eld.p99, 1), 10)}${lpad(fixed(run.eld.max, 1), 10)}` +
         `${lpad(int(run.gc.count), 6)}${lpad(int(run.gc.major), 7)}` +
-        `${lpad(`${fixed(run.gc.maxMs, 1)} ${run.gc.maxKind}`, 11)}${lpad(int(run.flushes.count), 9)}` +
-        `${lpad(`${fixed(run.flushes.maxMs, 0)} (${int(run.flushes.maxEvents)} ev)`, 14)}${lpad(fixed(run.heapMb, 0), 9)}` +
+        `${lpad(`${fixed(run.gc.maxMs, 1)} ${run.gc.maxKind}`, 14)}${lpad(int(run.flushes.count), 9)}` +
+        `${lpad(`${fixed(run.flushes.maxMs, 0)} ms (${int(run.flushes.maxEvents)} ev)`, 20)}${lpad(fixed(run.heapMb, 0), 9)}` +
         `${lpad(int(run.non2xx + run.errors), 8)}`,
     );
   }
@@ -600,7 +602,7 @@ async function main() {
     print('(run with --expose-gc, as `npm run bench` does, for steadier figures)');
 
   // The server boots first, so that its start-up (password hashing, migrations) does not disturb the micro run.
-  const server = startServer('audit', SERVER_FLAGS);
+  const server = startServer(ONLY_TAIL ? SERVER_MODE : 'audit', SERVER_FLAGS);
   const credentials = await server.ready;
   if (ONLY_TAIL) {
     const rates = {};
@@ -671,6 +673,7 @@ async function main() {
   print(`3. Tail latency: audited server, signed calls, closed loop, ${tailSeconds} s per run`);
   print("p99/max: autocannon latency. loop: the server's event-loop delay (monitorEventLoopDelay), ms.");
   print('GCs: collections during the run, of which major (mark-compact); GC max: the longest one.');
+  print('flush wall max: the longest usage-recorder flush, call to settling, and the events it wrote.');
   const tailRates = Object.fromEntries(
     STYLES.map((style) => [style, median(http[style].signed.map((run) => run.rps))]),
   );
