@@ -25,16 +25,35 @@ const MICRO_ROUNDS = 11;
 const MICRO_SAMPLE_MS = 50;
 const CONNECTIONS = 50;
 /** Load runs are short and many: each round pairs a /health run with a signed run, alternating the order. */
-const ROUNDS = 7;
+const ROUNDS = 5;
+/**
+ * Closed-loop tail-latency runs (section 3): signed calls only, for this long at each connection count.
+ * Long enough to take in several audit flushes (one a second) and a few major GCs.
+ */
+const TAIL_SECONDS = 8;
+const TAIL_CONNECTIONS = [16, 50];
+/**
+ * BENCH_SERVER_FLAGS: extra node flags for the audited server only (e.g. `--cpu-prof --trace-gc`), for
+ * profiling it under the bench's load. BENCH_ONLY=tail: skip sections 1 and 2 (a profile of the
+ * signed path alone); TAIL_SECONDS can then be raised with BENCH_TAIL_SECONDS.
+ */
+const SERVER_FLAGS = (process.env.BENCH_SERVER_FLAGS ?? '').split(' ').filter(Boolean);
+const ONLY_TAIL = process.env.BENCH_ONLY === 'tail';
+/** BENCH_SERVER_MODE=no-audit: with BENCH_ONLY=tail, the tail runs against the unaudited server instead. */
+const SERVER_MODE = process.env.BENCH_SERVER_MODE ?? 'audit';
+const tailSeconds = Number(process.env.BENCH_TAIL_SECONDS ?? TAIL_SECONDS);
 /** Target length of one load run; request counts are sized from the previous round's rates. */
 const RUN_SECONDS = 2;
 const WARMUP_REQUESTS = 15_000;
 /**
- * The server's in-memory nonce store refuses new nonces beyond 1,000,000 live ones (ServiceUnavailable),
- * and every signed request here stays live for the whole run: keep the signed total below that.
+ * Every signed request here stays live in the server's nonce store for the whole run (15 minutes), and
+ * each costs the load generator a pre-signed pool entry: keep the signed total bounded.
  */
 const SIGNED_BUDGET = 900_000;
-const STYLES = ['v3', 'v1'];
+/** Of which the tail-latency runs may use at most this many. */
+const TAIL_BUDGET = 300_000;
+/** BENCH_STYLES=v3 limits the HTTP sections to one style (for a profile of it alone). */
+const STYLES = (process.env.BENCH_STYLES ?? 'v3 v1').split(' ').filter(Boolean);
 const STS_VERSION = '2015-04-01';
 const ACTION = 'GetCallerIdentity';
 const USER_AGENT = 'AlibabaCloud (linux; x64) Node.js/v20.20.2 Core/1.0.8 TeaDSL/2';
@@ -252,11 +271,11 @@ function runMicro() {
 // ---------------------------------------------------------------------------------------------------------
 // 2. HTTP: the real server in a child process, autocannon in this one
 
-function startServer(mode = 'audit') {
+function startServer(mode = 'audit', flags = []) {
   const dataDir = mkdtempSync(join(tmpdir(), 'ramkey-bench-'));
   const child = fork(fileURLToPath(import.meta.resolve('./server.js')), [dataDir, mode], {
     // Fastify's notice about one of its own deprecated options would interleave with the report.
-    execArgv: [...process.execArgv, '--disable-warning=FSTDEP023'],
+    execArgv: [...process.execArgv, '--disable-warning=FSTDEP023', ...flags],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   let stopping = false;
@@ -265,6 +284,19 @@ function startServer(mode = 'audit') {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     rmSync(dataDir, { recursive: true, force: true });
   };
+  /** A normal exit (the IPC channel closes), so that --cpu-prof gets to write its profile. */
+  const stop = () =>
+    new Promise((resolve) => {
+      stopping = true;
+      if (child.exitCode !== null || child.signalCode !== null) return resolve();
+      const timer = setTimeout(kill, 10_000);
+      child.once('exit', () => {
+        clearTimeout(timer);
+        kill();
+        resolve();
+      });
+      child.disconnect();
+    });
   process.on('exit', kill);
   for (const signal of ['SIGINT', 'SIGTERM']) {
     process.on(signal, () => {
@@ -297,6 +329,7 @@ function startServer(mode = 'audit') {
   return {
     ready,
     kill,
+    stop,
     /** The server's cumulative CPU time and event-loop activity. */
     stats: () =>
       new Promise((resolve) => {
@@ -360,7 +393,7 @@ function makePool(style, size, server) {
  * setupRequest once per request, so no pool entry goes out twice). Returns req/s (2xx only), the failure
  * counts, and the CPU time per request of the server and of this process (the load generator).
  */
-async function loadRun(server, pool, path, amount) {
+async function loadRun(server, pool, path, amount, connections = CONNECTIONS) {
   if (amount > pool.length) throw new Error('pool smaller than the run');
   let next = 0;
   // autocannon hands over a fresh copy of its defaults each time: filling it in is the cheapest way.
@@ -379,7 +412,7 @@ async function loadRun(server, pool, path, amount) {
   let responses = 0;
   const instance = autocannon({
     url: `http://127.0.0.1:${server.port}`,
-    connections: CONNECTIONS,
+    connections,
     pipelining: 1,
     amount,
     timeout: 20,
@@ -409,6 +442,13 @@ async function loadRun(server, pool, path, amount) {
     serverUsPerReq: serverUs / Math.max(1, completed),
     clientUsPerReq: (client.user + client.system) / Math.max(1, completed),
     busy: active / (active + idle),
+    // autocannon's latencies are in ms; p99 and max over every request of the run.
+    p99: result.latency.p99,
+    maxLatency: result.latency.max,
+    eld: after.eld,
+    gc: after.gc,
+    flushes: after.flushes,
+    heapMb: after.heapMb,
   };
 }
 
@@ -437,6 +477,7 @@ async function runHttp(server, plain) {
         cpuExtra: [],
         auditRatios: [],
         auditCpuRatios: [],
+        auditExtra: [],
       },
     ]),
   );
@@ -468,7 +509,7 @@ async function runHttp(server, plain) {
         CONNECTIONS,
         Math.min(
           Math.round(rates[style].signed * RUN_SECONDS),
-          Math.floor((SIGNED_BUDGET - signedUsed) / signedRunsLeft),
+          Math.floor((SIGNED_BUDGET - TAIL_BUDGET - signedUsed) / signedRunsLeft),
         ),
       );
       const healthAmount = Math.max(CONNECTIONS, Math.round(rates[style].health * RUN_SECONDS));
@@ -503,6 +544,7 @@ async function runHttp(server, plain) {
       const auditCpuRatio = runs.plain.serverUsPerReq / runs.signed.serverUsPerReq;
       out[style].auditRatios.push(auditRatio);
       out[style].auditCpuRatios.push(auditCpuRatio);
+      out[style].auditExtra.push(runs.signed.serverUsPerReq - runs.plain.serverUsPerReq);
       print(describeRun(`${style} #${round + 1} health`, runs.health));
       print(
         describeRun(`${style} #${round + 1} signed`, runs.signed) +
@@ -517,8 +559,40 @@ async function runHttp(server, plain) {
   return out;
 }
 
+/**
+ * Closed-loop tail latency: each connection sends its next signed call as soon as the previous answer
+ * arrives, for `seconds`. A server pause shows as the maximum latency; the server's own loop-delay
+ * histogram and GC log over the same run say whether it was the event loop and whether a GC.
+ */
+async function runTail(server, rates, seconds, budget) {
+  const rows = [];
+  print(
+    `${pad('run', 16)}${lpad('req/s', 8)}${lpad('requests', 10)}${lpad('p99 ms', 8)}${lpad('max ms', 8)}` +
+      `${lpad('loop p50', 10)}${lpad('loop p99', 10)}${lpad('loop max', 10)}` +
+      `${lpad('GCs', 6)}${lpad('major', 7)}${lpad('GC max ms', 14)}${lpad('flushes', 9)}${lpad('flush wall max', 20)}` +
+      `${lpad('heap MB', 9)}${lpad('failed', 8)}`,
+  );
+  const runs = STYLES.flatMap((style) => TAIL_CONNECTIONS.map((connections) => ({ style, connections })));
+  const each = Math.floor(budget / runs.length);
+  for (const { style, connections } of runs) {
+    const amount = Math.max(connections, Math.min(each, Math.round(rates[style] * seconds)));
+    const run = await loadRun(server, makePool(style, amount, server), '/', amount, connections);
+    rows.push({ style, connections, run });
+    print(
+      `${pad(`${style} signed x${connections}`, 16)}${lpad(int(run.rps), 8)}${lpad(int(run.completed), 10)}` +
+        `${lpad(fixed(run.p99, 0), 8)}${lpad(fixed(run.maxLatency, 0), 8)}` +
+        `${lpad(fixed(run.eld.p50, 1), 10)}${lpad(fixed(run.eld.p99, 1), 10)}${lpad(fixed(run.eld.max, 1), 10)}` +
+        `${lpad(int(run.gc.count), 6)}${lpad(int(run.gc.major), 7)}` +
+        `${lpad(`${fixed(run.gc.maxMs, 1)} ${run.gc.maxKind}`, 14)}${lpad(int(run.flushes.count), 9)}` +
+        `${lpad(`${fixed(run.flushes.maxMs, 0)} ms (${int(run.flushes.maxEvents)} ev)`, 20)}${lpad(fixed(run.heapMb, 0), 9)}` +
+        `${lpad(int(run.non2xx + run.errors), 8)}`,
+    );
+  }
+  return rows;
+}
+
 // ---------------------------------------------------------------------------------------------------------
-// 3. Main
+// 4. Main
 
 async function main() {
   const started = nowNs();
@@ -528,8 +602,29 @@ async function main() {
     print('(run with --expose-gc, as `npm run bench` does, for steadier figures)');
 
   // The server boots first, so that its start-up (password hashing, migrations) does not disturb the micro run.
-  const server = startServer();
+  const server = startServer(ONLY_TAIL ? SERVER_MODE : 'audit', SERVER_FLAGS);
   const credentials = await server.ready;
+  if (ONLY_TAIL) {
+    const rates = {};
+    for (const style of STYLES) {
+      const warm = await loadRun(
+        { ...credentials, stats: server.stats },
+        makePool(style, WARMUP_REQUESTS, credentials),
+        '/',
+        WARMUP_REQUESTS,
+      );
+      rates[style] = warm.rps;
+    }
+    print(`3. Tail latency, audited server, closed loop, ${tailSeconds} s per run`);
+    await runTail(
+      { ...credentials, stats: server.stats },
+      rates,
+      tailSeconds,
+      SIGNED_BUDGET - 2 * WARMUP_REQUESTS,
+    );
+    await server.stop();
+    return;
+  }
   // The same server with audit events switched off: the baseline for the cost of auditing.
   const plainServer = startServer('no-audit');
   const plainCredentials = await plainServer.ready;
@@ -572,8 +667,18 @@ async function main() {
     { ...credentials, stats: server.stats },
     { ...plainCredentials, stats: plainServer.stats },
   );
-  server.kill();
+  // The unaudited server goes first: section 3 is about the audited one alone.
   plainServer.kill();
+  print();
+  print(`3. Tail latency: audited server, signed calls, closed loop, ${tailSeconds} s per run`);
+  print("p99/max: autocannon latency. loop: the server's event-loop delay (monitorEventLoopDelay), ms.");
+  print('GCs: collections during the run, of which major (mark-compact); GC max: the longest one.');
+  print('flush wall max: the longest usage-recorder flush, call to settling, and the events it wrote.');
+  const tailRates = Object.fromEntries(
+    STYLES.map((style) => [style, median(http[style].signed.map((run) => run.rps))]),
+  );
+  const tail = await runTail({ ...credentials, stats: server.stats }, tailRates, tailSeconds, TAIL_BUDGET);
+  await server.stop();
 
   print();
   print('Summary');
@@ -629,8 +734,15 @@ async function main() {
       `unaudited ${fixed(plainCpu, 1)} us`,
       fixed(median(r.auditCpuRatios)),
     ]);
+    rows.push([
+      `${label} audit cost per request`,
+      `${fixed(median(r.auditExtra), 1)} us`,
+      'audited - unaudited CPU',
+      '',
+    ]);
     notes.push(
-      `${label}: auditing (one event per call, flushed in batches) costs ${fixed(signedCpu - plainCpu, 1)} us of server CPU per request.`,
+      `${label}: auditing (one event per call, flushed in batches) costs ${fixed(median(r.auditExtra), 1)} us of server CPU` +
+        ' per request (median of the per-round differences).',
     );
     notes.push(
       `${label}: a signed request costs the server ${fixed(median(r.cpuExtra), 1)} us of CPU more than /health;` +
@@ -645,6 +757,15 @@ async function main() {
           ' understates the cost of the gate; the CPU ratio does not.',
       );
     }
+  }
+  for (const { style, connections, run } of tail) {
+    failures += run.non2xx + run.errors;
+    rows.push([
+      `${style.toUpperCase()} x${connections} max (p99) latency`,
+      `${fixed(run.maxLatency, 0)} ms (${fixed(run.p99, 0)})`,
+      `loop delay p50/p99/max ms`,
+      `${fixed(run.eld.p50, 1)}/${fixed(run.eld.p99, 1)}/${fixed(run.eld.max, 0)}`,
+    ]);
   }
   printTable(rows);
   print();

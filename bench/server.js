@@ -1,5 +1,5 @@
 // Benchmark server (forked by bench/run.js): a throw-away installation on 127.0.0.1, credentials sent over IPC.
-import { performance } from 'node:perf_hooks';
+import { constants, monitorEventLoopDelay, performance, PerformanceObserver } from 'node:perf_hooks';
 import process from 'node:process';
 import { buildApp } from '../dist/api/app.js';
 import { cryptoRandom } from '../dist/core/random.js';
@@ -24,21 +24,98 @@ await store.migrate();
 const sealer = new Sealer(parseMasterKeyRing(generateMasterKeyText(cryptoRandom)));
 const ramkey = createRamkey({ store, sealer });
 if (!auditing) {
-  ramkey.audit.describe = () => undefined;
-  ramkey.audit.write = (_call, work) => work();
-  ramkey.usage.recordEvent = () => undefined;
+  // Every call still counts as use of its key (countUse is private in TypeScript, not in JavaScript);
+  // no event is built, queued or committed with a change.
+  const countUse = ramkey.audit.countUse.bind(ramkey.audit);
+  ramkey.audit.record = (call) => {
+    countUse(call, call.requestId);
+    return Promise.resolve();
+  };
+  ramkey.audit.commitWith = async (_call, work) => {
+    try {
+      return { ok: true, value: await work(), committedEventId: undefined };
+    } catch (error) {
+      return { ok: false, error, committedEventId: undefined };
+    }
+  };
 }
+// The usage recorder's flush, timed from the call to its settling (wall time, waits included). The
+// store is synchronous underneath (better-sqlite3) and its driver's promises settle as microtasks, so
+// a flush holds the event loop for long stretches of this: a loop pause next to a long flush is it.
+let flushWindow = { count: 0, maxMs: 0, maxEvents: 0, totalMs: 0 };
+const recordActivity = store.recordActivity.bind(store);
+store.recordActivity = async (batch) => {
+  const t0 = performance.now();
+  try {
+    return await recordActivity(batch);
+  } finally {
+    const took = performance.now() - t0;
+    flushWindow.count++;
+    flushWindow.totalMs += took;
+    if (took > flushWindow.maxMs) {
+      flushWindow.maxMs = took;
+      flushWindow.maxEvents = batch.events.length;
+    }
+  }
+};
 const { accessKeyId, accessKeySecret } = await bootstrapAccount(ramkey);
 const app = buildApp({ ramkey });
 await app.listen({ host: '127.0.0.1', port: 0 });
 const address = app.server.address();
 if (address === null || typeof address === 'string') throw new Error('unexpected listen address');
 
-// The parent asks for this process's CPU time and event-loop utilisation around each load run.
+// Pauses of the event loop, measured here rather than guessed from client latency: the delay
+// histogram (a 1 ms libuv timer in C++, no JavaScript per tick) and every garbage collection with
+// its duration, so that a long pause can be matched to a GC or not.
+const loopDelay = monitorEventLoopDelay({ resolution: 1 });
+loopDelay.enable();
+const GC_KINDS = {
+  [constants.NODE_PERFORMANCE_GC_MAJOR]: 'major',
+  [constants.NODE_PERFORMANCE_GC_MINOR]: 'minor',
+  [constants.NODE_PERFORMANCE_GC_INCREMENTAL]: 'incremental',
+  [constants.NODE_PERFORMANCE_GC_WEAKCB]: 'weakcb',
+};
+let gcWindow = { count: 0, totalMs: 0, maxMs: 0, maxKind: '', major: 0 };
+new PerformanceObserver((list) => {
+  for (const entry of list.getEntries()) {
+    const kind = GC_KINDS[entry.detail?.kind] ?? 'other';
+    gcWindow.count++;
+    gcWindow.totalMs += entry.duration;
+    if (kind === 'major') gcWindow.major++;
+    if (entry.duration > gcWindow.maxMs) {
+      gcWindow.maxMs = entry.duration;
+      gcWindow.maxKind = kind;
+    }
+  }
+}).observe({ entryTypes: ['gc'] });
+
+// The parent asks for this process's CPU time, event-loop utilisation, and the loop delays and GCs
+// since its previous question (both are reset on each answer, so a run's "after" covers the run).
 process.on('message', (message) => {
   if (message?.type !== 'stats') return;
   const { idle, active } = performance.eventLoopUtilization();
-  process.send({ type: 'stats', id: message.id, cpu: process.cpuUsage(), elu: { idle, active } });
+  const ms = (ns) => ns / 1e6;
+  const eld = {
+    p50: ms(loopDelay.percentile(50)),
+    p99: ms(loopDelay.percentile(99)),
+    max: ms(loopDelay.max),
+    count: loopDelay.count,
+  };
+  loopDelay.reset();
+  const gcStats = gcWindow;
+  gcWindow = { count: 0, totalMs: 0, maxMs: 0, maxKind: '', major: 0 };
+  const flushes = flushWindow;
+  flushWindow = { count: 0, maxMs: 0, maxEvents: 0, totalMs: 0 };
+  process.send({
+    type: 'stats',
+    id: message.id,
+    cpu: process.cpuUsage(),
+    elu: { idle, active },
+    eld,
+    gc: gcStats,
+    flushes,
+    heapMb: process.memoryUsage().heapUsed / 2 ** 20,
+  });
 });
 
 process.send({ type: 'ready', port: address.port, accessKeyId, accessKeySecret });

@@ -17,4 +17,9 @@ describe('eventId', () => {
     const same = new Set(Array.from({ length: 1000 }, () => eventId(t, cryptoRandom)));
     expect(same.size).toBe(1000);
   });
+
+  it('keeps the random bits of the UUID it is given after its version nibble', () => {
+    const random = { bytes: () => Buffer.alloc(0), uuid: () => '0f0f0f0f-0f0f-4abc-9def-0123456789ab' };
+    expect(eventId(0x0123456789ab, random)).toBe('01234567-89ab-7abc-9def-0123456789ab');
+  });
 });

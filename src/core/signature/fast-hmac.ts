@@ -14,6 +14,8 @@ export type DigestEncoding = 'hex' | 'base64';
 
 /** Both SHA-1 and SHA-256 work on 64-byte blocks. */
 const BLOCK_SIZE = 64;
+/** Where the message starts in a buffer from {@link HmacKey.innerBuffer}: after the ipad block. */
+export const MESSAGE_OFFSET = BLOCK_SIZE;
 const DIGEST_SIZE: Record<HmacAlgorithm, number> = { sha1: 20, sha256: 32 };
 
 // The inner message is assembled here: `K' xor ipad` then the UTF-8 message. Hashing is synchronous,
@@ -23,7 +25,7 @@ const DIGEST_SIZE: Record<HmacAlgorithm, number> = { sha1: 20, sha256: 32 };
 const SCRATCH_MAX = 64 * 1024;
 let scratch = Buffer.allocUnsafe(4096);
 
-function innerBuffer(maxBytes: number): Buffer {
+function scratchOf(maxBytes: number): Buffer {
   if (maxBytes <= scratch.length) return scratch;
   if (maxBytes > SCRATCH_MAX) return Buffer.allocUnsafe(maxBytes);
   scratch = Buffer.allocUnsafe(SCRATCH_MAX);
@@ -59,11 +61,31 @@ export class HmacKey {
   digest(message: string, encoding: 'buffer'): Buffer;
   digest(message: string, encoding: DigestEncoding | 'buffer'): string | Buffer {
     // A UTF-16 code unit is at most 3 UTF-8 bytes, so this bound avoids measuring the string first.
-    const inner = innerBuffer(BLOCK_SIZE + message.length * 3);
-    this.#ipad.copy(inner, 0);
+    const inner = this.innerBuffer(message.length * 3);
     const written = inner.write(message, BLOCK_SIZE, 'utf8');
+    return encoding === 'buffer'
+      ? this.digestInner(inner, BLOCK_SIZE + written, 'buffer')
+      : this.digestInner(inner, BLOCK_SIZE + written, encoding);
+  }
+
+  /**
+   * A buffer that starts with this key's `K' xor ipad` block and has room for `maxMessageBytes` after
+   * it: write the message from offset {@link MESSAGE_OFFSET}, then call {@link digestInner}. For
+   * callers that produce the message as bytes, which spares building and re-encoding a string.
+   * Valid until the next call on any HmacKey (one shared scratch buffer; hashing is synchronous).
+   */
+  innerBuffer(maxMessageBytes: number): Buffer {
+    const inner = scratchOf(BLOCK_SIZE + maxMessageBytes);
+    this.#ipad.copy(inner, 0);
+    return inner;
+  }
+
+  /** HMAC of the message bytes `inner[MESSAGE_OFFSET, end)` of a buffer from {@link innerBuffer}. */
+  digestInner(inner: Buffer, end: number, encoding: DigestEncoding): string;
+  digestInner(inner: Buffer, end: number, encoding: 'buffer'): Buffer;
+  digestInner(inner: Buffer, end: number, encoding: DigestEncoding | 'buffer'): string | Buffer {
     // Hex is the cheapest output of the one-shot hash; writing it back as bytes is cheap too.
-    const innerHex = hash(this.#algorithm, inner.subarray(0, BLOCK_SIZE + written), 'hex');
+    const innerHex = hash(this.#algorithm, inner.subarray(0, end), 'hex');
     this.#outer.write(innerHex, BLOCK_SIZE, 'hex');
     return encoding === 'buffer'
       ? hash(this.#algorithm, this.#outer, 'buffer')

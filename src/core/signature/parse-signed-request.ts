@@ -24,6 +24,12 @@ const V1_REQUIRED = [
   'Timestamp',
 ] as const;
 
+type V1Field = (typeof V1_REQUIRED)[number];
+/** The signing fields of a V1 request, all absent: a missing field and an empty one are alike. */
+const V1_EMPTY_FIELDS: Readonly<Record<V1Field, string>> = Object.freeze(
+  Object.fromEntries(V1_REQUIRED.map((name) => [name, ''])) as Record<V1Field, string>,
+);
+
 /** Names that are signing machinery or routing, never operation parameters (see SignedRequest.params). */
 const NOT_BUSINESS_PARAMS = [
   'AccessKeyId',
@@ -36,21 +42,13 @@ const NOT_BUSINESS_PARAMS = [
   'Version',
 ] as const;
 
-/** The V3 headers every request must carry (5.3), in the order they are reported missing. */
-const V3_REQUIRED_HEADERS = [
-  'x-acs-action',
-  'x-acs-version',
-  'x-acs-date',
-  'x-acs-signature-nonce',
-  'x-acs-content-sha256',
-] as const;
-
 /**
  * Security: the headers a V3 signature must cover, whatever the client chose to list. Unsigned, each
  * could be changed in flight without breaking the signature: x-acs-date and x-acs-signature-nonce
  * (replay a captured request later, with a fresh nonce), x-acs-action and x-acs-version (aim the
  * signature at another operation), x-acs-content-sha256 (swap the body), host (replay at another
- * endpoint that trusts the same key).
+ * endpoint that trusts the same key). Kept sorted: parseV3 checks it against the sorted SignedHeaders
+ * in one merge pass.
  */
 const V3_MUST_SIGN = [
   'host',
@@ -93,24 +91,33 @@ function parseV1(req: HttpRequestParts): Result<SignedRequest> {
   const failure = decodeFormParams(req.rawQuery, signedParams, all) ?? decodeFormBody(req, signedParams, all);
   if (failure) return failure;
 
-  for (const name of V1_REQUIRED) {
-    if (!all.get(name)) return fail('MissingParameter', name);
+  // One pass picks out the signing fields (and where Signature sits) rather than a lookup per name.
+  const fields = { ...V1_EMPTY_FIELDS };
+  let signatureAt = -1;
+  for (let i = 0; i < signedParams.length; i++) {
+    const param = signedParams[i];
+    if (param === undefined) continue;
+    const name = param[0];
+    if (!Object.hasOwn(fields, name)) continue;
+    fields[name as V1Field] = param[1];
+    if (name === 'Signature') signatureAt = i;
   }
-  const get = (name: (typeof V1_REQUIRED)[number]): string => all.get(name) ?? '';
+  for (const name of V1_REQUIRED) {
+    if (fields[name] === '') return fail('MissingParameter', name);
+  }
   // Only HMAC-SHA1 / 1.0 exist for V1; anything else is refused rather than guessed at.
-  if (get('SignatureMethod') !== 'HMAC-SHA1') return fail('InvalidParameter', 'SignatureMethod');
-  if (get('SignatureVersion') !== '1.0') return fail('InvalidParameter', 'SignatureVersion');
-  const timestamp = get('Timestamp');
+  if (fields.SignatureMethod !== 'HMAC-SHA1') return fail('InvalidParameter', 'SignatureMethod');
+  if (fields.SignatureVersion !== '1.0') return fail('InvalidParameter', 'SignatureVersion');
+  const timestamp = fields.Timestamp;
   const timestampMs = parseWireTimestamp(timestamp);
   if (timestampMs === undefined) return fail('InvalidTimeStamp.Format');
 
-  const signature = get('Signature');
-  const signatureAt = signedParams.findIndex((p) => p[0] === 'Signature');
+  const signature = fields.Signature;
   if (signatureAt >= 0) signedParams.splice(signatureAt, 1);
-  const action = get('Action');
-  const version = get('Version');
-  const accessKeyId = get('AccessKeyId');
-  const nonce = get('SignatureNonce');
+  const action = fields.Action;
+  const version = fields.Version;
+  const accessKeyId = fields.AccessKeyId;
+  const nonce = fields.SignatureNonce;
   for (const name of NOT_BUSINESS_PARAMS) all.delete(name);
 
   return ok({
@@ -136,21 +143,25 @@ function parseV3(req: HttpRequestParts, authorizationValue: string): Result<Sign
   const authorization: V3Authorization = parsedAuthorization.value;
   const { headers, body } = req;
 
-  const required = new Map<string, string>();
-  for (const name of V3_REQUIRED_HEADERS) {
-    const value = headerValue(headers, name);
-    if (value !== undefined && typeof value !== 'string') return fail('InvalidParameter.Duplicate', name);
-    // Trimmed, as CanonicalHeaders has them: the value used is the value signed.
-    const trimmed = value?.trim();
-    if (!trimmed) return fail('MissingParameter', name);
-    required.set(name, trimmed);
-  }
-  const get = (name: (typeof V3_REQUIRED_HEADERS)[number]): string => required.get(name) ?? '';
+  // The required headers, in the order they are reported missing.
+  const action = requiredHeader(headers, 'x-acs-action');
+  if (typeof action !== 'string') return action;
+  const version = requiredHeader(headers, 'x-acs-version');
+  if (typeof version !== 'string') return version;
+  const timestamp = requiredHeader(headers, 'x-acs-date');
+  if (typeof timestamp !== 'string') return timestamp;
+  const nonce = requiredHeader(headers, 'x-acs-signature-nonce');
+  if (typeof nonce !== 'string') return nonce;
+  const hashedPayload = requiredHeader(headers, 'x-acs-content-sha256');
+  if (typeof hashedPayload !== 'string') return hashedPayload;
 
+  // Both lists are sorted and SignedHeaders has no repeats (parseAuthorization checks), so one merge
+  // pass finds the first must-sign header that is missing, the same one a search per name would.
   const signedNames = authorization.signedHeaderNames;
+  let at = 0;
   for (const name of V3_MUST_SIGN) {
-    if (!signedNames.includes(name))
-      return fail('IncompleteSignature', `SignedHeaders must include ${name}.`);
+    while (at < signedNames.length && (signedNames[at] ?? '') < name) at++;
+    if (signedNames[at] !== name) return fail('IncompleteSignature', `SignedHeaders must include ${name}.`);
   }
   // Security: with a body, its type decides how it is read, so it must be signed too.
   if (body.length > 0 && !signedNames.includes('content-type')) {
@@ -172,13 +183,11 @@ function parseV3(req: HttpRequestParts, authorizationValue: string): Result<Sign
   // Security: the signature covers the body only through this header, so it must be the body's hash.
   // IncompleteSignature rather than SignatureDoesNotMatch: the key is not involved, and the latter's
   // message carries a string to sign, which a hash mismatch does not have.
-  const hashedPayload = get('x-acs-content-sha256');
   const bodyHash = body.length === 0 ? EMPTY_BODY_SHA256 : hash('sha256', body, 'hex');
   if (hashedPayload !== bodyHash) {
     return fail('IncompleteSignature', 'x-acs-content-sha256 does not match the body.');
   }
 
-  const timestamp = get('x-acs-date');
   const timestampMs = parseWireTimestamp(timestamp);
   if (timestampMs === undefined) return fail('InvalidTimeStamp.Format');
 
@@ -187,8 +196,6 @@ function parseV3(req: HttpRequestParts, authorizationValue: string): Result<Sign
   const failure = decodeFormParams(req.rawQuery, queryParams, all) ?? decodeFormBody(req, [], all);
   if (failure) return failure;
 
-  const action = get('x-acs-action');
-  const version = get('x-acs-version');
   // Action/Version come from the signed headers; a parameter saying otherwise is a contradiction.
   const paramAction = all.get('Action');
   if (paramAction !== undefined && paramAction !== action) return fail('InvalidParameter', 'Action');
@@ -201,7 +208,7 @@ function parseV3(req: HttpRequestParts, authorizationValue: string): Result<Sign
     accessKeyId: authorization.credential,
     action,
     version,
-    nonce: get('x-acs-signature-nonce'),
+    nonce,
     timestamp,
     timestampMs,
     params: all,
@@ -215,6 +222,17 @@ function parseV3(req: HttpRequestParts, authorizationValue: string): Result<Sign
       signature: authorization.signature,
     },
   });
+}
+
+/**
+ * A header every V3 request must carry (5.3), trimmed as CanonicalHeaders has it (the value used is
+ * the value signed), or the refusal: absent or blank is MissingParameter, repeated is a duplicate.
+ */
+function requiredHeader(headers: Headers, name: string): string | Result<never> {
+  const value = headerValue(headers, name);
+  if (value !== undefined && typeof value !== 'string') return fail('InvalidParameter.Duplicate', name);
+  const trimmed = value?.trim();
+  return trimmed ? trimmed : fail('MissingParameter', name);
 }
 
 /** A non-empty body must be a form (`application/x-www-form-urlencoded`, parameters such as charset ignored). */

@@ -67,6 +67,57 @@ function encode(s: string, table: readonly string[], twice: boolean): string {
   return runStart < n ? out + s.slice(runStart) : out;
 }
 
+/**
+ * The most bytes {@link writePercentEncodedTwice} writes per UTF-16 code unit: a BMP character is up
+ * to 3 UTF-8 bytes and each byte becomes `%25XY` (5); a surrogate pair is 4 bytes for 2 units.
+ */
+export const MAX_TWICE_BYTES_PER_UNIT = 15;
+
+const HEX_UPPER = Uint8Array.from('0123456789ABCDEF', (ch) => ch.charCodeAt(0));
+
+/**
+ * `percentEncodeTwice(s)` written as ASCII bytes into `buf` at `at` (room for
+ * `s.length * MAX_TWICE_BYTES_PER_UNIT` bytes is the caller's to ensure); returns the end. The V1
+ * verifier hashes these bytes directly, instead of building the string to sign and encoding it
+ * again as UTF-8. Throws `URIError` on a lone surrogate, as percentEncode does.
+ */
+export function writePercentEncodedTwice(buf: Uint8Array, at: number, s: string): number {
+  let p = at;
+  const n = s.length;
+  for (let i = 0; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 128) {
+      if (UNRESERVED[c] === 1) {
+        buf[p++] = c;
+      } else {
+        buf[p++] = 0x25; // %25XY: the byte's %XY, its % encoded again
+        buf[p++] = 0x32;
+        buf[p++] = 0x35;
+        buf[p++] = HEX_UPPER[c >> 4] ?? 0;
+        buf[p++] = HEX_UPPER[c & 15] ?? 0;
+      }
+      continue;
+    }
+    // Non-ASCII (rare): the same code-point step as encode(), then its %XY bytes with % encoded again.
+    let end = i + 1;
+    if (c >= 0xd800 && c <= 0xdbff && end < n) {
+      const low = s.charCodeAt(end);
+      if (low >= 0xdc00 && low <= 0xdfff) end++;
+    }
+    const bytes = encodeURIComponent(s.slice(i, end));
+    for (let j = 0; j < bytes.length; j++) {
+      const b = bytes.charCodeAt(j);
+      buf[p++] = b;
+      if (b === 0x25) {
+        buf[p++] = 0x32;
+        buf[p++] = 0x35;
+      }
+    }
+    i = end - 1;
+  }
+  return p;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Strict decoding of `application/x-www-form-urlencoded` components (query string and form body).
 

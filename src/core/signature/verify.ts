@@ -2,11 +2,12 @@
 import { timingSafeEqual } from 'node:crypto';
 import {
   canonicalQueryString,
-  v1StringToSign,
+  v1StringToSignMaxBytes,
   v3CanonicalRequest,
   v3StringToSign,
+  writeV1StringToSign,
 } from './canonical-request.js';
-import { HmacKey } from './fast-hmac.js';
+import { HmacKey, MESSAGE_OFFSET } from './fast-hmac.js';
 import type { SignedRequest } from './signed-request.js';
 
 /**
@@ -50,13 +51,17 @@ export function verifySignature(req: SignedRequest, key: SigningKey): VerifyResu
   let stringToSign: string;
   let matches: boolean;
   if (c.style === 'v1') {
-    stringToSign = v1StringToSign(c.method, c.signedParams);
-    const expected = key.v1.digest(stringToSign, 'base64');
+    // The string to sign is written as bytes straight after the HMAC's ipad block and hashed there;
+    // it becomes a string only for a mismatch's message.
+    const inner = key.v1.innerBuffer(v1StringToSignMaxBytes(c.method, c.signedParams));
+    const end = writeV1StringToSign(inner, MESSAGE_OFFSET, c.method, c.signedParams);
+    const expected = key.v1.digestInner(inner, end, 'base64');
     matches = encodedDigestsEqual(
       expected,
       isCanonicalBase64Sha1(c.signature) ? c.signature : undefined,
       v1Scratch,
     );
+    stringToSign = matches ? '' : inner.toString('utf8', MESSAGE_OFFSET, end);
   } else {
     stringToSign = v3StringToSign(
       v3CanonicalRequest({
