@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { openSqliteDatabase } from './sqlite-store.js';
+import { openSqliteDatabase, withStatementCache } from './sqlite-store.js';
 
 describe('openSqliteDatabase', () => {
   let dir: string;
@@ -35,5 +35,18 @@ describe('openSqliteDatabase', () => {
     } finally {
       db.close();
     }
+  });
+});
+
+describe('withStatementCache', () => {
+  it('prepares each SQL text once and reuses the statement, with its results intact', () => {
+    const cached = withStatementCache(openSqliteDatabase({ file: ':memory:' }));
+    cached.prepare('create table t (x integer)').run([]);
+    const insert = cached.prepare('insert into t (x) values (?)');
+    expect(cached.prepare('insert into t (x) values (?)')).toBe(insert);
+    insert.run([1]);
+    cached.prepare('insert into t (x) values (?)').run([2]);
+    expect(cached.prepare('select x from t order by x').all([])).toEqual([{ x: 1 }, { x: 2 }]);
+    cached.close();
   });
 });
