@@ -1,6 +1,7 @@
 // The action registry: every action of every product with all its facts (product, version, read/write,
 // resources, self-service, unrestricted, risk class) and its handler. Routing, authorization and the
 // policy simulator read it; nothing else lists actions.
+import { asciiLower } from '../core/ascii-case.js';
 import type { ActionFacts } from '../services/action-facts.js';
 import type { ActionDef, Product } from './actions/action.js';
 import { actiontrail } from './actions/actiontrail.js';
@@ -21,6 +22,7 @@ export const registry: readonly RegisteredAction[] = products.flatMap((p) =>
     version: p.version,
     name,
     authAction: `${p.authPrefix}:${name}`,
+    authAliases: p.authAliasPrefix === undefined ? [] : [`${p.authAliasPrefix}:${name}`],
     selfService: def.selfService ?? false,
     unrestricted: def.unrestricted ?? false,
     risk: p.risk,
@@ -34,7 +36,17 @@ for (const action of registry) {
   byVersion.set(action.version, actions);
 }
 
-const byAuthAction = new Map(registry.map((a) => [a.authAction.toLowerCase(), a]));
+/**
+ * By every name policies may use, lower-cased in ASCII. RAM's and IMS's actions of the same name
+ * share `ram:<Action>`: the first registered (RAM's) answers for it, and IMS's answers for `ims:<Action>`.
+ */
+const byAuthAction = new Map<string, RegisteredAction>();
+for (const action of registry) {
+  for (const name of [action.authAction, ...action.authAliases]) {
+    const key = asciiLower(name);
+    if (!byAuthAction.has(key)) byAuthAction.set(key, action);
+  }
+}
 
 /** Whether some product answers to this API version. */
 export function isKnownVersion(version: string): boolean {
@@ -48,5 +60,5 @@ export function findAction(version: string, name: string): RegisteredAction | un
 
 /** The action an authorization name (`ram:CreateAccessKey`) names, in any case, as policies match. */
 export function factsByAuthAction(authAction: string): RegisteredAction | undefined {
-  return byAuthAction.get(authAction.toLowerCase());
+  return byAuthAction.get(asciiLower(authAction));
 }

@@ -16,8 +16,10 @@ export interface ActionFacts {
   readonly version: string;
   /** The action's wire name, e.g. `CreateAccessKey`. */
   readonly name: string;
-  /** The name RAM policies use, e.g. `ram:CreateAccessKey`. */
+  /** The name RAM policies use, e.g. `ram:CreateAccessKey` (IMS actions too: IMS's RamCode is `ram`). */
   readonly authAction: string;
+  /** Other names policies may use for it (`ims:CreateAccessKey` for IMS's actions); usually none. */
+  readonly authAliases: readonly string[];
   /** Whether the action changes state (ActionTrail's eventRW). */
   readonly rw: 'Read' | 'Write';
   /** A RAM user may perform it on its own keys without a policy under AllowUserToManageAccessKeys. */

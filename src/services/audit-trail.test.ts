@@ -70,6 +70,7 @@ function call(eventName: string, rw: 'Read' | 'Write' = 'Write', accessKeyId = '
       version: '2015-05-01',
       name: eventName,
       authAction: `ram:${eventName}`,
+      authAliases: [],
       rw,
       selfService: false,
       unrestricted: false,

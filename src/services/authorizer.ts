@@ -22,6 +22,8 @@ const MAX_CACHED_DOCUMENTS = 10_000;
 export interface AuthorizationInput {
   /** e.g. `ram:CreateAccessKey`. */
   action: string;
+  /** Other names of the action that a policy's Action may cover it by (see ActionFacts.authAliases). */
+  actionAliases?: readonly string[];
   /** The resource ARN, or `*`. */
   resource: string;
   /**
@@ -94,6 +96,7 @@ export class Authorizer {
   ): Loaded<Verdict> {
     const decision = evaluate(set, {
       action: input.action,
+      ...(input.actionAliases && { actionAliases: input.actionAliases }),
       resource: input.resource,
       context: { ...input.context, userName: principal.userName },
     });

@@ -96,6 +96,7 @@ export function routedAction(
     version: '2015-05-01',
     name,
     rw: 'Read',
+    authAliases: [],
     selfService: false,
     unrestricted: false,
     risk: 'identity',

@@ -34,6 +34,8 @@ export interface Product {
   service: ServiceName;
   /** Prefix of authorization action names, e.g. `ram` in `ram:CreateUser`. */
   authPrefix: string;
+  /** Another prefix policies may name the product's actions by (`ims` for IMS, whose RamCode is `ram`). */
+  authAliasPrefix?: string;
   /** The risk class of every action of the product. */
   risk: RiskClass;
   actions: Readonly<Record<string, ActionDef>>;

@@ -147,7 +147,10 @@ function imsPreference(pref: SecurityPreference) {
 export const ims: Product = {
   version: '2019-08-15',
   service: 'Ims',
-  authPrefix: 'ims',
+  // Alibaba authorizes IMS operations under RAM's code: a Deny on ram:CreateAccessKey covers IMS's
+  // CreateAccessKey too. Policies may still name them ims:<Action>, which covers the IMS API only.
+  authPrefix: 'ram',
+  authAliasPrefix: 'ims',
   risk: 'identity',
   actions,
 };

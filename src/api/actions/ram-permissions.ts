@@ -447,10 +447,14 @@ export const permissionActions = (facts: FactsLookup): Record<string, ActionDef>
       const user = await namedUser(ctx);
       const action = ctx.params.required('ActionName');
       const resource = ctx.params.optional('ResourceArn') ?? '*';
+      // Simulated as the call would be authorized: `ims:CreateAccessKey` is IMS's CreateAccessKey,
+      // which is authorized as ram:CreateAccessKey with ims:CreateAccessKey as an alias.
+      const known = facts(action);
       const verdict = await ctx.ramkey.permissions.simulate(user, {
-        action,
+        action: known?.authAction ?? action,
+        actionAliases: known?.authAliases ?? [],
         resource,
-        selfService: facts(action)?.selfService ?? false,
+        selfService: known?.selfService ?? false,
         context: {
           sourceIp: ctx.params.optional('SourceIp') ?? ctx.sourceIp,
           currentTime: ctx.ramkey.clock.now(),

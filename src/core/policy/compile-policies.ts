@@ -77,9 +77,12 @@ export class StatementMatcher {
     this.conditions = compileConditionBlock(statement.Condition);
   }
 
-  /** Whether the Action (or NotAction) element covers `action` (lower-cased). */
-  coversAction(action: string): boolean {
-    return this.actions.matches(action) !== this.actionNegated;
+  /**
+   * Whether the Action (or NotAction) element covers an action known by `names` (lower-cased): Action
+   * when it names any of them, NotAction when it names none.
+   */
+  coversAction(names: readonly string[]): boolean {
+    return names.some((name) => this.actions.matches(name)) !== this.actionNegated;
   }
 
   /**
@@ -167,16 +170,20 @@ export class CompiledPolicySet {
     return this.denies.length + this.allows.length;
   }
 
-  /** @internal The statements covering `action` (lower-cased), computed once per action. */
-  covering(action: string): CoveringStatements {
-    let found = this.byAction.get(action);
+  /**
+   * @internal The statements covering an action known by `names` (lower-cased, the action first),
+   * computed once per list of names.
+   */
+  covering(names: readonly string[]): CoveringStatements {
+    const key = names.length === 1 ? (names[0] ?? '') : names.join('\n');
+    let found = this.byAction.get(key);
     if (found) return found;
     found = {
-      denies: this.denies.filter((s) => s.matcher.coversAction(action)),
-      allows: this.allows.filter((s) => s.matcher.coversAction(action)),
+      denies: this.denies.filter((s) => s.matcher.coversAction(names)),
+      allows: this.allows.filter((s) => s.matcher.coversAction(names)),
     };
     if (this.byAction.size >= MAX_REMEMBERED_ACTIONS) this.byAction.clear();
-    this.byAction.set(action, found);
+    this.byAction.set(key, found);
     return found;
   }
 }

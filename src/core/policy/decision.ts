@@ -24,6 +24,11 @@ export interface AuthorizationRequest {
   /** `service:Action`, e.g. `ram:CreateAccessKey`; matched case-insensitively. */
   readonly action: string;
   /**
+   * Other names policies may give the same action (IMS's `ims:CreateAccessKey` for the action that
+   * is `ram:CreateAccessKey`): a statement covers the request when its Action names any of them.
+   */
+  readonly actionAliases?: readonly string[];
+  /**
    * The resource ARN, e.g. `acs:ram::1234567890123456:user/alice`, or `*` for an action that has
    * none; matched case-insensitively. A `*` region (`acs:ram:*:123:...`) is read as the empty one.
    */

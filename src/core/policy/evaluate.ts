@@ -26,7 +26,7 @@ const NO_MATCH: Decision = Object.freeze({ effect: 'noMatch' });
 export function evaluate(set: CompiledPolicySet, request: AuthorizationRequest): Decision {
   const state = new EvaluationState(request);
   if (!state.isWellFormed) return NO_MATCH;
-  const { denies, allows } = set.covering(state.action);
+  const { denies, allows } = set.covering(state.actionNames);
   // Explicit Deny first: an Allow anywhere never outweighs it.
   for (const s of denies) if (s.matcher.appliesToCoveredAction(state)) return s.decision;
   for (const s of allows) if (s.matcher.appliesToCoveredAction(state)) return s.decision;

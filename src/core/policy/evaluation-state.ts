@@ -27,6 +27,8 @@ export class EvaluationState {
   readonly isWellFormed: boolean;
   /** The action, lower-cased (actions match case-insensitively, as in RAM). */
   readonly action: string;
+  /** The action and its aliases, lower-cased: the names a statement's Action may cover it by. */
+  readonly actionNames: readonly string[];
   /** The resource, lower-cased (see compile-policies.ts for why resources fold case too). */
   readonly resource: string;
   readonly context: LooseContext;
@@ -35,9 +37,17 @@ export class EvaluationState {
 
   /** Takes the request as `unknown`: whatever arrives, evaluation must not throw. */
   constructor(request: unknown) {
-    const loose: { readonly action?: unknown; readonly resource?: unknown; readonly context?: unknown } =
-      typeof request === 'object' && request !== null ? request : {};
+    const loose: {
+      readonly action?: unknown;
+      readonly actionAliases?: unknown;
+      readonly resource?: unknown;
+      readonly context?: unknown;
+    } = typeof request === 'object' && request !== null ? request : {};
     this.action = typeof loose.action === 'string' ? asciiLower(loose.action) : '';
+    const aliases = Array.isArray(loose.actionAliases)
+      ? loose.actionAliases.filter((a): a is string => typeof a === 'string' && a !== '').map(asciiLower)
+      : [];
+    this.actionNames = aliases.length === 0 ? [this.action] : [this.action, ...aliases];
     this.resource = typeof loose.resource === 'string' ? canonicalResource(asciiLower(loose.resource)) : '';
     this.context =
       typeof loose.context === 'object' && loose.context !== null ? loose.context : EMPTY_CONTEXT;

@@ -21,6 +21,8 @@ export interface PolicyVector {
   policies: VectorPolicy[];
   request: {
     action: string;
+    /** Other names of the action (IMS's `ims:<Action>`); absent means none. */
+    actionAliases?: string[];
     resource: string;
     /**
      * As in RequestContext, except `currentTime` is ISO 8601 text (converted by `toRequestContext`).

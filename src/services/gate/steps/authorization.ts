@@ -44,6 +44,7 @@ function checkEach(
 function inputOf({ action, connection, now }: KeyedRequest, resource: string): AuthorizationInput {
   return {
     action: action.authAction,
+    actionAliases: action.authAliases,
     resource,
     selfService: action.selfService,
     context: {
