@@ -1,13 +1,11 @@
 // Starts the real `ramkey` command (built into dist/) on a free port in a fresh data directory, as
 // a user would, and returns the credentials `ramkey init --json` printed.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import pg from 'pg';
-import { testDatabaseUrl } from './test-stores.js';
+import { createTestDatabase } from './test-stores.js';
 
 export const CLI = join(import.meta.dirname, '..', '..', 'dist', 'cli', 'main.js');
 
@@ -61,35 +59,6 @@ export async function runCli(
     const e = err as { stdout?: string; stderr?: string; code?: number };
     return { stdout: e.stdout ?? '', stderr: e.stderr ?? '', code: e.code ?? -1 };
   }
-}
-
-/**
- * A fresh PostgreSQL database of its own for one server run (servers never share state), dropped by
- * the returned function.
- */
-async function createTestDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
-  const name = `ramkey_api_${randomBytes(6).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: testDatabaseUrl });
-  await admin.connect();
-  try {
-    await admin.query(`CREATE DATABASE ${name}`);
-  } finally {
-    await admin.end();
-  }
-  const url = new URL(testDatabaseUrl);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    async drop() {
-      const client = new pg.Client({ connectionString: testDatabaseUrl });
-      await client.connect();
-      try {
-        await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      } finally {
-        await client.end();
-      }
-    },
-  };
 }
 
 export async function startServer(options: StartOptions = {}): Promise<RunningServer> {
