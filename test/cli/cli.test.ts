@@ -80,7 +80,8 @@ describe('ramkey init and serve', () => {
   });
 });
 
-describe('client commands against a running server', () => {
+// Each test has an account of its own, so they run side by side: the CLI processes overlap.
+describe.concurrent('client commands against a running server', () => {
   let server: RunningApp;
 
   beforeAll(async () => {

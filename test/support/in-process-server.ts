@@ -10,6 +10,7 @@ import { buildApp } from '../../src/api/app.js';
 import { REDACTED_PATHS } from '../../src/cli/logger.js';
 import type { Clock } from '../../src/core/clock.js';
 import { cryptoRandom } from '../../src/core/random.js';
+import type { CallAudit } from '../../src/services/audit-trail.js';
 import { bootstrapAccount, type AccountCredentials } from '../../src/services/installation.js';
 import { createRamkey, type Ramkey } from '../../src/services/ramkey.js';
 import { openStore } from '../../src/store/open-store.js';
@@ -64,40 +65,46 @@ export interface RunningApp {
   ramkey: Ramkey;
   /** Another account with its admin user and key, as `ramkey accounts create` makes it. */
   createAccount(options?: { rootAccessKey?: boolean }): Promise<AccountCredentials>;
-  /** Waits for calls in flight, then writes pending last-used data, usage counts and read events. */
+  /**
+   * Waits for the calls in flight (their use and read event are recorded after the response), then
+   * writes everything pending: last use, usage counts and read events.
+   */
   flush(): Promise<void>;
   /** Closes listener, Ramkey (flushing) and store, and removes the data. */
   stop(): Promise<void>;
 }
 
-/** Counts calls from their audit record's start to its finish, which runs after the response is sent. */
+/**
+ * Follows each call from the start of its audit record to its finish, which runs after the response
+ * is sent (it counts the key's use and queues the read event). Returns a wait for the calls in flight.
+ */
 function trackCalls(ramkey: Ramkey): () => Promise<void> {
   const { audit } = ramkey;
   const begin = audit.begin.bind(audit);
   const finish = audit.finish.bind(audit);
-  let open = 0;
-  let waiting: (() => void)[] = [];
+  const inFlight = new Set<Promise<void>>();
+  const settle = new WeakMap<CallAudit, () => void>();
   audit.begin = (start) => {
-    open += 1;
-    return begin(start);
+    const call = begin(start);
+    const done = new Promise<void>((resolve) => {
+      settle.set(call, () => {
+        inFlight.delete(done);
+        resolve();
+      });
+    });
+    inFlight.add(done);
+    return call;
   };
   audit.finish = async (call) => {
     try {
       await finish(call);
     } finally {
-      open -= 1;
-      if (open === 0) {
-        for (const resolve of waiting) resolve();
-        waiting = [];
-      }
+      settle.get(call)?.();
     }
   };
-  return () =>
-    open === 0
-      ? Promise.resolve()
-      : new Promise((resolve) => {
-          waiting.push(resolve);
-        });
+  return async () => {
+    await Promise.all([...inFlight]);
+  };
 }
 
 export async function startApp(options: StartAppOptions = {}): Promise<RunningApp> {
