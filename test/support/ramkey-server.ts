@@ -1,5 +1,6 @@
 // Starts the real `ramkey` command (built into dist/) on a free port in a fresh data directory, as
-// a user would, and returns the credentials `ramkey init --json` printed.
+// a user would, and returns the credentials `ramkey init --json` printed. For the end-to-end tests
+// that prove the packaging; API suites run the app in process (in-process-server.ts).
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -38,8 +39,6 @@ export interface RunningServer {
 
 export interface StartOptions {
   env?: Record<string, string>;
-  /** Extra arguments for `ramkey serve`. */
-  args?: string[];
   /** Where the server keeps its state: SQLite in the data directory (default), or PostgreSQL. */
   engine?: 'sqlite' | 'postgres';
   /** Serve an existing data directory (from an earlier server) instead of initialising a new one. */
@@ -81,7 +80,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
 
   const child = spawn(
     process.execPath,
-    [CLI, 'serve', '--data', dataDir, '--port', '0', '--host', '127.0.0.1', ...(options.args ?? [])],
+    [CLI, 'serve', '--data', dataDir, '--port', '0', '--host', '127.0.0.1'],
     { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   const logs: string[] = [];
