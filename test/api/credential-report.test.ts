@@ -2,8 +2,7 @@
 // GetCredentialReport paged and decoded, in process on both engines, each test in an account of its own.
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { clients, ImsModule, RamModule, sdkError, type Key } from '../support/sdk.js';
-import type { AccountCredentials } from '../../src/services/installation.js';
-import { startApp, type RunningApp } from '../support/in-process-server.js';
+import { startApp, type AccountCredentials, type RunningApp } from '../support/in-process-server.js';
 import { describePostgres, describeSqlite, type Engine } from '../support/test-stores.js';
 
 type Row = Record<string, string>;

@@ -1,7 +1,8 @@
 // startApp: Ramkey inside the test process on a real listener, with a test clock, in-memory logs and explicit flushes.
 //
-// The only place the API suites reach into src/: composition details (createRamkey, buildApp, the
-// store and sealer) are wired here as `ramkey serve` wires them, and nowhere else in the tests.
+// The only place the API suites touch how Ramkey is put together (store, sealer, createRamkey,
+// bootstrapAccount, buildApp): it is wired here as `ramkey serve` wires it, and nowhere else in the
+// tests, which otherwise see the wire protocol only.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -22,12 +23,14 @@ import {
 } from '../../src/store/sealer.js';
 import { createTestDatabase, type Engine } from './test-stores.js';
 
+export type { AccountCredentials };
+
 /**
  * The server's clock in tests: real time shifted by an offset that tests move by hand. It keeps
  * ticking with real time, so that the SDKs' own timestamps (real time) stay within the allowed skew.
  */
 export class TestClock implements Clock {
-  constructor(private offsetMs = 0) {}
+  private offsetMs = 0;
   now(): number {
     return Date.now() + this.offsetMs;
   }
