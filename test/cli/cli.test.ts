@@ -15,7 +15,7 @@ const noProfile = {
   RAMKEY_ACCESS_KEY_SECRET: '',
 };
 
-describe('exit codes and help', () => {
+describe.concurrent('exit codes and help', () => {
   it('prints help with exit code 0', async () => {
     const res = await runCli(['--help']);
     expect(res.code).toBe(0);
