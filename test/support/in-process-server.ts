@@ -45,8 +45,6 @@ export interface StartAppOptions {
   clock?: TestClock;
   /** RAMKEY_TRUST_PROXY: addresses whose X-Forwarded-For is believed. */
   trustProxy?: string[];
-  /** Also give the first account a root AccessKey, as `ramkey init --root-access-key` (default true). */
-  rootAccessKey?: boolean;
 }
 
 export interface RunningApp {
@@ -60,12 +58,11 @@ export interface RunningApp {
   dataDir: string;
   /** RAMKEY_DATABASE_URL on PostgreSQL, for operator commands; empty on SQLite. */
   env: Record<string, string>;
-  /** The first account's credentials, as `ramkey init --json` prints them. */
+  /** The first account's credentials, as `ramkey init --json --root-access-key` prints them. */
   admin: AccountCredentials;
   clock: TestClock;
   /** Every line the server logged so far (debug level, JSON, redacted as in production). */
   logs: string[];
-  ramkey: Ramkey;
   /** Another account with its admin user and key, as `ramkey accounts create` makes it. */
   createAccount(options?: { rootAccessKey?: boolean }): Promise<AccountCredentials>;
   /**
@@ -139,7 +136,7 @@ export async function startApp(options: StartAppOptions = {}): Promise<RunningAp
   const callsDone = trackCalls(ramkey);
   const createAccount = (account: { rootAccessKey?: boolean } = {}) =>
     bootstrapAccount(ramkey, { rootAccessKey: account.rootAccessKey ?? false });
-  const admin = await createAccount({ rootAccessKey: options.rootAccessKey ?? true });
+  const admin = await createAccount({ rootAccessKey: true });
 
   const app = buildApp({ ramkey, logger, ...(options.trustProxy && { trustProxy: options.trustProxy }) });
   await app.listen({ host: '127.0.0.1', port: 0 });
@@ -153,7 +150,6 @@ export async function startApp(options: StartAppOptions = {}): Promise<RunningAp
     admin,
     clock,
     logs,
-    ramkey,
     createAccount,
     async flush() {
       await callsDone();
