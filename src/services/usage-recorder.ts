@@ -49,6 +49,8 @@ export class UsageRecorder {
   private eventBytes = 0;
   private dropped = 0;
   private flushSoon = false;
+  /** The last uses of the flush in progress, until their transaction commits. */
+  private writing: Map<string, LastUsedUpdate> | undefined;
   private timer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> = Promise.resolve();
   private readonly flushIntervalMs: number;
@@ -101,9 +103,12 @@ export class UsageRecorder {
     if (this.hold(event)) this.schedule();
   }
 
-  /** The last use not yet written for this key, so reads can show it before the flush. */
+  /**
+   * The last use not yet written for this key, so reads can show it before the flush: queued, or
+   * being written right now (until its transaction commits, the store does not show it either).
+   */
   pendingFor(accessKeyId: string): LastUsedUpdate | undefined {
-    return this.lastUsed.get(accessKeyId);
+    return this.lastUsed.get(accessKeyId) ?? this.writing?.get(accessKeyId);
   }
 
   /**
@@ -124,6 +129,7 @@ export class UsageRecorder {
       this.events = [];
       this.eventBytes = 0;
       let written = 0;
+      this.writing = lastUsed;
       try {
         do {
           if (written > 0) await new Promise((resolve) => setImmediate(resolve));
@@ -134,10 +140,12 @@ export class UsageRecorder {
             keyUsage: [...keyUsage.values()],
           });
           written += chunk.length;
+          this.writing = undefined;
           lastUsed = new Map();
           keyUsage = new Map();
         } while (written < events.length);
       } catch (err) {
+        this.writing = undefined;
         this.requeue(lastUsed, keyUsage, events.slice(written));
         throw err;
       }

@@ -1,8 +1,8 @@
 // The IMS credential report through the official SDK: GenerateCredentialReport, then
-// GetCredentialReport paged and decoded, on both engines.
+// GetCredentialReport paged and decoded, in process on both engines, each test in an account of its own.
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { clients, ImsModule, RamModule, sdkError, type Key } from '../support/sdk.js';
-import { runCli, startServer, type InitOutput, type RunningServer } from '../support/ramkey-server.js';
+import { startApp, type AccountCredentials, type RunningApp } from '../support/in-process-server.js';
 import { describePostgres, describeSqlite, type Engine } from '../support/test-stores.js';
 
 type Row = Record<string, string>;
@@ -46,34 +46,44 @@ function toRows(records: string[][]): Row[] {
 
 const decode = (content: string | undefined) => Buffer.from(content ?? '', 'base64').toString('utf8');
 
+/** An account of its own: reports list every principal of the account, so no test shares one. */
+interface Tenant {
+  credentials: AccountCredentials;
+  admin: Key;
+  asAdmin: ReturnType<typeof clients>;
+  createUserWithKey: (userName: string) => Promise<Key>;
+}
+
 function reportSuite(engine: Engine) {
-  let server: RunningServer;
-  let admin: Key;
-  let asAdmin: ReturnType<typeof clients>;
-  let other: InitOutput;
+  let server: RunningApp;
 
   beforeAll(async () => {
-    server = await startServer({ engine });
-    admin = { id: server.admin.accessKeyId, secret: server.admin.accessKeySecret };
-    asAdmin = clients(server.endpoint, admin, 'v3');
-    const res = await runCli(['accounts', 'create', '--json', '--data', server.dataDir], server.env);
-    expect(res.code, res.stderr).toBe(0);
-    other = JSON.parse(res.stdout) as InitOutput;
+    server = await startApp({ engine });
   });
 
   afterAll(async () => {
-    expect(await server.stop()).toBe(0);
+    await server.stop();
   });
 
-  async function createUserWithKey(userName: string): Promise<Key> {
-    await asAdmin.ram.createUser(new RamModule.CreateUserRequest({ userName }));
-    const key = (await asAdmin.ram.createAccessKey(new RamModule.CreateAccessKeyRequest({ userName }))).body
-      ?.accessKey;
-    return { id: key?.accessKeyId ?? '', secret: key?.accessKeySecret ?? '' };
+  async function tenant(): Promise<Tenant> {
+    const credentials = await server.createAccount({ rootAccessKey: true });
+    const admin = { id: credentials.accessKeyId, secret: credentials.accessKeySecret };
+    const asAdmin = clients(server.endpoint, admin, 'v3');
+    return {
+      credentials,
+      admin,
+      asAdmin,
+      createUserWithKey: async (userName) => {
+        await asAdmin.ram.createUser(new RamModule.CreateUserRequest({ userName }));
+        const key = (await asAdmin.ram.createAccessKey(new RamModule.CreateAccessKeyRequest({ userName })))
+          .body?.accessKey;
+        return { id: key?.accessKeyId ?? '', secret: key?.accessKeySecret ?? '' };
+      },
+    };
   }
 
-  /** Every page of the current report with MaxItems, decoded. */
-  async function allPages(maxItems?: number) {
+  /** Every page of the account's current report with MaxItems, decoded. */
+  async function allPages(asAdmin: ReturnType<typeof clients>, maxItems?: number) {
     const pages: { csv: string; truncated: string | undefined; token: string | undefined }[] = [];
     let nextToken: string | undefined;
     do {
@@ -93,6 +103,7 @@ function reportSuite(engine: Engine) {
   }
 
   it('answers EntityNotExist.CredentialReport before any report was generated', async () => {
+    const { asAdmin } = await tenant();
     const err = await sdkError(asAdmin.ims.getCredentialReport(new ImsModule.GetCredentialReportRequest({})));
     expect(err.code).toBe('EntityNotExist.CredentialReport');
     expect(err.statusCode).toBe(404);
@@ -100,6 +111,8 @@ function reportSuite(engine: Engine) {
   });
 
   it('reports every principal with its keys, last use and age, and no secret', async () => {
+    const { credentials, admin, asAdmin, createUserWithKey } = await tenant();
+    const other = await server.createAccount();
     const used = await createUserWithKey('report-used');
     const idle = await createUserWithKey('report-idle');
     await asAdmin.ram.createUser(new RamModule.CreateUserRequest({ userName: 'report-keyless' }));
@@ -111,13 +124,13 @@ function reportSuite(engine: Engine) {
     const generated = await asAdmin.ims.generateCredentialReport();
     expect(generated.body?.state).toBe('COMPLETED');
     const before = Date.now();
-    const [page, ...more] = await allPages();
+    const [page, ...more] = await allPages(asAdmin);
     expect(more).toEqual([]);
     expect(page?.truncated).toBe('false');
     expect(page?.token).toBeUndefined();
     const rows = toRows(parseCsv(page?.csv ?? ''));
 
-    const accountId = server.admin.accountId;
+    const accountId = credentials.accountId;
     expect(rows.map((r) => r.user)).toEqual([
       '<root>',
       'admin',
@@ -129,7 +142,7 @@ function reportSuite(engine: Engine) {
     expect(byName.get('<root>')).toMatchObject({
       user_id: accountId,
       user_principal_name: '',
-      access_key_1_id: server.admin.rootAccessKeyId,
+      access_key_1_id: credentials.rootAccessKeyId,
       access_key_1_status: 'Active',
     });
     const usedRow = byName.get('report-used');
@@ -157,7 +170,7 @@ function reportSuite(engine: Engine) {
     expect(byName.get('report-keyless')?.access_key_1_id).toBe('');
 
     const csv = page?.csv ?? '';
-    for (const secret of [used.secret, idle.secret, admin.secret, server.admin.rootAccessKeySecret ?? '']) {
+    for (const secret of [used.secret, idle.secret, admin.secret, credentials.rootAccessKeySecret ?? '']) {
       expect(csv).not.toContain(secret);
     }
     // Tenancy: the other account's admin and keys never appear.
@@ -166,12 +179,16 @@ function reportSuite(engine: Engine) {
   });
 
   it('pages one data row at a time, the header first, every row exactly once', async () => {
+    const { asAdmin, createUserWithKey } = await tenant();
+    await createUserWithKey('page-1');
+    await createUserWithKey('page-2');
+    await asAdmin.ram.createUser(new RamModule.CreateUserRequest({ userName: 'page-3' }));
     await asAdmin.ims.generateCredentialReport();
-    const whole = (await allPages())[0]?.csv ?? '';
+    const whole = (await allPages(asAdmin))[0]?.csv ?? '';
     const wholeRows = parseCsv(whole).length - 1;
     expect(wholeRows).toBeGreaterThanOrEqual(5);
 
-    const pages = await allPages(1);
+    const pages = await allPages(asAdmin, 1);
     expect(pages).toHaveLength(wholeRows);
     expect(pages.map((p) => p.truncated)).toEqual([...Array<string>(wholeRows - 1).fill('true'), 'false']);
     expect(pages.slice(0, -1).every((p) => typeof p.token === 'string' && p.token !== '')).toBe(true);
@@ -181,6 +198,7 @@ function reportSuite(engine: Engine) {
   });
 
   it('validates MaxItems and NextToken with catalog codes', async () => {
+    const { asAdmin } = await tenant();
     await asAdmin.ims.generateCredentialReport();
     for (const maxItems of ['0', '3502', '-1', '1.5', 'ten']) {
       const err = await sdkError(
@@ -214,6 +232,8 @@ function reportSuite(engine: Engine) {
   });
 
   it('shows each account only its own report', async () => {
+    const { credentials } = await tenant();
+    const other = await server.createAccount();
     const theirs = clients(server.endpoint, { id: other.accessKeyId, secret: other.accessKeySecret }, 'v3');
     const missing = await sdkError(
       theirs.ims.getCredentialReport(new ImsModule.GetCredentialReportRequest({})),
@@ -226,10 +246,12 @@ function reportSuite(engine: Engine) {
     const rows = toRows(parseCsv(csv));
     expect(rows.map((r) => r.user)).toEqual(['<root>', 'admin']);
     expect(rows[0]?.user_id).toBe(other.accountId);
-    expect(csv).not.toContain(server.admin.accountId);
+    expect(csv).not.toContain(credentials.accountId);
   });
 
   it('refuses a user without permission, and lets a read-only user read but not generate', async () => {
+    const { asAdmin, createUserWithKey } = await tenant();
+    await asAdmin.ims.generateCredentialReport();
     const plain = await createUserWithKey('report-nobody');
     const asPlain = clients(server.endpoint, plain, 'v3');
     for (const call of [

@@ -1,53 +1,78 @@
 // Least privilege through the official SDKs: system and custom policies, groups, explicit Deny with
-// source-IP conditions, the AllowUserToManageAccessKeys preference, and tenant isolation.
+// source-IP conditions, the AllowUserToManageAccessKeys preference, and tenant isolation. In process,
+// each test in an account of its own.
 import { randomUUID } from 'node:crypto';
 import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toWireDate } from '../../src/core/clock.js';
 import { signRpcV1 } from '../../src/core/signature/index.js';
 import { clients, ImsModule, RamModule, sdkError, type Key } from '../support/sdk.js';
-import { runCli, startServer, type InitOutput, type RunningServer } from '../support/ramkey-server.js';
+import { startApp, type RunningApp } from '../support/in-process-server.js';
+import { runCli } from '../support/ramkey-server.js';
 
-let server: RunningServer;
-let admin: ReturnType<typeof clients>;
-let accountId: string;
+let server: RunningApp;
 
 beforeAll(async () => {
-  server = await startServer();
-  accountId = server.admin.accountId;
-  admin = clients(
-    server.endpoint,
-    { id: server.admin.accessKeyId, secret: server.admin.accessKeySecret },
-    'v3',
-  );
+  server = await startApp();
 });
 
 afterAll(async () => {
   await server.stop();
 });
 
-/** A new RAM user with one key, and SDK clients signing with that key. */
-async function userWithKey(userName: string): Promise<{ key: Key; as: ReturnType<typeof clients> }> {
-  await admin.ram.createUser(new RamModule.CreateUserRequest({ userName }));
-  const created = await admin.ram.createAccessKey(new RamModule.CreateAccessKeyRequest({ userName }));
-  const key = {
-    id: created.body?.accessKey?.accessKeyId ?? '',
-    secret: created.body?.accessKey?.accessKeySecret ?? '',
+/** An account of its own (policies, groups and preferences are account-wide), and helpers in it. */
+interface Tenant {
+  accountId: string;
+  adminKey: Key;
+  admin: ReturnType<typeof clients>;
+  /** A new RAM user with one key, and SDK clients signing with that key. */
+  userWithKey: (userName: string) => Promise<{ key: Key; as: ReturnType<typeof clients> }>;
+  attach: (userName: string, policyName: string, policyType: 'System' | 'Custom') => Promise<void>;
+  createPolicy: (policyName: string, document: unknown) => Promise<void>;
+}
+
+async function tenant(): Promise<Tenant> {
+  const account = await server.createAccount();
+  const adminKey = { id: account.accessKeyId, secret: account.accessKeySecret };
+  const admin = clients(server.endpoint, adminKey, 'v3');
+  return {
+    accountId: account.accountId,
+    adminKey,
+    admin,
+    userWithKey: async (userName) => {
+      await admin.ram.createUser(new RamModule.CreateUserRequest({ userName }));
+      const created = await admin.ram.createAccessKey(new RamModule.CreateAccessKeyRequest({ userName }));
+      const key = {
+        id: created.body?.accessKey?.accessKeyId ?? '',
+        secret: created.body?.accessKey?.accessKeySecret ?? '',
+      };
+      return { key, as: clients(server.endpoint, key, 'v3') };
+    },
+    attach: async (userName, policyName, policyType) => {
+      await admin.ram.attachPolicyToUser(
+        new RamModule.AttachPolicyToUserRequest({ userName, policyName, policyType }),
+      );
+    },
+    createPolicy: async (policyName, document) => {
+      await admin.ram.createPolicy(
+        new RamModule.CreatePolicyRequest({ policyName, policyDocument: JSON.stringify(document) }),
+      );
+    },
   };
-  return { key, as: clients(server.endpoint, key, 'v3') };
 }
 
-async function attach(userName: string, policyName: string, policyType: 'System' | 'Custom') {
-  await admin.ram.attachPolicyToUser(
-    new RamModule.AttachPolicyToUserRequest({ userName, policyName, policyType }),
-  );
-}
-
-async function createPolicy(policyName: string, document: unknown) {
-  await admin.ram.createPolicy(
-    new RamModule.CreatePolicyRequest({ policyName, policyDocument: JSON.stringify(document) }),
-  );
-}
+/** Only the deny of OnlyFrom127002: every address but 127.0.0.2 is refused. */
+const ONLY_FROM_127_0_0_2 = {
+  Version: '1',
+  Statement: [
+    {
+      Effect: 'Deny',
+      Action: '*',
+      Resource: '*',
+      Condition: { NotIpAddress: { 'acs:SourceIp': '127.0.0.2/32' } },
+    },
+  ],
+};
 
 /** Calls GetUser signed with `key`, from the given local address (127.0.0.x are all this machine). */
 function getUserFrom(
@@ -80,6 +105,7 @@ function getUserFrom(
 
 describe('permissions through policies', () => {
   it('lets a user with AliyunRAMReadOnlyAccess list but not create', async () => {
+    const { userWithKey, attach } = await tenant();
     const { as } = await userWithKey('reader');
     await attach('reader', 'AliyunRAMReadOnlyAccess', 'System');
     const users = await as.ram.listUsers(new RamModule.ListUsersRequest({}));
@@ -91,6 +117,7 @@ describe('permissions through policies', () => {
   });
 
   it('applies a custom policy scoped to user/app-* by resource', async () => {
+    const { accountId, admin, userWithKey, attach, createPolicy } = await tenant();
     await createPolicy('KeysForApps', {
       Version: '1',
       Statement: [
@@ -121,6 +148,7 @@ describe('permissions through policies', () => {
   });
 
   it('authorizes AttachPolicyToUser on the user and on the policy: both must be allowed', async () => {
+    const { accountId, admin, createPolicy, userWithKey, attach } = await tenant();
     const arn = (type: string, name: string) => `acs:ram:*:${accountId}:${type}/${name}`;
     await createPolicy('AttachReadOnlyToSelf', {
       Version: '1',
@@ -163,6 +191,7 @@ describe('permissions through policies', () => {
   });
 
   it('applies a group policy to its members, and stops when the user leaves the group', async () => {
+    const { admin, userWithKey } = await tenant();
     const { as } = await userWithKey('member');
     await admin.ram.createGroup(
       new RamModule.CreateGroupRequest({ groupName: 'auditors', comments: 'read only' }),
@@ -193,20 +222,11 @@ describe('permissions through policies', () => {
 
   // Security property: an explicit Deny wins over AdministratorAccess.
   it('blocks calls from other addresses with an explicit Deny on NotIpAddress acs:SourceIp', async () => {
+    const { userWithKey, attach, createPolicy } = await tenant();
     const { key } = await userWithKey('pinned');
     await attach('pinned', 'AdministratorAccess', 'System');
     expect((await getUserFrom('127.0.0.1', key)).status).toBe(200);
-    await createPolicy('OnlyFrom127002', {
-      Version: '1',
-      Statement: [
-        {
-          Effect: 'Deny',
-          Action: '*',
-          Resource: '*',
-          Condition: { NotIpAddress: { 'acs:SourceIp': '127.0.0.2/32' } },
-        },
-      ],
-    });
+    await createPolicy('OnlyFrom127002', ONLY_FROM_127_0_0_2);
     await attach('pinned', 'OnlyFrom127002', 'Custom');
     const blocked = await getUserFrom('127.0.0.1', key);
     expect(blocked.status).toBe(403);
@@ -217,6 +237,8 @@ describe('permissions through policies', () => {
   });
 
   it("lets AllowUserToManageAccessKeys rotate a user's own key and not another user's", async () => {
+    const { accountId, admin, userWithKey } = await tenant();
+    await admin.ram.createUser(new RamModule.CreateUserRequest({ userName: 'app-1' }));
     const { key, as } = await userWithKey('rotator');
     const own = `rotator@${accountId}.onaliyun.com`;
     expect((await sdkError(as.ims.createAccessKey(new ImsModule.CreateAccessKeyRequest({})))).code).toBe(
@@ -258,11 +280,18 @@ describe('permissions through policies', () => {
 
 describe('ramkey policy simulate', () => {
   it('prints the decision and the statement that decided it', async () => {
+    const { accountId, adminKey, userWithKey, attach, createPolicy } = await tenant();
+    await userWithKey('pinned');
+    await attach('pinned', 'AdministratorAccess', 'System');
+    await createPolicy('OnlyFrom127002', ONLY_FROM_127_0_0_2);
+    await attach('pinned', 'OnlyFrom127002', 'Custom');
+    await userWithKey('reader');
+    await attach('reader', 'AliyunRAMReadOnlyAccess', 'System');
     const env = {
       RAMKEY_PROFILE_FILE: '/nonexistent',
       RAMKEY_ENDPOINT: `http://${server.endpoint}`,
-      RAMKEY_ACCESS_KEY_ID: server.admin.accessKeyId,
-      RAMKEY_ACCESS_KEY_SECRET: server.admin.accessKeySecret,
+      RAMKEY_ACCESS_KEY_ID: adminKey.id,
+      RAMKEY_ACCESS_KEY_SECRET: adminKey.secret,
     };
     const arn = (name: string) => `acs:ram:*:${accountId}:user/${name}`;
     const args = (resource: string, ip?: string) => [
@@ -316,6 +345,7 @@ describe('ramkey policy simulate', () => {
 
 describe('policy management', () => {
   it('refuses malformed documents at write time, naming the problem', async () => {
+    const { admin } = await tenant();
     const err = await sdkError(
       admin.ram.createPolicy(
         new RamModule.CreatePolicyRequest({
@@ -339,6 +369,8 @@ describe('policy management', () => {
   });
 
   it('keeps versions, switches the default and refuses to delete an attached policy', async () => {
+    const { admin, attach } = await tenant();
+    await admin.ram.createUser(new RamModule.CreateUserRequest({ userName: 'app-1' }));
     const doc = (action: string) =>
       JSON.stringify({ Version: '1', Statement: [{ Effect: 'Allow', Action: action, Resource: '*' }] });
     await admin.ram.createPolicy(
@@ -373,6 +405,7 @@ describe('policy management', () => {
   });
 
   it('applies a new default version at once, and the old one again when switched back', async () => {
+    const { admin, userWithKey, attach } = await tenant();
     const doc = (action: string) =>
       JSON.stringify({ Version: '1', Statement: [{ Effect: 'Allow', Action: action, Resource: '*' }] });
     await admin.ram.createPolicy(
@@ -400,6 +433,13 @@ describe('policy management', () => {
   });
 
   it('pages ListPolicies through system and custom policies without gaps or repeats', async () => {
+    const { admin, createPolicy } = await tenant();
+    for (const name of ['Custom-a', 'Custom-b', 'Custom-c']) {
+      await createPolicy(name, {
+        Version: '1',
+        Statement: [{ Effect: 'Allow', Action: 'ram:GetUser', Resource: '*' }],
+      });
+    }
     const all = await admin.ram.listPolicies(new RamModule.ListPoliciesRequest({ maxItems: 1000 }));
     const expected =
       all.body?.policies?.policy?.map((p) => `${p.policyType ?? ''}:${p.policyName ?? ''}`) ?? [];
@@ -418,6 +458,7 @@ describe('policy management', () => {
   });
 
   it('shows the system policies, read-only, with their documents', async () => {
+    const { admin } = await tenant();
     const list = await admin.ram.listPolicies(new RamModule.ListPoliciesRequest({ policyType: 'System' }));
     const names = list.body?.policies?.policy?.map((p) => p.policyName);
     for (const name of [
@@ -445,14 +486,14 @@ describe('policy management', () => {
 });
 
 describe('two accounts on one server', () => {
-  let other: ReturnType<typeof clients>;
-  beforeAll(async () => {
-    const res = await runCli(['accounts', 'create', '--json', '--data', server.dataDir]);
-    const creds = JSON.parse(res.stdout) as InitOutput;
-    other = clients(server.endpoint, { id: creds.accessKeyId, secret: creds.accessKeySecret }, 'v3');
-  });
-
   it("see nothing of each other's groups and policies, even by exact name", async () => {
+    const mine = await tenant();
+    await mine.admin.ram.createGroup(new RamModule.CreateGroupRequest({ groupName: 'auditors' }));
+    await mine.createPolicy('KeysForApps', {
+      Version: '1',
+      Statement: [{ Effect: 'Allow', Action: 'ram:CreateAccessKey', Resource: '*' }],
+    });
+    const other = (await tenant()).admin;
     expect(
       (await sdkError(other.ram.getGroup(new RamModule.GetGroupRequest({ groupName: 'auditors' })))).code,
     ).toBe('EntityNotExist.Group');

@@ -1,6 +1,10 @@
-// The AccessKey lifecycle driven by the official Alibaba Cloud SDKs against a real Ramkey server,
-// once with V3 signatures (the SDK default) and once with RPC V1 (`signatureAlgorithm: 'v2'`).
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+// The AccessKey lifecycle driven by the official Alibaba Cloud SDKs against Ramkey, once with V3
+// signatures (the SDK default) and once with RPC V1 (`signatureAlgorithm: 'v2'`), and pop-core.
+// In process on SQLite and PostgreSQL; one smoke run against the packaged `ramkey serve`.
+import { randomBytes } from 'node:crypto';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { startApp, type RunningApp } from '../support/in-process-server.js';
+import { startServer } from '../support/ramkey-server.js';
 import {
   clients,
   Darabonba,
@@ -13,35 +17,64 @@ import {
   type Key,
   type SignatureChoice,
 } from '../support/sdk.js';
-import { startServer, type RunningServer } from '../support/ramkey-server.js';
-
 import { describePostgres, describeSqlite, type Engine } from '../support/test-stores.js';
+
+/** A user name no other test uses. */
+function unique(base: string): string {
+  return `${base}-${randomBytes(4).toString('hex')}`;
+}
 
 /** The whole suite, against a server keeping its state in `engine`. */
 function lifecycleSuite(engine: Engine) {
+  /** Every secret the server handed out: none may ever reach its log. */
   const createdSecrets: string[] = [];
-  let server: RunningServer;
+  let app: RunningApp;
   let admin: Key;
 
   beforeAll(async () => {
-    server = await startServer({ engine });
-    admin = { id: server.admin.accessKeyId, secret: server.admin.accessKeySecret };
+    app = await startApp({ engine });
+    admin = { id: app.admin.accessKeyId, secret: app.admin.accessKeySecret };
   });
 
   afterAll(async () => {
-    expect(await server.stop()).toBe(0);
+    await app.stop();
   });
 
+  // Security property, checked after every test: whatever the test did (secrets created, used,
+  // refused, deleted), no secret and no signature reached the server's log, which runs at debug level.
+  afterEach(() => {
+    const log = app.logs.join('\n');
+    expect(app.logs.some((line) => line.includes('"level":20'))).toBe(true);
+    expect(log).not.toContain(app.admin.accessKeySecret);
+    expect(log).not.toContain(app.admin.password);
+    for (const secret of createdSecrets) expect(log).not.toContain(secret);
+    expect(log).not.toMatch(/Signature=|ACS3-HMAC-SHA256 Credential/);
+  });
+
+  /** Takes a key from an SDK answer, remembering its secret for the log check. */
+  function keyOf(accessKey: { accessKeyId?: string; accessKeySecret?: string } | undefined): Key {
+    const key = { id: accessKey?.accessKeyId ?? '', secret: accessKey?.accessKeySecret ?? '' };
+    createdSecrets.push(key.secret);
+    return key;
+  }
+
   describe.each<SignatureChoice>(['v3', 'v2'])('AccessKey lifecycle with %s signatures', (signature) => {
-    const userName = `app-${signature}`;
     let asAdmin: ReturnType<typeof clients>;
-    let appKey: Key;
 
     beforeAll(() => {
-      asAdmin = clients(server.endpoint, admin, signature);
+      asAdmin = clients(app.endpoint, admin, signature);
     });
 
+    /** A new RAM user of the first account, with one AccessKey. */
+    async function userWithKey(): Promise<{ userName: string; key: Key }> {
+      const userName = unique(`app-${signature}`);
+      await asAdmin.ram.createUser(new RamModule.CreateUserRequest({ userName, displayName: 'App' }));
+      const res = await asAdmin.ram.createAccessKey(new RamModule.CreateAccessKeyRequest({ userName }));
+      return { userName, key: keyOf(res.body?.accessKey) };
+    }
+
     it('creates a RAM user', async () => {
+      const userName = unique(`app-${signature}`);
       const res = await asAdmin.ram.createUser(
         new RamModule.CreateUserRequest({ userName, displayName: 'App' }),
       );
@@ -51,18 +84,20 @@ function lifecycleSuite(engine: Engine) {
     });
 
     it('creates an AccessKey for the user and returns its secret once', async () => {
+      const userName = unique(`app-${signature}`);
+      await asAdmin.ram.createUser(new RamModule.CreateUserRequest({ userName }));
       const res = await asAdmin.ram.createAccessKey(new RamModule.CreateAccessKeyRequest({ userName }));
       const key = res.body?.accessKey;
+      keyOf(key);
       expect(key?.accessKeyId).toMatch(/^LTAI[0-9A-Za-z]{20}$/);
       expect(key?.accessKeySecret).toMatch(/^[0-9A-Za-z]{30}$/);
       expect(key?.status).toBe('Active');
-      appKey = { id: key?.accessKeyId ?? '', secret: key?.accessKeySecret ?? '' };
-      createdSecrets.push(appKey.secret);
     });
 
     it('lists the key without its secret anywhere in the raw response body', async () => {
+      const { userName, key: appKey } = await userWithKey();
       // callApi with bodyType "string" hands back the body exactly as received.
-      const client = new OpenApiCore.default(sdkConfig(server.endpoint, admin, signature));
+      const client = new OpenApiCore.default(sdkConfig(app.endpoint, admin, signature));
       const raw = (await client.callApi(
         new OpenApiCore.$OpenApiUtil.Params({
           action: 'ListAccessKeys',
@@ -86,27 +121,29 @@ function lifecycleSuite(engine: Engine) {
     });
 
     it('lets the new key call GetCallerIdentity as that user', async () => {
-      const asApp = clients(server.endpoint, appKey, signature);
+      const { userName, key: appKey } = await userWithKey();
+      const asApp = clients(app.endpoint, appKey, signature);
       const me = (await asApp.sts.getCallerIdentity()).body;
       expect(me?.identityType).toBe('RAMUser');
-      expect(me?.accountId).toBe(server.admin.accountId);
-      expect(me?.arn).toBe(`acs:ram::${server.admin.accountId}:user/${userName}`);
+      expect(me?.accountId).toBe(app.admin.accountId);
+      expect(me?.arn).toBe(`acs:ram::${app.admin.accountId}:user/${userName}`);
       expect(me?.userId).toMatch(/^\d{16}$/);
       expect(me?.principalId).toBe(me?.userId);
     });
 
     it('refuses a disabled key with InvalidAccessKeyId.Inactive, and accepts it again once enabled', async () => {
+      const { userName, key: appKey } = await userWithKey();
       await asAdmin.ram.updateAccessKey(
         new RamModule.UpdateAccessKeyRequest({ userName, userAccessKeyId: appKey.id, status: 'Inactive' }),
       );
-      const asApp = clients(server.endpoint, appKey, signature);
+      const asApp = clients(app.endpoint, appKey, signature);
       const err = await sdkError(asApp.sts.getCallerIdentity());
       expect(err.code).toBe('InvalidAccessKeyId.Inactive');
       expect(err.statusCode).toBe(400);
 
       await asAdmin.ims.updateAccessKey(
         new ImsModule.UpdateAccessKeyRequest({
-          userPrincipalName: `${userName}@${server.admin.accountId}.onaliyun.com`,
+          userPrincipalName: `${userName}@${app.admin.accountId}.onaliyun.com`,
           userAccessKeyId: appKey.id,
           status: 'Active',
         }),
@@ -115,6 +152,7 @@ function lifecycleSuite(engine: Engine) {
     });
 
     it('rejects a Status other than Active or Inactive', async () => {
+      const { userName, key: appKey } = await userWithKey();
       const err = await sdkError(
         asAdmin.ram.updateAccessKey(
           new RamModule.UpdateAccessKeyRequest({ userName, userAccessKeyId: appKey.id, status: 'Deleted' }),
@@ -124,8 +162,9 @@ function lifecycleSuite(engine: Engine) {
     });
 
     it('answers SignatureDoesNotMatch, with the server string to sign, for a wrong secret', async () => {
+      const { key: appKey } = await userWithKey();
       const wrong = clients(
-        server.endpoint,
+        app.endpoint,
         { id: appKey.id, secret: `${appKey.secret.slice(0, -1)}${appKey.secret.endsWith('x') ? 'y' : 'x'}` },
         signature,
       );
@@ -137,31 +176,30 @@ function lifecycleSuite(engine: Engine) {
     });
 
     it('refuses a third live key with LimitExceeded.User.AccessKey', async () => {
+      const { userName } = await userWithKey();
       const second = await asAdmin.ram.createAccessKey(new RamModule.CreateAccessKeyRequest({ userName }));
+      keyOf(second.body?.accessKey);
       const err = await sdkError(
         asAdmin.ram.createAccessKey(new RamModule.CreateAccessKeyRequest({ userName })),
       );
       expect(err.code).toBe('LimitExceeded.User.AccessKey');
       expect(err.statusCode).toBe(409);
-      await asAdmin.ram.deleteAccessKey(
-        new RamModule.DeleteAccessKeyRequest({
-          userName,
-          userAccessKeyId: second.body?.accessKey?.accessKeyId,
-        }),
-      );
+      const listed = await asAdmin.ram.listAccessKeys(new RamModule.ListAccessKeysRequest({ userName }));
+      expect(listed.body?.accessKeys?.accessKey).toHaveLength(2);
     });
 
-    it('shows when and with which service the key was last used', async () => {
-      const asApp = clients(server.endpoint, appKey, signature);
+    it('shows when and with which service the key was last used, before any flush', async () => {
+      const { userName, key: appKey } = await userWithKey();
+      const asApp = clients(app.endpoint, appKey, signature);
       await asApp.sts.getCallerIdentity();
       const ram = await asAdmin.ram.getAccessKeyLastUsed(
         new RamModule.GetAccessKeyLastUsedRequest({ userName, userAccessKeyId: appKey.id }),
       );
       const lastUsed = Date.parse(ram.body?.accessKeyLastUsed?.lastUsedDate ?? '');
-      expect(Math.abs(Date.now() - lastUsed)).toBeLessThan(60_000);
+      expect(Math.abs(app.clock.now() - lastUsed)).toBeLessThan(60_000);
       const ims = await asAdmin.ims.getAccessKeyLastUsed(
         new ImsModule.GetAccessKeyLastUsedRequest({
-          userPrincipalName: `${userName}@${server.admin.accountId}.onaliyun.com`,
+          userPrincipalName: `${userName}@${app.admin.accountId}.onaliyun.com`,
           userAccessKeyId: appKey.id,
         }),
       );
@@ -169,8 +207,9 @@ function lifecycleSuite(engine: Engine) {
     });
 
     it('denies a user without permissions with NoPermission and creates nothing', async () => {
-      const asApp = clients(server.endpoint, appKey, signature);
-      const victim = `not-created-${signature}`;
+      const { key: appKey } = await userWithKey();
+      const asApp = clients(app.endpoint, appKey, signature);
+      const victim = unique(`not-created-${signature}`);
       const err = await sdkError(asApp.ram.createUser(new RamModule.CreateUserRequest({ userName: victim })));
       expect(err.code).toBe('NoPermission');
       expect(err.statusCode).toBe(403);
@@ -194,12 +233,13 @@ function lifecycleSuite(engine: Engine) {
     });
 
     it('refuses to delete a user that still has keys, then deletes key and user', async () => {
+      const { userName, key: appKey } = await userWithKey();
       const conflict = await sdkError(asAdmin.ram.deleteUser(new RamModule.DeleteUserRequest({ userName })));
       expect(conflict.code).toBe('DeleteConflict.User.AccessKey');
       await asAdmin.ram.deleteAccessKey(
         new RamModule.DeleteAccessKeyRequest({ userName, userAccessKeyId: appKey.id }),
       );
-      const asApp = clients(server.endpoint, appKey, signature);
+      const asApp = clients(app.endpoint, appKey, signature);
       const gone = await sdkError(asApp.sts.getCallerIdentity());
       expect(gone.code).toBe('InvalidAccessKeyId.NotFound');
       expect(gone.statusCode).toBe(404);
@@ -210,32 +250,37 @@ function lifecycleSuite(engine: Engine) {
   });
 
   describe('root identity and account-wide views', () => {
+    /** A fresh account's admin key: account-wide counts and listings see only what the test made. */
+    async function freshAdmin(): Promise<Key> {
+      const account = await app.createAccount();
+      return keyOf({ accessKeyId: account.accessKeyId, accessKeySecret: account.accessKeySecret });
+    }
+
     it('identifies the root key as the Account, with the root ARN', async () => {
       const root: Key = {
-        id: server.admin.rootAccessKeyId ?? '',
-        secret: server.admin.rootAccessKeySecret ?? '',
+        id: app.admin.rootAccessKeyId ?? '',
+        secret: app.admin.rootAccessKeySecret ?? '',
       };
-      const me = (await clients(server.endpoint, root, 'v3').sts.getCallerIdentity()).body;
+      const me = (await clients(app.endpoint, root, 'v3').sts.getCallerIdentity()).body;
       expect(me?.identityType).toBe('Account');
-      expect(me?.arn).toBe(`acs:ram::${server.admin.accountId}:root`);
-      expect(me?.accountId).toBe(server.admin.accountId);
+      expect(me?.arn).toBe(`acs:ram::${app.admin.accountId}:root`);
+      expect(me?.accountId).toBe(app.admin.accountId);
     });
 
     it('lets IMS CreateAccessKey without a user name create a key for the caller itself', async () => {
-      const asAdmin = clients(server.endpoint, admin, 'v3');
+      const own = await freshAdmin();
+      const asAdmin = clients(app.endpoint, own, 'v3');
       const created = await asAdmin.ims.createAccessKey(new ImsModule.CreateAccessKeyRequest({}));
+      keyOf(created.body?.accessKey);
       const listed = await asAdmin.ims.listAccessKeys(new ImsModule.ListAccessKeysRequest({}));
       const ids = listed.body?.accessKeys?.accessKey?.map((k) => k.accessKeyId);
       expect(ids).toContain(created.body?.accessKey?.accessKeyId);
-      expect(ids).toContain(admin.id);
+      expect(ids).toContain(own.id);
       expect(listed.body?.accessKeys?.accessKey?.every((k) => typeof k.updateDate === 'string')).toBe(true);
-      await asAdmin.ims.deleteAccessKey(
-        new ImsModule.DeleteAccessKeyRequest({ userAccessKeyId: created.body?.accessKey?.accessKeyId }),
-      );
     });
 
     it('reports real counts and quotas in GetAccountSummary', async () => {
-      const asAdmin = clients(server.endpoint, admin, 'v3');
+      const asAdmin = clients(app.endpoint, await freshAdmin(), 'v3');
       const before = (await asAdmin.ims.getAccountSummary()).body?.summaryMap;
       await asAdmin.ram.createUser(new RamModule.CreateUserRequest({ userName: 'counted' }));
       await asAdmin.ram.createGroup(new RamModule.CreateGroupRequest({ groupName: 'counted' }));
@@ -270,7 +315,7 @@ function lifecycleSuite(engine: Engine) {
     });
 
     it('pages ListUsers with Marker and MaxItems', async () => {
-      const asAdmin = clients(server.endpoint, admin, 'v2');
+      const asAdmin = clients(app.endpoint, await freshAdmin(), 'v2');
       const names = ['page-a', 'page-b', 'page-c', 'page-d', 'page-e'];
       for (const userName of names)
         await asAdmin.ram.createUser(new RamModule.CreateUserRequest({ userName }));
@@ -286,43 +331,32 @@ function lifecycleSuite(engine: Engine) {
       expect(seen.filter((n) => n.startsWith('page-'))).toEqual(names);
       expect(new Set(seen).size).toBe(seen.length);
       expect(pages).toBeGreaterThan(2);
-      for (const userName of names)
-        await asAdmin.ram.deleteUser(new RamModule.DeleteUserRequest({ userName }));
     });
 
     it('renames a user with UpdateUser, and the key follows the new name', async () => {
-      const asAdmin = clients(server.endpoint, admin, 'v3');
-      await asAdmin.ram.createUser(new RamModule.CreateUserRequest({ userName: 'old-name' }));
-      const key = (
-        await asAdmin.ram.createAccessKey(new RamModule.CreateAccessKeyRequest({ userName: 'old-name' }))
-      ).body?.accessKey;
-      const asUser = clients(
-        server.endpoint,
-        { id: key?.accessKeyId ?? '', secret: key?.accessKeySecret ?? '' },
-        'v3',
+      const asAdmin = clients(app.endpoint, admin, 'v3');
+      const oldName = unique('old-name');
+      const newName = unique('new-name');
+      await asAdmin.ram.createUser(new RamModule.CreateUserRequest({ userName: oldName }));
+      const key = keyOf(
+        (await asAdmin.ram.createAccessKey(new RamModule.CreateAccessKeyRequest({ userName: oldName }))).body
+          ?.accessKey,
       );
-      expect((await asUser.sts.getCallerIdentity()).body?.arn).toMatch(/:user\/old-name$/);
+      const asUser = clients(app.endpoint, key, 'v3');
+      expect((await asUser.sts.getCallerIdentity()).body?.arn).toMatch(new RegExp(`:user/${oldName}$`));
       const updated = await asAdmin.ram.updateUser(
-        new RamModule.UpdateUserRequest({
-          userName: 'old-name',
-          newUserName: 'new-name',
-          newComments: 'renamed',
-        }),
+        new RamModule.UpdateUserRequest({ userName: oldName, newUserName: newName, newComments: 'renamed' }),
       );
-      expect(updated.body?.user?.userName).toBe('new-name');
+      expect(updated.body?.user?.userName).toBe(newName);
       expect(updated.body?.user?.comments).toBe('renamed');
-      expect((await asUser.sts.getCallerIdentity()).body?.arn).toMatch(/:user\/new-name$/);
-      await asAdmin.ram.deleteAccessKey(
-        new RamModule.DeleteAccessKeyRequest({ userName: 'new-name', userAccessKeyId: key?.accessKeyId }),
-      );
-      await asAdmin.ram.deleteUser(new RamModule.DeleteUserRequest({ userName: 'new-name' }));
+      expect((await asUser.sts.getCallerIdentity()).body?.arn).toMatch(new RegExp(`:user/${newName}$`));
     });
   });
 
   describe('@alicloud/pop-core', () => {
     const pop = (apiVersion: string, key: Key = admin) =>
       new PopRpcClient({
-        endpoint: `http://${server.endpoint}`,
+        endpoint: `http://${app.endpoint}`,
         apiVersion,
         accessKeyId: key.id,
         accessKeySecret: key.secret,
@@ -330,7 +364,7 @@ function lifecycleSuite(engine: Engine) {
 
     it.each(['GET', 'POST'])('runs a user and key lifecycle over %s', async (method) => {
       const ram = pop('2015-05-01');
-      const userName = `pop-${method.toLowerCase()}`;
+      const userName = unique(`pop-${method.toLowerCase()}`);
       const opts = { method };
       // DisplayName and Comments exercise the signer's escaping of reserved and non-ASCII characters.
       const created = await ram.request<{ User: { UserName: string; DisplayName: string } }>(
@@ -344,16 +378,16 @@ function lifecycleSuite(engine: Engine) {
         { UserName: userName },
         opts,
       );
-      const asUser = pop('2015-04-01', {
-        id: key.AccessKey.AccessKeyId,
-        secret: key.AccessKey.AccessKeySecret,
-      });
+      const asUser = pop(
+        '2015-04-01',
+        keyOf({ accessKeyId: key.AccessKey.AccessKeyId, accessKeySecret: key.AccessKey.AccessKeySecret }),
+      );
       const me = await asUser.request<{ Arn: string }>('GetCallerIdentity', {}, opts);
-      expect(me.Arn).toBe(`acs:ram::${server.admin.accountId}:user/${userName}`);
+      expect(me.Arn).toBe(`acs:ram::${app.admin.accountId}:user/${userName}`);
       const ims = pop('2019-08-15');
       const listed = await ims.request<{ AccessKeys: { AccessKey: { AccessKeyId: string }[] } }>(
         'ListAccessKeys',
-        { UserPrincipalName: `${userName}@${server.admin.accountId}.onaliyun.com` },
+        { UserPrincipalName: `${userName}@${app.admin.accountId}.onaliyun.com` },
         opts,
       );
       expect(listed.AccessKeys.AccessKey.map((k) => k.AccessKeyId)).toEqual([key.AccessKey.AccessKeyId]);
@@ -369,17 +403,6 @@ function lifecycleSuite(engine: Engine) {
       await ram.request('DeleteUser', { UserName: userName }, opts);
     });
   });
-
-  // Security property: after the whole scenario above (secrets created, used, refused, deleted),
-  // no secret and no signature ever reached the server's logs, which ran at debug level.
-  it('never wrote a secret or a password to the server log', () => {
-    const log = server.logs.join('\n');
-    expect(server.logs.length).toBeGreaterThan(5);
-    expect(log).not.toContain(server.admin.accessKeySecret);
-    expect(log).not.toContain(server.admin.password);
-    for (const secret of createdSecrets) expect(log).not.toContain(secret);
-    expect(log).not.toMatch(/Signature=|ACS3-HMAC-SHA256 Credential/);
-  });
 }
 
 describeSqlite('official SDKs against Ramkey on SQLite', () => {
@@ -387,4 +410,33 @@ describeSqlite('official SDKs against Ramkey on SQLite', () => {
 });
 await describePostgres('official SDKs against Ramkey on PostgreSQL', () => {
   lifecycleSuite('postgres');
+});
+
+describeSqlite('official SDKs against the packaged `ramkey serve`', () => {
+  it('serves a user and key lifecycle to V3 and V1 clients, and stops cleanly on SIGTERM', async () => {
+    const server = await startServer();
+    try {
+      const admin: Key = { id: server.admin.accessKeyId, secret: server.admin.accessKeySecret };
+      const asAdmin = clients(server.endpoint, admin, 'v3');
+      await asAdmin.ram.createUser(new RamModule.CreateUserRequest({ userName: 'smoke' }));
+      const made = await asAdmin.ram.createAccessKey(
+        new RamModule.CreateAccessKeyRequest({ userName: 'smoke' }),
+      );
+      const key: Key = {
+        id: made.body?.accessKey?.accessKeyId ?? '',
+        secret: made.body?.accessKey?.accessKeySecret ?? '',
+      };
+      const me = (await clients(server.endpoint, key, 'v2').sts.getCallerIdentity()).body;
+      expect(me?.arn).toBe(`acs:ram::${server.admin.accountId}:user/smoke`);
+      await asAdmin.ram.deleteAccessKey(
+        new RamModule.DeleteAccessKeyRequest({ userName: 'smoke', userAccessKeyId: key.id }),
+      );
+      expect((await sdkError(clients(server.endpoint, key, 'v2').sts.getCallerIdentity())).code).toBe(
+        'InvalidAccessKeyId.NotFound',
+      );
+      expect(server.logs.join('\n')).not.toContain(key.secret);
+    } finally {
+      expect(await server.stop()).toBe(0);
+    }
+  });
 });

@@ -1,17 +1,13 @@
 // Two accounts on one installation see nothing of each other: another account's users and keys
-// answer exactly like missing ones, even by exact name or ID.
+// answer exactly like missing ones, even by exact name or ID. In process; each test makes its accounts.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clients, ImsModule, RamModule, sdkError } from '../support/sdk.js';
-import { runCli, startServer, type InitOutput, type RunningServer } from '../support/ramkey-server.js';
+import { startApp, type RunningApp } from '../support/in-process-server.js';
 
-let server: RunningServer;
-let other: InitOutput;
+let server: RunningApp;
 
 beforeAll(async () => {
-  server = await startServer();
-  const res = await runCli(['accounts', 'create', '--json', '--data', server.dataDir]);
-  expect(res.code, res.stderr).toBe(0);
-  other = JSON.parse(res.stdout) as InitOutput;
+  server = await startApp();
 });
 
 afterAll(async () => {
@@ -20,6 +16,7 @@ afterAll(async () => {
 
 describe('accounts on one installation', () => {
   it('gives the new account its own ID and admin key', async () => {
+    const other = await server.createAccount();
     expect(other.accountId).not.toBe(server.admin.accountId);
     const me = await clients(
       server.endpoint,
@@ -30,6 +27,7 @@ describe('accounts on one installation', () => {
   });
 
   it("answers another account's users and keys exactly like missing ones", async () => {
+    const other = await server.createAccount();
     const mine = clients(
       server.endpoint,
       { id: server.admin.accessKeyId, secret: server.admin.accessKeySecret },

@@ -1,10 +1,12 @@
-// The `ramkey` command as users run it: exit codes, init, the client commands against a real server,
-// and graceful shutdown that keeps last-used data.
+// The `ramkey` command as users run it: exit codes, init, the client commands (against a server in
+// this process, each test in an account of its own), and graceful shutdown of a spawned `ramkey serve`
+// that keeps last-used data.
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli, startServer, type RunningServer } from '../support/ramkey-server.js';
+import { startApp, type RunningApp } from '../support/in-process-server.js';
+import { runCli, startServer } from '../support/ramkey-server.js';
 
 /** No ambient credentials leak into these runs. */
 const noProfile = {
@@ -13,7 +15,7 @@ const noProfile = {
   RAMKEY_ACCESS_KEY_SECRET: '',
 };
 
-describe('exit codes and help', () => {
+describe.concurrent('exit codes and help', () => {
   it('prints help with exit code 0', async () => {
     const res = await runCli(['--help']);
     expect(res.code).toBe(0);
@@ -78,34 +80,42 @@ describe('ramkey init and serve', () => {
   });
 });
 
-describe('client commands against a running server', () => {
-  let server: RunningServer;
-  let env: Record<string, string>;
+// Each test has an account of its own, so they run side by side: the CLI processes overlap.
+describe.concurrent('client commands against a running server', () => {
+  let server: RunningApp;
 
   beforeAll(async () => {
-    server = await startServer();
-    env = {
-      ...noProfile,
-      RAMKEY_ENDPOINT: `http://${server.endpoint}`,
-      RAMKEY_ACCESS_KEY_ID: server.admin.accessKeyId,
-      RAMKEY_ACCESS_KEY_SECRET: server.admin.accessKeySecret,
-    };
+    server = await startApp();
   });
   afterAll(async () => {
     await server.stop();
   });
 
+  /** A fresh account, and the environment that makes the CLI its admin. */
+  async function account() {
+    const admin = await server.createAccount();
+    const env = {
+      ...noProfile,
+      RAMKEY_ENDPOINT: `http://${server.endpoint}`,
+      RAMKEY_ACCESS_KEY_ID: admin.accessKeyId,
+      RAMKEY_ACCESS_KEY_SECRET: admin.accessKeySecret,
+    };
+    return { admin, env };
+  }
+
   it('whoami shows the admin user', async () => {
+    const { admin, env } = await account();
     const res = await runCli(['whoami', '--json'], env);
     expect(res.code, res.stderr).toBe(0);
     expect((JSON.parse(res.stdout) as Record<string, string>).Arn).toBe(
-      `acs:ram::${server.admin.accountId}:user/admin`,
+      `acs:ram::${admin.accountId}:user/admin`,
     );
     const human = await runCli(['whoami'], env);
     expect(human.stdout).toMatch(/Identity type:\s+RAMUser/);
   });
 
   it('manages a user and its keys end to end, with deletion guarded', async () => {
+    const { env } = await account();
     expect((await runCli(['users', 'create', 'cli-app', '--display-name', 'CLI app'], env)).code).toBe(0);
     const users = await runCli(['users', 'list'], env);
     expect(users.stdout).toMatch(/^USER NAME\s+USER ID/);
@@ -160,8 +170,9 @@ describe('client commands against a running server', () => {
   });
 
   it('prints the credential report as CSV, a table, JSON rows or into a file', async () => {
+    const { admin, env } = await account();
     expect((await runCli(['users', 'create', 'cli-keyless'], env)).code).toBe(0);
-    const adminKey = server.admin.accessKeyId;
+    const adminKey = admin.accessKeyId;
 
     const csv = await runCli(['report', 'credentials'], env);
     expect(csv.code, csv.stderr).toBe(0);
@@ -169,7 +180,7 @@ describe('client commands against a running server', () => {
     expect(lines[0]).toMatch(/^user,user_id,user_principal_name,user_creation_time,access_key_1_id,/);
     expect(lines.map((l) => l.split(',')[0])).toEqual(['user', '<root>', 'admin', 'cli-keyless', '']);
     expect(csv.stdout).toContain(adminKey);
-    expect(csv.stdout).not.toContain(server.admin.accessKeySecret);
+    expect(csv.stdout).not.toContain(admin.accessKeySecret);
 
     const json = await runCli(['report', 'credentials', '--json'], env);
     expect(json.code, json.stderr).toBe(0);
@@ -177,7 +188,7 @@ describe('client commands against a running server', () => {
     expect(rows.map((r) => r.user)).toEqual(['<root>', 'admin', 'cli-keyless']);
     // The report's own generation is the admin key's latest use, through IMS.
     expect(rows[1]).toMatchObject({
-      user_principal_name: `admin@${server.admin.accountId}.onaliyun.com`,
+      user_principal_name: `admin@${admin.accountId}.onaliyun.com`,
       access_key_1_id: adminKey,
       access_key_1_status: 'Active',
       access_key_1_age_days: '0',

@@ -1,13 +1,12 @@
 // Starts the real `ramkey` command (built into dist/) on a free port in a fresh data directory, as
-// a user would, and returns the credentials `ramkey init --json` printed.
+// a user would, and returns the credentials `ramkey init --json` printed. For the end-to-end tests
+// that prove the packaging; API suites run the app in process (in-process-server.ts).
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import pg from 'pg';
-import { testDatabaseUrl } from './test-stores.js';
+import { createTestDatabase } from './test-stores.js';
 
 export const CLI = join(import.meta.dirname, '..', '..', 'dist', 'cli', 'main.js');
 
@@ -40,8 +39,6 @@ export interface RunningServer {
 
 export interface StartOptions {
   env?: Record<string, string>;
-  /** Extra arguments for `ramkey serve`. */
-  args?: string[];
   /** Where the server keeps its state: SQLite in the data directory (default), or PostgreSQL. */
   engine?: 'sqlite' | 'postgres';
   /** Serve an existing data directory (from an earlier server) instead of initialising a new one. */
@@ -61,35 +58,6 @@ export async function runCli(
     const e = err as { stdout?: string; stderr?: string; code?: number };
     return { stdout: e.stdout ?? '', stderr: e.stderr ?? '', code: e.code ?? -1 };
   }
-}
-
-/**
- * A fresh PostgreSQL database of its own for one server run (servers never share state), dropped by
- * the returned function.
- */
-async function createTestDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
-  const name = `ramkey_api_${randomBytes(6).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: testDatabaseUrl });
-  await admin.connect();
-  try {
-    await admin.query(`CREATE DATABASE ${name}`);
-  } finally {
-    await admin.end();
-  }
-  const url = new URL(testDatabaseUrl);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    async drop() {
-      const client = new pg.Client({ connectionString: testDatabaseUrl });
-      await client.connect();
-      try {
-        await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      } finally {
-        await client.end();
-      }
-    },
-  };
 }
 
 export async function startServer(options: StartOptions = {}): Promise<RunningServer> {
@@ -112,7 +80,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
 
   const child = spawn(
     process.execPath,
-    [CLI, 'serve', '--data', dataDir, '--port', '0', '--host', '127.0.0.1', ...(options.args ?? [])],
+    [CLI, 'serve', '--data', dataDir, '--port', '0', '--host', '127.0.0.1'],
     { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   const logs: string[] = [];

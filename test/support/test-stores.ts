@@ -120,6 +120,35 @@ export type Availability = { ok: true } | { ok: false; reason: string };
 
 let availability: Promise<Availability> | undefined;
 
+/**
+ * A fresh PostgreSQL database of its own for one server run (servers never share state), dropped by
+ * the returned function.
+ */
+export async function createTestDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
+  const name = `ramkey_api_${randomBytes(6).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: testDatabaseUrl });
+  await admin.connect();
+  try {
+    await admin.query(`CREATE DATABASE ${name}`);
+  } finally {
+    await admin.end();
+  }
+  const url = new URL(testDatabaseUrl);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    async drop() {
+      const client = new pg.Client({ connectionString: testDatabaseUrl });
+      await client.connect();
+      try {
+        await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      } finally {
+        await client.end();
+      }
+    },
+  };
+}
+
 /** Whether the test PostgreSQL answers a query; asked once per test file. */
 export function postgresAvailable(): Promise<Availability> {
   availability ??= (async (): Promise<Availability> => {

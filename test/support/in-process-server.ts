@@ -1,0 +1,127 @@
+// startApp: Ramkey inside the test process on a real listener, with a test clock, in-memory logs and explicit flushes.
+//
+// The only place the API suites touch how Ramkey is put together (store, sealer, createRamkey,
+// bootstrapAccount, buildApp): it is wired here as `ramkey serve` wires it, and nowhere else in the
+// tests, which otherwise see the wire protocol only.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
+import { buildApp } from '../../src/api/app.js';
+import { REDACTED_PATHS } from '../../src/cli/logger.js';
+import type { Clock } from '../../src/core/clock.js';
+import { cryptoRandom } from '../../src/core/random.js';
+import { bootstrapAccount, type AccountCredentials } from '../../src/services/installation.js';
+import { createRamkey } from '../../src/services/ramkey.js';
+import { openStore } from '../../src/store/open-store.js';
+import {
+  generateMasterKeyText,
+  loadMasterKeyRing,
+  Sealer,
+  writeMasterKeyFile,
+} from '../../src/store/sealer.js';
+import { createTestDatabase, type Engine } from './test-stores.js';
+
+export type { AccountCredentials };
+
+/**
+ * The server's clock in tests: real time shifted by an offset that tests move by hand. It keeps
+ * ticking with real time, so that the SDKs' own timestamps (real time) stay within the allowed skew.
+ */
+export class TestClock implements Clock {
+  private offsetMs = 0;
+  now(): number {
+    return Date.now() + this.offsetMs;
+  }
+  advance(ms: number): void {
+    this.offsetMs += ms;
+  }
+}
+
+export interface StartAppOptions {
+  /** Where the state lives: SQLite in a fresh temp dir (default), or a fresh PostgreSQL database. */
+  engine?: Engine;
+  clock?: TestClock;
+  /** RAMKEY_TRUST_PROXY: addresses whose X-Forwarded-For is believed. */
+  trustProxy?: string[];
+}
+
+export interface RunningApp {
+  /** `127.0.0.1:PORT`, the form the official SDK clients take. */
+  endpoint: string;
+  port: number;
+  /**
+   * A data directory laid out as `ramkey init` leaves it (master.key, and ramkey.db on SQLite):
+   * operator commands (`ramkey audit probes --data`) work on it, with `env`.
+   */
+  dataDir: string;
+  /** RAMKEY_DATABASE_URL on PostgreSQL, for operator commands; empty on SQLite. */
+  env: Record<string, string>;
+  /** The first account's credentials, as `ramkey init --json --root-access-key` prints them. */
+  admin: AccountCredentials;
+  clock: TestClock;
+  /** Every line the server logged so far (debug level, JSON, redacted as in production). */
+  logs: string[];
+  /** Another account with its admin user and key, as `ramkey accounts create` makes it. */
+  createAccount(options?: { rootAccessKey?: boolean }): Promise<AccountCredentials>;
+  /** Writes everything pending: last use, usage counts and read events. */
+  flush(): Promise<void>;
+  /** Closes listener, Ramkey (flushing) and store, and removes the data. */
+  stop(): Promise<void>;
+}
+
+export async function startApp(options: StartAppOptions = {}): Promise<RunningApp> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'ramkey-app-'));
+  const database = options.engine === 'postgres' ? await createTestDatabase() : undefined;
+  const masterKeyFile = join(dataDir, 'master.key');
+  writeMasterKeyFile(masterKeyFile, generateMasterKeyText(cryptoRandom));
+  const store = await openStore({ dataDir, databaseUrl: database?.url });
+  await store.migrate();
+
+  const logs: string[] = [];
+  const logger = pino(
+    { level: 'debug', redact: { paths: REDACTED_PATHS, censor: '[REDACTED]' } },
+    {
+      write(line: string) {
+        logs.push(line.trimEnd());
+      },
+    },
+  );
+  const clock = options.clock ?? new TestClock();
+  const ramkey = createRamkey({
+    store,
+    sealer: new Sealer(loadMasterKeyRing({ file: masterKeyFile })),
+    clock,
+    onBackgroundError: (err: unknown) => {
+      logger.error({ err }, 'background write failed');
+    },
+  });
+  const createAccount = (account: { rootAccessKey?: boolean } = {}) =>
+    bootstrapAccount(ramkey, { rootAccessKey: account.rootAccessKey ?? false });
+  const admin = await createAccount({ rootAccessKey: true });
+
+  const app = buildApp({ ramkey, logger, ...(options.trustProxy && { trustProxy: options.trustProxy }) });
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const address = app.server.address();
+  if (address === null || typeof address === 'string') throw new Error('no TCP address to listen on');
+  return {
+    endpoint: `127.0.0.1:${String(address.port)}`,
+    port: address.port,
+    dataDir,
+    env: database ? { RAMKEY_DATABASE_URL: database.url } : {},
+    admin,
+    clock,
+    logs,
+    createAccount,
+    // A call's use and read event are queued before its response is sent: by the time a test has
+    // its answer, a flush writes them.
+    flush: () => ramkey.usage.flush(),
+    async stop() {
+      await app.close();
+      await ramkey.close();
+      await store.close();
+      await rm(dataDir, { recursive: true, force: true });
+      await database?.drop();
+    },
+  };
+}
