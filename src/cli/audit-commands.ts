@@ -212,7 +212,8 @@ export function registerAuditCommands(program: Command): void {
       const since =
         options.since === undefined ? now - 7 * DAY_MS : parseInstant(options.since, '--since', now);
       const limit = parseLimit(options.limit);
-      const events = await withInstallation(options, (ramkey) =>
+      // By account and time alone: index-served, so one page holds `limit` events when there are.
+      const { events } = await withInstallation(options, (ramkey) =>
         ramkey.audit.lookup({
           accountId: null,
           startTime: since,

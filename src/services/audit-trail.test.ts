@@ -32,13 +32,15 @@ afterEach(async () => {
 
 const root = { kind: 'root', accountId: ACCOUNT } as const;
 const lookup = () =>
-  handle.store.lookupAuditEvents({
-    accountId: ACCOUNT,
-    startTime: 0,
-    endTime: clock.now() + DAY * 365,
-    direction: 'FORWARD',
-    limit: 100,
-  });
+  handle.store
+    .lookupAuditEvents({
+      accountId: ACCOUNT,
+      startTime: 0,
+      endTime: clock.now() + DAY * 365,
+      direction: 'FORWARD',
+      limit: 100,
+    })
+    .then((page) => page.events);
 
 const admitted = {
   admitted: true,

@@ -15,7 +15,14 @@ import { eventId } from '../core/audit/event-id.js';
 import { DAY_MS, type Clock } from '../core/clock.js';
 import type { Random } from '../core/random.js';
 import type { SignedRequest } from '../core/signature/index.js';
-import type { AuditEventQuery, AuditEventRecord, AuditSlot, KeyUsageRecord, Store } from '../store/store.js';
+import type {
+  AuditEventPage,
+  AuditEventQuery,
+  AuditEventRecord,
+  AuditSlot,
+  KeyUsageRecord,
+  Store,
+} from '../store/store.js';
 import type { ActionFacts } from './action-facts.js';
 import type { Admission, Connection } from './gate/admission.js';
 import type { Principal } from './principal.js';
@@ -113,7 +120,7 @@ export class AuditTrail {
     });
   }
 
-  lookup(query: AuditEventQuery): Promise<AuditEventRecord[]> {
+  lookup(query: AuditEventQuery): Promise<AuditEventPage> {
     return this.store.lookupAuditEvents(query);
   }
 

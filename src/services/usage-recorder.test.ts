@@ -79,13 +79,15 @@ function event(eventTime: number): AuditEventRecord {
 }
 
 const lookup = () =>
-  handle.store.lookupAuditEvents({
-    accountId,
-    startTime: 0,
-    endTime: Date.parse('2100-01-01'),
-    direction: 'FORWARD',
-    limit: 100,
-  });
+  handle.store
+    .lookupAuditEvents({
+      accountId,
+      startTime: 0,
+      endTime: Date.parse('2100-01-01'),
+      direction: 'FORWARD',
+      limit: 100,
+    })
+    .then((page) => page.events);
 
 describe('UsageRecorder', () => {
   it('coalesces many uses of a key into one write per flush, keeping the latest and counting all', async () => {
@@ -160,13 +162,15 @@ describe('UsageRecorder', () => {
     expect(sizes.reduce((a, b) => a + b, 0)).toBe(total);
     expect(writes.mock.calls.filter(([batch]) => batch.lastUsed.length > 0)).toHaveLength(1);
     expect(
-      await handle.store.lookupAuditEvents({
-        accountId,
-        startTime: 0,
-        endTime: Date.parse('2100-01-01'),
-        direction: 'FORWARD',
-        limit: 2000,
-      }),
+      await handle.store
+        .lookupAuditEvents({
+          accountId,
+          startTime: 0,
+          endTime: Date.parse('2100-01-01'),
+          direction: 'FORWARD',
+          limit: 2000,
+        })
+        .then((page) => page.events),
     ).toHaveLength(total);
   });
 
@@ -186,13 +190,15 @@ describe('UsageRecorder', () => {
     // The first transaction (with the last use) committed once; the failed one's 5 events came later.
     expect((await handle.store.listKeyUsage(accountId, accessKeyId))[0]?.callCount).toBe(1);
     expect(
-      await handle.store.lookupAuditEvents({
-        accountId,
-        startTime: 0,
-        endTime: Date.parse('2100-01-01'),
-        direction: 'FORWARD',
-        limit: 2000,
-      }),
+      await handle.store
+        .lookupAuditEvents({
+          accountId,
+          startTime: 0,
+          endTime: Date.parse('2100-01-01'),
+          direction: 'FORWARD',
+          limit: 2000,
+        })
+        .then((page) => page.events),
     ).toHaveLength(EVENTS_PER_WRITE + 5);
   });
 

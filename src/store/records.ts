@@ -147,9 +147,29 @@ export interface AuditEventQuery {
   eventId?: string;
   /** BACKWARD: newest first (ActionTrail's default); FORWARD: oldest first. */
   direction: 'BACKWARD' | 'FORWARD';
-  /** Continue after this event (the last one of the previous page). */
-  after?: { eventTime: number; eventId: string };
+  /** Continue after this position (a page's `next`). */
+  after?: AuditPosition;
   limit: number;
+}
+
+/** A place in the trail's order, (time, event ID): an event's, or where a scan stopped. */
+export interface AuditPosition {
+  eventTime: number;
+  eventId: string;
+}
+
+/**
+ * One call's worth of a lookup. A call examines a bounded number of events, so a sparse filter may
+ * answer fewer than `limit` events (even none) before the range ends: `next` then says where to go on.
+ */
+export interface AuditEventPage {
+  /** At most `limit` events, in the query's order. */
+  events: AuditEventRecord[];
+  /**
+   * Where the next call continues (as `after`), absent once the range is exhausted: the last event
+   * when the page is full (more may follow), else the last position examined, which need not match.
+   */
+  next?: AuditPosition;
 }
 
 export type PolicyType = 'System' | 'Custom';

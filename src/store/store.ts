@@ -13,6 +13,7 @@ import type {
   AccessKeyStatus,
   AccountRecord,
   ActivityBatch,
+  AuditEventPage,
   AuditEventQuery,
   AuditEventRecord,
   AuditSlot,
@@ -323,8 +324,11 @@ export interface AuditStore {
   withAuditEvent<T>(slot: AuditSlot, work: () => Promise<T>): Promise<T>;
   /** Records the outcome of an event already written (a write action that failed after its change). */
   setAuditOutcome(eventId: string, errorCode: string, errorMessage: string): Promise<void>;
-  /** Events matching the query, in its direction, at most `limit`. */
-  lookupAuditEvents(query: AuditEventQuery): Promise<AuditEventRecord[]>;
+  /**
+   * Events matching the query, in its direction, at most `limit`, and where to go on. A call examines
+   * a bounded number of events in bounded statements (a sparse filter may need several calls).
+   */
+  lookupAuditEvents(query: AuditEventQuery): Promise<AuditEventPage>;
   /** The account's events with these IDs (any order); IDs purged or of another account are skipped. */
   getAuditEvents(accountId: string, eventIds: readonly string[]): Promise<AuditEventRecord[]>;
   /** The key's usage rows within the account, most recent use first. */

@@ -34,10 +34,9 @@ async function createUserEvents(store: Store, accountId: string): Promise<AuditE
       limit: 100,
       ...(after && { after }),
     });
-    found.push(...page);
-    const last = page.at(-1);
-    if (page.length < 100 || !last) return found;
-    after = { eventTime: last.eventTime, eventId: last.eventId };
+    found.push(...page.events);
+    if (page.next === undefined) return found;
+    after = page.next;
   }
 }
 

@@ -2,7 +2,12 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { generateAccessKeyId } from '../../src/core/keys/key-id.js';
 import { cryptoRandom } from '../../src/core/random.js';
-import { type AuditEventRecord, type AuditSlot, type Store } from '../../src/store/store.js';
+import {
+  type AuditEventRecord,
+  type AuditPosition,
+  type AuditSlot,
+  type Store,
+} from '../../src/store/store.js';
 import { T0, expectRamkeyError, type ContractStore, useContractStore } from './contract-fixtures.js';
 
 export function describeAuditStoreContract(name: string, makeStore: () => Promise<ContractStore>): void {
@@ -39,7 +44,7 @@ export function describeAuditStoreContract(name: string, makeStore: () => Promis
           ...patch,
         };
       }
-      const lookup = (accountId: string | null, patch: object = {}) =>
+      const lookupPage = (accountId: string | null, patch: object = {}) =>
         store.lookupAuditEvents({
           accountId,
           startTime: 0,
@@ -48,6 +53,9 @@ export function describeAuditStoreContract(name: string, makeStore: () => Promis
           limit: 100,
           ...patch,
         });
+      // Each of these tests' accounts holds a handful of events: one page holds them all.
+      const lookup = async (accountId: string | null, patch: object = {}) =>
+        (await lookupPage(accountId, patch)).events;
 
       it('appends events and looks them up by account, key, name, user, kind and time, newest first', async () => {
         const account = await newAccount();
@@ -113,13 +121,16 @@ export function describeAuditStoreContract(name: string, makeStore: () => Promis
         await store.recordActivity({ events, lastUsed: [], keyUsage: [] });
         for (const direction of ['BACKWARD', 'FORWARD'] as const) {
           const seen: string[] = [];
-          let after: { eventTime: number; eventId: string } | undefined;
+          let after: AuditPosition | undefined;
           for (;;) {
-            const page = await lookup(account.accountId, { direction, limit: 2, ...(after && { after }) });
-            seen.push(...page.map((e) => e.eventId));
-            const last = page.at(-1);
-            if (page.length < 2 || !last) break;
-            after = { eventTime: last.eventTime, eventId: last.eventId };
+            const page = await lookupPage(account.accountId, {
+              direction,
+              limit: 2,
+              ...(after && { after }),
+            });
+            seen.push(...page.events.map((e) => e.eventId));
+            if (page.next === undefined) break;
+            after = page.next;
           }
           expect(new Set(seen).size).toBe(7);
           expect(seen).toHaveLength(7);

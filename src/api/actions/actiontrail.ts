@@ -126,7 +126,8 @@ async function lookupEvents({ ramkey, caller, params }: ActionContext): Promise<
   const token = decodeToken(params, EVENT_TOKEN);
   const after = token === undefined ? undefined : EVENT_TOKEN.exec(token);
 
-  const events = await ramkey.audit.lookup({
+  // One more than a page, to tell whether more follow a full page.
+  const { events, next } = await ramkey.audit.lookup({
     accountId: caller.principal.accountId,
     startTime,
     endTime,
@@ -136,11 +137,13 @@ async function lookupEvents({ ramkey, caller, params }: ActionContext): Promise<
     ...(after && { after: { eventTime: Number(after[1]), eventId: after[2] ?? '' } }),
   });
   const page = events.slice(0, limit);
-  const last = page.at(-1);
+  // After a full page, its last event; after a short one that stopped on the store's scan bound
+  // (ActionTrail allows short pages), the last position examined, matching or not: either way the
+  // next page starts right after what this one covered.
+  const resume = events.length > limit ? page.at(-1) : next;
   return {
     Events: page.map(actionTrailEvent),
-    ...(events.length > limit &&
-      last && { NextToken: encodeListMarker(`${String(last.eventTime)}.${last.eventId}`) }),
+    ...(resume && { NextToken: encodeListMarker(`${String(resume.eventTime)}.${resume.eventId}`) }),
     StartTime: toWireDate(startTime),
     EndTime: toWireDate(endTime),
   };

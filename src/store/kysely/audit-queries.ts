@@ -1,11 +1,20 @@
 // The audit trail's queries: events (append, look up, purge) and per-key usage counts, for the audit
 // aggregate and for the write path that commits a request's event (context.ts). The same SQL runs on
 // SQLite and PostgreSQL.
-import { CompiledQuery, type Insertable, type Kysely, type Selectable } from 'kysely';
+import {
+  CompiledQuery,
+  type ExpressionBuilder,
+  type Insertable,
+  type Kysely,
+  type Selectable,
+  type SelectQueryBuilder,
+} from 'kysely';
 import type { AccessKeyUsageTable, AuditEventsTable, Database } from '../database.js';
 import type {
+  AuditEventPage,
   AuditEventQuery,
   AuditEventRecord,
+  AuditPosition,
   AuditPrincipalType,
   KeyUsageRecord,
   KeyUsageUpdate,
@@ -240,41 +249,146 @@ export async function setAuditOutcome(
     .execute();
 }
 
-/** The LookupEvents query (exported so that a test can check its plan uses the indexes). */
-export function lookupQuery(db: Kysely<Database>, q: AuditEventQuery) {
-  const backward = q.direction === 'BACKWARD';
-  let query = db
-    .selectFrom('audit_events')
-    .selectAll()
-    .where('account_id', q.accountId === null ? 'is' : '=', q.accountId)
-    .where('event_time', '>=', q.startTime)
-    .where('event_time', '<=', q.endTime);
-  if (q.accessKeyId !== undefined) query = query.where('access_key_id', '=', q.accessKeyId);
-  if (q.eventName !== undefined) query = query.where('event_name', '=', q.eventName);
-  if (q.serviceName !== undefined) query = query.where('service_name', '=', q.serviceName);
-  if (q.userName !== undefined) query = query.where('user_name', '=', q.userName);
-  if (q.eventRw !== undefined) query = query.where('event_rw', '=', q.eventRw);
-  if (q.eventId !== undefined) query = query.where('event_id', '=', q.eventId);
-  const after = q.after;
-  if (after !== undefined) {
-    const op = backward ? '<' : '>';
-    query = query.where((eb) =>
-      eb.or([
-        eb('event_time', op, after.eventTime),
-        eb.and([eb('event_time', '=', after.eventTime), eb('event_id', op, after.eventId)]),
-      ]),
-    );
-  }
-  const order = backward ? 'desc' : 'asc';
-  return query.orderBy('event_time', order).orderBy('event_id', order).limit(q.limit);
+/** How much one lookup call may examine (see lookupAuditEvents). */
+export interface ScanBounds {
+  /** Events one statement may examine. */
+  rows: number;
+  /** Chunks of `rows` events per call (two statements each). */
+  chunks: number;
+  /** Wall time per call, ms, checked between chunks: a slow disk ends a call sooner. */
+  ms: number;
 }
 
+/**
+ * 2,000 events take SQLite about a millisecond to examine (measured: a 100,000-event scan blocked
+ * the event loop for 40-60 ms), so a statement never blocks it for more than a few; a call stops
+ * after 100,000 events or 20 ms, whichever comes first.
+ */
+export const LOOKUP_BOUNDS: ScanBounds = { rows: 2000, chunks: 50, ms: 20 };
+
+type EventQuery<O> = SelectQueryBuilder<Database, 'audit_events', O>;
+
+/**
+ * The query's index range: the account's events (or one key's, which has an index of its own)
+ * within the time bounds, past `from` and up to `to` (inclusive) in the query's direction. Each end
+ * is ONE constraint, the position's when there is one: given a time bound as well, SQLite seeks by
+ * the time bound and checks the position row by row, and every chunk would walk again from the top.
+ */
+function walk(db: Kysely<Database>, q: AuditEventQuery, from: AuditPosition | undefined, to?: AuditPosition) {
+  const forward = q.direction === 'FORWARD';
+  let query = db
+    .selectFrom('audit_events')
+    .where('account_id', q.accountId === null ? 'is' : '=', q.accountId);
+  if (q.accessKeyId !== undefined) query = query.where('access_key_id', '=', q.accessKeyId);
+  // A position from before the range (a token of a wider lookup) starts at the range's start.
+  if (from !== undefined && (forward ? from.eventTime >= q.startTime : from.eventTime <= q.endTime)) {
+    query = query.where(position(forward ? '>' : '<', from));
+  } else {
+    query = query.where('event_time', forward ? '>=' : '<=', forward ? q.startTime : q.endTime);
+  }
+  // `to` comes from this walk, so it lies within the range.
+  if (to !== undefined) return query.where(position(forward ? '<=' : '>=', to));
+  return query.where('event_time', forward ? '<=' : '>=', forward ? q.endTime : q.startTime);
+}
+
+/** Positions on one side of `at`, as one row-value comparison the (…, time, ID) indexes serve. */
+function position(op: '>' | '<' | '<=' | '>=', at: AuditPosition) {
+  return (eb: ExpressionBuilder<Database, 'audit_events'>) =>
+    eb(eb.refTuple('event_time', 'event_id'), op, eb.tuple(at.eventTime, at.eventId));
+}
+
+/** The filters no index serves: with one, matches may be sparse and a lookup must scan for them. */
+function unindexed<O>(query: EventQuery<O>, q: AuditEventQuery): EventQuery<O> {
+  let filtered = query;
+  if (q.eventName !== undefined) filtered = filtered.where('event_name', '=', q.eventName);
+  if (q.serviceName !== undefined) filtered = filtered.where('service_name', '=', q.serviceName);
+  if (q.userName !== undefined) filtered = filtered.where('user_name', '=', q.userName);
+  if (q.eventRw !== undefined) filtered = filtered.where('event_rw', '=', q.eventRw);
+  return filtered;
+}
+
+function ordered<O>(query: EventQuery<O>, q: AuditEventQuery): EventQuery<O> {
+  const order = q.direction === 'BACKWARD' ? 'desc' : 'asc';
+  return query.orderBy('event_time', order).orderBy('event_id', order);
+}
+
+/**
+ * The LookupEvents query in one statement, for a lookup whose every row in range matches (or with
+ * an event ID, at most one row): it examines at most `limit` rows. Exported so that a test can check
+ * its plan uses the indexes.
+ */
+export function lookupQuery(db: Kysely<Database>, q: AuditEventQuery) {
+  let query = unindexed(walk(db, q, q.after).selectAll(), q);
+  if (q.eventId !== undefined) query = query.where('event_id', '=', q.eventId);
+  return ordered(query, q).limit(q.limit);
+}
+
+/** The position `rows` events along the walk after `after`; none when fewer remain. */
+export function scanEdgeQuery(
+  db: Kysely<Database>,
+  q: AuditEventQuery,
+  after: AuditPosition | undefined,
+  rows: number,
+) {
+  return ordered(walk(db, q, after).select(['event_time', 'event_id']), q)
+    .limit(1)
+    .offset(rows - 1);
+}
+
+/** The matching events after `after` up to `edge` (to the end of the range without one). */
+export function scanChunkQuery(
+  db: Kysely<Database>,
+  q: AuditEventQuery,
+  after: AuditPosition | undefined,
+  edge: AuditPosition | undefined,
+  limit: number,
+) {
+  return ordered(unindexed(walk(db, q, after, edge).selectAll(), q), q).limit(limit);
+}
+
+function positionOf(row: { event_time: number; event_id: string }): AuditPosition {
+  return { eventTime: row.event_time, eventId: row.event_id };
+}
+
+/**
+ * One page of a lookup. Matches of an unindexed filter (action, service, user, read/write without
+ * an event ID) may be sparse, and on SQLite a statement blocks the event loop while it runs: so
+ * such a lookup walks its index range in chunks of `bounds.rows` events, two statements each (the
+ * chunk's last position, then its matches), yielding to the event loop between chunks, and stops
+ * after `bounds.chunks` chunks or `bounds.ms` with what it found and the last position examined.
+ */
 export async function lookupAuditEvents(
   db: Kysely<Database>,
   q: AuditEventQuery,
-): Promise<AuditEventRecord[]> {
-  const rows = await lookupQuery(db, q).execute();
-  return rows.map(toEvent);
+  bounds: ScanBounds = LOOKUP_BOUNDS,
+): Promise<AuditEventPage> {
+  const sparse =
+    q.eventId === undefined &&
+    (q.eventName !== undefined ||
+      q.serviceName !== undefined ||
+      q.userName !== undefined ||
+      q.eventRw !== undefined);
+  if (!sparse) {
+    const rows = await lookupQuery(db, q).execute();
+    const last = rows.length === q.limit ? rows.at(-1) : undefined;
+    return { events: rows.map(toEvent), ...(last && { next: positionOf(last) }) };
+  }
+  const began = performance.now();
+  const events: AuditEventRecord[] = [];
+  let after = q.after;
+  for (let chunk = 1; ; chunk++) {
+    const edgeRow = await scanEdgeQuery(db, q, after, bounds.rows).executeTakeFirst();
+    const edge = edgeRow && positionOf(edgeRow);
+    const rows = await scanChunkQuery(db, q, after, edge, q.limit - events.length).execute();
+    events.push(...rows.map(toEvent));
+    const last = rows.at(-1);
+    if (events.length === q.limit && last) return { events, next: positionOf(last) };
+    if (edge === undefined) return { events };
+    if (chunk === bounds.chunks || performance.now() - began >= bounds.ms) return { events, next: edge };
+    after = edge;
+    // Let what waits (a health check, other requests) run before the next chunk.
+    await new Promise((resolve) => setImmediate(resolve));
+  }
 }
 
 export async function getAuditEvents(
