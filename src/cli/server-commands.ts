@@ -8,6 +8,7 @@ import { buildApp, type ConnectionLimits } from '../api/app.js';
 import { cryptoRandom } from '../core/random.js';
 import { bootstrapAccount, type AccountCredentials } from '../services/installation.js';
 import { createRamkey, type Ramkey } from '../services/ramkey.js';
+import type { BackfillProgress } from '../services/secret-index.js';
 import { openStore } from '../store/open-store.js';
 import { generateMasterKeyText, loadMasterKeyRing, Sealer, writeMasterKeyFile } from '../store/sealer.js';
 import type { Store } from '../store/store.js';
@@ -78,6 +79,12 @@ async function openInstallation(dir: string, logger?: pino.Logger): Promise<Inst
     ...(logger && {
       onBackgroundError: (err: unknown) => {
         logger.error({ err }, 'background write failed');
+      },
+      onSecretIndexProgress: (progress: BackfillProgress) => {
+        logger.info(progress, 'indexing AccessKey secrets (once, for keys without a fingerprint)');
+      },
+      onUnopenableSecret: (accessKeyId: string) => {
+        logger.error({ accessKeyId }, 'AccessKey secret cannot be opened with the master key ring');
       },
     }),
   });
@@ -255,6 +262,8 @@ async function serve(options: ServeOptions): Promise<void> {
     stop('SIGINT');
   });
 
+  // Serving before the secret index is read would mask every secret-shaped value (safe, but lossy).
+  await installation.ramkey.secretIndex.load();
   const address = await app.listen({ host, port });
   logger.info({ address, store: installation.store.capabilities.engine, dataDir: dir }, 'Ramkey is serving');
 }
