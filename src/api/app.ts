@@ -167,7 +167,9 @@ export function buildApp(options: AppOptions): FastifyInstance {
     if (entry.httpStatus >= 500) {
       request.log.error({ err, reqId: request.id }, 'request failed');
     } else {
-      request.log.debug({ code: error.code, detail: error.detail, reqId: request.id }, 'request refused');
+      // The detail names resources built from the caller's parameters: a secret sent as one is masked.
+      const detail = error.detail === undefined ? undefined : ramkey.secretIndex.masker().text(error.detail);
+      request.log.debug({ code: error.code, detail, reqId: request.id }, 'request refused');
     }
     const body: Body = {
       RequestId: request.id,

@@ -15,6 +15,7 @@ import {
   type InstallationConfig,
 } from '../services/installation.js';
 import type { Ramkey } from '../services/ramkey.js';
+import type { BackfillProgress } from '../services/secret-index.js';
 import { CliError, EXIT_USAGE } from './exit-codes.js';
 import { createLogger } from './logger.js';
 import { printFields, printJson } from './output.js';
@@ -83,6 +84,12 @@ function openInstallation(dir: string, logger?: pino.Logger): Promise<Installati
     ...(logger && {
       onBackgroundError: (err: unknown) => {
         logger.error({ err }, 'background write failed');
+      },
+      onSecretIndexProgress: (progress: BackfillProgress) => {
+        logger.info(progress, 'indexing AccessKey secrets (once, for keys without a fingerprint)');
+      },
+      onUnopenableSecret: (accessKeyId: string) => {
+        logger.error({ accessKeyId }, 'AccessKey secret cannot be opened with the master key ring');
       },
     }),
   });
@@ -239,6 +246,8 @@ async function serve(options: ServeOptions): Promise<void> {
     stop('SIGINT');
   });
 
+  // Serving before the secret index is read would mask every secret-shaped value (safe, but lossy).
+  await installation.ramkey.secretIndex.load();
   const address = await app.listen({ host, port });
   logger.info({ address, store: installation.engine, dataDir: dir }, 'Ramkey is serving');
 }

@@ -8,6 +8,7 @@ import type { Sealer } from '../store/sealer.js';
 import type { AccessKeyRecord, AccessKeyStatus, Store, UserRecord } from '../store/store.js';
 import type { ChangeBus } from './change-bus.js';
 import type { Quotas } from './quotas.js';
+import type { SecretIndex } from './secret-index.js';
 import type { UsageRecorder } from './usage-recorder.js';
 
 /** Whose keys: the account's root identity (userId null) or one of its users. */
@@ -37,6 +38,7 @@ export class AccessKeyService {
     private readonly clock: Clock,
     private readonly random: Random,
     private readonly quotas: Quotas,
+    private readonly secrets: SecretIndex,
   ) {}
 
   /** Creates an Active key. The returned secret is the only time it is ever available in clear. */
@@ -59,6 +61,10 @@ export class AccessKeyService {
       deletedAt: null,
     };
     await this.store.createAccessKey(key, this.quotas.accessKeysPerPrincipal);
+    // Indexed after the key committed (a key that failed to be created has nothing to index), and
+    // before the change is published, so that other nodes find the fingerprint when they look. A
+    // crash in between leaves the key unindexed until the next start-up's backfill.
+    await this.secrets.add(accessKeyId, secret);
     // A lookup of the new ID may have been cached as "not found" a moment ago.
     this.changes.publish({ kind: 'accessKey', accountId: owner.accountId, accessKeyId });
     return { key, secret };
@@ -90,6 +96,9 @@ export class AccessKeyService {
       this.clock.now(),
     );
     if (!deleted) throw new RamkeyError('EntityNotExist.User.AccessKey');
+    // The purge erased the sealed secret; its fingerprint goes too (a crash in between leaves an
+    // entry that counts for nothing, as the key is not live, and the next start-up prunes it).
+    await this.secrets.remove(accessKeyId);
     this.changes.publish({ kind: 'accessKey', accountId: owner.accountId, accessKeyId });
   }
 

@@ -5,12 +5,15 @@ import { makeSqliteTestStore, type TestStore } from '../../test/support/test-sto
 import { RamkeyError } from '../core/errors/ramkey-error.js';
 import { AuditTrail, type CallRecord } from './audit-trail.js';
 import { UsageRecorder } from './usage-recorder.js';
+import { SecretIndex } from './secret-index.js';
+import { generateMasterKeyText, parseMasterKeyRing, Sealer } from '../store/sealer.js';
 
 const DAY = 24 * 60 * 60 * 1000;
 const ACCOUNT = '1234567890123456';
 let handle: TestStore;
 let usage: UsageRecorder;
 let audit: AuditTrail;
+let secrets: SecretIndex;
 const clock = new ManualClock(Date.parse('2026-11-28T00:00:00Z'));
 
 beforeEach(async () => {
@@ -22,7 +25,12 @@ beforeEach(async () => {
     createdAt: 0,
   });
   usage = new UsageRecorder(handle.store, { flushIntervalMs: 60_000 });
-  audit = new AuditTrail(handle.store, usage, clock, cryptoRandom, 90);
+  secrets = new SecretIndex(
+    handle.store,
+    new Sealer(parseMasterKeyRing(generateMasterKeyText(cryptoRandom))),
+  );
+  await secrets.load();
+  audit = new AuditTrail(handle.store, usage, clock, cryptoRandom, 90, secrets);
 });
 
 afterEach(async () => {
@@ -149,7 +157,9 @@ describe('AuditTrail', () => {
     expect(await audit.purgeExpired()).toBe(2);
     expect((await lookup()).map((e) => e.eventName)).toEqual(['Age89', 'Age1']);
     // A year later with a 365-day retention, nothing more goes.
-    expect(await new AuditTrail(handle.store, usage, clock, cryptoRandom, 365).purgeExpired()).toBe(0);
+    expect(await new AuditTrail(handle.store, usage, clock, cryptoRandom, 365, secrets).purgeExpired()).toBe(
+      0,
+    );
   });
 
   it('runs the retention job at once and on its interval until stopped', async () => {

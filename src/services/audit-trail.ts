@@ -13,6 +13,7 @@ import {
 } from '../core/audit/event-fields.js';
 import { eventId } from '../core/audit/event-id.js';
 import { DAY_MS, type Clock } from '../core/clock.js';
+import { formatMessage, isErrorCode } from '../core/errors/catalog.js';
 import type { Random } from '../core/random.js';
 import type { SignedRequest } from '../core/signature/index.js';
 import type {
@@ -26,6 +27,7 @@ import type {
 import type { ActionFacts } from './action-facts.js';
 import type { Admission, Connection } from './gate/admission.js';
 import type { Principal } from './principal.js';
+import { SECRET_MASK, type SecretIndex, type SecretMasker } from './secret-index.js';
 import type { UsageRecorder } from './usage-recorder.js';
 
 /**
@@ -68,6 +70,7 @@ export class AuditTrail {
     private readonly clock: Clock,
     private readonly random: Random,
     private readonly retentionDays: number,
+    private readonly secrets: SecretIndex,
   ) {}
 
   /**
@@ -96,7 +99,8 @@ export class AuditTrail {
         await this.store.setAuditOutcome(
           call.committedEventId,
           call.error.code,
-          auditedErrorMessage(call.error.message),
+          // The event's own masking decides what of the message may be kept.
+          this.toRecord(call).errorMessage,
         );
       }
       return;
@@ -176,31 +180,57 @@ export class AuditTrail {
     };
   }
 
+  /**
+   * The event of a call. Every value the caller chose passes through one masker first: an AccessKey
+   * secret of the installation, in whatever parameter or header it came, is replaced before anything
+   * is bounded or stored, so that no event, export or database page ever holds one (see
+   * secret-index.ts). The fields that cannot hold one are left alone: the source IP is an address or
+   * `(invalid)`, the version a date, the request ID ours.
+   */
   private toRecord(call: CallRecord): AuditEventRecord {
     const principal = call.admission?.principal;
     const request = call.request;
-    const parameters = request ? request.params : NO_PARAMETERS;
+    const mask = this.secrets.masker();
+    const parameters = request ? mask.parameters(request.params) : NO_PARAMETERS;
+    // A secret sent as the key ID keeps nothing at all, not even the prefix a malformed ID keeps.
+    const accessKeyId = request
+      ? mask.isSecret(request.accessKeyId)
+        ? SECRET_MASK
+        : auditedAccessKeyId(request.accessKeyId)
+      : '';
+    const eventName = request ? auditedName(mask.text(request.action), ACTION_NAME) : '';
+    const eventSource = mask.text(call.host);
+    const userAgent = auditedUserAgent(mask.text(call.connection.userAgent));
+    // Error messages may echo what the caller sent (some only a prefix of it, which no exact match
+    // can recognise): a call that carried a secret keeps the catalog's message without its values.
+    const errorMessage = call.error ? auditedErrorMessage(this.errorMessageOf(call.error, mask)) : '';
     return {
       eventId: call.committedEventId ?? eventId(call.receivedAt, this.random),
       eventTime: call.receivedAt,
       accountId: principal?.accountId ?? null,
-      accessKeyId: request ? auditedAccessKeyId(request.accessKeyId) : '',
+      accessKeyId,
       ...identityOf(principal),
-      eventName: request ? auditedName(request.action, ACTION_NAME) : '',
+      eventName,
       eventRw: call.action?.rw ?? 'Read',
       serviceName: call.action?.service ?? '',
       apiVersion: request ? auditedName(request.version, API_VERSION) : '',
-      eventSource: call.host,
+      eventSource,
       requestId: call.requestId,
       sourceIp: call.connection.sourceIp,
-      userAgent: auditedUserAgent(call.connection.userAgent),
+      userAgent,
       errorCode: call.error?.code ?? '',
-      errorMessage: call.error ? auditedErrorMessage(call.error.message) : '',
+      errorMessage,
       // A call that named no known key could come from anyone: it keeps little of what it sent.
       requestParameters: principal
         ? auditedParameters(parameters)
         : auditedParameters(parameters, UNATTRIBUTED_PARAMETER_CHARS),
     };
+  }
+
+  private errorMessageOf(error: NonNullable<CallRecord['error']>, mask: SecretMasker): string {
+    const message = mask.text(error.message);
+    if (!mask.found) return message;
+    return isErrorCode(error.code) ? formatMessage(error.code) : SECRET_MASK;
   }
 }
 

@@ -15,6 +15,7 @@ import { KeyCache } from './gate/key-cache.js';
 import { MemoryNonceStore, type NonceStore } from './gate/nonce-store.js';
 import { PermissionService } from './permission-service.js';
 import { defaultQuotas, type Quotas } from './quotas.js';
+import { SecretIndex, type BackfillProgress } from './secret-index.js';
 import { UsageRecorder } from './usage-recorder.js';
 
 export interface RamkeyDeps {
@@ -32,6 +33,10 @@ export interface RamkeyDeps {
   /** Days audit events are kept (default 90). */
   auditRetentionDays?: number;
   onBackgroundError?: (err: unknown) => void;
+  /** Progress of the secret index's start-up backfill (see SecretIndex.load). */
+  onSecretIndexProgress?: (progress: BackfillProgress) => void;
+  /** A live key whose sealed secret the master key ring cannot open (found by the backfill). */
+  onUnopenableSecret?: (accessKeyId: string) => void;
 }
 
 export interface Ramkey {
@@ -45,6 +50,11 @@ export interface Ramkey {
   readonly credentialReports: CredentialReportService;
   readonly usage: UsageRecorder;
   readonly audit: AuditTrail;
+  /**
+   * The installation's secrets, as fingerprints, for masking. Loading starts with createRamkey;
+   * await `secretIndex.load()` before serving (until then every secret-shaped value is masked).
+   */
+  readonly secretIndex: SecretIndex;
   /** Flushes pending writes; the store is closed by whoever opened it. */
   close(): Promise<void>;
 }
@@ -57,9 +67,18 @@ export function createRamkey(deps: RamkeyDeps): Ramkey {
   const changes = deps.changes ?? new LocalChangeBus();
   const keys = new KeyCache(store, sealer, clock);
   const authorizer = new Authorizer(store);
+  const backgroundError = deps.onBackgroundError ?? (() => undefined);
+  const secretIndex = new SecretIndex(store, sealer, {
+    onError: backgroundError,
+    ...(deps.onSecretIndexProgress && { onProgress: deps.onSecretIndexProgress }),
+    ...(deps.onUnopenableSecret && { onUnopenable: deps.onUnopenableSecret }),
+  });
+  const loading = secretIndex.load().catch(backgroundError);
   changes.subscribe((change) => {
     keys.apply(change);
-    if (change.kind !== 'accessKey') authorizer.invalidateAccount(change.accountId);
+    // Another node's new key: learn its fingerprint (on this node it is known already).
+    if (change.kind === 'accessKey') secretIndex.refresh(change.accessKeyId).catch(backgroundError);
+    else authorizer.invalidateAccount(change.accountId);
   });
   const usage = new UsageRecorder(store, deps.onBackgroundError ? { onError: deps.onBackgroundError } : {});
   const gate = new Gate({
@@ -76,7 +95,7 @@ export function createRamkey(deps: RamkeyDeps): Ramkey {
     changes,
     identity: new IdentityService(store, changes, clock, random, quotas),
     permissions: new PermissionService(store, authorizer, changes, clock, random, quotas),
-    accessKeys: new AccessKeyService(store, sealer, changes, usage, clock, random, quotas),
+    accessKeys: new AccessKeyService(store, sealer, changes, usage, clock, random, quotas, secretIndex),
     credentialReports: new CredentialReportService(store, usage, clock, quotas),
     usage,
     audit: new AuditTrail(
@@ -85,7 +104,13 @@ export function createRamkey(deps: RamkeyDeps): Ramkey {
       clock,
       random,
       deps.auditRetentionDays ?? DEFAULT_AUDIT_RETENTION_DAYS,
+      secretIndex,
     ),
-    close: () => usage.close(),
+    secretIndex,
+    async close() {
+      // The store is closed after this: the start-up load must not outlive it.
+      await loading;
+      await usage.close();
+    },
   };
 }

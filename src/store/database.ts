@@ -148,6 +148,14 @@ export interface CredentialReportsTable {
   content: string;
 }
 
+export interface SecretIndexTable {
+  access_key_id: string;
+  /** The master key version the fingerprint's index key derives from. */
+  key_version: number;
+  /** base64url HMAC-SHA256 of the key's secret under the index key. */
+  fingerprint: string;
+}
+
 export interface Database {
   accounts: AccountsTable;
   users: UsersTable;
@@ -162,4 +170,5 @@ export interface Database {
   audit_events: AuditEventsTable;
   access_key_usage: AccessKeyUsageTable;
   credential_reports: CredentialReportsTable;
+  secret_index: SecretIndexTable;
 }

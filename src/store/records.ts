@@ -322,3 +322,18 @@ export interface Page<T> {
   /** Present when more items follow: pass it back as `after` to continue. */
   nextMarker?: string;
 }
+
+/** One live key's entry in the secret index (see SecretIndexStore). */
+export interface SecretFingerprint {
+  accessKeyId: string;
+  /** The master key version the index key that made the fingerprint derives from. */
+  keyVersion: number;
+  /** The keyed hash of the key's secret (Sealer.fingerprint); never the secret. */
+  fingerprint: string;
+}
+
+/** A live key whose secret the index does not hold under the current version: to fingerprint. */
+export interface UnindexedAccessKey {
+  accessKeyId: string;
+  sealedSecret: string;
+}

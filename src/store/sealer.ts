@@ -1,5 +1,14 @@
-// Master keys and the Sealer: AccessKey secrets are encrypted (AES-256-GCM) before they reach the store.
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+// Master keys and the Sealer: AccessKey secrets are encrypted (AES-256-GCM) before they reach the store,
+// and fingerprinted (HMAC-SHA256) for the secret index.
+import {
+  createCipheriv,
+  createDecipheriv,
+  createHmac,
+  createSecretKey,
+  hkdfSync,
+  randomBytes,
+  type KeyObject,
+} from 'node:crypto';
 import {
   closeSync,
   constants,
@@ -25,6 +34,12 @@ const IV_BYTES = 12;
 const TAG_BYTES = 16;
 const CIPHER = 'aes-256-gcm';
 const OPEN_FAILED = 'sealed secret cannot be opened';
+/**
+ * HKDF's info for the secret index key. Fixed: changing it would orphan every stored fingerprint.
+ * A separate derived key, never the master key itself, so that an HMAC output can never be
+ * related to an encryption under the same bytes.
+ */
+const INDEX_KEY_INFO = 'ramkey secret index v1';
 
 /** Key bytes by ring, kept out of the class so no property, enumeration or inspection reaches them. */
 const keyBytes = new WeakMap<MasterKeyRing, ReadonlyMap<number, Buffer>>();
@@ -208,9 +223,33 @@ function parseSealed(sealed: string): SealedParts | undefined {
  */
 export class Sealer {
   readonly #ring: MasterKeyRing;
+  /** The secret index key (see `fingerprint`), derived once; a KeyObject does not print its bytes. */
+  readonly #indexKey: KeyObject;
 
   constructor(ring: MasterKeyRing) {
     this.#ring = ring;
+    const master = keyOf(ring, ring.currentVersion);
+    if (master === undefined) throw new Error('master key ring has no current key');
+    this.#indexKey = createSecretKey(
+      Buffer.from(hkdfSync('sha256', master, Buffer.alloc(0), INDEX_KEY_INFO, MASTER_KEY_BYTES)),
+    );
+  }
+
+  /**
+   * The master key version the secret index key derives from: the current one. A rotation changes
+   * it, and the secret index re-fingerprints what was indexed under the older version (it can, since
+   * the older version still opens the sealed secrets until it is removed from the ring).
+   */
+  get indexVersion(): number {
+    return this.#ring.currentVersion;
+  }
+
+  /**
+   * The keyed fingerprint of a value, base64url of HMAC-SHA256 under the index key: equal for equal
+   * values, and without the master key useless for telling anything about the value.
+   */
+  fingerprint(value: string): string {
+    return createHmac('sha256', this.#indexKey).update(value, 'utf8').digest('base64url');
   }
 
   /** The master key version new seals use. */

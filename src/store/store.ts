@@ -36,7 +36,9 @@ import type {
   PolicyRecord,
   PolicyType,
   PolicyVersionRecord,
+  SecretFingerprint,
   SecurityPreference,
+  UnindexedAccessKey,
   UserPatch,
   UserRecord,
 } from './records.js';
@@ -351,6 +353,31 @@ export interface CredentialReportStore {
   getCredentialReport(accountId: string): Promise<CredentialReportRecord | undefined>;
 }
 
+/**
+ * The secret index: a keyed fingerprint of each live key's secret, so that a secret sent where it does
+ * not belong is recognised without opening any sealed secret. The store sees fingerprints only; the
+ * key that makes them stays with the Sealer. An entry counts only while its key is live.
+ */
+export interface SecretIndexStore {
+  /** Fingerprints of the live keys indexed under `keyVersion` (any order). */
+  listSecretFingerprints(keyVersion: number): Promise<string[]>;
+  /** The live key's fingerprint under `keyVersion`; undefined when not indexed so or not live. */
+  getSecretFingerprint(accessKeyId: string, keyVersion: number): Promise<string | undefined>;
+  /**
+   * Up to `limit` live keys with no fingerprint under `keyVersion`, in ID order, after the ID `after`
+   * (exclusive; '' from the start), with their sealed secrets.
+   */
+  listUnindexedAccessKeys(keyVersion: number, after: string, limit: number): Promise<UnindexedAccessKey[]>;
+  /** Live keys with no fingerprint under `keyVersion`. */
+  countUnindexedAccessKeys(keyVersion: number): Promise<number>;
+  /** Sets each key's entry (replacing one of another version); keys that are not live are skipped. */
+  putSecretFingerprints(entries: readonly SecretFingerprint[]): Promise<void>;
+  /** Removes the key's entry; returns the fingerprint it held, undefined when there was none. */
+  deleteSecretFingerprint(accessKeyId: string): Promise<string | undefined>;
+  /** Removes the entries of keys that are no longer live (left by a crash between purge and unindex). */
+  pruneSecretFingerprints(): Promise<number>;
+}
+
 /** Every aggregate, over one database. */
 export interface Store
   extends
@@ -361,7 +388,8 @@ export interface Store
     AttachmentStore,
     AccessKeyStore,
     AuditStore,
-    CredentialReportStore {
+    CredentialReportStore,
+    SecretIndexStore {
   readonly capabilities: StoreCapabilities;
 
   /** Creates or upgrades the schema. Idempotent. */

@@ -13,6 +13,7 @@ import { StoreContext } from './context.js';
 import { kyselyCredentialReportStore } from './credential-report-store.js';
 import { kyselyGroupStore } from './group-store.js';
 import { kyselyPolicyStore } from './policy-store.js';
+import { kyselySecretIndexStore } from './secret-index-store.js';
 import { kyselyUserStore } from './user-store.js';
 
 const MIGRATION_TABLE = 'ramkey_migration';
@@ -49,5 +50,6 @@ export function createKyselyStore(db: Kysely<Database>, adapter: EngineAdapter):
     ...kyselyAccessKeyStore(ctx),
     ...kyselyAuditStore(ctx),
     ...kyselyCredentialReportStore(ctx),
+    ...kyselySecretIndexStore(ctx),
   };
 }
