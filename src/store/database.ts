@@ -148,6 +148,13 @@ export interface CredentialReportsTable {
   content: string;
 }
 
+export interface NoncesTable {
+  /** When the nonce's request leaves the time window (its timestamp + the window), ms. */
+  expires_at: number;
+  /** 16 bytes: a hash of the AccessKey ID and the nonce (never the nonce itself). */
+  fingerprint: Buffer;
+}
+
 export interface Database {
   accounts: AccountsTable;
   users: UsersTable;
@@ -162,4 +169,5 @@ export interface Database {
   audit_events: AuditEventsTable;
   access_key_usage: AccessKeyUsageTable;
   credential_reports: CredentialReportsTable;
+  nonces: NoncesTable;
 }

@@ -305,3 +305,14 @@ export interface Page<T> {
   /** Present when more items follow: pass it back as `after` to continue. */
   nextMarker?: string;
 }
+
+/** A signature nonce used by an admitted request, as the store keeps it (see UsedNonceStore). */
+export interface NonceRecord {
+  /**
+   * 32 lower-case hex digits (128 bits): a hash of the AccessKey ID and the nonce. The nonce itself
+   * is never stored.
+   */
+  fingerprint: string;
+  /** When the request leaves the time window (its timestamp + the window), ms. */
+  expiresAt: number;
+}

@@ -25,6 +25,7 @@ import type {
   GroupPolicyAttachment,
   GroupRecord,
   KeyUsageRecord,
+  NonceRecord,
   NewAccessKey,
   NewPolicy,
   NewPolicyVersion,
@@ -347,6 +348,23 @@ export interface CredentialReportStore {
   getCredentialReport(accountId: string): Promise<CredentialReportRecord | undefined>;
 }
 
+/** Signature nonces already used: replay protection that survives restarts and crashes. */
+export interface UsedNonceStore {
+  /**
+   * Records the nonces in one statement and answers, per input and in its order, true when this call
+   * recorded it and false when it was recorded already (a replay). A record is identified by its
+   * fingerprint and expiry together (see NonceRecord); the same record twice in one call: the first
+   * is recorded, the second is a replay. Concurrent calls (in this process or another) never both
+   * record the same one. Durable once the promise resolves.
+   */
+  recordNonces(nonces: readonly NonceRecord[]): Promise<boolean[]>;
+  /**
+   * Deletes up to `limit` records that expired before `before` (earliest first); returns how many.
+   * A record is never forgotten otherwise: until purged it keeps refusing its nonce.
+   */
+  purgeNonces(before: number, limit: number): Promise<number>;
+}
+
 /** Every aggregate, over one database. */
 export interface Store
   extends
@@ -357,7 +375,8 @@ export interface Store
     AttachmentStore,
     AccessKeyStore,
     AuditStore,
-    CredentialReportStore {
+    CredentialReportStore,
+    UsedNonceStore {
   readonly capabilities: StoreCapabilities;
 
   /** Creates or upgrades the schema. Idempotent. */

@@ -8,6 +8,7 @@ import { describeAttachmentStoreContract } from './attachment-store.contract.js'
 import { describeAccessKeyStoreContract } from './access-key-store.contract.js';
 import { describeAuditStoreContract } from './audit-store.contract.js';
 import { describeCredentialReportStoreContract } from './credential-report-store.contract.js';
+import { describeNonceStoreContract } from './nonce-store.contract.js';
 
 /** Registers every aggregate's contract, each suite against a fresh store from `makeStore`. */
 export function describeStoreContract(name: string, makeStore: () => Promise<ContractStore>): void {
@@ -19,4 +20,5 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Con
   describeAccessKeyStoreContract(name, makeStore);
   describeAuditStoreContract(name, makeStore);
   describeCredentialReportStoreContract(name, makeStore);
+  describeNonceStoreContract(name, makeStore);
 }
