@@ -49,7 +49,6 @@ function integerEnv(name: string, min: number, max: number, unit: string): numbe
 }
 
 const auditRetentionDays = () => integerEnv('RAMKEY_AUDIT_RETENTION_DAYS', 1, 3650, 'days');
-const nonceCapacity = () => integerEnv('RAMKEY_NONCE_CAPACITY', 1000, Number.MAX_SAFE_INTEGER, 'nonces');
 
 /** RAMKEY_REQUEST_TIMEOUT_MS and friends; unset ones keep the defaults. */
 function connectionLimits(): Partial<ConnectionLimits> {
@@ -65,7 +64,6 @@ function connectionLimits(): Partial<ConnectionLimits> {
 }
 
 async function openInstallation(dir: string, logger?: pino.Logger): Promise<Installation> {
-  const capacity = nonceCapacity();
   const retention = auditRetentionDays();
   const ring = loadMasterKeyRing({ env: process.env.RAMKEY_MASTER_KEY, file: join(dir, MASTER_KEY_FILE) });
   const store = await openStore({ dataDir: dir, databaseUrl: process.env.RAMKEY_DATABASE_URL });
@@ -73,7 +71,6 @@ async function openInstallation(dir: string, logger?: pino.Logger): Promise<Inst
   const ramkey = createRamkey({
     store,
     sealer: new Sealer(ring),
-    ...(capacity !== undefined && { nonceCapacity: capacity }),
     ...(retention !== undefined && { auditRetentionDays: retention }),
     ...(logger && {
       onBackgroundError: (err: unknown) => {

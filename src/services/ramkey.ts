@@ -13,7 +13,7 @@ import { Gate } from './gate/gate.js';
 import { IdentityService } from './identity-service.js';
 import { KeyCache } from './gate/key-cache.js';
 import { defaultLimits, type Limits } from './limits.js';
-import { MemoryNonceStore, type NonceStore } from './gate/nonce-store.js';
+import { DurableNonceStore, type NonceStore } from './gate/nonce-store.js';
 import { PermissionService } from './permission-service.js';
 import { UsageRecorder } from './usage-recorder.js';
 
@@ -23,11 +23,17 @@ export interface RamkeyDeps {
   clock?: Clock;
   random?: Random;
   limits?: Partial<Limits>;
+  /**
+   * Replay protection (default: nonces group-committed to `store`, see DurableNonceStore). Tests and
+   * benchmarks only may pass another.
+   */
   nonces?: NonceStore;
   /** Where services publish committed changes (default: this process only). */
   changes?: ChangeBus;
-  /** Capacity of the default in-memory nonce store (see DEFAULT_NONCE_CAPACITY). */
-  nonceCapacity?: number;
+  /**
+   * The time window (default 15 minutes): a request's timestamp may be this far from the clock, and
+   * its nonce is remembered until the timestamp leaves it. Shorter only in tests and benchmarks.
+   */
   maxClockSkewMs?: number;
   /** Days audit events are kept (default 90). */
   auditRetentionDays?: number;
@@ -63,9 +69,18 @@ export function createRamkey(deps: RamkeyDeps): Ramkey {
     if (change.kind !== 'accessKey') authorizer.invalidateAccount(change.accountId);
   });
   const usage = new UsageRecorder(store, deps.onBackgroundError ? { onError: deps.onBackgroundError } : {});
+  // The durable store is the default; only tests and benchmarks pass another (and own it).
+  let durableNonces: DurableNonceStore | undefined;
+  const nonces =
+    deps.nonces ??
+    (durableNonces = new DurableNonceStore(store, {
+      clock,
+      ...(deps.onBackgroundError && { onError: deps.onBackgroundError }),
+    }));
+  void durableNonces?.start();
   const gate = new Gate({
     keys,
-    nonces: deps.nonces ?? new MemoryNonceStore(deps.nonceCapacity),
+    nonces,
     authorizer,
     clock,
     maxClockSkewMs: deps.maxClockSkewMs ?? MAX_CLOCK_SKEW_MS,
@@ -88,6 +103,10 @@ export function createRamkey(deps: RamkeyDeps): Ramkey {
       random,
       deps.auditRetentionDays ?? DEFAULT_AUDIT_RETENTION_DAYS,
     ),
-    close: () => usage.close(),
+    async close() {
+      // Calls still waiting for their nonce's commit get their answer before the store closes.
+      await durableNonces?.close();
+      await usage.close();
+    },
   };
 }
