@@ -19,10 +19,20 @@ const auditing = process.argv[3] !== 'no-audit';
 // The parent going away (even killed) closes the IPC channel: never outlive it.
 process.on('disconnect', () => process.exit(0));
 
+// Replay section (bench/replay.js) only: RAMKEY_BENCH_NONCES=off turns replay protection off (the
+// baseline for its cost); RAMKEY_BENCH_WINDOW_MS shortens the time window, to outlast it in a run.
+const replayOff = process.env.RAMKEY_BENCH_NONCES === 'off';
+const windowMs = Number(process.env.RAMKEY_BENCH_WINDOW_MS ?? '') || undefined;
+
 const store = await openStore({ dataDir });
 await store.migrate();
 const sealer = new Sealer(parseMasterKeyRing(generateMasterKeyText(cryptoRandom)));
-const ramkey = createRamkey({ store, sealer });
+const ramkey = createRamkey({
+  store,
+  sealer,
+  ...(replayOff && { nonces: { remember: () => true } }),
+  ...(windowMs !== undefined && { maxClockSkewMs: windowMs }),
+});
 if (!auditing) {
   // Every call still counts as use of its key (countUse is private in TypeScript, not in JavaScript);
   // no event is built, queued or committed with a change.

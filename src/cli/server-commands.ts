@@ -47,7 +47,6 @@ function integerEnv(name: string, min: number, max: number, unit: string): numbe
 }
 
 const auditRetentionDays = () => integerEnv('RAMKEY_AUDIT_RETENTION_DAYS', 1, 3650, 'days');
-const nonceCapacity = () => integerEnv('RAMKEY_NONCE_CAPACITY', 1000, Number.MAX_SAFE_INTEGER, 'nonces');
 
 /** RAMKEY_REQUEST_TIMEOUT_MS and friends; unset ones keep the defaults. */
 function connectionLimits(): Partial<ConnectionLimits> {
@@ -76,10 +75,8 @@ function isInitialised(dir: string): Promise<boolean> {
 }
 
 function openInstallation(dir: string, logger?: pino.Logger): Promise<Installation> {
-  const capacity = nonceCapacity();
   const retention = auditRetentionDays();
   return openInstallationIn(installationConfig(dir), {
-    ...(capacity !== undefined && { nonceCapacity: capacity }),
     ...(retention !== undefined && { auditRetentionDays: retention }),
     ...(logger && {
       onBackgroundError: (err: unknown) => {

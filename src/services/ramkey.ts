@@ -12,7 +12,7 @@ import { LocalChangeBus, type ChangeBus } from './change-bus.js';
 import { Gate } from './gate/gate.js';
 import { IdentityService } from './identity-service.js';
 import { KeyCache } from './gate/key-cache.js';
-import { MemoryNonceStore, type NonceStore } from './gate/nonce-store.js';
+import { DurableNonceStore, type NonceStore } from './gate/nonce-store.js';
 import { PermissionService } from './permission-service.js';
 import { defaultQuotas, type Quotas } from './quotas.js';
 import { SecretIndex, type BackfillProgress } from './secret-index.js';
@@ -24,11 +24,17 @@ export interface RamkeyDeps {
   clock?: Clock;
   random?: Random;
   quotas?: Partial<Quotas>;
+  /**
+   * Replay protection (default: nonces group-committed to `store`, see DurableNonceStore). Tests and
+   * benchmarks only may pass another.
+   */
   nonces?: NonceStore;
   /** Where services publish committed changes (default: this process only). */
   changes?: ChangeBus;
-  /** Capacity of the default in-memory nonce store (see DEFAULT_NONCE_CAPACITY). */
-  nonceCapacity?: number;
+  /**
+   * The time window (default 15 minutes): a request's timestamp may be this far from the clock, and
+   * its nonce is remembered until the timestamp leaves it. Shorter only in tests and benchmarks.
+   */
   maxClockSkewMs?: number;
   /** Days audit events are kept (default 90). */
   auditRetentionDays?: number;
@@ -81,9 +87,18 @@ export function createRamkey(deps: RamkeyDeps): Ramkey {
     else authorizer.invalidateAccount(change.accountId);
   });
   const usage = new UsageRecorder(store, deps.onBackgroundError ? { onError: deps.onBackgroundError } : {});
+  // The durable store is the default; only tests and benchmarks pass another (and own it).
+  let durableNonces: DurableNonceStore | undefined;
+  const nonces =
+    deps.nonces ??
+    (durableNonces = new DurableNonceStore(store, {
+      clock,
+      ...(deps.onBackgroundError && { onError: deps.onBackgroundError }),
+    }));
+  void durableNonces?.start();
   const gate = new Gate({
     keys,
-    nonces: deps.nonces ?? new MemoryNonceStore(deps.nonceCapacity),
+    nonces,
     authorizer,
     clock,
     maxClockSkewMs: deps.maxClockSkewMs ?? MAX_CLOCK_SKEW_MS,
@@ -110,6 +125,8 @@ export function createRamkey(deps: RamkeyDeps): Ramkey {
     async close() {
       // The store is closed after this: the start-up load must not outlive it.
       await loading;
+      // Calls still waiting for their nonce's commit get their answer before the store closes.
+      await durableNonces?.close();
       await usage.close();
     },
   };

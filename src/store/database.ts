@@ -156,6 +156,13 @@ export interface SecretIndexTable {
   fingerprint: string;
 }
 
+export interface NoncesTable {
+  /** When the nonce's request leaves the time window (its timestamp + the window), ms. */
+  expires_at: number;
+  /** 16 bytes: a hash of the AccessKey ID and the nonce (never the nonce itself). */
+  fingerprint: Buffer;
+}
+
 export interface Database {
   accounts: AccountsTable;
   users: UsersTable;
@@ -171,4 +178,5 @@ export interface Database {
   access_key_usage: AccessKeyUsageTable;
   credential_reports: CredentialReportsTable;
   secret_index: SecretIndexTable;
+  nonces: NoncesTable;
 }

@@ -337,3 +337,14 @@ export interface UnindexedAccessKey {
   accessKeyId: string;
   sealedSecret: string;
 }
+
+/** A signature nonce used by an admitted request, as the store keeps it (see UsedNonceStore). */
+export interface NonceRecord {
+  /**
+   * 32 lower-case hex digits (128 bits): a hash of the AccessKey ID and the nonce. The nonce itself
+   * is never stored.
+   */
+  fingerprint: string;
+  /** When the request leaves the time window (its timestamp + the window), ms. */
+  expiresAt: number;
+}

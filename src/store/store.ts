@@ -26,6 +26,7 @@ import type {
   GroupPolicyAttachment,
   GroupRecord,
   KeyUsageRecord,
+  NonceRecord,
   NewAccessKey,
   NewPolicy,
   NewPolicyVersion,
@@ -378,6 +379,23 @@ export interface SecretIndexStore {
   pruneSecretFingerprints(): Promise<number>;
 }
 
+/** Signature nonces already used: replay protection that survives restarts and crashes. */
+export interface UsedNonceStore {
+  /**
+   * Records the nonces in one statement and answers, per input and in its order, true when this call
+   * recorded it and false when it was recorded already (a replay). A record is identified by its
+   * fingerprint and expiry together (see NonceRecord); the same record twice in one call: the first
+   * is recorded, the second is a replay. Concurrent calls (in this process or another) never both
+   * record the same one. Durable once the promise resolves.
+   */
+  recordNonces(nonces: readonly NonceRecord[]): Promise<boolean[]>;
+  /**
+   * Deletes up to `limit` records that expired before `before` (earliest first); returns how many.
+   * A record is never forgotten otherwise: until purged it keeps refusing its nonce.
+   */
+  purgeNonces(before: number, limit: number): Promise<number>;
+}
+
 /** Every aggregate, over one database. */
 export interface Store
   extends
@@ -389,7 +407,8 @@ export interface Store
     AccessKeyStore,
     AuditStore,
     CredentialReportStore,
-    SecretIndexStore {
+    SecretIndexStore,
+    UsedNonceStore {
   readonly capabilities: StoreCapabilities;
 
   /** Creates or upgrades the schema. Idempotent. */

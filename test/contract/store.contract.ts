@@ -9,6 +9,7 @@ import { describeAccessKeyStoreContract } from './access-key-store.contract.js';
 import { describeAuditStoreContract } from './audit-store.contract.js';
 import { describeCredentialReportStoreContract } from './credential-report-store.contract.js';
 import { describeSecretIndexStoreContract } from './secret-index-store.contract.js';
+import { describeNonceStoreContract } from './nonce-store.contract.js';
 
 /** Registers every aggregate's contract, each suite against a fresh store from `makeStore`. */
 export function describeStoreContract(name: string, makeStore: () => Promise<ContractStore>): void {
@@ -21,4 +22,5 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Con
   describeAuditStoreContract(name, makeStore);
   describeCredentialReportStoreContract(name, makeStore);
   describeSecretIndexStoreContract(name, makeStore);
+  describeNonceStoreContract(name, makeStore);
 }

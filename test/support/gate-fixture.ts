@@ -5,6 +5,7 @@ import { cryptoRandom } from '../../src/core/random.js';
 import { parseSignedRequest, signRpcV1, type SignedRequest } from '../../src/core/signature/index.js';
 import type { ActionFacts } from '../../src/services/action-facts.js';
 import type { AdmissionRequest, RoutedAction } from '../../src/services/gate/admission.js';
+import type { NonceStore } from '../../src/services/gate/nonce-store.js';
 import { createRamkey, type Ramkey } from '../../src/services/ramkey.js';
 import { generateMasterKeyText, parseMasterKeyRing, Sealer } from '../../src/store/sealer.js';
 import { makeSqliteTestStore, type SqliteTestStore } from './test-stores.js';
@@ -28,17 +29,18 @@ export interface GateFixture {
   close(): Promise<void>;
 }
 
-export async function makeGateFixture(): Promise<GateFixture> {
+/** `nonces`: a nonce store for the first node instead of the durable default (on the store). */
+export async function makeGateFixture(options: { nonces?: NonceStore } = {}): Promise<GateFixture> {
   const handle = await makeSqliteTestStore();
   const clock = new ManualClock(Date.parse('2026-12-01T00:00:00Z'));
   const sealer = new Sealer(parseMasterKeyRing(generateMasterKeyText(cryptoRandom)));
   const nodes: Ramkey[] = [];
-  const node = () => {
-    const r = createRamkey({ store: handle.store, sealer, clock });
+  const node = (nonces?: NonceStore) => {
+    const r = createRamkey({ store: handle.store, sealer, clock, ...(nonces && { nonces }) });
     nodes.push(r);
     return r;
   };
-  const ramkey = node();
+  const ramkey = node(options.nonces);
   const { account } = await ramkey.identity.createAccount();
   const accountId = account.accountId;
   const rootKey = await ramkey.accessKeys.create({ accountId, userId: null });
@@ -53,7 +55,7 @@ export async function makeGateFixture(): Promise<GateFixture> {
       const created = await ramkey.accessKeys.create({ accountId, userId: user.userId });
       return { id: created.key.accessKeyId, secret: created.secret.reveal(), userId: user.userId };
     },
-    secondNode: node,
+    secondNode: () => node(),
     async close() {
       for (const r of nodes) await r.close();
       await handle.cleanup();

@@ -146,9 +146,16 @@ describe('Gate.admit', () => {
     expect(await call()).toMatchObject({ admitted: false, refusedAt: 'keyStatus' });
   });
 
-  it('answers synchronously when the key and policies are cached', async () => {
-    await admit(f, signedRequest(f.root, { at: f.clock.now() }), listUsers);
-    const warm = f.ramkey.gate.admit(admissionOf(signedRequest(f.root, { at: f.clock.now() }), listUsers));
-    expect(warm).not.toBeInstanceOf(Promise);
+  it('answers synchronously when the key and policies are cached and the nonce store answers at once', async () => {
+    const sync = await makeGateFixture({ nonces: { remember: () => true } });
+    try {
+      await admit(sync, signedRequest(sync.root, { at: sync.clock.now() }), listUsers);
+      const warm = sync.ramkey.gate.admit(
+        admissionOf(signedRequest(sync.root, { at: sync.clock.now() }), listUsers),
+      );
+      expect(warm).not.toBeInstanceOf(Promise);
+    } finally {
+      await sync.close();
+    }
   });
 });

@@ -55,8 +55,9 @@ export class Gate {
   }
 
   /**
-   * Admits the request or refuses it. Synchronous when every step can answer from memory (the
-   * common case: a cached key and policies, the in-memory nonce store). Throws only for
+   * Admits the request or refuses it. Synchronous when every step can answer from memory (a cached
+   * key and policies, and a nonce store that answers at once; the durable one answers once the
+   * nonce is committed). Throws only for
    * infrastructure failures (a store error while loading a key or policies), never to refuse.
    */
   admit(input: AdmissionRequest): Admission | Promise<Admission> {

@@ -8,4 +8,11 @@ export interface MigrationDialect {
    * users in the same order and a marker means the same thing on either.
    */
   readonly bytewiseCollation?: string;
+  /** The column type of raw bytes: `blob` on SQLite, `bytea` on PostgreSQL. */
+  readonly binaryType: 'blob' | 'bytea';
+  /**
+   * True where a table keyed by its primary key alone can be stored clustered on that key (SQLite
+   * `WITHOUT ROWID`): one B-tree instead of a rowid table plus an index, about half the bytes.
+   */
+  readonly withoutRowid: boolean;
 }

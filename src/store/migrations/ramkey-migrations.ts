@@ -7,6 +7,7 @@ import type { MigrationDialect } from './migration-dialect.js';
 import { permissionsSchema } from './permissions-schema.js';
 import { accessKeyStateSchema } from './access-key-state.js';
 import { auditSchema } from './audit-schema.js';
+import { noncesSchema } from './nonces-schema.js';
 import { secretIndexSchema } from './secret-index-schema.js';
 
 /**
@@ -20,6 +21,7 @@ export function ramkeyMigrations(dialect: MigrationDialect): Record<string, Migr
     '0003_audit': auditSchema(),
     '0004_credential_reports': credentialReportsSchema(),
     '0005_access_key_state': accessKeyStateSchema(),
+    '0006_nonces': noncesSchema(dialect),
     '0007_secret_index': secretIndexSchema(),
   };
 }

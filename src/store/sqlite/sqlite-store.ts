@@ -78,7 +78,7 @@ export function createSqliteKysely(options: SqliteStoreOptions): Kysely<Database
 export const sqliteEngineAdapter: EngineAdapter = {
   capabilities: { engine: 'sqlite', supportsAdvisoryLocks: false },
   // BINARY, SQLite's default collation, already compares byte by byte.
-  migrationDialect: {},
+  migrationDialect: { binaryType: 'blob', withoutRowid: true },
   prepareMigrations: () => Promise.resolve({ migrationTableSchema: undefined }),
   isUniqueViolation: isSqliteUniqueViolation,
   isForeignKeyViolation: isSqliteForeignKeyViolation,

@@ -5,7 +5,7 @@ import { prepareSigningKey } from '../../../core/signature/index.js';
 import { routedAction, signedRequest } from '../../../../test/support/gate-fixture.js';
 import type { KeyedRequest } from '../gate-check.js';
 import type { CachedKey } from '../key-cache.js';
-import { MemoryNonceStore, type NonceStore } from '../nonce-store.js';
+import { NonceStoreUnavailableError, type NonceStore } from '../nonce-store.js';
 import { freshnessCheck } from './freshness.js';
 import { keyStatusCheck } from './key-status.js';
 import { nonceCheck } from './nonce.js';
@@ -59,18 +59,38 @@ describe('freshness check', () => {
 });
 
 describe('nonce check', () => {
-  it('passes a nonce once and refuses it again', () => {
-    const check = nonceCheck(new MemoryNonceStore(), SKEW);
+  it('passes a nonce once and refuses it again, remembering it until the timestamp leaves the window', () => {
+    const asked: [string, number][] = [];
+    const used = new Set<string>();
+    const store: NonceStore = {
+      remember: (_id, nonce, expiresAt) => {
+        asked.push([nonce, expiresAt]);
+        return used.has(nonce) ? false : (used.add(nonce), true);
+      },
+    };
+    const check = nonceCheck(store, SKEW);
     expect(check.check(keyed({ nonce: 'n1' }))).toBeUndefined();
     expect(codeOf(check.check(keyed({ nonce: 'n1' })))).toBe('SignatureNonceUsed');
-    expect(check.check(keyed({ nonce: 'n2' }))).toBeUndefined();
+    expect(check.check(keyed({ nonce: 'n2', at: NOW - 5000 }))).toBeUndefined();
+    // The request's own timestamp (second precision on the wire) plus the window.
+    expect(asked).toEqual([
+      ['n1', NOW + SKEW],
+      ['n1', NOW + SKEW],
+      ['n2', NOW - 5000 + SKEW],
+    ]);
   });
 
   // Security: a store that cannot remember a nonce cannot rule out a replay, so it fails closed.
-  it('answers ServiceUnavailable when the store is full', () => {
-    const check = nonceCheck(new MemoryNonceStore(1), SKEW);
-    expect(check.check(keyed({ nonce: 'n1' }))).toBeUndefined();
-    expect(codeOf(check.check(keyed({ nonce: 'n2' })))).toBe('ServiceUnavailable');
+  it('answers ServiceUnavailable when the store cannot answer, synchronously or not', async () => {
+    const unavailable = new NonceStoreUnavailableError('down');
+    const throwing: NonceStore = {
+      remember: () => {
+        throw unavailable;
+      },
+    };
+    expect(codeOf(nonceCheck(throwing, SKEW).check(keyed()))).toBe('ServiceUnavailable');
+    const rejecting: NonceStore = { remember: () => Promise.reject(unavailable) };
+    expect(codeOf(await nonceCheck(rejecting, SKEW).check(keyed()))).toBe('ServiceUnavailable');
   });
 
   it('waits for an asynchronous store, and lets its other failures propagate', async () => {

@@ -1,0 +1,56 @@
+// The used nonces aggregate on Kysely: one multi-row insert records a batch, a bounded delete purges.
+import { Buffer } from 'node:buffer';
+import { sql } from 'kysely';
+import type { NonceRecord, UsedNonceStore } from '../store.js';
+import type { StoreContext } from './context.js';
+
+const identity = (n: NonceRecord): string => `${String(n.expiresAt)}:${n.fingerprint}`;
+
+/** Expiry, then fingerprint: the primary key's order. */
+const byKey = (a: NonceRecord, b: NonceRecord): number =>
+  a.expiresAt - b.expiresAt || (a.fingerprint < b.fingerprint ? -1 : a.fingerprint > b.fingerprint ? 1 : 0);
+
+export function kyselyNonceStore(ctx: StoreContext): UsedNonceStore {
+  const { db } = ctx;
+  return {
+    async recordNonces(nonces) {
+      if (nonces.length === 0) return [];
+      // The same record twice in one statement could not be told apart in RETURNING: only the first
+      // of each goes in, the others are replays of it.
+      const first = new Map<string, number>();
+      const ids = nonces.map((n, i) => {
+        const id = identity(n);
+        if (!first.has(id)) first.set(id, i);
+        return id;
+      });
+      // Rows in key order: two concurrent statements on PostgreSQL then wait on shared keys in the
+      // same order and never deadlock (say, a replay racing its original in another batch).
+      const rows = [...first.values()]
+        .map((i) => nonces[i] as NonceRecord)
+        .sort(byKey)
+        .map((n) => ({ expires_at: n.expiresAt, fingerprint: Buffer.from(n.fingerprint, 'hex') }));
+      // One autocommitted statement, outside StoreContext.write: it is the gate's bookkeeping, never
+      // a change a request's audit event should ride on. ON CONFLICT DO NOTHING RETURNING answers
+      // exactly the rows this statement inserted (SQLite >= 3.35, PostgreSQL); on PostgreSQL a
+      // conflicting row another transaction is inserting is waited for, then counted as there.
+      const inserted = await db
+        .insertInto('nonces')
+        .values(rows)
+        .onConflict((oc) => oc.columns(['expires_at', 'fingerprint']).doNothing())
+        .returning(['expires_at', 'fingerprint'])
+        .execute();
+      const fresh = new Set(inserted.map((r) => `${String(r.expires_at)}:${r.fingerprint.toString('hex')}`));
+      return ids.map((id, i) => first.get(id) === i && fresh.has(id));
+    },
+
+    async purgeNonces(before, limit) {
+      // Earliest first, at most `limit` rows per statement: a short write lock on SQLite, a short
+      // transaction on PostgreSQL, however far behind the purge is.
+      const result = await sql`
+        delete from nonces where (expires_at, fingerprint) in (
+          select expires_at, fingerprint from nonces where expires_at < ${before}
+          order by expires_at limit ${limit})`.execute(db);
+      return Number(result.numAffectedRows ?? 0n);
+    },
+  };
+}
