@@ -46,8 +46,8 @@ const tailSeconds = Number(process.env.BENCH_TAIL_SECONDS ?? TAIL_SECONDS);
 const RUN_SECONDS = 2;
 const WARMUP_REQUESTS = 15_000;
 /**
- * Every signed request here stays live in the server's nonce store for the whole run (15 minutes), and
- * each costs the load generator a pre-signed pool entry: keep the signed total bounded.
+ * Each signed request costs the load generator a pre-signed pool entry (its nonce can be sent once):
+ * keep the signed total bounded.
  */
 const SIGNED_BUDGET = 900_000;
 /** Of which the tail-latency runs may use at most this many. */
