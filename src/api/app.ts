@@ -14,7 +14,7 @@ import { RamkeyError } from '../core/errors/ramkey-error.js';
 import { MAX_DESCRIPTION_LENGTH } from '../core/identity/validate.js';
 import { MAX_POLICY_DOCUMENT_LENGTH } from '../core/policy/index.js';
 import { parseSignedRequest, type HttpRequestParts, type SignedRequest } from '../core/signature/index.js';
-import type { CallRecord } from '../services/audit-trail.js';
+import { isAuthenticated, type CallRecord } from '../services/audit-trail.js';
 import type { Connection, RoutedAction } from '../services/gate/admission.js';
 import type { Ramkey } from '../services/ramkey.js';
 import { Params } from './params.js';
@@ -224,13 +224,33 @@ export function buildApp(options: AppOptions): FastifyInstance {
     }
   }
 
+  /**
+   * Refuses the call before anything is parsed or verified: its source keeps failing to authenticate,
+   * or the audit trail is behind (a call is slowed down rather than its event lost).
+   */
+  function throttled(request: FastifyRequest, arrived: CallRecord): Served | undefined {
+    if (ramkey.failures.allows(arrived.connection.sourceIp) && !ramkey.audit.backlogged()) return undefined;
+    const error = new RamkeyError('Throttling');
+    return {
+      call: { ...arrived, error: { code: error.code, message: error.message } },
+      format: formatOfUnparsed(request),
+      error,
+    };
+  }
+
   async function handleRpc(request: FastifyRequest, reply: FastifyReply) {
-    const { call, format, body, error } = await serve(request, {
+    const arrived: CallRecord = {
       requestId: request.id,
       receivedAt: ramkey.clock.now(),
       host: hostId(request),
       connection: connectionOf(request),
-    });
+    };
+    let served = throttled(request, arrived);
+    if (!served) {
+      served = await serve(request, arrived);
+      if (!isAuthenticated(served.call)) ramkey.failures.fail(arrived.connection.sourceIp);
+    }
+    const { call, format, body, error } = served;
     await ramkey.audit.record(call).catch((err: unknown) => {
       request.log.error({ err, reqId: request.id }, 'audit event not recorded');
     });

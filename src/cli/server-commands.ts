@@ -76,7 +76,13 @@ function isInitialised(dir: string): Promise<boolean> {
 
 function openInstallation(dir: string, logger?: pino.Logger): Promise<Installation> {
   const retention = auditRetentionDays();
+  const failuresPerSecond = integerEnv('RAMKEY_AUTH_FAILURES_PER_SECOND', 0, 1_000_000, 'failures');
+  const failureBurst = integerEnv('RAMKEY_AUTH_FAILURE_BURST', 1, 1_000_000, 'failures');
   return openInstallationIn(installationConfig(dir), {
+    failureLimits: {
+      ...(failuresPerSecond !== undefined && { perSecond: failuresPerSecond }),
+      ...(failureBurst !== undefined && { burst: failureBurst }),
+    },
     ...(retention !== undefined && { auditRetentionDays: retention }),
     ...(logger && {
       onBackgroundError: (err: unknown) => {

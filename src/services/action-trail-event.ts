@@ -28,5 +28,7 @@ export function actionTrailEvent(e: AuditEventRecord): Record<string, unknown> {
       accessKeyId: e.accessKeyId,
     },
     recipientAccountId: e.accountId ?? '',
+    // Failed authentications are aggregated (see the README's audit trail): how many calls this is.
+    ...(e.callCount !== undefined && e.callCount > 1 && { additionalEventData: { CallCount: e.callCount } }),
   };
 }

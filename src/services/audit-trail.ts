@@ -58,8 +58,18 @@ export type CommittedOutcome<T> = (
 
 /** Days events are kept unless configured otherwise (ActionTrail's event history keeps 90). */
 export const DEFAULT_AUDIT_RETENTION_DAYS = 90;
-/** Parameter characters kept of a call that named no known key. */
-const UNATTRIBUTED_PARAMETER_CHARS = 1024;
+/**
+ * What an unauthenticated call keeps of its parameters: only those that say what it was about, each
+ * cut short. Anyone may send one, with any junk: it must not buy storage with it.
+ */
+const IDENTIFYING_PARAMETERS = [
+  'UserName',
+  'UserPrincipalName',
+  'UserAccessKeyId',
+  'GroupName',
+  'PolicyName',
+];
+const IDENTIFYING_PARAMETER_CHARS = 64;
 /** Events deleted per statement by the retention job. */
 const PURGE_BATCH = 500;
 
@@ -106,8 +116,17 @@ export class AuditTrail {
       return;
     }
     const event = this.toRecord(call);
+    if (!isAuthenticated(call)) {
+      this.usage.recordFailure(event);
+      return;
+    }
     this.countUse(call, event.eventId);
     this.usage.recordEvent(event);
+  }
+
+  /** Whether the events waiting to be written are too many: new calls wait (Throttling) until not. */
+  backlogged(): boolean {
+    return this.usage.backlogged();
   }
 
   private countUse(call: CallRecord, eventId: string): void {
@@ -191,7 +210,12 @@ export class AuditTrail {
     const principal = call.admission?.principal;
     const request = call.request;
     const mask = this.secrets.masker();
-    const parameters = request ? mask.parameters(request.params) : NO_PARAMETERS;
+    const authenticated = isAuthenticated(call);
+    // Only the identifying parameters of an unauthenticated call are even looked at; masked before
+    // they are cut short, so that a secret cannot be kept in part at the cut.
+    const parameters = request
+      ? mask.parameters(authenticated ? request.params : identifyingOnly(request.params))
+      : NO_PARAMETERS;
     // A secret sent as the key ID keeps nothing at all, not even the prefix a malformed ID keeps.
     const accessKeyId = request
       ? mask.isSecret(request.accessKeyId)
@@ -220,10 +244,9 @@ export class AuditTrail {
       userAgent,
       errorCode: call.error?.code ?? '',
       errorMessage,
-      // A call that named no known key could come from anyone: it keeps little of what it sent.
-      requestParameters: principal
+      requestParameters: authenticated
         ? auditedParameters(parameters)
-        : auditedParameters(parameters, UNATTRIBUTED_PARAMETER_CHARS),
+        : shortened(auditedParameters(parameters)),
     };
   }
 
@@ -235,6 +258,32 @@ export class AuditTrail {
 }
 
 const NO_PARAMETERS: ReadonlyMap<string, string> = new Map();
+
+/**
+ * Whether the caller proved it holds the key's secret: the signature verified (whatever refused the
+ * call afterwards). Everything else (unparsable, unknown key, bad signature) could come from anyone.
+ */
+export function isAuthenticated(call: CallRecord): boolean {
+  const admission = call.admission;
+  if (!admission) return false;
+  return admission.admitted || (admission.refusedAt !== 'keyLookup' && admission.refusedAt !== 'signature');
+}
+
+function identifyingOnly(params: ReadonlyMap<string, string>): ReadonlyMap<string, string> {
+  const kept = new Map<string, string>();
+  for (const name of IDENTIFYING_PARAMETERS) {
+    const value = params.get(name);
+    if (value !== undefined) kept.set(name, value);
+  }
+  return kept;
+}
+
+function shortened(params: Readonly<Record<string, string>>): Record<string, string> {
+  const kept: Record<string, string> = {};
+  for (const [name, value] of Object.entries(params))
+    kept[name] = value.slice(0, IDENTIFYING_PARAMETER_CHARS);
+  return kept;
+}
 
 function identityOf(
   principal: Principal | undefined,

@@ -16,7 +16,8 @@ import { DurableNonceStore, type NonceStore } from './gate/nonce-store.js';
 import { PermissionService } from './permission-service.js';
 import { defaultQuotas, type Quotas } from './quotas.js';
 import { SecretIndex, type BackfillProgress } from './secret-index.js';
-import { UsageRecorder } from './usage-recorder.js';
+import { DEFAULT_FAILURE_LIMITS, FailureLimiter, type FailureLimits } from './failure-limiter.js';
+import { UsageRecorder, type UsageRecorderOptions } from './usage-recorder.js';
 
 export interface RamkeyDeps {
   store: Store;
@@ -31,6 +32,10 @@ export interface RamkeyDeps {
   nonces?: NonceStore;
   /** Where services publish committed changes (default: this process only). */
   changes?: ChangeBus;
+  /** The usage recorder's flush interval and backlog bounds (defaults: 1 s, 100,000 events, 64 MiB). */
+  usage?: Omit<UsageRecorderOptions, 'onError'>;
+  /** Per-source limits on calls that fail to authenticate (see FailureLimiter). */
+  failureLimits?: Partial<FailureLimits>;
   /**
    * The time window (default 15 minutes): a request's timestamp may be this far from the clock, and
    * its nonce is remembered until the timestamp leaves it. Shorter only in tests and benchmarks.
@@ -50,6 +55,8 @@ export interface Ramkey {
   readonly quotas: Quotas;
   readonly gate: Gate;
   readonly changes: ChangeBus;
+  /** Counts each source's failed authentications and says when it must wait (Throttling). */
+  readonly failures: FailureLimiter;
   readonly identity: IdentityService;
   readonly accessKeys: AccessKeyService;
   readonly permissions: PermissionService;
@@ -86,7 +93,10 @@ export function createRamkey(deps: RamkeyDeps): Ramkey {
     if (change.kind === 'accessKey') secretIndex.refresh(change.accessKeyId).catch(backgroundError);
     else authorizer.invalidateAccount(change.accountId);
   });
-  const usage = new UsageRecorder(store, deps.onBackgroundError ? { onError: deps.onBackgroundError } : {});
+  const usage = new UsageRecorder(store, {
+    ...deps.usage,
+    ...(deps.onBackgroundError && { onError: deps.onBackgroundError }),
+  });
   // The durable store is the default; only tests and benchmarks pass another (and own it).
   let durableNonces: DurableNonceStore | undefined;
   const nonces =
@@ -108,6 +118,7 @@ export function createRamkey(deps: RamkeyDeps): Ramkey {
     quotas,
     gate,
     changes,
+    failures: new FailureLimiter(clock, { ...DEFAULT_FAILURE_LIMITS, ...deps.failureLimits }),
     identity: new IdentityService(store, changes, clock, random, quotas),
     permissions: new PermissionService(store, authorizer, changes, clock, random, quotas),
     accessKeys: new AccessKeyService(store, sealer, changes, usage, clock, random, quotas, secretIndex),

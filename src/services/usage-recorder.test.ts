@@ -4,7 +4,13 @@ import { generateAccessKeyId, generateAccountId } from '../core/keys/key-id.js';
 import { cryptoRandom } from '../core/random.js';
 import { makeSqliteTestStore, type TestStore } from '../../test/support/test-stores.js';
 import type { AuditEventRecord } from '../store/store.js';
-import { EVENTS_PER_WRITE, UsageRecorder, type KeyUse, type ServiceName } from './usage-recorder.js';
+import {
+  EVENTS_PER_WRITE,
+  MAX_FAILURE_AGGREGATES,
+  UsageRecorder,
+  type KeyUse,
+  type ServiceName,
+} from './usage-recorder.js';
 
 let handle: TestStore;
 let accessKeyId: string;
@@ -202,31 +208,56 @@ describe('UsageRecorder', () => {
     ).toHaveLength(EVENTS_PER_WRITE + 5);
   });
 
-  it('holds a bounded number of events, and reports what it had to drop', async () => {
-    const errors: unknown[] = [];
-    const usage = new UsageRecorder(handle.store, {
-      flushIntervalMs: 60_000,
-      maxPendingEvents: 3,
-      onError: (err) => errors.push(err),
-    });
-    for (let i = 0; i < 5; i++) usage.recordEvent(event(clock.now() + i));
+  it('never drops an event, and says it is backlogged past its bounds until a flush catches up', async () => {
+    const usage = new UsageRecorder(handle.store, { flushIntervalMs: 60_000, maxPendingEvents: 3 });
+    for (let i = 0; i < 2; i++) usage.recordEvent(event(clock.now() + i));
+    expect(usage.backlogged()).toBe(false);
+    for (let i = 2; i < 5; i++) usage.recordEvent(event(clock.now() + i));
+    expect(usage.backlogged()).toBe(true);
+    await usage.flush();
+    expect(usage.backlogged()).toBe(false);
+    expect(await lookup()).toHaveLength(5);
     await usage.close();
-    expect(await lookup()).toHaveLength(3);
-    expect(String(errors[0])).toContain('2 read events were dropped');
   });
 
-  it('holds a bounded number of bytes of events too', async () => {
-    const errors: unknown[] = [];
-    const usage = new UsageRecorder(handle.store, {
-      flushIntervalMs: 60_000,
-      maxPendingEventBytes: 20_000,
-      onError: (err) => errors.push(err),
-    });
+  it('is backlogged past its bound in bytes too', async () => {
+    const usage = new UsageRecorder(handle.store, { flushIntervalMs: 60_000, maxPendingEventBytes: 20_000 });
     const big = { ...event(clock.now()), requestParameters: { PolicyDocument: 'd'.repeat(6000) } };
-    for (let i = 0; i < 3; i++) usage.recordEvent({ ...big, eventId: cryptoRandom.uuid() });
+    usage.recordEvent({ ...big, eventId: cryptoRandom.uuid() });
+    expect(usage.backlogged()).toBe(false);
+    usage.recordEvent({ ...big, eventId: cryptoRandom.uuid() });
+    // Each is about 12 KB in memory.
+    expect(usage.backlogged()).toBe(true);
     await usage.close();
-    // Each is about 12 KB in memory: the second no longer fits.
-    expect(await lookup()).toHaveLength(1);
-    expect(String(errors[0])).toContain('2 read events were dropped');
+    expect(await lookup()).toHaveLength(2);
+  });
+
+  it('aggregates failures by account, source, key and error between flushes, and bounds their number', async () => {
+    const usage = new UsageRecorder(handle.store, { flushIntervalMs: 60_000 });
+    const failure = (sourceIp: string) => ({
+      ...event(clock.now()),
+      eventId: cryptoRandom.uuid(),
+      sourceIp,
+      errorCode: 'SignatureDoesNotMatch',
+    });
+    for (let i = 0; i < 250; i++) usage.recordFailure(failure('203.0.113.7'));
+    for (let i = 0; i < MAX_FAILURE_AGGREGATES + 500; i++)
+      usage.recordFailure(failure(`10.0.${String(i >> 8)}.${String(i & 255)}`));
+    await usage.flush();
+    const { events: rows } = await handle.store.lookupAuditEvents({
+      accountId,
+      startTime: 0,
+      endTime: Date.parse('2100-01-01'),
+      direction: 'FORWARD',
+      limit: 5000,
+    });
+    // One row per distinct failure up to the bound, one more for the rest, each call counted once.
+    expect(rows).toHaveLength(MAX_FAILURE_AGGREGATES + 1);
+    expect(rows.reduce((n, e) => n + (e.callCount ?? 1), 0)).toBe(250 + MAX_FAILURE_AGGREGATES + 500);
+    expect(rows.find((e) => e.sourceIp === '203.0.113.7')?.callCount).toBe(250);
+    expect(rows.find((e) => e.sourceIp === '(various)')?.callCount).toBe(501);
+    // The next flush starts afresh.
+    usage.recordFailure(failure('203.0.113.7'));
+    await usage.close();
   });
 });

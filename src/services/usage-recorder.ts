@@ -19,12 +19,18 @@ export interface KeyUse {
 }
 
 /**
- * What is held at most before new events are dropped (and reported through onError) while the
- * database refuses writes: 100,000 events, and 64 MiB of their text (an event is usually about 1 KB,
- * at most some 35 KB).
+ * The backlog of events past which the recorder says it is `backlogged` (the server then refuses new
+ * calls with Throttling until it catches up): 100,000 events, or 64 MiB of their text. An event of an
+ * authenticated call is never dropped: calls already admitted still add theirs.
  */
 export const MAX_PENDING_EVENTS = 100_000;
 export const MAX_PENDING_EVENT_BYTES = 64 * 1024 * 1024;
+/**
+ * Distinct (account, source, key, error) aggregates of unauthenticated failures kept between two
+ * flushes; beyond it an account's further failures fold into one aggregate of their own, so that what
+ * a flood writes is bounded per flush whatever arrives.
+ */
+export const MAX_FAILURE_AGGREGATES = 1000;
 /** Events written per transaction: a few milliseconds of synchronous SQLite work at most. */
 export const EVENTS_PER_WRITE = 500;
 
@@ -47,7 +53,8 @@ export class UsageRecorder {
   private keyUsage = new Map<string, KeyUsageUpdate>();
   private events: AuditEventRecord[] = [];
   private eventBytes = 0;
-  private dropped = 0;
+  /** Unauthenticated failures since the last flush, aggregated: one event each, with a count. */
+  private failures = new Map<string, AuditEventRecord & { callCount: number }>();
   private flushSoon = false;
   /** The last uses of the flush in progress, until their transaction commits. */
   private writing: Map<string, LastUsedUpdate> | undefined;
@@ -98,9 +105,50 @@ export class UsageRecorder {
     this.schedule();
   }
 
-  /** Queues an audit event for the next flush. */
+  /** Queues an audit event for the next flush. Never drops it: see `backlogged`. */
   recordEvent(event: AuditEventRecord): void {
-    if (this.hold(event)) this.schedule();
+    this.hold(event);
+    this.schedule();
+  }
+
+  /**
+   * Counts a call that failed to authenticate: the first of its source, key and error since the last
+   * flush becomes an event, the others add to its count (a flood of them costs one row per flush).
+   */
+  recordFailure(event: AuditEventRecord): void {
+    const key = `${event.accountId ?? ''}\n${event.sourceIp}\n${event.accessKeyId}\n${event.errorCode}`;
+    const seen = this.failures.get(key);
+    if (seen) {
+      seen.callCount += 1;
+    } else if (this.failures.size < MAX_FAILURE_AGGREGATES) {
+      this.failures.set(key, { ...event, callCount: 1 });
+    } else {
+      // Too many distinct sources or keys: fold the rest of the account's (or of no account's).
+      const overflow = `${event.accountId ?? ''}\n*`;
+      const folded = this.failures.get(overflow);
+      if (folded) folded.callCount += 1;
+      else {
+        this.failures.set(overflow, {
+          ...event,
+          sourceIp: '(various)',
+          accessKeyId: '',
+          principalType: '',
+          principalId: '',
+          userName: '',
+          eventName: '(various)',
+          errorCode: '(various)',
+          errorMessage: 'Calls from more sources, keys or errors than one flush keeps apart.',
+          requestParameters: {},
+          callCount: 1,
+        });
+      }
+    }
+    this.schedule();
+  }
+
+  /** Whether the events waiting to be written are past the bounds: refuse new calls until they are not. */
+  backlogged(): boolean {
+    return this.events.length >= this.maxPendingEvents || this.eventBytes >= this.maxPendingEventBytes;
   }
 
   /**
@@ -119,7 +167,10 @@ export class UsageRecorder {
    */
   flush(): Promise<void> {
     const run = this.flushing.then(async () => {
-      this.reportDropped();
+      if (this.failures.size > 0) {
+        for (const failure of this.failures.values()) this.hold(failure);
+        this.failures = new Map();
+      }
       if (this.lastUsed.size === 0 && this.keyUsage.size === 0 && this.events.length === 0) return;
       let lastUsed = this.lastUsed;
       let keyUsage = this.keyUsage;
@@ -184,16 +235,9 @@ export class UsageRecorder {
     await this.flush();
   }
 
-  /** Queues the event within the bounds; counts it as dropped (and returns false) beyond them. */
-  private hold(event: AuditEventRecord): boolean {
-    const size = sizeOf(event);
-    if (this.events.length >= this.maxPendingEvents || this.eventBytes + size > this.maxPendingEventBytes) {
-      this.dropped += 1;
-      return false;
-    }
+  private hold(event: AuditEventRecord): void {
     this.events.push(event);
-    this.eventBytes += size;
-    return true;
+    this.eventBytes += sizeOf(event);
   }
 
   private schedule(): void {
@@ -209,12 +253,5 @@ export class UsageRecorder {
       this.timer = undefined;
       this.flush().catch(this.onError);
     }, this.flushIntervalMs).unref();
-  }
-
-  private reportDropped(): void {
-    if (this.dropped === 0) return;
-    const dropped = this.dropped;
-    this.dropped = 0;
-    this.onError(new Error(`audit buffer full: ${String(dropped)} read events were dropped`));
   }
 }

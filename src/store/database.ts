@@ -127,6 +127,8 @@ export interface AuditEventsTable {
   error_message: string;
   /** JSON object of the request's parameters, secrets and signatures removed. */
   request_parameters: string;
+  /** How many calls the event stands for (more than 1 only for aggregated unauthenticated failures). */
+  call_count: number;
 }
 
 export interface AccessKeyUsageTable {

@@ -98,6 +98,11 @@ export interface AuditEventRecord {
   errorMessage: string;
   /** The request's parameters, without signatures, secrets or passwords (see core/audit). */
   requestParameters: Readonly<Record<string, string>>;
+  /**
+   * How many calls the event stands for; absent means 1. Calls that fail to authenticate are
+   * aggregated per source, key and error between two flushes (see UsageRecorder).
+   */
+  callCount?: number;
 }
 
 /**

@@ -12,7 +12,7 @@ import { REDACTED_PATHS } from '../../src/cli/logger.js';
 import type { Clock } from '../../src/core/clock.js';
 import { cryptoRandom } from '../../src/core/random.js';
 import { bootstrapAccount, type AccountCredentials } from '../../src/services/installation.js';
-import { createRamkey } from '../../src/services/ramkey.js';
+import { createRamkey, type RamkeyDeps } from '../../src/services/ramkey.js';
 import { openStore } from '../../src/store/open-store.js';
 import {
   generateMasterKeyText,
@@ -44,6 +44,8 @@ export interface StartAppOptions {
   clock?: TestClock;
   /** RAMKEY_TRUST_PROXY: addresses whose X-Forwarded-For is believed. */
   trustProxy?: string[];
+  /** Passed to createRamkey as they are (the usage recorder's bounds, the failure limits). */
+  ramkey?: Pick<RamkeyDeps, 'usage' | 'failureLimits'>;
 }
 
 export interface RunningApp {
@@ -92,6 +94,7 @@ export async function startApp(options: StartAppOptions = {}): Promise<RunningAp
     store,
     sealer: new Sealer(loadMasterKeyRing({ file: masterKeyFile })),
     clock,
+    ...options.ramkey,
     onBackgroundError: (err: unknown) => {
       logger.error({ err }, 'background write failed');
     },

@@ -444,6 +444,15 @@ export const catalog = {
     retryable: false,
   },
 
+  // Flow control: a source whose calls keep failing to authenticate, or a server whose audit trail
+  // cannot keep up (it slows callers down rather than lose an event).
+  Throttling: {
+    httpStatus: 503,
+    message: 'Request was denied due to request throttling.',
+    retryable: true,
+    recommend:
+      'Retry later, more slowly; check the AccessKey and its secret if your calls were refused before.',
+  },
   // Server side
   InternalError: { httpStatus: 500, message: 'An internal error occurred.', retryable: true },
   ServiceUnavailable: {

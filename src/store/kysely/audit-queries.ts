@@ -47,6 +47,7 @@ function toRow(event: AuditEventRecord): Insertable<AuditEventsTable> {
     error_code: event.errorCode,
     error_message: event.errorMessage,
     request_parameters: JSON.stringify(event.requestParameters),
+    call_count: event.callCount ?? 1,
   };
 }
 
@@ -70,6 +71,7 @@ function toEvent(row: Selectable<AuditEventsTable>): AuditEventRecord {
     errorCode: row.error_code,
     errorMessage: row.error_message,
     requestParameters: JSON.parse(row.request_parameters) as Record<string, string>,
+    ...(row.call_count !== 1 && { callCount: row.call_count }),
   };
 }
 
