@@ -2,22 +2,26 @@
 // mapping of rows to records.
 import type { Selectable, SqlBool } from 'kysely';
 import type { AccessKeysTable, GroupsTable, UsersTable } from '../database.js';
+import { asciiLower } from '../../core/ascii-case.js';
 import { decodeListMarker, encodeListMarker } from '../../core/list-marker.js';
 import type { AccessKeyStatus, AccessKeySummary, GroupRecord, Page, UserRecord } from '../records.js';
 
-/** The stored form of a user name that makes names unique case-insensitively, as RAM's are. */
+/**
+ * The stored form of a user name that makes names unique case-insensitively, as RAM's are: in ASCII
+ * only, as policies match them (names are ASCII anyway; this keeps the two from ever disagreeing).
+ */
 export function toUserNameKey(userName: string): string {
-  return userName.toLowerCase();
+  return asciiLower(userName);
 }
 
 /** Group names are unique and found case-insensitively, like user names. */
 export function toGroupNameKey(groupName: string): string {
-  return groupName.toLowerCase();
+  return asciiLower(groupName);
 }
 
 /** Policy names too: no two policies of an account differ only in case. */
 export function toPolicyNameKey(policyName: string): string {
-  return policyName.toLowerCase();
+  return asciiLower(policyName);
 }
 
 export function checkLimit(method: string, name: string, value: number): void {
