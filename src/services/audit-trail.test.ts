@@ -142,8 +142,10 @@ describe('AuditTrail', () => {
       ['ListUsers', ''],
       ['ListUsers', ''],
     ]);
-    expect(await handle.store.listKeyUsage(ACCOUNT, 'LTAIx')).toEqual([]);
-    expect(await handle.store.listKeyUsage(ACCOUNT, 'LTAIy')).toMatchObject([{ callCount: 1 }]);
+    expect(await handle.store.keyUsageByService(ACCOUNT, 'LTAIx', { limit: 10 })).toEqual([]);
+    expect(await handle.store.keyUsageByService(ACCOUNT, 'LTAIy', { limit: 10 })).toMatchObject([
+      { callCount: 1 },
+    ]);
   });
 
   it('purges events past the retention period, and only those', async () => {

@@ -21,7 +21,8 @@ import type {
   AuditEventQuery,
   AuditEventRecord,
   AuditSlot,
-  KeyUsageRecord,
+  KeyUsageGroup,
+  KeyUsageGroupQuery,
   Store,
 } from '../store/store.js';
 import type { ActionFacts } from './action-facts.js';
@@ -147,8 +148,27 @@ export class AuditTrail {
     return this.store.lookupAuditEvents(query);
   }
 
-  keyUsage(accountId: string, accessKeyId: string): Promise<KeyUsageRecord[]> {
-    return this.store.listKeyUsage(accountId, accessKeyId);
+  /** The key's usage by source IP, most recent first: a page of at most `query.limit`. */
+  keyUsageByIp(accountId: string, accessKeyId: string, query: KeyUsageGroupQuery): Promise<KeyUsageGroup[]> {
+    return this.store.keyUsageByIp(accountId, accessKeyId, query);
+  }
+
+  /** The key's usage by action, most recent first: a page of at most `query.limit`. */
+  keyUsageByEvent(
+    accountId: string,
+    accessKeyId: string,
+    query: KeyUsageGroupQuery,
+  ): Promise<KeyUsageGroup[]> {
+    return this.store.keyUsageByEvent(accountId, accessKeyId, query);
+  }
+
+  /** The key's usage by service, most recent first: a page of at most `query.limit`. */
+  keyUsageByService(
+    accountId: string,
+    accessKeyId: string,
+    query: Omit<KeyUsageGroupQuery, 'serviceName'>,
+  ): Promise<KeyUsageGroup[]> {
+    return this.store.keyUsageByService(accountId, accessKeyId, query);
   }
 
   events(accountId: string, eventIds: readonly string[]): Promise<AuditEventRecord[]> {

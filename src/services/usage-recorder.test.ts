@@ -117,9 +117,14 @@ describe('UsageRecorder', () => {
     expect(stored?.lastUsedAt).toBe(clock.now());
     expect(stored?.lastUsedService).toBe('Ram');
     expect(stored?.lastUsedIp).toBe('127.0.0.0');
-    const rows = await handle.store.listKeyUsage(accountId, accessKeyId);
-    expect(rows.reduce((n, r) => n + r.callCount, 0)).toBe(100);
-    expect(rows[0]).toMatchObject({ serviceName: 'Ram', sourceIp: '127.0.0.0', lastUsedAt: clock.now() });
+    const ips = await handle.store.keyUsageByIp(accountId, accessKeyId, { limit: 10 });
+    expect(ips.reduce((n, r) => n + r.callCount, 0)).toBe(100);
+    expect(ips[0]).toMatchObject({ name: '127.0.0.0', lastUsedAt: clock.now() });
+    const services = await handle.store.keyUsageByService(accountId, accessKeyId, { limit: 10 });
+    expect(services.map((s) => [s.name, s.callCount])).toEqual([
+      ['Ram', 50],
+      ['Sts', 50],
+    ]);
     expect(await lookup()).toHaveLength(100);
   });
 
@@ -148,7 +153,9 @@ describe('UsageRecorder', () => {
     failing.mockRestore();
     await usage.close();
     expect((await handle.store.getAccessKey(accessKeyId))?.lastUsedService).toBe('Sts');
-    expect((await handle.store.listKeyUsage(accountId, accessKeyId))[0]?.callCount).toBe(2);
+    expect((await handle.store.keyUsageByService(accountId, accessKeyId, { limit: 10 }))[0]?.callCount).toBe(
+      2,
+    );
     expect(await lookup()).toHaveLength(1);
   });
 
@@ -194,7 +201,9 @@ describe('UsageRecorder', () => {
     failing.mockRestore();
     await usage.close();
     // The first transaction (with the last use) committed once; the failed one's 5 events came later.
-    expect((await handle.store.listKeyUsage(accountId, accessKeyId))[0]?.callCount).toBe(1);
+    expect((await handle.store.keyUsageByService(accountId, accessKeyId, { limit: 10 }))[0]?.callCount).toBe(
+      1,
+    );
     expect(
       await handle.store
         .lookupAuditEvents({

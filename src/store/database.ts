@@ -143,6 +143,22 @@ export interface AccessKeyUsageTable {
   last_event_id: string;
 }
 
+/** A key's usage grouped one way (see the 0008 migration): the rows of access_key_usage it sums up. */
+export interface AccessKeyUsageGroupsTable {
+  access_key_id: string;
+  account_id: string;
+  /** What the rows are grouped by: 'ip' (source IP), 'event' (action) or 'service'. */
+  dimension: string;
+  /** The service the group counts calls to; '' for every service (always, by service). */
+  service_name: string;
+  /** The source IP, action or service. */
+  group_name: string;
+  first_used_at: number;
+  last_used_at: number;
+  call_count: number;
+  last_event_id: string;
+}
+
 export interface CredentialReportsTable {
   account_id: string;
   generated_at: number;
@@ -178,6 +194,7 @@ export interface Database {
   security_preferences: SecurityPreferencesTable;
   audit_events: AuditEventsTable;
   access_key_usage: AccessKeyUsageTable;
+  access_key_usage_groups: AccessKeyUsageGroupsTable;
   credential_reports: CredentialReportsTable;
   secret_index: SecretIndexTable;
   nonces: NoncesTable;

@@ -128,8 +128,30 @@ export interface KeyUsageUpdate {
   lastEventId: string;
 }
 
-/** A key's usage for one (service, action, source IP), as accumulated so far. */
-export type KeyUsageRecord = KeyUsageUpdate;
+/** A key's usage summed over one source IP, action or service: its rows of (service, action, IP). */
+export interface KeyUsageGroup {
+  /** The source IP, action or service. */
+  name: string;
+  firstUsedAt: number;
+  lastUsedAt: number;
+  callCount: number;
+  /** The event of the group's latest call. */
+  lastEventId: string;
+}
+
+/** A place in the order groups are listed in: most recent use first, then by name. */
+export interface KeyUsagePosition {
+  lastUsedAt: number;
+  name: string;
+}
+
+export interface KeyUsageGroupQuery {
+  /** Only calls to this service; every service without one. */
+  serviceName?: string;
+  /** Continue after this group (the last of the previous page). */
+  after?: KeyUsagePosition;
+  limit: number;
+}
 
 /** Everything the usage recorder writes at once, in one transaction. */
 export interface ActivityBatch {

@@ -25,7 +25,8 @@ import type {
   GroupPatch,
   GroupPolicyAttachment,
   GroupRecord,
-  KeyUsageRecord,
+  KeyUsageGroup,
+  KeyUsageGroupQuery,
   NonceRecord,
   NewAccessKey,
   NewPolicy,
@@ -334,8 +335,23 @@ export interface AuditStore {
   lookupAuditEvents(query: AuditEventQuery): Promise<AuditEventPage>;
   /** The account's events with these IDs (any order); IDs purged or of another account are skipped. */
   getAuditEvents(accountId: string, eventIds: readonly string[]): Promise<AuditEventRecord[]>;
-  /** The key's usage rows within the account, most recent use first. */
-  listKeyUsage(accountId: string, accessKeyId: string): Promise<KeyUsageRecord[]>;
+  /**
+   * The key's usage within the account grouped by source IP, most recent use first (ties by name),
+   * at most `limit` groups after `after`: one index range per call, whatever the key's number of rows.
+   */
+  keyUsageByIp(accountId: string, accessKeyId: string, query: KeyUsageGroupQuery): Promise<KeyUsageGroup[]>;
+  /** As keyUsageByIp, grouped by action. */
+  keyUsageByEvent(
+    accountId: string,
+    accessKeyId: string,
+    query: KeyUsageGroupQuery,
+  ): Promise<KeyUsageGroup[]>;
+  /** As keyUsageByIp, grouped by service (so without a service filter). */
+  keyUsageByService(
+    accountId: string,
+    accessKeyId: string,
+    query: Omit<KeyUsageGroupQuery, 'serviceName'>,
+  ): Promise<KeyUsageGroup[]>;
   /** Deletes up to `limit` events older than `before` (oldest first); returns how many. */
   purgeAuditEvents(before: number, limit: number): Promise<number>;
 }

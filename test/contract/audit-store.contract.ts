@@ -210,13 +210,12 @@ export function describeAuditStoreContract(name: string, makeStore: () => Promis
           lastUsed: [],
           keyUsage: [use(T0 + 5, '127.0.0.1', 1, 'e0')],
         });
-        const rows = await store.listKeyUsage(account.accountId, key);
-        expect(rows).toEqual([
-          { ...use(T0 + 20, '127.0.0.1', 6, 'e2'), firstUsedAt: T0 + 5 },
-          use(T0 + 15, '127.0.0.2', 1, 'e3'),
+        expect(await store.keyUsageByIp(account.accountId, key, { limit: 10 })).toEqual([
+          { name: '127.0.0.1', firstUsedAt: T0 + 5, lastUsedAt: T0 + 20, callCount: 6, lastEventId: 'e2' },
+          { name: '127.0.0.2', firstUsedAt: T0 + 15, lastUsedAt: T0 + 15, callCount: 1, lastEventId: 'e3' },
         ]);
         const other = await newAccount();
-        expect(await store.listKeyUsage(other.accountId, key)).toEqual([]);
+        expect(await store.keyUsageByIp(other.accountId, key, { limit: 10 })).toEqual([]);
       });
 
       it('merges one slot given several times in a batch as if the uses came one at a time', async () => {
@@ -245,7 +244,16 @@ export function describeAuditStoreContract(name: string, makeStore: () => Promis
             use(10, 15, 4, 'e15'),
           ],
         });
-        expect(await store.listKeyUsage(account.accountId, key)).toEqual([use(10, 30, 11, 'e30')]);
+        const group = { firstUsedAt: T0 + 10, lastUsedAt: T0 + 30, callCount: 11, lastEventId: 'e30' };
+        expect(await store.keyUsageByIp(account.accountId, key, { limit: 10 })).toEqual([
+          { name: '192.0.2.9', ...group },
+        ]);
+        expect(await store.keyUsageByEvent(account.accountId, key, { limit: 10 })).toEqual([
+          { name: 'GetUser', ...group },
+        ]);
+        expect(await store.keyUsageByService(account.accountId, key, { limit: 10 })).toEqual([
+          { name: 'Ims', ...group },
+        ]);
       });
 
       it('adds up a usage batch larger than one statement takes', async () => {
@@ -272,17 +280,27 @@ export function describeAuditStoreContract(name: string, makeStore: () => Promis
             lastEventId: `${u.lastEventId}b`,
           })),
         });
-        const rows = await store.listKeyUsage(account.accountId, key);
+        const rows = await store.keyUsageByIp(account.accountId, key, { limit: 2000 });
         expect(rows).toHaveLength(1100);
         for (const row of rows) {
           const i = Number(row.lastEventId.slice(1, -1));
           expect(row).toEqual({
-            ...slots[i],
+            name: slots[i]?.sourceIp,
+            firstUsedAt: T0 + i,
             lastUsedAt: T0 + i + 5000,
             callCount: 2,
             lastEventId: `e${i}b`,
           });
         }
+        expect(await store.keyUsageByService(account.accountId, key, { limit: 10 })).toEqual([
+          {
+            name: 'Sts',
+            firstUsedAt: T0,
+            lastUsedAt: T0 + 1099 + 5000,
+            callCount: 2200,
+            lastEventId: 'e1099b',
+          },
+        ]);
       });
 
       it('gets events by ID within the account only', async () => {

@@ -5,7 +5,12 @@ import { RamkeyError } from '../../core/errors/ramkey-error.js';
 import { isAccessKeyId } from '../../core/keys/key-id.js';
 import type { Caller } from '../../services/principal.js';
 import type { Ramkey } from '../../services/ramkey.js';
-import type { AccessKeyRecord, AuditEventQuery, KeyUsageRecord } from '../../store/store.js';
+import type {
+  AccessKeyRecord,
+  AuditEventQuery,
+  KeyUsageGroup,
+  KeyUsageGroupQuery,
+} from '../../store/store.js';
 import { decodeListMarker, encodeListMarker } from '../../core/list-marker.js';
 import { anyResource } from '../authorization.js';
 import type { Params } from '../params.js';
@@ -163,34 +168,6 @@ function serviceNames(service: string): Body {
   return { ServiceName: service, ServiceNameCn: names?.cn ?? service, ServiceNameEn: names?.en ?? service };
 }
 
-/** Usage rows merged by some property: first and last use, total calls, and the latest event. */
-interface UsageGroup {
-  name: string;
-  firstUsedAt: number;
-  lastUsedAt: number;
-  callCount: number;
-  lastEventId: string;
-}
-
-function groupUsage(rows: readonly KeyUsageRecord[], by: (row: KeyUsageRecord) => string): UsageGroup[] {
-  const groups = new Map<string, UsageGroup>();
-  for (const row of rows) {
-    const name = by(row);
-    const group = groups.get(name);
-    if (!group) {
-      groups.set(name, { name, ...row });
-      continue;
-    }
-    group.callCount += row.callCount;
-    group.firstUsedAt = Math.min(group.firstUsedAt, row.firstUsedAt);
-    if (row.lastUsedAt > group.lastUsedAt) {
-      group.lastUsedAt = row.lastUsedAt;
-      group.lastEventId = row.lastEventId;
-    }
-  }
-  return [...groups.values()].sort((a, b) => b.lastUsedAt - a.lastUsedAt || (a.name < b.name ? -1 : 1));
-}
-
 /** `Detail` of each group: its latest event as ActionTrail JSON ('' once retention purged it). */
 async function details(ramkey: Ramkey, caller: Caller, groups: readonly { lastEventId: string }[]) {
   const events = await ramkey.audit.events(
@@ -201,23 +178,38 @@ async function details(ramkey: Ramkey, caller: Caller, groups: readonly { lastEv
   return (group: { lastEventId: string }) => byId.get(group.lastEventId) ?? '';
 }
 
-const OFFSET_TOKEN = /^\d{1,9}$/;
+/** A group's place in the listing, `<last use>.<name>`: the next page starts after it. */
+const GROUP_TOKEN = /^(\d{1,15})\.([\s\S]{1,256})$/;
 
-/** One page of groups, by offset. */
+/**
+ * GetAccessKeyLastUsedProducts lists every service the key was used for, which are at most the
+ * products Ramkey serves (four): this only bounds the read.
+ */
+const MAX_PRODUCTS = 100;
+
+/** One page of groups after the NextToken's, read one more than the page to tell whether more follow. */
 async function usagePage(
   ctx: ActionContext,
-  groups: UsageGroup[],
-  item: (group: UsageGroup, detail: string) => Body,
+  read: (query: KeyUsageGroupQuery) => Promise<KeyUsageGroup[]>,
+  item: (group: KeyUsageGroup, detail: string) => Body,
 ): Promise<{ items: Body[]; nextToken?: string }> {
   const size = ctx.params.integer('PageSize', { min: 0, max: 100, fallback: 20 }, 'InvalidParameter') || 20;
-  const offset = Number(decodeToken(ctx.params, OFFSET_TOKEN) ?? '0');
-  const page = groups.slice(offset, offset + size);
+  const token = decodeToken(ctx.params, GROUP_TOKEN);
+  const after = token === undefined ? undefined : GROUP_TOKEN.exec(token);
+  const groups = await read({
+    limit: size + 1,
+    ...(after && { after: { lastUsedAt: Number(after[1]), name: after[2] ?? '' } }),
+  });
+  const page = groups.slice(0, size);
   const detail = await details(ctx.ramkey, ctx.caller, page);
-  const next = offset + size < groups.length ? encodeListMarker(String(offset + size)) : undefined;
-  return { items: page.map((g) => item(g, detail(g))), ...(next !== undefined && { nextToken: next }) };
+  const last = groups.length > size ? page.at(-1) : undefined;
+  return {
+    items: page.map((g) => item(g, detail(g))),
+    ...(last && { nextToken: encodeListMarker(`${String(last.lastUsedAt)}.${last.name}`) }),
+  };
 }
 
-function usageFields(group: UsageGroup, detail: string): Body {
+function usageFields(group: KeyUsageGroup, detail: string): Body {
   return {
     UsedTimestamp: group.lastUsedAt,
     Source: 'ManagementEvent',
@@ -229,24 +221,26 @@ function usageFields(group: UsageGroup, detail: string): Body {
 }
 
 /**
- * One page of the key's usage (for `ServiceName`, or every service), grouped by `by`: the body of
- * GetAccessKeyLastUsedIps and GetAccessKeyLastUsedEvents, whose list is called `list`.
+ * One page of the key's usage (for `ServiceName`, or every service), grouped as `read` groups it:
+ * the body of GetAccessKeyLastUsedIps and GetAccessKeyLastUsedEvents, whose list is called `list`.
  */
 async function pagedUsage(
   ctx: ActionContext,
   list: string,
-  by: (row: KeyUsageRecord) => string,
+  read: (accountId: string, accessKeyId: string, query: KeyUsageGroupQuery) => Promise<KeyUsageGroup[]>,
   item: (name: string) => Body,
 ): Promise<Body> {
   const key = await auditedKey(ctx);
   const service = serviceFilter(ctx.params);
-  const rows = (await ctx.ramkey.audit.keyUsage(key.accountId, key.accessKeyId)).filter(
-    (r) => service === undefined || r.serviceName === service,
+  const page = await usagePage(
+    ctx,
+    (query) =>
+      read(key.accountId, key.accessKeyId, {
+        ...query,
+        ...(service !== undefined && { serviceName: service }),
+      }),
+    (g, detail) => ({ ...item(g.name), ...usageFields(g, detail) }),
   );
-  const page = await usagePage(ctx, groupUsage(rows, by), (g, detail) => ({
-    ...item(g.name),
-    ...usageFields(g, detail),
-  }));
   return { [list]: page.items, ...(page.nextToken !== undefined && { NextToken: page.nextToken }) };
 }
 
@@ -261,9 +255,8 @@ const actions: Record<string, ActionDef> = {
         ctx.caller.principal.accountId,
         auditedKeyId(ctx),
       );
-      // Rows come most recent first: the first one is the key's last use.
-      const rows = await ctx.ramkey.audit.keyUsage(key.accountId, key.accessKeyId);
-      const latest = rows[0];
+      // The most recently used service holds the key's last use.
+      const [latest] = await ctx.ramkey.audit.keyUsageByService(key.accountId, key.accessKeyId, { limit: 1 });
       const detail = latest ? (await details(ctx.ramkey, ctx.caller, [latest]))(latest) : '';
       return {
         AccessKeyId: key.accessKeyId,
@@ -272,7 +265,7 @@ const actions: Record<string, ActionDef> = {
         UserName: key.userId === null ? 'root' : (user?.userName ?? ''),
         OwnerId: key.accountId,
         ...(latest && {
-          ...serviceNames(latest.serviceName),
+          ...serviceNames(latest.name),
           UsedTimestamp: latest.lastUsedAt,
           Source: 'ManagementEvent',
           Detail: detail,
@@ -288,7 +281,7 @@ const actions: Record<string, ActionDef> = {
       pagedUsage(
         ctx,
         'Ips',
-        (r) => r.sourceIp,
+        (...query) => ctx.ramkey.audit.keyUsageByIp(...query),
         (ip) => ({ Ip: ip }),
       ),
   },
@@ -298,10 +291,9 @@ const actions: Record<string, ActionDef> = {
     resources: anyResource,
     async handle(ctx) {
       const key = await auditedKey(ctx);
-      const groups = groupUsage(
-        await ctx.ramkey.audit.keyUsage(key.accountId, key.accessKeyId),
-        (r) => r.serviceName,
-      );
+      const groups = await ctx.ramkey.audit.keyUsageByService(key.accountId, key.accessKeyId, {
+        limit: MAX_PRODUCTS,
+      });
       const detail = await details(ctx.ramkey, ctx.caller, groups);
       return { Products: groups.map((g) => ({ ...serviceNames(g.name), ...usageFields(g, detail(g)) })) };
     },
@@ -314,7 +306,7 @@ const actions: Record<string, ActionDef> = {
       pagedUsage(
         ctx,
         'Events',
-        (r) => r.eventName,
+        (...query) => ctx.ramkey.audit.keyUsageByEvent(...query),
         (name) => ({ EventName: name }),
       ),
   },

@@ -1,6 +1,6 @@
-// The audit trail's queries: events (append, look up, purge) and per-key usage counts, for the audit
-// aggregate and for the write path that commits a request's event (context.ts). The same SQL runs on
-// SQLite and PostgreSQL.
+// The audit trail's queries: events (append, look up, purge) and per-key usage counts (added up,
+// and listed by source IP, action or service), for the audit aggregate and for the write path that
+// commits a request's event (context.ts). The same SQL runs on SQLite and PostgreSQL.
 import {
   CompiledQuery,
   type ExpressionBuilder,
@@ -8,15 +8,17 @@ import {
   type Kysely,
   type Selectable,
   type SelectQueryBuilder,
+  sql,
 } from 'kysely';
-import type { AccessKeyUsageTable, AuditEventsTable, Database } from '../database.js';
+import type { AuditEventsTable, Database } from '../database.js';
 import type {
   AuditEventPage,
   AuditEventQuery,
   AuditEventRecord,
   AuditPosition,
   AuditPrincipalType,
-  KeyUsageRecord,
+  KeyUsageGroup,
+  KeyUsageGroupQuery,
   KeyUsageUpdate,
 } from '../records.js';
 
@@ -72,20 +74,6 @@ function toEvent(row: Selectable<AuditEventsTable>): AuditEventRecord {
     errorMessage: row.error_message,
     requestParameters: JSON.parse(row.request_parameters) as Record<string, string>,
     ...(row.call_count !== 1 && { callCount: row.call_count }),
-  };
-}
-
-function toUsage(row: Selectable<AccessKeyUsageTable>): KeyUsageRecord {
-  return {
-    accessKeyId: row.access_key_id,
-    accountId: row.account_id,
-    serviceName: row.service_name,
-    eventName: row.event_name,
-    sourceIp: row.source_ip,
-    firstUsedAt: row.first_used_at,
-    lastUsedAt: row.last_used_at,
-    callCount: row.call_count,
-    lastEventId: row.last_event_id,
   };
 }
 
@@ -160,9 +148,56 @@ export async function insertAuditEvents(
 /** Usage rows per upsert statement: 9 bound values each, far under either engine's limit. */
 const USAGE_ROWS = 500;
 
+/** What a usage row counts, which updates to it add to or widen. */
+interface UsageCounts {
+  firstUsedAt: number;
+  lastUsedAt: number;
+  callCount: number;
+  lastEventId: string;
+}
+
+/** What access_key_usage_groups groups a key's usage by (see the 0008 migration). */
+export type UsageDimension = 'ip' | 'event' | 'service';
+
+/** An update to one row of access_key_usage_groups. */
+interface GroupUpdate extends UsageCounts {
+  accessKeyId: string;
+  accountId: string;
+  dimension: UsageDimension;
+  /** '' for every service. */
+  serviceName: string;
+  name: string;
+}
+
 /** The slot a usage update adds to: one row per (key, service, action, source IP). */
 function usageSlot(u: KeyUsageUpdate): string {
   return JSON.stringify([u.accessKeyId, u.serviceName, u.eventName, u.sourceIp]);
+}
+
+function groupSlot(g: GroupUpdate): string {
+  return JSON.stringify([g.accessKeyId, g.dimension, g.serviceName, g.name]);
+}
+
+/** The groups a usage row adds to: its IP and its action, for every service and for its own; its service. */
+function groupsOf(u: KeyUsageUpdate): GroupUpdate[] {
+  const group = (dimension: UsageDimension, serviceName: string, name: string): GroupUpdate => ({
+    accessKeyId: u.accessKeyId,
+    accountId: u.accountId,
+    dimension,
+    serviceName,
+    name,
+    firstUsedAt: u.firstUsedAt,
+    lastUsedAt: u.lastUsedAt,
+    callCount: u.callCount,
+    lastEventId: u.lastEventId,
+  });
+  return [
+    group('ip', '', u.sourceIp),
+    group('ip', u.serviceName, u.sourceIp),
+    group('event', '', u.eventName),
+    group('event', u.serviceName, u.eventName),
+    group('service', '', u.serviceName),
+  ];
 }
 
 /**
@@ -170,13 +205,13 @@ function usageSlot(u: KeyUsageUpdate): string {
  * earliest, last use the latest with its event (the first of equal instants keeps it). PostgreSQL
  * refuses a statement that upserts one row twice, so a statement must carry each slot once.
  */
-function mergePerSlot(updates: readonly KeyUsageUpdate[]): KeyUsageUpdate[] {
-  const merged = new Map<string, KeyUsageUpdate>();
+function mergePerSlot<T extends UsageCounts>(updates: readonly T[], slot: (u: T) => string): T[] {
+  const merged = new Map<string, T>();
   for (const u of updates) {
-    const slot = usageSlot(u);
-    const seen = merged.get(slot);
+    const key = slot(u);
+    const seen = merged.get(key);
     if (seen === undefined) {
-      merged.set(slot, { ...u });
+      merged.set(key, { ...u });
       continue;
     }
     seen.callCount += u.callCount;
@@ -190,11 +225,28 @@ function mergePerSlot(updates: readonly KeyUsageUpdate[]): KeyUsageUpdate[] {
 }
 
 /**
- * Adds the updates to their rows, a few hundred per statement, merging as mergePerSlot does: first
- * and last use only ever widen, and a late batch never replaces the latest event.
+ * The upsert's update of a row of `table` already there, as mergePerSlot merges: first and last
+ * use only ever widen, and a late batch never replaces the latest event.
+ */
+function widened(table: 'access_key_usage' | 'access_key_usage_groups') {
+  const row = (column: string) => sql.ref(`${table}.${column}`);
+  const excluded = (column: string) => sql.ref(`excluded.${column}`);
+  const later = sql`${excluded('last_used_at')} > ${row('last_used_at')}`;
+  return {
+    call_count: sql<number>`${row('call_count')} + ${excluded('call_count')}`,
+    first_used_at: sql<number>`case when ${excluded('first_used_at')} < ${row('first_used_at')}
+      then ${excluded('first_used_at')} else ${row('first_used_at')} end`,
+    last_used_at: sql<number>`case when ${later} then ${excluded('last_used_at')} else ${row('last_used_at')} end`,
+    last_event_id: sql<string>`case when ${later} then ${excluded('last_event_id')} else ${row('last_event_id')} end`,
+  };
+}
+
+/**
+ * Adds the updates to their rows and to their groups' rows, a few hundred per statement: the
+ * groups are what the key usage actions read (keyUsageGroups), each listed without a GROUP BY.
  */
 export async function addKeyUsage(db: Kysely<Database>, updates: readonly KeyUsageUpdate[]): Promise<void> {
-  const rows = mergePerSlot(updates);
+  const rows = mergePerSlot(updates, usageSlot);
   for (let at = 0; at < rows.length; at += USAGE_ROWS) {
     await db
       .insertInto('access_key_usage')
@@ -212,27 +264,33 @@ export async function addKeyUsage(db: Kysely<Database>, updates: readonly KeyUsa
         })),
       )
       .onConflict((oc) =>
-        oc.columns(['access_key_id', 'service_name', 'event_name', 'source_ip']).doUpdateSet((eb) => ({
-          call_count: eb('access_key_usage.call_count', '+', eb.ref('excluded.call_count')),
-          first_used_at: eb
-            .case()
-            .when('excluded.first_used_at', '<', eb.ref('access_key_usage.first_used_at'))
-            .then(eb.ref('excluded.first_used_at'))
-            .else(eb.ref('access_key_usage.first_used_at'))
-            .end(),
-          last_used_at: eb
-            .case()
-            .when('excluded.last_used_at', '>', eb.ref('access_key_usage.last_used_at'))
-            .then(eb.ref('excluded.last_used_at'))
-            .else(eb.ref('access_key_usage.last_used_at'))
-            .end(),
-          last_event_id: eb
-            .case()
-            .when('excluded.last_used_at', '>', eb.ref('access_key_usage.last_used_at'))
-            .then(eb.ref('excluded.last_event_id'))
-            .else(eb.ref('access_key_usage.last_event_id'))
-            .end(),
+        oc
+          .columns(['access_key_id', 'service_name', 'event_name', 'source_ip'])
+          .doUpdateSet(widened('access_key_usage')),
+      )
+      .execute();
+  }
+  const groups = mergePerSlot(rows.flatMap(groupsOf), groupSlot);
+  for (let at = 0; at < groups.length; at += USAGE_ROWS) {
+    await db
+      .insertInto('access_key_usage_groups')
+      .values(
+        groups.slice(at, at + USAGE_ROWS).map((g) => ({
+          access_key_id: g.accessKeyId,
+          account_id: g.accountId,
+          dimension: g.dimension,
+          service_name: g.serviceName,
+          group_name: g.name,
+          first_used_at: g.firstUsedAt,
+          last_used_at: g.lastUsedAt,
+          call_count: g.callCount,
+          last_event_id: g.lastEventId,
         })),
+      )
+      .onConflict((oc) =>
+        oc
+          .columns(['access_key_id', 'dimension', 'service_name', 'group_name'])
+          .doUpdateSet(widened('access_key_usage_groups')),
       )
       .execute();
   }
@@ -408,20 +466,73 @@ export async function getAuditEvents(
   return rows.map(toEvent);
 }
 
-export async function listKeyUsage(
+/** The key's groups of `dimension` for the service (every one without it), as KeyUsageGroups. */
+function groupRange(
   db: Kysely<Database>,
   accountId: string,
   accessKeyId: string,
-): Promise<KeyUsageRecord[]> {
-  const rows = await db
-    .selectFrom('access_key_usage')
-    .selectAll()
-    .where('access_key_id', '=', accessKeyId)
+  dimension: UsageDimension,
+  serviceName: string | undefined,
+) {
+  return db
+    .selectFrom('access_key_usage_groups')
+    .select((eb) => [
+      eb.ref('group_name').as('name'),
+      eb.ref('first_used_at').as('firstUsedAt'),
+      eb.ref('last_used_at').as('lastUsedAt'),
+      eb.ref('call_count').as('callCount'),
+      eb.ref('last_event_id').as('lastEventId'),
+    ])
     .where('account_id', '=', accountId)
-    .orderBy('last_used_at', 'desc')
-    .orderBy('source_ip')
-    .execute();
-  return rows.map(toUsage);
+    .where('access_key_id', '=', accessKeyId)
+    .where('dimension', '=', dimension)
+    .where('service_name', '=', serviceName ?? '');
+}
+
+/**
+ * The statements of a page of groups, each the next `limit` entries of the index
+ * access_key_usage_groups_recent from a point: the groups used at the instant of `after` whose names
+ * follow it (none without `after`), then those used before it (or all). Two, because the order mixes
+ * directions (time descending, name ascending), which no single row comparison expresses; exported
+ * so that a test can check their plans.
+ */
+export function keyUsagePageQueries(
+  db: Kysely<Database>,
+  accountId: string,
+  accessKeyId: string,
+  dimension: UsageDimension,
+  q: KeyUsageGroupQuery,
+) {
+  const range = () => groupRange(db, accountId, accessKeyId, dimension, q.serviceName);
+  const { after } = q;
+  return {
+    sameInstant:
+      after &&
+      range()
+        .where('last_used_at', '=', after.lastUsedAt)
+        .where('group_name', '>', after.name)
+        .orderBy('group_name')
+        .limit(q.limit),
+    before: (limit: number) =>
+      (after ? range().where('last_used_at', '<', after.lastUsedAt) : range())
+        .orderBy('last_used_at', 'desc')
+        .orderBy('group_name')
+        .limit(limit),
+  };
+}
+
+/** Up to `q.limit` of the key's groups of `dimension` after `q.after`, in at most two index ranges. */
+export async function keyUsageGroups(
+  db: Kysely<Database>,
+  accountId: string,
+  accessKeyId: string,
+  dimension: UsageDimension,
+  q: KeyUsageGroupQuery,
+): Promise<KeyUsageGroup[]> {
+  const { sameInstant, before } = keyUsagePageQueries(db, accountId, accessKeyId, dimension, q);
+  const groups = sameInstant ? await sameInstant.execute() : [];
+  if (groups.length < q.limit) groups.push(...(await before(q.limit - groups.length).execute()));
+  return groups;
 }
 
 export async function purgeAuditEvents(db: Kysely<Database>, before: number, limit: number): Promise<number> {

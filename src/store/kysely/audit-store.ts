@@ -6,7 +6,7 @@ import {
   addKeyUsage,
   getAuditEvents,
   insertAuditEvents,
-  listKeyUsage,
+  keyUsageGroups,
   lookupAuditEvents,
   purgeAuditEvents,
   setAuditOutcome,
@@ -30,7 +30,11 @@ export function kyselyAuditStore(ctx: StoreContext): AuditStore {
       setAuditOutcome(db, eventId, errorCode, errorMessage),
     lookupAuditEvents: (query) => lookupAuditEvents(db, query),
     getAuditEvents: (accountId, eventIds) => getAuditEvents(db, accountId, eventIds),
-    listKeyUsage: (accountId, accessKeyId) => listKeyUsage(db, accountId, accessKeyId),
+    keyUsageByIp: (accountId, accessKeyId, query) => keyUsageGroups(db, accountId, accessKeyId, 'ip', query),
+    keyUsageByEvent: (accountId, accessKeyId, query) =>
+      keyUsageGroups(db, accountId, accessKeyId, 'event', query),
+    keyUsageByService: (accountId, accessKeyId, query) =>
+      keyUsageGroups(db, accountId, accessKeyId, 'service', query),
     purgeAuditEvents: (before, limit) => purgeAuditEvents(db, before, limit),
   };
 }

@@ -5,7 +5,7 @@ import type { Database } from '../database.js';
 import { openSqliteDatabase, sqliteEngineAdapter } from '../sqlite/sqlite-store.js';
 import { createKyselyStore } from './kysely-store.js';
 
-it('writes 1,000 last uses and 1,000 usage slots in four statements', async () => {
+it('writes 1,000 last uses and 1,000 usage slots (5,000 usage groups) in fourteen statements', async () => {
   const statements: string[] = [];
   const db = new Kysely<Database>({
     dialect: new SqliteDialect({ database: openSqliteDatabase({ file: ':memory:' }) }),
@@ -39,7 +39,9 @@ it('writes 1,000 last uses and 1,000 usage slots in four statements', async () =
       })),
     });
     const writes = statements.filter((text) => /^\s*(with|insert|update)\b/i.test(text));
-    expect(writes).toHaveLength(4);
+    // Two of last uses, two of slots, and ten of the groups (500 rows each): by IP and by action for
+    // every service and for Ram, and by service.
+    expect(writes).toHaveLength(14);
   } finally {
     await store.close();
   }

@@ -10,6 +10,7 @@ import { auditSchema } from './audit-schema.js';
 import { noncesSchema } from './nonces-schema.js';
 import { secretIndexSchema } from './secret-index-schema.js';
 import { auditCallCountSchema } from './audit-call-count.js';
+import { keyUsageIndexSchema } from './key-usage-index.js';
 
 /**
  * The migrations by name. Kysely runs them in name order, so names start with a zero-padded number;
@@ -24,6 +25,7 @@ export function ramkeyMigrations(dialect: MigrationDialect): Record<string, Migr
     '0005_access_key_state': accessKeyStateSchema(),
     '0006_nonces': noncesSchema(dialect),
     '0007_secret_index': secretIndexSchema(),
+    '0008_key_usage_index': keyUsageIndexSchema(),
     '0009_audit_call_count': auditCallCountSchema(),
   };
 }
