@@ -267,6 +267,72 @@ function permissionsMigrationSuite(makeSubject: () => Subject | Promise<Subject>
       (await db.introspection.getTables()).find((t) => t.name === 'access_keys')?.columns.map((c) => c.name),
     ).not.toContain('state');
   });
+
+  it('groups the usage of a 0007 database by IP, action and service, and drops the groups on revert', async () => {
+    subject = await makeSubject();
+    const { db, adapter, migrator } = subject;
+    expectMigrated(await migrator.migrateTo('0007_secret_index'));
+    const row = (
+      service: string,
+      action: string,
+      ip: string,
+      first: number,
+      last: number,
+      calls: number,
+    ) => ({
+      access_key_id: 'LTAIused',
+      account_id: 'a1',
+      service_name: service,
+      event_name: action,
+      source_ip: ip,
+      first_used_at: T0 + first,
+      last_used_at: T0 + last,
+      call_count: calls,
+      last_event_id: `${action}@${ip}`,
+    });
+    await db
+      .insertInto('access_key_usage')
+      .values([
+        row('Ram', 'ListUsers', '192.0.2.1', 0, 30, 3),
+        row('Ram', 'GetUser', '192.0.2.2', 5, 20, 2),
+        row('Ims', 'GetUser', '192.0.2.1', 10, 40, 1),
+      ])
+      .execute();
+
+    expectMigrated(await migrator.migrateTo('0008_key_usage_index'));
+    const store = createKyselyStore(db, adapter);
+    const group = (name: string, first: number, last: number, callCount: number, lastEventId: string) => ({
+      name,
+      firstUsedAt: T0 + first,
+      lastUsedAt: T0 + last,
+      callCount,
+      lastEventId,
+    });
+    expect(await store.keyUsageByIp('a1', 'LTAIused', { limit: 10 })).toEqual([
+      group('192.0.2.1', 0, 40, 4, 'GetUser@192.0.2.1'),
+      group('192.0.2.2', 5, 20, 2, 'GetUser@192.0.2.2'),
+    ]);
+    expect(await store.keyUsageByIp('a1', 'LTAIused', { limit: 10, serviceName: 'Ram' })).toEqual([
+      group('192.0.2.1', 0, 30, 3, 'ListUsers@192.0.2.1'),
+      group('192.0.2.2', 5, 20, 2, 'GetUser@192.0.2.2'),
+    ]);
+    expect(await store.keyUsageByEvent('a1', 'LTAIused', { limit: 10 })).toEqual([
+      group('GetUser', 5, 40, 3, 'GetUser@192.0.2.1'),
+      group('ListUsers', 0, 30, 3, 'ListUsers@192.0.2.1'),
+    ]);
+    expect(await store.keyUsageByEvent('a1', 'LTAIused', { limit: 10, serviceName: 'Ram' })).toEqual([
+      group('ListUsers', 0, 30, 3, 'ListUsers@192.0.2.1'),
+      group('GetUser', 5, 20, 2, 'GetUser@192.0.2.2'),
+    ]);
+    expect(await store.keyUsageByService('a1', 'LTAIused', { limit: 10 })).toEqual([
+      group('Ims', 10, 40, 1, 'GetUser@192.0.2.1'),
+      group('Ram', 0, 30, 5, 'ListUsers@192.0.2.1'),
+    ]);
+
+    const down = await migrator.migrateDown();
+    expect(down.results?.map((r) => r.migrationName)).toEqual(['0008_key_usage_index']);
+    expect((await db.introspection.getTables()).map((t) => t.name)).not.toContain('access_key_usage_groups');
+  });
 }
 
 describeSqlite('migrations on sqlite', () => {

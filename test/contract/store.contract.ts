@@ -7,6 +7,7 @@ import { describePolicyStoreContract } from './policy-store.contract.js';
 import { describeAttachmentStoreContract } from './attachment-store.contract.js';
 import { describeAccessKeyStoreContract } from './access-key-store.contract.js';
 import { describeAuditStoreContract } from './audit-store.contract.js';
+import { describeKeyUsageStoreContract } from './key-usage-store.contract.js';
 import { describeCredentialReportStoreContract } from './credential-report-store.contract.js';
 import { describeSecretIndexStoreContract } from './secret-index-store.contract.js';
 import { describeNonceStoreContract } from './nonce-store.contract.js';
@@ -20,6 +21,7 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Con
   describeAttachmentStoreContract(name, makeStore);
   describeAccessKeyStoreContract(name, makeStore);
   describeAuditStoreContract(name, makeStore);
+  describeKeyUsageStoreContract(name, makeStore);
   describeCredentialReportStoreContract(name, makeStore);
   describeSecretIndexStoreContract(name, makeStore);
   describeNonceStoreContract(name, makeStore);
