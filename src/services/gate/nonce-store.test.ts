@@ -205,4 +205,25 @@ describe('the window edge, on a real store', () => {
     expect(code(fresh.check(keyed(edge + 1)))).toBe('InvalidTimeStamp.Expired');
     await again.close();
   });
+
+  // The in-memory store refused every call once it held its capacity of nonces (4M, under four
+  // minutes of full load). Only nonces waiting for their batch take memory now.
+  it('remembers far more nonces than it may hold waiting, window after window, refusing only replays', async () => {
+    const clock = new ManualClock(NOW + 10 * WINDOW);
+    const nonces = new DurableNonceStore(handle.store, { clock, maxPending: 100 });
+    for (let window = 0; window < 4; window++) {
+      clock.advance(WINDOW);
+      const expiresAt = clock.now() + WINDOW;
+      for (let chunk = 0; chunk < 25; chunk++) {
+        const ids = Array.from({ length: 80 }, (_, i) => `w${String(window)}-${String(chunk * 80 + i)}`);
+        const fresh = await Promise.all(ids.map((id) => nonces.remember(key.id, id, expiresAt)));
+        expect(fresh.every(Boolean)).toBe(true);
+      }
+      const replayed = await Promise.all(
+        [0, 999, 1999].map((i) => nonces.remember(key.id, `w${String(window)}-${String(i)}`, expiresAt)),
+      );
+      expect(replayed).toEqual([false, false, false]);
+    }
+    await nonces.close();
+  });
 });
