@@ -14,8 +14,8 @@ export interface FailureLimits {
 }
 
 export const DEFAULT_FAILURE_LIMITS: Readonly<FailureLimits> = {
-  perSecond: 10,
-  burst: 50,
+  perSecond: 20,
+  burst: 100,
   maxSources: 100_000,
 };
 

@@ -6,6 +6,7 @@ import { makeSqliteTestStore, type TestStore } from '../../test/support/test-sto
 import type { AuditEventRecord } from '../store/store.js';
 import {
   EVENTS_PER_WRITE,
+  INDIVIDUAL_FAILURES,
   MAX_FAILURE_AGGREGATES,
   UsageRecorder,
   type KeyUse,
@@ -260,10 +261,15 @@ describe('UsageRecorder', () => {
       direction: 'FORWARD',
       limit: 5000,
     });
-    // One row per distinct failure up to the bound, one more for the rest, each call counted once.
-    expect(rows).toHaveLength(MAX_FAILURE_AGGREGATES + 1);
+    // The first few of one source as events of their own, the rest of it as one; one row per other
+    // source up to the bound, one more for the rest; each call counted once.
+    const flooder = rows.filter((e) => e.sourceIp === '203.0.113.7');
+    expect(flooder.map((e) => e.callCount ?? 1).sort((a, b) => a - b)).toEqual([
+      ...Array<number>(INDIVIDUAL_FAILURES).fill(1),
+      250 - INDIVIDUAL_FAILURES,
+    ]);
+    expect(rows).toHaveLength(INDIVIDUAL_FAILURES + 1 + (MAX_FAILURE_AGGREGATES - 1) + 1);
     expect(rows.reduce((n, e) => n + (e.callCount ?? 1), 0)).toBe(250 + MAX_FAILURE_AGGREGATES + 500);
-    expect(rows.find((e) => e.sourceIp === '203.0.113.7')?.callCount).toBe(250);
     expect(rows.find((e) => e.sourceIp === '(various)')?.callCount).toBe(501);
     // The next flush starts afresh.
     usage.recordFailure(failure('203.0.113.7'));

@@ -31,6 +31,12 @@ export const MAX_PENDING_EVENT_BYTES = 64 * 1024 * 1024;
  * a flood writes is bounded per flush whatever arrives.
  */
 export const MAX_FAILURE_AGGREGATES = 1000;
+/**
+ * Failures of one (account, source, key, error) recorded as events of their own between two flushes;
+ * the rest become one event with a count. A few failed calls read as they always did; a flood of them
+ * costs at most this many rows plus one per flush.
+ */
+export const INDIVIDUAL_FAILURES = 5;
 /** Events written per transaction: a few milliseconds of synchronous SQLite work at most. */
 export const EVENTS_PER_WRITE = 500;
 
@@ -53,7 +59,9 @@ export class UsageRecorder {
   private keyUsage = new Map<string, KeyUsageUpdate>();
   private events: AuditEventRecord[] = [];
   private eventBytes = 0;
-  /** Unauthenticated failures since the last flush, aggregated: one event each, with a count. */
+  /** Unauthenticated failures since the last flush, per (account, source, key, error): how many. */
+  private failureCounts = new Map<string, number>();
+  /** The failures past the first few of each, aggregated: one event each, with a count. */
   private failures = new Map<string, AuditEventRecord & { callCount: number }>();
   private flushSoon = false;
   /** The last uses of the flush in progress, until their transaction commits. */
@@ -112,38 +120,49 @@ export class UsageRecorder {
   }
 
   /**
-   * Counts a call that failed to authenticate: the first of its source, key and error since the last
-   * flush becomes an event, the others add to its count (a flood of them costs one row per flush).
+   * Records a call that failed to authenticate: the first INDIVIDUAL_FAILURES of its account, source,
+   * key and error since the last flush are events of their own, the rest one event with a count.
    */
   recordFailure(event: AuditEventRecord): void {
     const key = `${event.accountId ?? ''}\n${event.sourceIp}\n${event.accessKeyId}\n${event.errorCode}`;
-    const seen = this.failures.get(key);
-    if (seen) {
-      seen.callCount += 1;
-    } else if (this.failures.size < MAX_FAILURE_AGGREGATES) {
-      this.failures.set(key, { ...event, callCount: 1 });
+    const seen = this.failureCounts.get(key);
+    if (seen === undefined && this.failureCounts.size >= MAX_FAILURE_AGGREGATES) {
+      this.foldOverflow(event);
     } else {
-      // Too many distinct sources or keys: fold the rest of the account's (or of no account's).
-      const overflow = `${event.accountId ?? ''}\n*`;
-      const folded = this.failures.get(overflow);
-      if (folded) folded.callCount += 1;
-      else {
-        this.failures.set(overflow, {
-          ...event,
-          sourceIp: '(various)',
-          accessKeyId: '',
-          principalType: '',
-          principalId: '',
-          userName: '',
-          eventName: '(various)',
-          errorCode: '(various)',
-          errorMessage: 'Calls from more sources, keys or errors than one flush keeps apart.',
-          requestParameters: {},
-          callCount: 1,
-        });
+      const count = (seen ?? 0) + 1;
+      this.failureCounts.set(key, count);
+      if (count <= INDIVIDUAL_FAILURES) {
+        this.hold(event);
+      } else {
+        const aggregate = this.failures.get(key);
+        if (aggregate) aggregate.callCount += 1;
+        else this.failures.set(key, { ...event, callCount: 1 });
       }
     }
     this.schedule();
+  }
+
+  /** Too many distinct sources, keys or errors in one flush: the rest of an account's fold into one. */
+  private foldOverflow(event: AuditEventRecord): void {
+    const overflow = `${event.accountId ?? ''}\n*`;
+    const folded = this.failures.get(overflow);
+    if (folded) {
+      folded.callCount += 1;
+      return;
+    }
+    this.failures.set(overflow, {
+      ...event,
+      sourceIp: '(various)',
+      accessKeyId: '',
+      principalType: '',
+      principalId: '',
+      userName: '',
+      eventName: '(various)',
+      errorCode: '(various)',
+      errorMessage: 'Calls from more sources, keys or errors than one flush keeps apart.',
+      requestParameters: {},
+      callCount: 1,
+    });
   }
 
   /** Whether the events waiting to be written are past the bounds: refuse new calls until they are not. */
@@ -167,9 +186,10 @@ export class UsageRecorder {
    */
   flush(): Promise<void> {
     const run = this.flushing.then(async () => {
-      if (this.failures.size > 0) {
+      if (this.failureCounts.size > 0) {
         for (const failure of this.failures.values()) this.hold(failure);
         this.failures = new Map();
+        this.failureCounts = new Map();
       }
       if (this.lastUsed.size === 0 && this.keyUsage.size === 0 && this.events.length === 0) return;
       let lastUsed = this.lastUsed;
