@@ -11,13 +11,11 @@ import { signRpcV1 } from '../../src/core/signature/index.js';
 import { startApp, type RunningApp } from '../support/in-process-server.js';
 import { runCli } from '../support/ramkey-server.js';
 import {
+  callAction,
   clients,
-  Darabonba,
   ImsModule,
-  OpenApiCore,
   PopRpcClient,
   RamModule,
-  sdkConfig,
   sdkError,
   type Key,
 } from '../support/sdk.js';
@@ -42,23 +40,7 @@ function from(localAddress: string) {
 
 /** ActionTrail through @alicloud/openapi-core's generic callApi (V3 signatures, as its SDK would). */
 async function actiontrail(server: RunningApp, key: Key, action: string, query: Json = {}): Promise<Json> {
-  const client = new OpenApiCore.default(sdkConfig(server.endpoint, key, 'v3'));
-  const res = (await client.callApi(
-    new OpenApiCore.$OpenApiUtil.Params({
-      action,
-      version: ACTIONTRAIL,
-      protocol: 'HTTP',
-      pathname: '/',
-      method: 'POST',
-      authType: 'AK',
-      style: 'RPC',
-      reqBodyType: 'formData',
-      bodyType: 'json',
-    }),
-    new OpenApiCore.$OpenApiUtil.OpenApiRequest({ query: OpenApiCore.$OpenApiUtil.default.query(query) }),
-    new Darabonba.RuntimeOptions({}),
-  )) as { body: Json };
-  return res.body;
+  return (await callAction(server.endpoint, key, { action, version: ACTIONTRAIL, query })) as Json;
 }
 
 function lookupByKey(server: RunningApp, key: Key, accessKeyId: string, extra: Json = {}) {

@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { toWireDate } from '../../src/core/clock.js';
 import { signRpcV1 } from '../../src/core/signature/index.js';
 import { startApp, type RunningApp } from '../support/in-process-server.js';
-import { OpenApiCore, Darabonba, sdkConfig, type Key } from '../support/sdk.js';
+import { callAction, type Key } from '../support/sdk.js';
 
 let server: RunningApp | undefined;
 afterEach(async () => {
@@ -54,23 +54,12 @@ function call(
 }
 
 async function lookupEvents(app: RunningApp, key: Key): Promise<Record<string, unknown>[]> {
-  const client = new OpenApiCore.default(sdkConfig(app.endpoint, key, 'v3'));
-  const res = (await client.callApi(
-    new OpenApiCore.$OpenApiUtil.Params({
-      action: 'LookupEvents',
-      version: '2020-07-06',
-      protocol: 'HTTP',
-      pathname: '/',
-      method: 'POST',
-      authType: 'AK',
-      style: 'RPC',
-      reqBodyType: 'formData',
-      bodyType: 'json',
-    }),
-    new OpenApiCore.$OpenApiUtil.OpenApiRequest({ query: { MaxResults: '50' } }),
-    new Darabonba.RuntimeOptions({}),
-  )) as { body: { Events: Record<string, unknown>[] } };
-  return res.body.Events;
+  const body = (await callAction(app.endpoint, key, {
+    action: 'LookupEvents',
+    version: '2020-07-06',
+    query: { MaxResults: 50 },
+  })) as { Events: Record<string, unknown>[] };
+  return body.Events;
 }
 
 describe('an unauthenticated flood', () => {

@@ -13,7 +13,7 @@ import { toWireDate } from '../../src/core/clock.js';
 import { signRpcV1 } from '../../src/core/signature/index.js';
 import { makeGateFixture, type GateFixture, type Key } from '../support/gate-fixture.js';
 import { runCli } from '../support/ramkey-server.js';
-import { Darabonba, OpenApiCore, sdkConfig } from '../support/sdk.js';
+import { callAction } from '../support/sdk.js';
 import { describeSqlite } from '../support/test-stores.js';
 
 type Json = Record<string, unknown>;
@@ -66,28 +66,11 @@ describeSqlite('secrets sent where they do not belong', () => {
   }
 
   async function lookupEvents(key: Key): Promise<Json> {
-    const client = new OpenApiCore.default(sdkConfig(endpoint, key, 'v3'));
-    const res = (await client.callApi(
-      new OpenApiCore.$OpenApiUtil.Params({
-        action: 'LookupEvents',
-        version: '2020-07-06',
-        protocol: 'HTTP',
-        pathname: '/',
-        method: 'POST',
-        authType: 'AK',
-        style: 'RPC',
-        reqBodyType: 'formData',
-        bodyType: 'json',
-      }),
-      new OpenApiCore.$OpenApiUtil.OpenApiRequest({
-        query: OpenApiCore.$OpenApiUtil.default.query({
-          LookupAttribute: [{ Key: 'EventAccessKeyId', Value: key.id }],
-          MaxResults: 50,
-        }),
-      }),
-      new Darabonba.RuntimeOptions({}),
-    )) as { body: Json };
-    return res.body;
+    return (await callAction(endpoint, key, {
+      action: 'LookupEvents',
+      version: '2020-07-06',
+      query: { LookupAttribute: [{ Key: 'EventAccessKeyId', Value: key.id }], MaxResults: 50 },
+    })) as Json;
   }
 
   it('masks the secret in LookupEvents, the export, the database and the log, and keeps the rest', async () => {

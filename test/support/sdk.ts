@@ -57,3 +57,33 @@ export async function sdkError(call: Promise<unknown>): Promise<{
   }
   expect.fail('the call was expected to fail');
 }
+
+/**
+ * One RPC action through @alicloud/openapi-core's generic `callApi` (V3 signatures, POST, form body),
+ * as a product SDK would send it; for products without an SDK package here (ActionTrail). `string`
+ * hands back the body exactly as received.
+ */
+export async function callAction(
+  endpoint: string,
+  key: Key,
+  call: { action: string; version: string; query?: Record<string, unknown>; bodyType?: 'json' | 'string' },
+  signature: SignatureChoice = 'v3',
+): Promise<unknown> {
+  const client = new OpenApiCore.default(sdkConfig(endpoint, key, signature));
+  const res = (await client.callApi(
+    new $OpenApiUtil.Params({
+      action: call.action,
+      version: call.version,
+      protocol: 'HTTP',
+      pathname: '/',
+      method: 'POST',
+      authType: 'AK',
+      style: 'RPC',
+      reqBodyType: 'formData',
+      bodyType: call.bodyType ?? 'json',
+    }),
+    new $OpenApiUtil.OpenApiRequest({ query: $OpenApiUtil.default.query(call.query ?? {}) }),
+    new Darabonba.RuntimeOptions({}),
+  )) as { body: unknown };
+  return res.body;
+}
