@@ -85,14 +85,14 @@ function event(eventTime: number): AuditEventRecord {
   };
 }
 
-const lookup = () =>
+const lookup = (limit = 100) =>
   handle.store
     .lookupAuditEvents({
       accountId,
       startTime: 0,
       endTime: Date.parse('2100-01-01'),
       direction: 'FORWARD',
-      limit: 100,
+      limit,
     })
     .then((page) => page.events);
 
@@ -175,17 +175,7 @@ describe('UsageRecorder', () => {
     expect(Math.max(...sizes)).toBeLessThanOrEqual(EVENTS_PER_WRITE);
     expect(sizes.reduce((a, b) => a + b, 0)).toBe(total);
     expect(writes.mock.calls.filter(([batch]) => batch.lastUsed.length > 0)).toHaveLength(1);
-    expect(
-      await handle.store
-        .lookupAuditEvents({
-          accountId,
-          startTime: 0,
-          endTime: Date.parse('2100-01-01'),
-          direction: 'FORWARD',
-          limit: 2000,
-        })
-        .then((page) => page.events),
-    ).toHaveLength(total);
+    expect(await lookup(2000)).toHaveLength(total);
   });
 
   it('requeues only what a failed transaction did not write', async () => {
@@ -205,17 +195,7 @@ describe('UsageRecorder', () => {
     expect((await handle.store.keyUsageByService(accountId, accessKeyId, { limit: 10 }))[0]?.callCount).toBe(
       1,
     );
-    expect(
-      await handle.store
-        .lookupAuditEvents({
-          accountId,
-          startTime: 0,
-          endTime: Date.parse('2100-01-01'),
-          direction: 'FORWARD',
-          limit: 2000,
-        })
-        .then((page) => page.events),
-    ).toHaveLength(EVENTS_PER_WRITE + 5);
+    expect(await lookup(2000)).toHaveLength(EVENTS_PER_WRITE + 5);
   });
 
   it('never drops an event, and says it is backlogged past its bounds until a flush catches up', async () => {
@@ -254,13 +234,7 @@ describe('UsageRecorder', () => {
     for (let i = 0; i < MAX_FAILURE_AGGREGATES + 500; i++)
       usage.recordFailure(failure(`10.0.${String(i >> 8)}.${String(i & 255)}`));
     await usage.flush();
-    const { events: rows } = await handle.store.lookupAuditEvents({
-      accountId,
-      startTime: 0,
-      endTime: Date.parse('2100-01-01'),
-      direction: 'FORWARD',
-      limit: 5000,
-    });
+    const rows = await lookup(5000);
     // The first few of one source as events of their own, the rest of it as one; one row per other
     // source up to the bound, one more for the rest; each call counted once.
     const flooder = rows.filter((e) => e.sourceIp === '203.0.113.7');
