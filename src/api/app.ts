@@ -15,7 +15,7 @@ import { MAX_DESCRIPTION_LENGTH } from '../core/identity/validate.js';
 import { MAX_POLICY_DOCUMENT_LENGTH } from '../core/policy/index.js';
 import { parseSignedRequest, type HttpRequestParts, type SignedRequest } from '../core/signature/index.js';
 import { isAuthenticated, type CallRecord } from '../services/audit-trail.js';
-import type { Connection, RoutedAction } from '../services/gate/admission.js';
+import type { Connection } from '../services/gate/admission.js';
 import type { Ramkey } from '../services/ramkey.js';
 import { Params } from './params.js';
 import { findAction, isKnownVersion, type RegisteredAction } from './registry.js';
@@ -62,7 +62,6 @@ export interface AppOptions {
 }
 
 interface Route {
-  action: RoutedAction;
   def: RegisteredAction;
   params: Params;
 }
@@ -72,20 +71,7 @@ export function route(request: SignedRequest): Route {
   if (!isKnownVersion(request.version)) throw new RamkeyError('InvalidVersion');
   const def = findAction(request.version, request.action);
   if (!def) throw new RamkeyError('InvalidAction.NotFound');
-  const params = new Params(request.params);
-  return {
-    def,
-    params,
-    action: {
-      ...def,
-      resources: (p) =>
-        def.resources({
-          accountId: p.accountId,
-          callerUserName: p.kind === 'user' ? p.userName : undefined,
-          params,
-        }),
-    },
-  };
+  return { def, params: new Params(request.params) };
 }
 
 function requestParts(request: FastifyRequest): HttpRequestParts {
@@ -196,9 +182,19 @@ export function buildApp(options: AppOptions): FastifyInstance {
       const signed = parsed.value;
       call = { ...call, request: signed };
       format = parseFormat(signed.params.get('Format'));
-      const { action, def, params } = route(signed);
-      call = { ...call, action };
-      const pending = ramkey.gate.admit({ request: signed, action, connection: call.connection });
+      const { def, params } = route(signed);
+      call = { ...call, action: def };
+      const pending = ramkey.gate.admit({
+        request: signed,
+        action: def,
+        resources: (p) =>
+          def.resources({
+            accountId: p.accountId,
+            callerUserName: p.kind === 'user' ? p.userName : undefined,
+            params,
+          }),
+        connection: call.connection,
+      });
       const admission = pending instanceof Promise ? await pending : pending;
       call = { ...call, admission };
       if (!admission.admitted) throw admission.refusal;

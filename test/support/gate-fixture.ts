@@ -4,7 +4,7 @@ import { ManualClock, toWireDate } from '../../src/core/clock.js';
 import { cryptoRandom } from '../../src/core/random.js';
 import { parseSignedRequest, signRpcV1, type SignedRequest } from '../../src/core/signature/index.js';
 import type { ActionFacts } from '../../src/services/action-facts.js';
-import type { AdmissionRequest, RoutedAction } from '../../src/services/gate/admission.js';
+import type { AdmissionRequest } from '../../src/services/gate/admission.js';
 import type { NonceStore } from '../../src/services/gate/nonce-store.js';
 import { createRamkey, type Ramkey } from '../../src/services/ramkey.js';
 import { generateMasterKeyText, parseMasterKeyRing, Sealer } from '../../src/store/sealer.js';
@@ -87,6 +87,9 @@ export function signedRequest(
   return parsed.value;
 }
 
+/** A routed action in tests: its facts, and the resources it is authorized on. */
+export type RoutedAction = ActionFacts & Pick<AdmissionRequest, 'resources'>;
+
 /** An action with the given facts, authorized on `resources` (default `*`). */
 export function routedAction(
   facts: Partial<ActionFacts> & { authAction: string },
@@ -111,6 +114,7 @@ export function admissionOf(request: SignedRequest, action: RoutedAction): Admis
   return {
     request,
     action,
+    resources: action.resources,
     connection: { sourceIp: '127.0.0.1', secureTransport: false, userAgent: 'test' },
   };
 }

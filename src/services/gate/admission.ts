@@ -14,15 +14,12 @@ export interface Connection {
   readonly userAgent: string;
 }
 
-/** An action as routed: its registry facts plus the resources it acts on, known once the caller is. */
-export interface RoutedAction extends ActionFacts {
-  /** Every resource the action is authorized on; the caller must be allowed on each. */
-  resources(principal: Principal): readonly string[];
-}
-
 export interface AdmissionRequest {
   readonly request: SignedRequest;
-  readonly action: RoutedAction;
+  /** The routed action's registry facts. */
+  readonly action: ActionFacts;
+  /** Every resource the action is authorized on, known once the caller is; each must be allowed. */
+  resources(principal: Principal): readonly string[];
   readonly connection: Connection;
 }
 

@@ -175,6 +175,7 @@ describe('the window edge, on a real store', () => {
   const keyed = (now: number): KeyedRequest => ({
     request: signedRequest(key, { at: NOW, nonce: 'edge-nonce' }),
     action: routedAction({ authAction: 'sts:GetCallerIdentity' }),
+    resources: () => ['*'],
     connection: { sourceIp: '127.0.0.1', secureTransport: false, userAgent: '' },
     key: {
       accessKeyId: key.id,

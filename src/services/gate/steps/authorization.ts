@@ -12,7 +12,7 @@ export function authorizationCheck(authorizer: Authorizer): GateCheck {
       // who it is, as on Alibaba Cloud).
       if (request.action.unrestricted) return undefined;
       const principal = request.key.principal;
-      const resources = request.action.resources(principal);
+      const resources = request.resources(principal);
       // Fail closed: an action that names no resource is a registry bug, never an allow.
       if (resources.length === 0) throw new Error(`no resource for ${request.action.authAction}`);
       return checkEach(authorizer, principal, request, resources, 0);

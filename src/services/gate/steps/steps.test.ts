@@ -31,6 +31,7 @@ function keyed(
   return {
     request,
     action: routedAction({ authAction: 'sts:GetCallerIdentity' }),
+    resources: () => ['*'],
     connection: { sourceIp: '127.0.0.1', secureTransport: false, userAgent: '' },
     key: cached,
     now: NOW,
