@@ -398,7 +398,7 @@ export interface SecretIndexStore {
 /** Signature nonces already used: replay protection that survives restarts and crashes. */
 export interface UsedNonceStore {
   /**
-   * Records the nonces in one statement and answers, per input and in its order, true when this call
+   * Records the nonces in one transaction and answers, per input and in its order, true when this call
    * recorded it and false when it was recorded already (a replay). A record is identified by its
    * fingerprint and expiry together (see NonceRecord); the same record twice in one call: the first
    * is recorded, the second is a replay. Concurrent calls (in this process or another) never both

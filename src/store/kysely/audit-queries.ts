@@ -29,7 +29,7 @@ import type {
  */
 const STATEMENT_ROWS = [400, 100, 25, 5, 1] as const;
 
-function toRow(event: AuditEventRecord): Insertable<AuditEventsTable> {
+export function toRow(event: AuditEventRecord): Insertable<AuditEventsTable> {
   return {
     event_id: event.eventId,
     event_time: event.eventTime,
@@ -78,7 +78,7 @@ function toEvent(row: Selectable<AuditEventsTable>): AuditEventRecord {
 }
 
 /** The columns in the order toRow lists them, which is the order Kysely binds a row's values in. */
-const EVENT_COLUMNS = Object.keys(toRow(placeholderEvent())) as (keyof AuditEventsTable)[];
+export const EVENT_COLUMNS = Object.keys(toRow(placeholderEvent())) as (keyof AuditEventsTable)[];
 
 function placeholderEvent(): AuditEventRecord {
   return {

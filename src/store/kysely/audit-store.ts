@@ -5,7 +5,6 @@ import { recordLastUse } from './access-key-store.js';
 import {
   addKeyUsage,
   getAuditEvents,
-  insertAuditEvents,
   keyUsageGroups,
   lookupAuditEvents,
   purgeAuditEvents,
@@ -20,7 +19,7 @@ export function kyselyAuditStore(ctx: StoreContext): AuditStore {
       if (events.length === 0 && lastUsed.length === 0 && keyUsage.length === 0) return;
       // Not through ctx.write: this is the recorder's own flush, never a request's change.
       await db.transaction().execute(async (trx) => {
-        await insertAuditEvents(trx, ctx.adapter.capabilities.engine, events);
+        await ctx.insertAuditEvents(trx, events);
         await recordLastUse(trx, lastUsed);
         await addKeyUsage(trx, keyUsage);
       });

@@ -9,7 +9,7 @@ import { kyselyAccessKeyStore } from './access-key-store.js';
 import { kyselyAccountStore } from './account-store.js';
 import { kyselyAttachmentStore } from './attachment-store.js';
 import { kyselyAuditStore } from './audit-store.js';
-import { StoreContext } from './context.js';
+import { StoreContext, type EngineWrites } from './context.js';
 import { kyselyCredentialReportStore } from './credential-report-store.js';
 import { kyselyGroupStore } from './group-store.js';
 import { kyselyNonceStore } from './nonce-store.js';
@@ -20,8 +20,12 @@ import { kyselyUserStore } from './user-store.js';
 const MIGRATION_TABLE = 'ramkey_migration';
 const MIGRATION_LOCK_TABLE = 'ramkey_migration_lock';
 
-export function createKyselyStore(db: Kysely<Database>, adapter: EngineAdapter): Store {
-  const ctx = new StoreContext(db, adapter);
+export function createKyselyStore(
+  db: Kysely<Database>,
+  adapter: EngineAdapter,
+  engineWrites?: EngineWrites,
+): Store {
+  const ctx = new StoreContext(db, adapter, engineWrites);
   return {
     capabilities: adapter.capabilities,
 

@@ -6,6 +6,7 @@ import type { Database } from '../database.js';
 import type { EngineAdapter } from '../engine-adapter.js';
 import { createKyselyStore } from '../kysely/kysely-store.js';
 import type { Store } from '../store.js';
+import { sqliteEngineWrites, sqliteRecordNonces } from './sqlite-writes.js';
 import { isSqliteForeignKeyViolation, isSqliteUniqueViolation } from './sqlite-errors.js';
 
 export interface SqliteStoreOptions {
@@ -71,8 +72,11 @@ export function withStatementCache(db: BetterSqlite3.Database): SqliteDatabase {
 
 /** A Kysely instance over a SQLite file; the store uses it, and tests use it to look underneath. */
 export function createSqliteKysely(options: SqliteStoreOptions): Kysely<Database> {
-  const database = withStatementCache(openSqliteDatabase(options));
-  return new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
+  return kyselyOver(openSqliteDatabase(options));
+}
+
+function kyselyOver(raw: BetterSqlite3.Database): Kysely<Database> {
+  return new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(raw) }) });
 }
 
 export const sqliteEngineAdapter: EngineAdapter = {
@@ -87,6 +91,15 @@ export const sqliteEngineAdapter: EngineAdapter = {
   lock: () => Promise.resolve(),
 };
 
+/**
+ * The Kysely store, with its hot writes (used nonces, audit events) on better-sqlite3 directly: see
+ * sqlite-writes.ts for what that saves.
+ */
 export function createSqliteStore(options: SqliteStoreOptions): Store {
-  return createKyselyStore(createSqliteKysely(options), sqliteEngineAdapter);
+  const raw = openSqliteDatabase(options);
+  const db = kyselyOver(raw);
+  return {
+    ...createKyselyStore(db, sqliteEngineAdapter, sqliteEngineWrites(raw)),
+    recordNonces: sqliteRecordNonces(db, raw),
+  };
 }
