@@ -8,6 +8,7 @@ const scope = (params: Record<string, string>, callerUserName?: string) => ({
   accountId: '1234567890123456',
   callerUserName,
   params: new Params(new Map(Object.entries(params))),
+  userNameOf: (userId: string) => Promise.resolve(userId === '2000000000000001' ? 'app-1' : undefined),
 });
 
 function resources(authAction: string, params: Record<string, string>, callerUserName?: string) {
