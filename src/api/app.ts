@@ -192,6 +192,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
             accountId: p.accountId,
             callerUserName: p.kind === 'user' ? p.userName : undefined,
             params,
+            userNameOf: (userId) => ramkey.identity.userNameById(p.accountId, userId),
           }),
         connection: call.connection,
       });

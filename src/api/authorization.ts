@@ -8,10 +8,18 @@ export interface ResourceScope {
   /** The calling RAM user's name; undefined for the root identity. */
   callerUserName: string | undefined;
   params: Params;
+  /**
+   * The name of the account's user with that ID (undefined when unknown), for actions that name a
+   * user by ID (IMS `UserId`) but are authorized on its ARN, which holds its name.
+   */
+  userNameOf: (userId: string) => Promise<string | undefined>;
 }
 
-/** Every resource an action touches; the caller must be allowed on each of them. */
-export type ResourcesOf = (scope: ResourceScope) => readonly string[];
+/**
+ * Every resource an action touches; the caller must be allowed on each of them. Synchronous unless
+ * finding a resource's name needs a lookup.
+ */
+export type ResourcesOf = (scope: ResourceScope) => readonly string[] | Promise<readonly string[]>;
 
 /** One resource of a request. */
 type ResourceOf = (scope: ResourceScope) => string;
@@ -50,6 +58,18 @@ export const policy = named('policy', 'PolicyName');
 
 /** RAM key actions: the named user, or the caller itself when `UserName` is absent. */
 export const keyOwner: ResourceOf = (s) => (s.params.optional('UserName') === undefined ? self(s) : user(s));
+
+/**
+ * IMS `DeleteUser`: the user `UserPrincipalName` names, or else the one `UserId` names (looked up: its
+ * ARN holds its name; an unknown ID names `user/`, which only a right on every user covers).
+ */
+export const userByLogonNameOrId: ResourcesOf = (s) => {
+  const userId = s.params.optional('UserId');
+  if (s.params.optional('UserPrincipalName') !== undefined || userId === undefined) {
+    return [keyOwnerByLogonName(s)];
+  }
+  return s.userNameOf(userId).then((name) => [ramArn(s.accountId, 'user', name ?? '')]);
+};
 
 /** IMS key actions: the user a logon name names (in whatever account it names), or the caller. */
 export const keyOwnerByLogonName: ResourceOf = (s) => {

@@ -8,6 +8,7 @@ const scope = (params: Record<string, string>, callerUserName?: string) => ({
   accountId: '1234567890123456',
   callerUserName,
   params: new Params(new Map(Object.entries(params))),
+  userNameOf: (userId: string) => Promise.resolve(userId === '2000000000000001' ? 'app-1' : undefined),
 });
 
 function resources(authAction: string, params: Record<string, string>, callerUserName?: string) {
@@ -75,6 +76,31 @@ describe('the action registry', () => {
       ['acs:ram:*:6543210987654321:user/x'],
     );
     expect(resources('ram:ListUsers', {})).toEqual(['*']);
+  });
+
+  // Alibaba authorizes the recycle bin actions on all resources; IMS DeleteUser names its user even
+  // when given by ID (its ARN holds the name, looked up).
+  it('authorizes the recycle bin on *, and IMS DeleteUser on the user named by logon name or ID', async () => {
+    for (const action of [
+      'ListAccessKeysInRecycleBin',
+      'GetAccessKeyInfoInRecycleBin',
+      'RestoreAccessKeyFromRecycleBin',
+      'DeleteAccessKeyInRecycleBin',
+      'ListUsersInRecycleBin',
+      'GetUserInRecycleBin',
+      'RestoreUserFromRecycleBin',
+      'DeleteUserInRecycleBin',
+    ]) {
+      expect(resources(`ims:${action}`, { UserId: '2000000000000001' }, 'ops')).toEqual(['*']);
+      expect(factsByAuthAction(`ims:${action}`)?.authAction).toBe(`ram:${action}`);
+    }
+    const acct = 'acs:ram:*:1234567890123456';
+    expect(await resources('ims:DeleteUser', { UserId: '2000000000000001' })).toEqual([`${acct}:user/app-1`]);
+    expect(await resources('ims:DeleteUser', { UserId: '2000000000000002' })).toEqual([`${acct}:user/`]);
+    expect(
+      await resources('ims:DeleteUser', { UserPrincipalName: 'x@1234567890123456.onaliyun.com' }),
+    ).toEqual([`${acct}:user/x`]);
+    expect(resources('ram:DeleteUser', { UserName: 'y' })).toEqual([`${acct}:user/y`]);
   });
 
   // RAM's authorization table lists both the user and the group for membership changes; attaching is

@@ -1,95 +1,35 @@
 // Client commands: manage users and AccessKeys through the API, signed like the official SDKs.
 import { writeFileSync } from 'node:fs';
 import { Option, type Command } from 'commander';
-import { toWireDate } from '../core/clock.js';
 import { parseCsvRecord, splitCsvRecords } from '../core/csv.js';
-import { ApiError, RamkeyClient, resolveCredentials } from './client.js';
+import {
+  ACTIONTRAIL,
+  client,
+  credentialReport,
+  IMS,
+  lastUse,
+  list,
+  obj,
+  RAM,
+  str,
+  STS,
+  wireTime,
+  type Json,
+} from './api-values.js';
 import { CliError } from './exit-codes.js';
 import { formatJson, formatTable, printFields, printJson, printTable } from './output.js';
+import {
+  binnedUser,
+  describeLastUse,
+  registerIdleKeysReport,
+  registerKeyRecycleBinCommands,
+  registerUserRecycleBinCommands,
+} from './recycle-bin-commands.js';
 
-const RAM = '2015-05-01';
-const IMS = '2019-08-15';
-const STS = '2015-04-01';
-export const ACTIONTRAIL = '2020-07-06';
-
-interface GlobalOptions {
-  profile?: string;
-  json?: boolean;
-}
-
-export type Json = Record<string, unknown>;
-
-export function client(command: Command): { api: RamkeyClient; json: boolean } {
-  const options = command.optsWithGlobals<GlobalOptions>();
-  return { api: new RamkeyClient(resolveCredentials(options.profile)), json: options.json ?? false };
-}
-
-export function str(value: unknown): string {
-  return typeof value === 'string'
-    ? value
-    : typeof value === 'number' || typeof value === 'boolean'
-      ? String(value)
-      : '';
-}
-
-/** Epoch milliseconds as the wire's date form; '' for anything else. */
-export function wireTime(value: unknown): string {
-  return typeof value === 'number' && Number.isFinite(value) ? toWireDate(value) : '';
-}
-
-export function obj(value: unknown): Json {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Json) : {};
-}
-
-/** Unwraps Alibaba's double-wrapped lists: `{"Users":{"User":[...]}}` -> `[...]`. */
-function list(value: unknown, item: string): Json[] {
-  const inner = obj(value)[item];
-  return Array.isArray(inner) ? inner.map(obj) : [];
-}
+export { ACTIONTRAIL, client, obj, str, wireTime, type Json } from './api-values.js';
 
 function userParam(user: string | undefined): Record<string, string> {
   return user === undefined ? {} : { UserName: user };
-}
-
-/**
- * A key's last use (date, service, source IP) from its owner's key listing. Without `user`, the
- * owner is looked up (GetAccessKeyOwner); a caller not allowed that is asking about its own key.
- */
-async function lastUse(api: RamkeyClient, id: string, user: string | undefined): Promise<Json> {
-  let upn: string | undefined;
-  if (user !== undefined) {
-    const me = await api.call(STS, 'GetCallerIdentity');
-    upn = `${user}@${str(me.AccountId)}.onaliyun.com`;
-  } else {
-    try {
-      const owner = obj((await api.call(IMS, 'GetAccessKeyOwner', { UserAccessKeyId: id })).AccessKeyOwner);
-      upn = str(owner.UserPrincipalName) || undefined;
-    } catch (err) {
-      if (!(err instanceof ApiError && err.code === 'NoPermission')) throw err;
-    }
-  }
-  const listed = list(
-    (await api.call(IMS, 'ListAccessKeys', upn === undefined ? {} : { UserPrincipalName: upn })).AccessKeys,
-    'AccessKey',
-  );
-  const key = listed.find((k) => k.AccessKeyId === id);
-  if (!key) throw new CliError(`No AccessKey ${id} in this account.`);
-  return key;
-}
-
-/** Generates a fresh credential report, then reads all its pages and joins them into one CSV. */
-async function credentialReport(api: RamkeyClient): Promise<{ csv: string; generatedTime: string }> {
-  await api.call(IMS, 'GenerateCredentialReport');
-  let csv = '';
-  let generatedTime = '';
-  let token: string | undefined;
-  do {
-    const page = await api.call(IMS, 'GetCredentialReport', token === undefined ? {} : { NextToken: token });
-    csv += Buffer.from(str(page.Content), 'base64').toString('utf8');
-    generatedTime = str(page.GeneratedTime);
-    token = page.IsTruncated === true ? str(page.NextToken) : undefined;
-  } while (token);
-  return { csv, generatedTime };
 }
 
 /** One table line per AccessKey (a principal without keys gets one line of its own). */
@@ -207,13 +147,22 @@ export function registerClientCommands(program: Command): void {
     });
   users
     .command('delete <name>')
-    .description('delete a RAM user (its AccessKeys must be deleted first)')
+    .description(
+      'delete a RAM user into the recycle bin, with its AccessKeys (restorable for 30 days; it must leave its groups and lose its policies first)',
+    )
     .action(async (name: string, _options: unknown, command: Command) => {
       const { api, json } = client(command);
       await api.call(RAM, 'DeleteUser', { UserName: name });
-      if (json) printJson({ deleted: name });
-      else process.stdout.write(`Deleted user ${name}.\n`);
+      const binned = await binnedUser(api, name);
+      const deleteDate = str(binned?.DeleteDate);
+      if (json) printJson({ deleted: name, userId: str(binned?.UserId), deleteDate });
+      else
+        process.stdout.write(
+          `Moved user ${name} and its AccessKeys to the recycle bin. Until ${deleteDate || 'its DeleteDate'}, ` +
+            `"ramkey users recycle-bin restore ${name}" brings them back (the keys Inactive).\n`,
+        );
     });
+  registerUserRecycleBinCommands(users);
 
   const keys = program.command('keys').description('manage AccessKeys');
   const userOption = '--user <name>';
@@ -282,27 +231,46 @@ export function registerClientCommands(program: Command): void {
   }
   keys
     .command('delete <accessKeyId>')
-    .description('delete an AccessKey; it must be disabled first unless --force, since apps may still use it')
+    .description(
+      'delete an AccessKey into the recycle bin (restorable, Inactive, for 30 days); an Active key is refused unless --force, since apps may still use it',
+    )
     .option(userOption, userHelp)
     .option('--force', 'delete even an Active key')
+    .addHelpText('after', "\nThe key's last use (time, service, source IP) is always shown first.")
     .action(async (id: string, options: { user?: string; force?: boolean }, command: Command) => {
       const { api, json } = client(command);
-      const items = list(
-        (await api.call(RAM, 'ListAccessKeys', userParam(options.user))).AccessKeys,
-        'AccessKey',
-      );
-      const key = items.find((k) => k.AccessKeyId === id);
-      if (key?.Status === 'Active' && !options.force) {
-        const used = await lastUse(api, id, options.user);
+      const key = await lastUse(api, id, options.user);
+      const used = describeLastUse(key);
+      if (key.Status === 'Active' && !options.force) {
         throw new CliError(
-          `${id} is Active (last used: ${str(used.LastUsedDate) || 'never'}${used.LastUsedServiceName ? `, ${str(used.LastUsedServiceName)} from ${str(used.LastUsedSourceIp)}` : ''}). ` +
+          `${id} is Active (last used: ${used}). ` +
             `Disable it first ("ramkey keys disable ${id}"), check that nothing breaks, then delete; or pass --force.`,
         );
       }
+      if (!json) process.stdout.write(`${id} was last used: ${used}.\n`);
       await api.call(RAM, 'DeleteAccessKey', { UserAccessKeyId: id, ...userParam(options.user) });
-      if (json) printJson({ deleted: id });
-      else process.stdout.write(`Deleted ${id}.\n`);
+      const binned = obj(
+        (await api.call(IMS, 'GetAccessKeyInfoInRecycleBin', { UserAccessKeyId: id })).AccessKey,
+      );
+      const deleteDate = str(binned.DeleteDate);
+      if (json) {
+        printJson({
+          deleted: id,
+          deleteDate,
+          lastUsed: {
+            date: str(key.LastUsedDate),
+            serviceName: str(key.LastUsedServiceName),
+            sourceIp: str(key.LastUsedSourceIp),
+          },
+        });
+      } else {
+        process.stdout.write(
+          `Moved ${id} to the recycle bin. Until ${deleteDate}, "ramkey keys recycle-bin restore ${id}" ` +
+            'brings it back (Inactive).\n',
+        );
+      }
     });
+  registerKeyRecycleBinCommands(keys);
   keys
     .command('last-used <accessKeyId>')
     .description('show when, with which service and from where an AccessKey was last used')
@@ -371,14 +339,14 @@ export function registerClientCommands(program: Command): void {
               ? `root of account ${str(owner.AccountId)}`
               : `RAM user ${str(owner.UserName)} (${str(owner.UserPrincipalName)})`,
           'User ID': str(owner.UserId) || undefined,
-          Status: `${str(owner.Status)}${owner.State === 'Deleted' ? ' (deleted)' : ''}`,
+          Status: `${str(owner.Status)}${owner.State === 'Deleted' ? ' (deleted)' : owner.State === 'Recycled' ? ' (in the recycle bin)' : ''}`,
           Created: str(owner.CreateDate),
         });
     });
 
-  program
-    .command('report')
-    .description('account-wide reports')
+  const report = program.command('report').description('account-wide reports');
+  registerIdleKeysReport(report);
+  report
     .command('credentials')
     .description(
       'generate a fresh credential report (every principal with its AccessKeys, their age and last use) and print it',

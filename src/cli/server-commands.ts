@@ -14,6 +14,7 @@ import {
   type Installation,
   type InstallationConfig,
 } from '../services/installation.js';
+import { MAINTENANCE_INTERVAL_MS, type MaintenanceOutcome } from '../services/maintenance.js';
 import type { Ramkey } from '../services/ramkey.js';
 import type { BackfillProgress } from '../services/secret-index.js';
 import { CliError, EXIT_USAGE } from './exit-codes.js';
@@ -173,6 +174,10 @@ interface ServeOptions extends DataOptions {
   insecureHttp?: boolean;
 }
 
+function toError(err: unknown): Error {
+  return err instanceof Error ? err : new Error(String(err));
+}
+
 function isLoopback(host: string): boolean {
   return host === 'localhost' || host === '::1' || (isIP(host) === 4 && host.startsWith('127.'));
 }
@@ -223,12 +228,32 @@ async function serve(options: ServeOptions): Promise<void> {
     if (outcome instanceof Error) logger.error({ err: outcome }, 'audit retention purge failed');
     else if (outcome > 0) logger.info({ deleted: outcome }, 'purged audit events past their retention');
   });
+  const reportMaintenance = (outcome: MaintenanceOutcome | Error) => {
+    if (outcome instanceof Error) {
+      logger.error({ err: outcome }, 'maintenance failed (recycle bin purge, idle-key disabling)');
+      return;
+    }
+    const { purged, disabledIdleKeys } = outcome;
+    if (purged.keys > 0 || purged.users > 0) {
+      logger.info(purged, 'purged AccessKeys and users past their recycle bin DeleteDate');
+    }
+    if (disabledIdleKeys !== undefined && disabledIdleKeys > 0) {
+      logger.info({ disabled: disabledIdleKeys }, 'disabled AccessKeys idle past MaxIdleDaysForAccessKeys');
+    }
+  };
+  // Due purges happen before the first request is served: nothing past its DeleteDate is restorable.
+  reportMaintenance(await installation.ramkey.maintenance.run().catch((err: unknown) => toError(err)));
+  const stopMaintenance = installation.ramkey.maintenance.schedule(
+    MAINTENANCE_INTERVAL_MS,
+    reportMaintenance,
+  );
 
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
     stopRetention();
+    stopMaintenance();
     logger.info({ signal }, 'shutting down: finishing requests and flushing pending writes');
     app
       .close()

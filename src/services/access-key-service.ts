@@ -1,5 +1,6 @@
-// AccessKey lifecycle: create (secret returned once), list, enable/disable, delete, last use.
-import type { Clock } from '../core/clock.js';
+// AccessKey lifecycle: create (secret returned once), list, enable/disable, delete (into the recycle
+// bin; see recycle-bin.ts for what happens there), last use.
+import { DAY_MS, type Clock } from '../core/clock.js';
 import { RamkeyError } from '../core/errors/ramkey-error.js';
 import { generateAccessKeyId, generateAccessKeySecret } from '../core/keys/key-id.js';
 import { Secret } from '../core/keys/secret.js';
@@ -7,7 +8,7 @@ import type { Random } from '../core/random.js';
 import type { Sealer } from '../store/sealer.js';
 import type { AccessKeyRecord, AccessKeyStatus, Store, UserRecord } from '../store/store.js';
 import type { ChangeBus } from './change-bus.js';
-import type { Quotas } from './quotas.js';
+import { RECYCLE_BIN_RETENTION_DAYS, type Quotas } from './quotas.js';
 import type { SecretIndex } from './secret-index.js';
 import type { UsageRecorder } from './usage-recorder.js';
 
@@ -19,7 +20,7 @@ export interface KeyOwner {
 
 export interface KeyOwnership {
   key: AccessKeyRecord;
-  /** The owning RAM user; undefined for a root key, or a user deleted since. */
+  /** The owning RAM user (perhaps in the recycle bin); undefined for a root key, or a user purged since. */
   user: UserRecord | undefined;
 }
 
@@ -88,18 +89,24 @@ export class AccessKeyService {
     this.changes.publish({ kind: 'accessKey', accountId: owner.accountId, accessKeyId });
   }
 
+  /**
+   * Deletes the key into the recycle bin, whatever its status (as Alibaba's API does): from now on it
+   * authenticates nothing and counts toward no limit, but it can be restored, Inactive, until its
+   * DeleteDate. Deleting one more key than a principal may have in the bin purges its oldest one.
+   */
   async delete(owner: KeyOwner, accessKeyId: string): Promise<void> {
-    const deleted = await this.store.deleteAccessKey(
-      owner.accountId,
-      owner.userId,
-      accessKeyId,
-      this.clock.now(),
-    );
-    if (!deleted) throw new RamkeyError('EntityNotExist.User.AccessKey');
-    // The purge erased the sealed secret; its fingerprint goes too (a crash in between leaves an
-    // entry that counts for nothing, as the key is not live, and the next start-up prunes it).
-    await this.secrets.remove(accessKeyId);
+    const now = this.clock.now();
+    const outcome = await this.store.recycleAccessKey(owner.accountId, owner.userId, accessKeyId, {
+      now,
+      purgeAt: now + RECYCLE_BIN_RETENTION_DAYS * DAY_MS,
+      maxRecycledKeys: this.quotas.recycledAccessKeysPerPrincipal,
+    });
+    if (!outcome) throw new RamkeyError('EntityNotExist.User.AccessKey');
+    // At once, on every node: the gate's cache must not keep admitting the key.
     this.changes.publish({ kind: 'accessKey', accountId: owner.accountId, accessKeyId });
+    // Keys pushed out of the bin are purged: their secrets are erased, their fingerprints go too (a
+    // crash in between leaves an entry that counts for nothing; the next start-up prunes it).
+    for (const purged of outcome.purged) await this.secrets.remove(purged);
   }
 
   /** Last use, including a use recorded in memory and not yet flushed to the store. */
@@ -109,7 +116,7 @@ export class AccessKeyService {
   }
 
   /**
-   * One of the account's keys, live or deleted (the audit trail answers for deleted keys too);
+   * One of the account's keys, live, in the recycle bin or purged (the audit trail answers for them all);
    * another account's key answers exactly like a missing one (InvalidAccessKeyId.NotFound).
    */
   async inAccount(accountId: string, accessKeyId: string): Promise<AccessKeyRecord> {
@@ -121,7 +128,10 @@ export class AccessKeyService {
   /** "Whose key is this?": one of the account's keys (as `inAccount`) and the user owning it. */
   async owner(accountId: string, accessKeyId: string): Promise<KeyOwnership> {
     const key = await this.inAccount(accountId, accessKeyId);
-    const user = key.userId === null ? undefined : await this.store.getUserById(key.accountId, key.userId);
+    if (key.userId === null) return { key, user: undefined };
+    const user =
+      (await this.store.getUserById(key.accountId, key.userId)) ??
+      (await this.store.getRecycledUser(key.accountId, key.userId, this.clock.now()));
     return { key, user };
   }
 

@@ -4,9 +4,12 @@
 
 /** What changed, as narrowly as the subscribers need to know it. */
 export type Change =
-  /** A key was created, enabled, disabled or deleted. */
+  /** A key was created, enabled, disabled, deleted into the recycle bin, restored or purged. */
   | { readonly kind: 'accessKey'; readonly accountId: string; readonly accessKeyId: string }
-  /** A RAM user was renamed or deleted: every key of it names a changed principal. */
+  /**
+   * A RAM user was renamed, deleted into the recycle bin or restored: every key of it names a changed
+   * principal.
+   */
   | { readonly kind: 'principal'; readonly accountId: string; readonly userId: string }
   /**
    * Something any principal's permissions in the account may depend on: an attachment, a

@@ -1,12 +1,12 @@
 // Accounts and RAM users: creation, lookup, update, listing and deletion, scoped to one account.
-import type { Clock } from '../core/clock.js';
+import { DAY_MS, type Clock } from '../core/clock.js';
 import { RamkeyError } from '../core/errors/ramkey-error.js';
 import { generateAccountId, generateUserId } from '../core/keys/key-id.js';
 import { generatePassword, hashPassword } from '../core/keys/password.js';
 import type { Random } from '../core/random.js';
 import type { AccountRecord, Page, Store, UserRecord } from '../store/store.js';
 import type { ChangeBus } from './change-bus.js';
-import type { Quotas } from './quotas.js';
+import { RECYCLE_BIN_RETENTION_DAYS, type Quotas } from './quotas.js';
 
 export interface NewUser {
   userName: string;
@@ -115,11 +115,44 @@ export class IdentityService {
     return { users, groups, policies };
   }
 
-  /** Refused with DeleteConflict.User.* while the user still has keys, groups or policies. */
+  /** The user with that ID, unless it is in the recycle bin or unknown. */
+  async getUserById(accountId: string, userId: string): Promise<UserRecord> {
+    const user = await this.store.getUserById(accountId, userId);
+    if (!user) throw new RamkeyError('EntityNotExist.User');
+    return user;
+  }
+
+  /** The name of the account's user with that ID; undefined for an unknown one (or one in the bin). */
+  async userNameById(accountId: string, userId: string): Promise<string | undefined> {
+    return (await this.store.getUserById(accountId, userId))?.userName;
+  }
+
+  /**
+   * Deletes the user into the recycle bin with its AccessKeys (restorable together until the
+   * DeleteDate); refused with DeleteConflict.User.Group or .Policy while it is in a group or has
+   * policies attached, as RAM refuses.
+   */
   async deleteUser(accountId: string, userName: string): Promise<void> {
-    const user = await this.getUser(accountId, userName);
-    if (!(await this.store.deleteUser(accountId, user.userId))) throw new RamkeyError('EntityNotExist.User');
-    this.changes.publish({ kind: 'principal', accountId, userId: user.userId });
+    await this.recycle(await this.getUser(accountId, userName));
+  }
+
+  /** As deleteUser, the user named by ID (IMS). */
+  async deleteUserById(accountId: string, userId: string): Promise<void> {
+    await this.recycle(await this.getUserById(accountId, userId));
+  }
+
+  private async recycle(user: UserRecord): Promise<void> {
+    const now = this.clock.now();
+    const keys = await this.store.recycleUser(user.accountId, user.userId, {
+      now,
+      purgeAt: now + RECYCLE_BIN_RETENTION_DAYS * DAY_MS,
+    });
+    if (!keys) throw new RamkeyError('EntityNotExist.User');
+    // Every key of the user stops authenticating at once, on every node.
+    this.changes.publish({ kind: 'principal', accountId: user.accountId, userId: user.userId });
+    for (const accessKeyId of keys) {
+      this.changes.publish({ kind: 'accessKey', accountId: user.accountId, accessKeyId });
+    }
   }
 
   async attachSystemPolicy(accountId: string, userId: string, policyName: string): Promise<void> {

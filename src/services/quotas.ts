@@ -13,6 +13,11 @@ export interface Quotas {
   readonly versionsPerPolicy: number;
   /** Policies of each type attached to one user, or one group. */
   readonly attachedPolicies: PolicyAttachmentLimits;
+  /**
+   * AccessKeys deleted one by one that a principal may have in the recycle bin; deleting one more
+   * purges the oldest for good (keys that went to the bin with their user do not count).
+   */
+  readonly recycledAccessKeysPerPrincipal: number;
 }
 
 export const defaultQuotas: Quotas = {
@@ -23,7 +28,14 @@ export const defaultQuotas: Quotas = {
   customPoliciesPerAccount: 1500,
   versionsPerPolicy: 5,
   attachedPolicies: { System: 20, Custom: 10 },
+  recycledAccessKeysPerPrincipal: 3,
 };
+
+/**
+ * Days a deleted AccessKey or RAM user stays in the recycle bin before it is purged for good (its
+ * DeleteDate is its RecycleDate plus this).
+ */
+export const RECYCLE_BIN_RETENTION_DAYS = 30;
 
 /**
  * Characters in a policy document. Not a setting: the core's policy parser enforces it on every

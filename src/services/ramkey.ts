@@ -11,9 +11,12 @@ import { CredentialReportService } from './credential-report.js';
 import { LocalChangeBus, type ChangeBus } from './change-bus.js';
 import { Gate } from './gate/gate.js';
 import { IdentityService } from './identity-service.js';
+import { IdleKeyDisabler } from './idle-keys.js';
 import { KeyCache } from './gate/key-cache.js';
 import { DurableNonceStore, type NonceStore } from './gate/nonce-store.js';
+import { Maintenance } from './maintenance.js';
 import { PermissionService } from './permission-service.js';
+import { RecycleBin } from './recycle-bin.js';
 import { defaultQuotas, type Quotas } from './quotas.js';
 import { SecretIndex, type BackfillProgress } from './secret-index.js';
 import { DEFAULT_FAILURE_LIMITS, FailureLimiter, type FailureLimits } from './failure-limiter.js';
@@ -61,6 +64,13 @@ export interface Ramkey {
   readonly accessKeys: AccessKeyService;
   readonly permissions: PermissionService;
   readonly credentialReports: CredentialReportService;
+  /** Deleted keys and users, restorable until their DeleteDate. */
+  readonly recycleBin: RecycleBin;
+  /**
+   * The recycle bin's purge and idle-key disabling: `run()` them once before serving (due purges
+   * happen at start-up), then `schedule` them.
+   */
+  readonly maintenance: Maintenance;
   readonly usage: UsageRecorder;
   readonly audit: AuditTrail;
   /**
@@ -113,6 +123,8 @@ export function createRamkey(deps: RamkeyDeps): Ramkey {
     clock,
     maxClockSkewMs: deps.maxClockSkewMs ?? MAX_CLOCK_SKEW_MS,
   });
+  const recycleBin = new RecycleBin(store, changes, secretIndex, clock, random, quotas);
+  const idleKeys = new IdleKeyDisabler(store, usage, changes, clock, random, random.uuid());
   return {
     clock,
     quotas,
@@ -123,6 +135,8 @@ export function createRamkey(deps: RamkeyDeps): Ramkey {
     permissions: new PermissionService(store, authorizer, changes, clock, random, quotas),
     accessKeys: new AccessKeyService(store, sealer, changes, usage, clock, random, quotas, secretIndex),
     credentialReports: new CredentialReportService(store, usage, clock, quotas),
+    recycleBin,
+    maintenance: new Maintenance(recycleBin, idleKeys),
     usage,
     audit: new AuditTrail(
       store,

@@ -99,7 +99,7 @@ describe('secret index', () => {
     expect(untouched.found).toBe(false);
   });
 
-  it('learns a key when it is created and forgets it when it is deleted, in memory and in the store', async () => {
+  it('learns a key when it is created and forgets it when it is purged, in memory and in the store', async () => {
     const before = ramkey.secretIndex.size;
     const { id, secret } = await newKey();
     expect(ramkey.secretIndex.size).toBe(before + 1);
@@ -107,7 +107,12 @@ describe('secret index', () => {
     // The store holds a fingerprint, never the secret.
     expect(await handle.store.getSecretFingerprint(id, 1)).not.toContain(secret);
 
+    // Deleted, the key is in the recycle bin and may come back: its secret is still one of ours.
     await ramkey.accessKeys.delete({ accountId, userId: null }, id);
+    expect(isSecret(ramkey.secretIndex, secret)).toBe(true);
+    expect(await handle.store.getSecretFingerprint(id, 1)).toBeTypeOf('string');
+
+    await ramkey.recycleBin.purgeKey({ accountId, userId: null }, id);
     expect(isSecret(ramkey.secretIndex, secret)).toBe(false);
     expect(ramkey.secretIndex.size).toBe(before);
     expect(

@@ -2,6 +2,7 @@
 //
 // Instants are bigint milliseconds in the database and numbers here: SQLite returns INTEGER as a
 // number, and the PostgreSQL pool parses int8 into a number (see postgres-store.ts).
+import type { Generated } from 'kysely';
 
 export interface AccountsTable {
   account_id: string;
@@ -104,6 +105,23 @@ export interface AccessKeysTable {
   last_used_ip: string | null;
   /** When the key left the live state. */
   deleted_at: number | null;
+  /** When a recycled key is purged for good (its DeleteDate); null in every other state. */
+  purge_at: number | null;
+  /** 1 when the key went to the recycle bin with its user (it comes back with the user), else 0. */
+  recycled_with_user: Generated<number>;
+}
+
+/** A user in the recycle bin: its users row as it was, and when it was recycled and is purged. */
+export interface RecycledUsersTable extends UsersTable {
+  recycled_at: number;
+  purge_at: number;
+}
+
+/** Which node runs a maintenance job, until when. */
+export interface JobLeasesTable {
+  job_name: string;
+  holder: string;
+  expires_at: number;
 }
 
 export interface AuditEventsTable {
@@ -198,4 +216,6 @@ export interface Database {
   credential_reports: CredentialReportsTable;
   secret_index: SecretIndexTable;
   nonces: NoncesTable;
+  recycled_users: RecycledUsersTable;
+  job_leases: JobLeasesTable;
 }

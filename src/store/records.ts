@@ -31,9 +31,10 @@ export type UserPatch = Partial<
 
 /**
  * Where an AccessKey is in its life. `live`: it authenticates (if Active) and counts against its
- * principal's limit. `recycled`: taken out of use but restorable (the recycle bin; nothing produces
- * it yet). `purged`: gone for good, its sealed secret erased; the row stays so that the ID is never
- * issued again and the audit trail can still name its owner.
+ * principal's limit. `recycled`: deleted into the recycle bin: it authenticates nothing and counts
+ * toward no limit, but keeps its sealed secret and can be restored (Inactive) until its purge is due.
+ * `purged`: gone for good, its sealed secret erased; the row stays so that the ID is never issued
+ * again and the audit trail can still name its owner.
  */
 export type AccessKeyState = 'live' | 'recycled' | 'purged';
 
@@ -61,6 +62,53 @@ export interface AccessKeyRecord {
  */
 export type NewAccessKey = Omit<AccessKeyRecord, 'state'>;
 
+/** A key in the recycle bin, as the bin's actions show it. */
+export interface RecycledAccessKey {
+  accessKeyId: string;
+  accountId: string;
+  /** null for a root key. */
+  userId: string | null;
+  createdAt: number;
+  /** When it was deleted into the bin (IMS RecycleDate). */
+  recycledAt: number;
+  /** When it is purged for good (IMS DeleteDate). */
+  purgeAt: number;
+  /** True when it went to the bin because its user did: it comes back with the user. */
+  withUser: boolean;
+}
+
+/** A RAM user in the recycle bin: the user as it was, and when it was recycled and is purged. */
+export interface RecycledUserRecord extends UserRecord {
+  recycledAt: number;
+  purgeAt: number;
+}
+
+/** When something moves to the recycle bin, and when its purge falls due. */
+export interface RecycleBinEntry {
+  now: number;
+  purgeAt: number;
+}
+
+/** Moving one key to the recycle bin: when, until when, and how many a principal may have there. */
+export interface KeyRecycling extends RecycleBinEntry {
+  /**
+   * Keys deleted one by one that a principal may have in the bin; the oldest beyond it are purged.
+   * Keys that went with their user do not count.
+   */
+  maxRecycledKeys: number;
+}
+
+/** A live, Active key that went unused for at least its account's MaxIdleDaysForAccessKeys. */
+export interface IdleAccessKey {
+  accessKeyId: string;
+  accountId: string;
+  userId: string | null;
+  createdAt: number;
+  lastUsedAt: number | null;
+  /** The account's MaxIdleDaysForAccessKeys when the key was found. */
+  maxIdleDays: number;
+}
+
 export interface LastUsedUpdate {
   accessKeyId: string;
   lastUsedAt: number;
@@ -68,8 +116,11 @@ export interface LastUsedUpdate {
   lastUsedIp: string;
 }
 
-/** ActionTrail's userIdentity.type; empty when the call named no known key. */
-export type AuditPrincipalType = 'root-account' | 'ram-user' | '';
+/**
+ * ActionTrail's userIdentity.type; empty when the call named no known key. `system`: Ramkey itself
+ * (a maintenance job: the recycle bin's purge, idle-key disabling), not a call.
+ */
+export type AuditPrincipalType = 'root-account' | 'ram-user' | 'system' | '';
 
 /** One API call, as the audit trail keeps it (ActionTrail's event fields, flattened). */
 export interface AuditEventRecord {

@@ -25,6 +25,8 @@ import type {
   GroupPatch,
   GroupPolicyAttachment,
   GroupRecord,
+  IdleAccessKey,
+  KeyRecycling,
   KeyUsageGroup,
   KeyUsageGroupQuery,
   NonceRecord,
@@ -38,6 +40,9 @@ import type {
   PolicyRecord,
   PolicyType,
   PolicyVersionRecord,
+  RecycleBinEntry,
+  RecycledAccessKey,
+  RecycledUserRecord,
   SecretFingerprint,
   SecurityPreference,
   UnindexedAccessKey,
@@ -70,16 +75,22 @@ export interface AccountStore {
   setSecurityPreference(accountId: string, patch: Partial<SecurityPreference>): Promise<SecurityPreference>;
 }
 
-/** RAM users. */
+/** RAM users, and the users in the recycle bin. */
 export interface UserStore {
-  // Users (names are unique per account, case-insensitively, as RAM's are)
-  /** Throws RamkeyError('EntityAlreadyExists.User') when the name is taken in the account. */
+  // Users (names are unique per account, case-insensitively, as RAM's are). A user in the recycle bin
+  // is no user: nothing here but the recycle-bin methods finds, counts or lists it, yet its name
+  // stays taken until its purge is due (so that it can always be restored under it).
+  /**
+   * Throws RamkeyError('EntityAlreadyExists.User') when the name is taken in the account, by a user
+   * or by a user in the recycle bin whose purge is not due at `user.createdAt`.
+   */
   createUser(user: UserRecord): Promise<void>;
   getUserByName(accountId: string, userName: string): Promise<UserRecord | undefined>;
   getUserById(accountId: string, userId: string): Promise<UserRecord | undefined>;
   /**
    * Applies the patch to the named user and returns the updated record, or undefined when no such
-   * user. Throws RamkeyError('EntityAlreadyExists.User') when renaming onto a taken name.
+   * user. Throws RamkeyError('EntityAlreadyExists.User') when renaming onto a taken name (as createUser
+   * counts it, at `patch.updatedAt`).
    */
   updateUser(accountId: string, userName: string, patch: UserPatch): Promise<UserRecord | undefined>;
   /**
@@ -90,13 +101,43 @@ export interface UserStore {
   listUsers(accountId: string, options: { after?: string; limit: number }): Promise<Page<UserRecord>>;
   countUsers(accountId: string): Promise<number>;
   /**
-   * Deletes the user, as RAM does only once nothing hangs on it. Refuses, changing nothing, with
-   * RamkeyError('DeleteConflict.User.AccessKey') while it has live AccessKeys, then
-   * ('DeleteConflict.User.Group') while it belongs to a group, then ('DeleteConflict.User.Policy')
-   * while policies are attached to it, all checked atomically with the delete. Returns false when no
-   * such user.
+   * Moves the user to the recycle bin with its live AccessKeys (which become recycled, with the
+   * user's purge time, and come back with it), and returns those keys' IDs. RAM refuses to delete a
+   * user something still hangs on: refuses, changing nothing, with RamkeyError('DeleteConflict.User.Group')
+   * while it belongs to a group, then ('DeleteConflict.User.Policy') while policies are attached to
+   * it, checked atomically with the move. Undefined when no such user.
    */
-  deleteUser(accountId: string, userId: string): Promise<boolean>;
+  recycleUser(accountId: string, userId: string, bin: RecycleBinEntry): Promise<string[] | undefined>;
+  /** The user in the recycle bin with that ID, unless its purge is due at `now`. */
+  getRecycledUser(accountId: string, userId: string, now: number): Promise<RecycledUserRecord | undefined>;
+  /** The user in the recycle bin with that name (in any case), unless its purge is due at `now`. */
+  getRecycledUserByName(
+    accountId: string,
+    userName: string,
+    now: number,
+  ): Promise<RecycledUserRecord | undefined>;
+  /** Users in the recycle bin whose purge is not due at `now`, paged by name like listUsers. */
+  listRecycledUsers(
+    accountId: string,
+    options: { after?: string; limit: number; now: number },
+  ): Promise<Page<RecycledUserRecord>>;
+  /**
+   * Brings the user back from the recycle bin (unless its purge is due at `now`), with the keys that
+   * went with it, each Inactive, and returns the user and those keys' IDs; undefined when no such
+   * user in the bin. Keys deleted one by one before the user stay in the bin.
+   */
+  restoreUser(
+    accountId: string,
+    userId: string,
+    now: number,
+  ): Promise<{ user: UserRecord; accessKeyIds: string[] } | undefined>;
+  /**
+   * Purges the user in the recycle bin (due or not) and every key of it still in the bin, and returns
+   * those keys' IDs; undefined when no such user in the bin.
+   */
+  purgeRecycledUser(accountId: string, userId: string, now: number): Promise<string[] | undefined>;
+  /** Up to `limit` users in the recycle bin whose purge is due at `now`, earliest first, any account. */
+  listDueUsers(now: number, limit: number): Promise<RecycledUserRecord[]>;
 }
 
 /** Groups and their members. */
@@ -297,15 +338,62 @@ export interface AccessKeyStore {
     now: number,
   ): Promise<boolean>;
   /**
-   * Purges the key: it leaves the live state for good and its sealed secret is erased, but its ID
-   * stays taken. Returns false when no live key with that ID belongs to that principal.
+   * Moves a live key of the principal to the recycle bin (recycled, deletedAt = `bin.now`, its purge
+   * due at `bin.purgeAt`), keeping its sealed secret so that it can be restored. When the principal
+   * then has more than `bin.maxRecycledKeys` keys deleted one by one in the bin, the oldest of the
+   * others are purged, atomically; their IDs are returned. Undefined when no live key with that ID
+   * belongs to that principal.
    */
-  deleteAccessKey(
+  recycleAccessKey(
+    accountId: string,
+    userId: string | null,
+    accessKeyId: string,
+    bin: KeyRecycling,
+  ): Promise<{ purged: string[] } | undefined>;
+  /** The principal's keys in the recycle bin whose purge is not due at `now`, oldest recycled first. */
+  listRecycledAccessKeys(accountId: string, userId: string | null, now: number): Promise<RecycledAccessKey[]>;
+  /** The account's key with that ID if it is in the recycle bin and its purge is not due at `now`. */
+  getRecycledAccessKey(
+    accountId: string,
+    accessKeyId: string,
+    now: number,
+  ): Promise<RecycledAccessKey | undefined>;
+  /**
+   * Brings a key of the principal back from the recycle bin (unless its purge is due at `now`),
+   * Inactive. Refuses, changing nothing, with RamkeyError('EntityNotExist.User') when its user is not a
+   * user (it is in the bin itself), and ('LimitExceeded.User.AccessKey') when the principal would have
+   * more than `maxLiveKeys` live keys, atomically. False when no such key of that principal in the bin.
+   */
+  restoreAccessKey(
+    accountId: string,
+    userId: string | null,
+    accessKeyId: string,
+    now: number,
+    maxLiveKeys: number,
+  ): Promise<boolean>;
+  /**
+   * Purges a key of the principal in the recycle bin (due or not): it is gone for good, its sealed
+   * secret erased, its ID still taken. False when no such key of that principal in the bin.
+   */
+  purgeAccessKey(
     accountId: string,
     userId: string | null,
     accessKeyId: string,
     now: number,
   ): Promise<boolean>;
+  /** Up to `limit` keys in the recycle bin whose purge is due at `now`, earliest first, any account. */
+  listDueAccessKeys(now: number, limit: number): Promise<RecycledAccessKey[]>;
+  /**
+   * Up to `limit` live, Active keys, of any account, unused (or, never used, created) at least their
+   * account's MaxIdleDaysForAccessKeys before `now` (`defaultMaxIdleDays` for an account that never
+   * set it), oldest use first.
+   */
+  listIdleAccessKeys(now: number, defaultMaxIdleDays: number, limit: number): Promise<IdleAccessKey[]>;
+  /**
+   * Disables the key if it is still live and Active and was not used (or, never used, created) after
+   * `unusedSince`; returns whether it did. A use recorded meanwhile keeps the key as it is.
+   */
+  disableIdleAccessKey(accessKeyId: string, unusedSince: number, now: number): Promise<boolean>;
   /**
    * The account's key with that ID in any state (the audit trail answers for purged keys too; a purged
    * key's sealed secret is empty); undefined for another account's key or an unknown ID.
@@ -371,9 +459,10 @@ export interface CredentialReportStore {
 }
 
 /**
- * The secret index: a keyed fingerprint of each live key's secret, so that a secret sent where it does
- * not belong is recognised without opening any sealed secret. The store sees fingerprints only; the
- * key that makes them stays with the Sealer. An entry counts only while its key is live.
+ * The secret index: a keyed fingerprint of each key's secret, so that a secret sent where it does not
+ * belong is recognised without opening any sealed secret. The store sees fingerprints only; the key
+ * that makes them stays with the Sealer. An entry counts only while its key holds its secret: live,
+ * or in the recycle bin (whence it may come back); "live" below means that.
  */
 export interface SecretIndexStore {
   /** Fingerprints of the live keys indexed under `keyVersion` (any order). */
@@ -412,6 +501,16 @@ export interface UsedNonceStore {
   purgeNonces(before: number, limit: number): Promise<number>;
 }
 
+/** Leases that keep a maintenance job (idle-key disabling) to one node at a time. */
+export interface JobLeaseStore {
+  /**
+   * Takes the job's lease for `holder` until `expiresAt` when nobody (`holder` included) holds it at
+   * `now`, atomically across processes and nodes; returns whether it did. A lease is a run's turn, not
+   * a node's: the holder itself runs again only once its lease expired.
+   */
+  acquireJobLease(jobName: string, holder: string, now: number, expiresAt: number): Promise<boolean>;
+}
+
 /** Every aggregate, over one database. */
 export interface Store
   extends
@@ -424,7 +523,8 @@ export interface Store
     AuditStore,
     CredentialReportStore,
     SecretIndexStore,
-    UsedNonceStore {
+    UsedNonceStore,
+    JobLeaseStore {
   readonly capabilities: StoreCapabilities;
 
   /** Creates or upgrades the schema. Idempotent. */

@@ -232,10 +232,26 @@ function lifecycleSuite(engine: Engine) {
       expect(keys.code).toBe('EntityNotExist.User');
     });
 
-    it('refuses to delete a user that still has keys, then deletes key and user', async () => {
+    // DeleteUser no longer refuses a user with keys (DeleteConflict.User.AccessKey): the user goes to
+    // the recycle bin with them, and they stop working at once, as a deleted key does.
+    it('deletes a user that still has keys into the recycle bin with them: they stop working at once', async () => {
       const { userName, key: appKey } = await userWithKey();
-      const conflict = await sdkError(asAdmin.ram.deleteUser(new RamModule.DeleteUserRequest({ userName })));
-      expect(conflict.code).toBe('DeleteConflict.User.AccessKey');
+      const asApp = clients(app.endpoint, appKey, signature);
+      expect((await asApp.sts.getCallerIdentity()).body?.arn).toContain(`user/${userName}`);
+      await asAdmin.ram.deleteUser(new RamModule.DeleteUserRequest({ userName }));
+      const gone = await sdkError(asApp.sts.getCallerIdentity());
+      expect(gone.code).toBe('InvalidAccessKeyId.NotFound');
+      expect(gone.statusCode).toBe(404);
+      const missing = await sdkError(asAdmin.ram.getUser(new RamModule.GetUserRequest({ userName })));
+      expect(missing.code).toBe('EntityNotExist.User');
+      const info = await asAdmin.ims.getAccessKeyInfoInRecycleBin(
+        new ImsModule.GetAccessKeyInfoInRecycleBinRequest({ userAccessKeyId: appKey.id }),
+      );
+      expect(info.body?.accessKey).toMatchObject({ accessKeyId: appKey.id, userRecycled: true });
+    });
+
+    it('deletes a key into the recycle bin: it stops working at once, and the user can then go too', async () => {
+      const { userName, key: appKey } = await userWithKey();
       await asAdmin.ram.deleteAccessKey(
         new RamModule.DeleteAccessKeyRequest({ userName, userAccessKeyId: appKey.id }),
       );

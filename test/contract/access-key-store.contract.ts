@@ -4,12 +4,19 @@ import { RamkeyError } from '../../src/core/errors/ramkey-error.js';
 import { generateAccessKeyId, generateUserId } from '../../src/core/keys/key-id.js';
 import { cryptoRandom } from '../../src/core/random.js';
 import { type AccessKeyRecord, type LastUsedUpdate, type Store } from '../../src/store/store.js';
-import { T0, expectRamkeyError, type ContractStore, useContractStore } from './contract-fixtures.js';
+import {
+  T0,
+  bin,
+  expectRamkeyError,
+  expectRejectedWith,
+  type ContractStore,
+  useContractStore,
+} from './contract-fixtures.js';
 
 export function describeAccessKeyStoreContract(name: string, makeStore: () => Promise<ContractStore>): void {
   describe(`AccessKeyStore contract: ${name}`, () => {
     const fixtures = useContractStore(makeStore);
-    const { newAccount, newUser, keyRecord, newKey } = fixtures;
+    const { newAccount, newUser, keyRecord, newKey, purgeKey } = fixtures;
     let store: Store;
 
     beforeAll(() => {
@@ -103,25 +110,32 @@ export function describeAccessKeyStoreContract(name: string, makeStore: () => Pr
         }
       });
 
-      // Without this, a key could be created for a user that a concurrent DeleteUser just removed.
-      it('never lets a concurrent delete of the user and a create of its key both succeed', async () => {
+      // Without this, a key could be created, live, for a user that a concurrent DeleteUser just moved
+      // to the recycle bin: either the create fails, or its key goes to the bin with the user.
+      it('never leaves a live key to a user a concurrent delete moved to the recycle bin', async () => {
         const account = await newAccount();
         for (let round = 0; round < 5; round++) {
           const user = await newUser(account.accountId, `race-${round}`);
           const key = keyRecord(account.accountId, user.userId);
-          const [deleted, created] = await Promise.allSettled([
-            store.deleteUser(account.accountId, user.userId),
+          const [recycled, created] = await Promise.allSettled([
+            store.recycleUser(account.accountId, user.userId, { now: T0 + 1, purgeAt: T0 + 100 }),
             store.createAccessKey(key, 2),
           ]);
-          const userGone = (await store.getUserById(account.accountId, user.userId)) === undefined;
-          const keyLive = (await store.getAccessKey(key.accessKeyId)) !== undefined;
-          if (deleted.status === 'fulfilled' && deleted.value) {
-            expect(created.status).toBe('rejected');
-            expect(userGone && !keyLive).toBe(true);
+          expect(recycled.status).toBe('fulfilled');
+          expect(await store.getUserById(account.accountId, user.userId)).toBeUndefined();
+          expect(await store.getAccessKey(key.accessKeyId)).toBeUndefined();
+          if (created.status === 'fulfilled') {
+            expect((recycled as PromiseFulfilledResult<string[] | undefined>).value).toEqual([
+              key.accessKeyId,
+            ]);
+            expect(
+              await store.getRecycledAccessKey(account.accountId, key.accessKeyId, T0 + 1),
+            ).toMatchObject({
+              withUser: true,
+            });
           } else {
-            expect(created.status).toBe('fulfilled');
-            expect((deleted as PromiseRejectedResult).reason).toBeInstanceOf(RamkeyError);
-            expect(!userGone && keyLive).toBe(true);
+            expectRejectedWith(created, 'EntityNotExist.User');
+            expect((recycled as PromiseFulfilledResult<string[] | undefined>).value).toEqual([]);
           }
         }
       });
@@ -138,17 +152,29 @@ export function describeAccessKeyStoreContract(name: string, makeStore: () => Pr
         expect(await store.getAccessKey(crossAccount.accessKeyId)).toBeUndefined();
       });
 
-      // AccessKey IDs are never reused, not even after the key is deleted.
-      it('refuses an AccessKey ID already issued, even a deleted one, with a catalog error', async () => {
+      // AccessKey IDs are never reused, not even after the key is deleted, or purged for good.
+      it('refuses an AccessKey ID already issued, even a recycled or purged one, with a catalog error', async () => {
         const account = await newAccount();
-        const key = await newKey(account.accountId, null);
-        expect(await store.deleteAccessKey(account.accountId, null, key.accessKeyId, T0 + 1)).toBe(true);
         const other = await newAccount();
-        await expectRamkeyError(
-          store.createAccessKey({ ...key, accountId: other.accountId }, 2),
-          'InternalError',
-        );
-        expect(await store.getAccessKey(key.accessKeyId)).toBeUndefined();
+        const recycled = await newKey(account.accountId, null);
+        expect(
+          await store.recycleAccessKey(account.accountId, null, recycled.accessKeyId, bin(T0 + 1)),
+        ).toEqual({
+          purged: [],
+        });
+        const purged = await newKey(account.accountId, null);
+        await purgeKey(account.accountId, null, purged.accessKeyId, T0 + 2);
+        for (const key of [recycled, purged]) {
+          await expectRamkeyError(
+            store.createAccessKey({ ...key, accountId: other.accountId }, 2),
+            'InternalError',
+          );
+          expect(await store.getAccessKey(key.accessKeyId)).toBeUndefined();
+        }
+        expect(await store.findAccessKey(account.accountId, purged.accessKeyId)).toMatchObject({
+          state: 'purged',
+          sealedSecret: '',
+        });
       });
 
       it('changes the status of a live key of the principal', async () => {
@@ -215,14 +241,14 @@ export function describeAccessKeyStoreContract(name: string, makeStore: () => Pr
             T0,
           ),
         ).toBe(false);
-        expect(await store.deleteAccessKey(b.accountId, user.userId, id, T0 + 1)).toBe(false);
-        expect(await store.deleteAccessKey(a.accountId, sibling.userId, id, T0 + 1)).toBe(false);
-        expect(await store.deleteAccessKey(a.accountId, null, id, T0 + 1)).toBe(false);
+        expect(await store.recycleAccessKey(b.accountId, user.userId, id, bin(T0 + 1))).toBeUndefined();
+        expect(await store.recycleAccessKey(a.accountId, sibling.userId, id, bin(T0 + 1))).toBeUndefined();
+        expect(await store.recycleAccessKey(a.accountId, null, id, bin(T0 + 1))).toBeUndefined();
         expect(await store.getAccessKey(id)).toEqual(key);
         expect(await store.getAccessKey(rootKey.accessKeyId)).toEqual(rootKey);
       });
 
-      it('hides a deleted key from every read and frees its slot', async () => {
+      it('hides a recycled key from every read of live keys and frees its slot', async () => {
         const account = await newAccount();
         const user = await newUser(account.accountId, 'cleo');
         const k1 = await newKey(account.accountId, user.userId, T0);
@@ -232,16 +258,16 @@ export function describeAccessKeyStoreContract(name: string, makeStore: () => Pr
           'LimitExceeded.User.AccessKey',
         );
 
-        expect(await store.deleteAccessKey(account.accountId, user.userId, k1.accessKeyId, T0 + 10)).toBe(
-          true,
-        );
+        expect(
+          await store.recycleAccessKey(account.accountId, user.userId, k1.accessKeyId, bin(T0 + 10)),
+        ).toEqual({ purged: [] });
         expect(await store.getAccessKey(k1.accessKeyId)).toBeUndefined();
         expect(await store.listAccessKeys(account.accountId, user.userId)).toEqual([k2]);
         expect(await store.countAccessKeys(account.accountId)).toBe(1);
         // Deleted once is deleted: no second delete, no status change.
-        expect(await store.deleteAccessKey(account.accountId, user.userId, k1.accessKeyId, T0 + 11)).toBe(
-          false,
-        );
+        expect(
+          await store.recycleAccessKey(account.accountId, user.userId, k1.accessKeyId, bin(T0 + 11)),
+        ).toBeUndefined();
         expect(
           await store.updateAccessKeyStatus(
             account.accountId,
@@ -262,7 +288,7 @@ export function describeAccessKeyStoreContract(name: string, makeStore: () => Pr
         await newKey(account.accountId, null);
         await newKey(account.accountId, user.userId);
         const gone = await newKey(account.accountId, user.userId);
-        await store.deleteAccessKey(account.accountId, user.userId, gone.accessKeyId, T0 + 1);
+        await store.recycleAccessKey(account.accountId, user.userId, gone.accessKeyId, bin(T0 + 1));
         const other = await newAccount();
         await newKey(other.accountId, null);
         expect(await store.countAccessKeys(account.accountId)).toBe(2);

@@ -8,7 +8,7 @@ import {
   type AuditSlot,
   type Store,
 } from '../../src/store/store.js';
-import { T0, expectRamkeyError, type ContractStore, useContractStore } from './contract-fixtures.js';
+import { T0, bin, expectRamkeyError, type ContractStore, useContractStore } from './contract-fixtures.js';
 
 export function describeAuditStoreContract(name: string, makeStore: () => Promise<ContractStore>): void {
   describe(`AuditStore contract: ${name}`, () => {
@@ -326,19 +326,27 @@ export function describeAuditStoreContract(name: string, makeStore: () => Promis
         expect(left.map((e) => e.eventTime)).toEqual([2000, 1004, 1003]);
       });
 
-      it("finds an account's key whether live or deleted, and never another account's", async () => {
+      it("finds an account's key whether live, recycled or purged, and never another account's", async () => {
         const account = await newAccount();
         const other = await newAccount();
         const key = await newKey(account.accountId, null);
         expect(await store.findAccessKey(account.accountId, key.accessKeyId)).toEqual(key);
-        await store.deleteAccessKey(account.accountId, null, key.accessKeyId, T0 + 1);
+        await store.recycleAccessKey(account.accountId, null, key.accessKeyId, bin(T0 + 1));
+        // In the recycle bin: out of the live state, its secret kept (it may come back).
+        expect(await store.findAccessKey(account.accountId, key.accessKeyId)).toEqual({
+          ...key,
+          state: 'recycled',
+          deletedAt: T0 + 1,
+          updatedAt: T0 + 1,
+        });
+        expect(await store.purgeAccessKey(account.accountId, null, key.accessKeyId, T0 + 2)).toBe(true);
         // Purged: out of the live state for good, its secret erased, its owner still known.
         expect(await store.findAccessKey(account.accountId, key.accessKeyId)).toEqual({
           ...key,
           state: 'purged',
           sealedSecret: '',
           deletedAt: T0 + 1,
-          updatedAt: T0 + 1,
+          updatedAt: T0 + 2,
         });
         expect(await store.findAccessKey(other.accountId, key.accessKeyId)).toBeUndefined();
       });

@@ -14,6 +14,8 @@ import {
   type AccessKeyRecord,
   type AccountRecord,
   type GroupRecord,
+  type KeyRecycling,
+  type RecycleBinEntry,
   type PolicyAttachmentLimits,
   type PolicyRecord,
   type PolicyType,
@@ -29,6 +31,18 @@ export interface ContractStore {
 
 // Instants past 2^31 seconds-as-ms and past 2^32: a 32-bit column anywhere would show up here.
 export const T0 = 4_102_444_800_000; // 2100-01-01
+
+export const DAY = 86_400_000;
+
+/** Deleting a user into the recycle bin at `now`: purged 30 days later. */
+export function entry(now: number): RecycleBinEntry {
+  return { now, purgeAt: now + 30 * DAY };
+}
+
+/** Deleting a key into the recycle bin at `now`: purged 30 days later, 3 per principal in the bin. */
+export function bin(now: number, maxRecycledKeys = 3): KeyRecycling {
+  return { now, purgeAt: now + 30 * DAY, maxRecycledKeys };
+}
 
 /** Asserts a catalog error (a RamkeyError with that code), never a raw driver error. */
 export async function expectRamkeyError(promise: Promise<unknown>, code: ErrorCode): Promise<void> {
@@ -147,6 +161,12 @@ export function useContractStore(makeStore: () => Promise<ContractStore>) {
     return key;
   }
 
+  /** Deletes a live key into the recycle bin and purges it from there: gone for good. */
+  async function purgeKey(accountId: string, userId: string | null, accessKeyId: string, at: number) {
+    expect(await store.recycleAccessKey(accountId, userId, accessKeyId, bin(at))).toBeDefined();
+    expect(await store.purgeAccessKey(accountId, userId, accessKeyId, at)).toBe(true);
+  }
+
   async function listAllUsers(accountId: string, limit: number): Promise<{ names: string[]; pages: number }> {
     const names: string[] = [];
     let after: string | undefined;
@@ -235,6 +255,7 @@ export function useContractStore(makeStore: () => Promise<ContractStore>) {
     newUser,
     keyRecord,
     newKey,
+    purgeKey,
     listAllUsers,
     newGroup,
     newPolicy,

@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { generateAccountId } from '../../src/core/keys/key-id.js';
 import { cryptoRandom } from '../../src/core/random.js';
 import { type AccessKeyRecord, type Store } from '../../src/store/store.js';
-import { T0, type ContractStore, useContractStore } from './contract-fixtures.js';
+import { T0, bin, type ContractStore, useContractStore } from './contract-fixtures.js';
 
 export function describeCredentialReportStoreContract(
   name: string,
@@ -27,9 +27,9 @@ export function describeCredentialReportStoreContract(
         const zedOld = await newKey(account.accountId, zed.userId, T0 + 20);
         const zedNew = await newKey(account.accountId, zed.userId, T0 + 30);
         const gone = await newKey(account.accountId, amy.userId, T0 + 40);
-        expect(await store.deleteAccessKey(account.accountId, amy.userId, gone.accessKeyId, T0 + 50)).toBe(
-          true,
-        );
+        expect(
+          await store.recycleAccessKey(account.accountId, amy.userId, gone.accessKeyId, bin(T0 + 50)),
+        ).toEqual({ purged: [] });
         await store.recordActivity({
           events: [],
           keyUsage: [],

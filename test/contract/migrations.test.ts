@@ -333,6 +333,97 @@ function permissionsMigrationSuite(makeSubject: () => Subject | Promise<Subject>
     expect(down.results?.map((r) => r.migrationName)).toEqual(['0008_key_usage_index']);
     expect((await db.introspection.getTables()).map((t) => t.name)).not.toContain('access_key_usage_groups');
   });
+
+  it('gives a 0009 database the recycle bin: a recycled key gets its DeleteDate, the rest nothing; reverts', async () => {
+    subject = await makeSubject();
+    const { db, adapter, migrator } = subject;
+    expectMigrated(await migrator.migrateTo('0009_audit_call_count'));
+    // The rows as release 0009 wrote them: no purge time, no "went with its user" flag. Nothing wrote
+    // the recycled state then, but the column allowed it.
+    const before = db as unknown as Kysely<{
+      access_keys: Omit<AccessKeysTable, 'purge_at' | 'recycled_with_user'>;
+    }>;
+    await db
+      .insertInto('accounts')
+      .values({ account_id: 'a1', login_name: 'root', password_hash: 'x', created_at: T0 })
+      .execute();
+    const key = (id: string, state: string, deletedAt: number | null) => ({
+      access_key_id: id,
+      account_id: 'a1',
+      user_id: null,
+      status: 'Active',
+      state,
+      sealed_secret: state === 'purged' ? '' : `v1.sealed.${id}`,
+      created_at: T0,
+      updated_at: T0,
+      last_used_at: null,
+      last_used_service: null,
+      last_used_ip: null,
+      deleted_at: deletedAt,
+    });
+    await before
+      .insertInto('access_keys')
+      .values([
+        key('LTAIlive', 'live', null),
+        key('LTAIrecycled', 'recycled', T0 + 5),
+        key('LTAIpurged', 'purged', T0 + 9),
+      ])
+      .execute();
+
+    expectMigrated(await migrator.migrateTo('0010_recycle_bin'));
+    const rows = await db
+      .selectFrom('access_keys')
+      .select(['access_key_id', 'state', 'purge_at', 'recycled_with_user'])
+      .orderBy('access_key_id')
+      .execute();
+    expect(rows).toEqual([
+      { access_key_id: 'LTAIlive', state: 'live', purge_at: null, recycled_with_user: 0 },
+      { access_key_id: 'LTAIpurged', state: 'purged', purge_at: null, recycled_with_user: 0 },
+      {
+        access_key_id: 'LTAIrecycled',
+        state: 'recycled',
+        purge_at: T0 + 5 + 30 * 86_400_000,
+        recycled_with_user: 0,
+      },
+    ]);
+    // The store reads the converted rows as its own: the recycled key is in the bin until its date.
+    const store = createKyselyStore(db, adapter);
+    expect(await store.listRecycledAccessKeys('a1', null, T0 + 6)).toEqual([
+      {
+        accessKeyId: 'LTAIrecycled',
+        accountId: 'a1',
+        userId: null,
+        createdAt: T0,
+        recycledAt: T0 + 5,
+        purgeAt: T0 + 5 + 30 * 86_400_000,
+        withUser: false,
+      },
+    ]);
+    expect(await store.restoreAccessKey('a1', null, 'LTAIrecycled', T0 + 7, 2)).toBe(true);
+    expect(await store.getAccessKey('LTAIrecycled')).toMatchObject({ status: 'Inactive', state: 'live' });
+    expect(await store.acquireJobLease('job', 'node', T0, T0 + 1)).toBe(true);
+
+    const down = await migrator.migrateDown();
+    expect(down.results?.map((r) => r.migrationName)).toEqual(['0010_recycle_bin']);
+    const tables = await db.introspection.getTables();
+    expect(tables.map((t) => t.name)).not.toContain('recycled_users');
+    expect(tables.map((t) => t.name)).not.toContain('job_leases');
+    const columns = tables.find((t) => t.name === 'access_keys')?.columns.map((c) => c.name);
+    expect(columns).not.toContain('purge_at');
+    expect(columns).not.toContain('recycled_with_user');
+    expect(
+      await before
+        .selectFrom('access_keys')
+        .select(['access_key_id', 'state'])
+        .orderBy('access_key_id')
+        .execute(),
+    ).toEqual([
+      { access_key_id: 'LTAIlive', state: 'live' },
+      { access_key_id: 'LTAIpurged', state: 'purged' },
+      { access_key_id: 'LTAIrecycled', state: 'live' },
+    ]);
+    expectMigrated(await migrator.migrateToLatest());
+  });
 }
 
 describeSqlite('migrations on sqlite', () => {

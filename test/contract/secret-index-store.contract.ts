@@ -1,7 +1,7 @@
 // The SecretIndexStore contract: the rules of the secret index (src/store/store.ts) as tests every adapter must pass.
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Store } from '../../src/store/store.js';
-import { T0, type ContractStore, useContractStore } from './contract-fixtures.js';
+import { T0, bin, type ContractStore, useContractStore } from './contract-fixtures.js';
 
 export function describeSecretIndexStoreContract(
   name: string,
@@ -78,15 +78,22 @@ export function describeSecretIndexStoreContract(
       expect(await store.listSecretFingerprints(v)).not.toContain('old');
     });
 
-    it('counts an entry only while its key is live; delete returns it, prune removes the leftovers', async () => {
+    it('counts an entry only while its key holds its secret; delete returns it, prune removes the leftovers', async () => {
       const v = ++version;
       const { account, user, a, b } = await twoKeys();
       await store.putSecretFingerprints([
         { accessKeyId: a.accessKeyId, keyVersion: v, fingerprint: 'fp-a' },
         { accessKeyId: b.accessKeyId, keyVersion: v, fingerprint: 'fp-b' },
       ]);
+      // In the recycle bin the key keeps its secret (it may come back): its entry still counts.
+      expect(
+        await store.recycleAccessKey(account.accountId, user.userId, a.accessKeyId, bin(T0 + 5)),
+      ).toBeDefined();
+      expect((await store.listSecretFingerprints(v)).sort()).toEqual(['fp-a', 'fp-b']);
+      expect(await store.getSecretFingerprint(a.accessKeyId, v)).toBe('fp-a');
+      expect(await store.pruneSecretFingerprints()).toBe(0);
       // A purge whose unindex never happened (a crash in between): the entry no longer counts.
-      expect(await store.deleteAccessKey(account.accountId, user.userId, a.accessKeyId, T0 + 5)).toBe(true);
+      expect(await store.purgeAccessKey(account.accountId, user.userId, a.accessKeyId, T0 + 6)).toBe(true);
       expect(await store.listSecretFingerprints(v)).toEqual(['fp-b']);
       expect(await store.getSecretFingerprint(a.accessKeyId, v)).toBeUndefined();
       expect(await store.pruneSecretFingerprints()).toBeGreaterThanOrEqual(1);
@@ -95,7 +102,7 @@ export function describeSecretIndexStoreContract(
       expect(await store.deleteSecretFingerprint(b.accessKeyId)).toBe('fp-b');
       expect(await store.deleteSecretFingerprint(b.accessKeyId)).toBeUndefined();
       expect(await store.listSecretFingerprints(v)).toEqual([]);
-      // A key that is not live gets no entry at all.
+      // A purged key gets no entry at all.
       await store.putSecretFingerprints([{ accessKeyId: a.accessKeyId, keyVersion: v, fingerprint: 'late' }]);
       expect(await store.listSecretFingerprints(v)).toEqual([]);
       expect(await store.pruneSecretFingerprints()).toBe(0);
@@ -103,6 +110,17 @@ export function describeSecretIndexStoreContract(
       expect((await store.listUnindexedAccessKeys(v, '', 1000)).map((k) => k.accessKeyId)).not.toContain(
         a.accessKeyId,
       );
+    });
+
+    it('indexes a key in the recycle bin, which may come back, like a live one', async () => {
+      const v = ++version;
+      const { account, user, a } = await twoKeys();
+      await store.recycleAccessKey(account.accountId, user.userId, a.accessKeyId, bin(T0 + 5));
+      expect((await store.listUnindexedAccessKeys(v, '', 1000)).map((k) => k.accessKeyId)).toContain(
+        a.accessKeyId,
+      );
+      await store.putSecretFingerprints([{ accessKeyId: a.accessKeyId, keyVersion: v, fingerprint: 'fp-r' }]);
+      expect(await store.listSecretFingerprints(v)).toEqual(['fp-r']);
     });
   });
 }

@@ -4,7 +4,9 @@ import { generateUserId } from '../../src/core/keys/key-id.js';
 import { cryptoRandom } from '../../src/core/random.js';
 import { type PolicyAttachment, type UserRecord, type Store } from '../../src/store/store.js';
 import {
+  DAY,
   T0,
+  entry,
   expectRamkeyError,
   expectRejectedWith,
   type ContractStore,
@@ -174,7 +176,7 @@ export function describeUserStoreContract(name: string, makeStore: () => Promise
         expect(first.items.map((u) => u.userName)).toEqual(['m1', 'm2']);
         const m2 = users[1];
         if (m2 === undefined) throw new Error('fixture');
-        expect(await store.deleteUser(account.accountId, m2.userId)).toBe(true);
+        expect(await store.recycleUser(account.accountId, m2.userId, entry(T0 + 1))).toEqual([]);
         const rest = await store.listUsers(account.accountId, { after: first.nextMarker ?? '', limit: 10 });
         expect(rest.items.map((u) => u.userName)).toEqual(['m3', 'm4', 'm5']);
       });
@@ -215,26 +217,32 @@ export function describeUserStoreContract(name: string, makeStore: () => Promise
         expect(await store.countUsers((await newAccount()).accountId)).toBe(0);
       });
 
-      it('deletes a user nothing hangs on, once', async () => {
+      it('moves a user nothing hangs on to the recycle bin, once', async () => {
         const account = await newAccount();
         const user = await newUser(account.accountId, 'leo');
-        expect(await store.deleteUser(account.accountId, user.userId)).toBe(true);
+        expect(await store.recycleUser(account.accountId, user.userId, entry(T0 + 1))).toEqual([]);
         expect(await store.getUserById(account.accountId, user.userId)).toBeUndefined();
         expect(await store.getUserByName(account.accountId, 'leo')).toBeUndefined();
         expect(await store.countUsers(account.accountId)).toBe(0);
-        expect(await store.deleteUser(account.accountId, user.userId)).toBe(false);
+        expect((await store.listUsers(account.accountId, { limit: 10 })).items).toEqual([]);
+        expect(await store.recycleUser(account.accountId, user.userId, entry(T0 + 2))).toBeUndefined();
+        expect(await store.getRecycledUser(account.accountId, user.userId, T0 + 2)).toEqual({
+          ...user,
+          recycledAt: T0 + 1,
+          purgeAt: T0 + 1 + 30 * DAY,
+        });
       });
 
-      it("answers false when deleting an unknown user or another account's, and keeps it", async () => {
+      it("answers undefined when deleting an unknown user or another account's, and keeps it", async () => {
         const a = await newAccount();
         const b = await newAccount();
         const user = await newUser(a.accountId, 'mallory');
-        expect(await store.deleteUser(a.accountId, generateUserId(cryptoRandom))).toBe(false);
-        expect(await store.deleteUser(b.accountId, user.userId)).toBe(false);
+        expect(await store.recycleUser(a.accountId, generateUserId(cryptoRandom), entry(T0))).toBeUndefined();
+        expect(await store.recycleUser(b.accountId, user.userId, entry(T0))).toBeUndefined();
         expect(await store.getUserById(a.accountId, user.userId)).toEqual(user);
       });
 
-      it('refuses to delete a user with live keys (any status) with DeleteConflict.User.AccessKey, changing nothing', async () => {
+      it('moves a user to the recycle bin with its live keys (any status), refusing while it has policies, changing nothing', async () => {
         const account = await newAccount();
         const user = await newUser(account.accountId, 'nina');
         const attachment: PolicyAttachment = {
@@ -246,6 +254,7 @@ export function describeUserStoreContract(name: string, makeStore: () => Promise
         };
         await store.attachPolicyToUser(attachment, defaultQuotas.attachedPolicies);
         const key = await newKey(account.accountId, user.userId);
+        const other = await newKey(account.accountId, user.userId);
         await store.updateAccessKeyStatus(
           account.accountId,
           user.userId,
@@ -255,28 +264,40 @@ export function describeUserStoreContract(name: string, makeStore: () => Promise
         );
 
         await expectRamkeyError(
-          store.deleteUser(account.accountId, user.userId),
-          'DeleteConflict.User.AccessKey',
-        );
-        // The refusal rolled back the whole delete, attachments included.
-        expect(await store.getUserById(account.accountId, user.userId)).toEqual(user);
-        expect(await store.listPoliciesForUser(account.accountId, user.userId)).toEqual([attachment]);
-
-        expect(await store.deleteAccessKey(account.accountId, user.userId, key.accessKeyId, T0 + 2)).toBe(
-          true,
-        );
-        await expectRamkeyError(
-          store.deleteUser(account.accountId, user.userId),
+          store.recycleUser(account.accountId, user.userId, entry(T0 + 2)),
           'DeleteConflict.User.Policy',
         );
+        // The refusal rolled back the whole move: the user, its keys and attachments are as they were.
+        expect(await store.getUserById(account.accountId, user.userId)).toEqual(user);
+        expect(await store.listPoliciesForUser(account.accountId, user.userId)).toEqual([attachment]);
+        expect(await store.listAccessKeys(account.accountId, user.userId)).toHaveLength(2);
+        expect(await store.getRecycledUser(account.accountId, user.userId, T0 + 2)).toBeUndefined();
+
         expect(
           await store.detachPolicyFromUser(account.accountId, user.userId, 'System', 'AdministratorAccess'),
         ).toBe(true);
-        expect(await store.deleteUser(account.accountId, user.userId)).toBe(true);
+        expect((await store.recycleUser(account.accountId, user.userId, entry(T0 + 3)))?.sort()).toEqual(
+          [key.accessKeyId, other.accessKeyId].sort(),
+        );
+        expect(await store.listAccessKeys(account.accountId, user.userId)).toEqual([]);
+        expect(await store.getAccessKey(key.accessKeyId)).toBeUndefined();
+        expect(await store.listRecycledAccessKeys(account.accountId, user.userId, T0 + 3)).toEqual(
+          [key, other]
+            .map((k) => ({
+              accessKeyId: k.accessKeyId,
+              accountId: account.accountId,
+              userId: user.userId,
+              createdAt: k.createdAt,
+              recycledAt: T0 + 3,
+              purgeAt: T0 + 3 + 30 * DAY,
+              withUser: true,
+            }))
+            .sort((x, y) => (x.accessKeyId < y.accessKeyId ? -1 : 1)),
+        );
       });
 
       // As RAM: a user leaves its groups and loses its policies explicitly before it can go.
-      it('refuses to delete a user in a group or with policies, in that order after keys, changing nothing', async () => {
+      it('refuses to delete a user in a group or with policies, in that order, changing nothing', async () => {
         const account = await newAccount();
         const user = await newUser(account.accountId, 'norbert');
         const group = await newGroup(account.accountId, 'ops');
@@ -286,26 +307,24 @@ export function describeUserStoreContract(name: string, makeStore: () => Promise
         await attachToUser(user, 'Custom', policy.policyName);
 
         await expectRamkeyError(
-          store.deleteUser(account.accountId, user.userId),
-          'DeleteConflict.User.AccessKey',
-        );
-        await store.deleteAccessKey(account.accountId, user.userId, key.accessKeyId, T0 + 1);
-        await expectRamkeyError(
-          store.deleteUser(account.accountId, user.userId),
+          store.recycleUser(account.accountId, user.userId, entry(T0 + 1)),
           'DeleteConflict.User.Group',
         );
         expect(await store.listGroupsForUser(account.accountId, user.userId)).toHaveLength(1);
         expect(await store.removeUserFromGroup(account.accountId, user.userId, group.groupId)).toBe(true);
         await expectRamkeyError(
-          store.deleteUser(account.accountId, user.userId),
+          store.recycleUser(account.accountId, user.userId, entry(T0 + 1)),
           'DeleteConflict.User.Policy',
         );
         expect(await store.getUserById(account.accountId, user.userId)).toEqual(user);
         expect(await store.listPoliciesForUser(account.accountId, user.userId)).toHaveLength(1);
+        expect(await store.getAccessKey(key.accessKeyId)).toEqual(key);
         expect(
           await store.detachPolicyFromUser(account.accountId, user.userId, 'Custom', 'norbertpolicy'),
         ).toBe(true);
-        expect(await store.deleteUser(account.accountId, user.userId)).toBe(true);
+        expect(await store.recycleUser(account.accountId, user.userId, entry(T0 + 1))).toEqual([
+          key.accessKeyId,
+        ]);
         // The group and the policy stay.
         expect(await store.getGroupById(account.accountId, group.groupId)).toEqual(group);
         expect((await store.getPolicy(account.accountId, 'NorbertPolicy'))?.attachmentCount).toBe(0);
@@ -318,7 +337,7 @@ export function describeUserStoreContract(name: string, makeStore: () => Promise
         for (let round = 0; round < 5; round++) {
           const user = await newUser(account.accountId, `joiner-${round}`);
           const [deleted, added] = await Promise.allSettled([
-            store.deleteUser(account.accountId, user.userId),
+            store.recycleUser(account.accountId, user.userId, entry(T0 + 1)),
             store.addUserToGroup(membershipOf(user, group), 10),
           ]);
           const userGone = (await store.getUserById(account.accountId, user.userId)) === undefined;

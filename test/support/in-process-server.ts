@@ -10,6 +10,7 @@ import pino from 'pino';
 import { buildApp } from '../../src/api/app.js';
 import { REDACTED_PATHS } from '../../src/cli/logger.js';
 import type { Clock } from '../../src/core/clock.js';
+import type { MaintenanceOutcome } from '../../src/services/maintenance.js';
 import { cryptoRandom } from '../../src/core/random.js';
 import { bootstrapAccount, type AccountCredentials } from '../../src/services/installation.js';
 import { createRamkey, type RamkeyDeps } from '../../src/services/ramkey.js';
@@ -29,7 +30,11 @@ export type { AccountCredentials };
  * ticking with real time, so that the SDKs' own timestamps (real time) stay within the allowed skew.
  */
 export class TestClock implements Clock {
-  private offsetMs = 0;
+  constructor(private offsetMs = 0) {}
+  /** How far ahead of real time it is (to start a restarted app's clock where this one is). */
+  get offset(): number {
+    return this.offsetMs;
+  }
   now(): number {
     return Date.now() + this.offsetMs;
   }
@@ -46,6 +51,11 @@ export interface StartAppOptions {
   trustProxy?: string[];
   /** Passed to createRamkey as they are (the usage recorder's bounds, the failure limits). */
   ramkey?: Pick<RamkeyDeps, 'usage' | 'failureLimits'>;
+  /**
+   * Serve the state of an earlier app (stopped with `keepData`) instead of a new installation: a
+   * restart. Its first account stays `admin`.
+   */
+  reuse?: Pick<RunningApp, 'dataDir' | 'env' | 'admin' | 'discardData'>;
 }
 
 export interface RunningApp {
@@ -68,16 +78,25 @@ export interface RunningApp {
   createAccount(options?: { rootAccessKey?: boolean }): Promise<AccountCredentials>;
   /** Writes everything pending: last use, usage counts and read events. */
   flush(): Promise<void>;
-  /** Closes listener, Ramkey (flushing) and store, and removes the data. */
-  stop(): Promise<void>;
+  /**
+   * One run of the maintenance jobs (recycle bin purge, idle-key disabling), as the serving node's
+   * timer makes it; the harness, like `ramkey serve`, also ran them once before listening.
+   */
+  maintenance(): Promise<MaintenanceOutcome>;
+  /** Closes listener, Ramkey (flushing) and store, and removes the data unless `keepData`. */
+  stop(options?: { keepData?: boolean }): Promise<void>;
+  /** Removes the data (directory, PostgreSQL database) once no app serves it. */
+  discardData(): Promise<void>;
 }
 
 export async function startApp(options: StartAppOptions = {}): Promise<RunningApp> {
-  const dataDir = await mkdtemp(join(tmpdir(), 'ramkey-app-'));
-  const database = options.engine === 'postgres' ? await createTestDatabase() : undefined;
+  const { reuse } = options;
+  const dataDir = reuse?.dataDir ?? (await mkdtemp(join(tmpdir(), 'ramkey-app-')));
+  const database = reuse ? undefined : options.engine === 'postgres' ? await createTestDatabase() : undefined;
+  const databaseUrl = reuse ? reuse.env.RAMKEY_DATABASE_URL : database?.url;
   const masterKeyFile = join(dataDir, 'master.key');
-  writeMasterKeyFile(masterKeyFile, generateMasterKeyText(cryptoRandom));
-  const store = await openStore({ dataDir, databaseUrl: database?.url });
+  if (!reuse) writeMasterKeyFile(masterKeyFile, generateMasterKeyText(cryptoRandom));
+  const store = await openStore({ dataDir, databaseUrl });
   await store.migrate();
 
   const logs: string[] = [];
@@ -101,17 +120,25 @@ export async function startApp(options: StartAppOptions = {}): Promise<RunningAp
   });
   const createAccount = (account: { rootAccessKey?: boolean } = {}) =>
     bootstrapAccount(ramkey, { rootAccessKey: account.rootAccessKey ?? false });
-  const admin = await createAccount({ rootAccessKey: true });
+  const admin = reuse?.admin ?? (await createAccount({ rootAccessKey: true }));
+  // As `ramkey serve`: due purges (and the daily idle-key run) before the first request.
+  await ramkey.maintenance.run();
 
   const app = buildApp({ ramkey, logger, ...(options.trustProxy && { trustProxy: options.trustProxy }) });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const address = app.server.address();
   if (address === null || typeof address === 'string') throw new Error('no TCP address to listen on');
+  const discardData =
+    reuse?.discardData ??
+    (async () => {
+      await rm(dataDir, { recursive: true, force: true });
+      await database?.drop();
+    });
   return {
     endpoint: `127.0.0.1:${String(address.port)}`,
     port: address.port,
     dataDir,
-    env: database ? { RAMKEY_DATABASE_URL: database.url } : {},
+    env: databaseUrl === undefined ? {} : { RAMKEY_DATABASE_URL: databaseUrl },
     admin,
     clock,
     logs,
@@ -119,12 +146,13 @@ export async function startApp(options: StartAppOptions = {}): Promise<RunningAp
     // A call's use and read event are queued before its response is sent: by the time a test has
     // its answer, a flush writes them.
     flush: () => ramkey.usage.flush(),
-    async stop() {
+    maintenance: () => ramkey.maintenance.run(),
+    async stop(stopOptions = {}) {
       await app.close();
       await ramkey.close();
       await store.close();
-      await rm(dataDir, { recursive: true, force: true });
-      await database?.drop();
+      if (!stopOptions.keepData) await discardData();
     },
+    discardData,
   };
 }

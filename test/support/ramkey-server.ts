@@ -48,11 +48,15 @@ export interface StartOptions {
 export async function runCli(
   args: string[],
   env: Record<string, string> = {},
+  /** What the command reads on standard input (a typed confirmation); none by default (closed at once). */
+  input = '',
 ): Promise<{ stdout: string; stderr: string; code: number }> {
   try {
-    const { stdout, stderr } = await execFileAsync(process.execPath, [CLI, ...args], {
+    const running = execFileAsync(process.execPath, [CLI, ...args], {
       env: { ...process.env, ...env },
     });
+    running.child.stdin?.end(input);
+    const { stdout, stderr } = await running;
     return { stdout, stderr, code: 0 };
   } catch (err) {
     const e = err as { stdout?: string; stderr?: string; code?: number };

@@ -1,6 +1,7 @@
 // Official Alibaba Cloud SDK clients pointed at a Ramkey server, exactly as users configure them.
 import { createRequire } from 'node:module';
 import { expect } from 'vitest';
+import { toWireDate } from '../../src/core/clock.js';
 
 // The SDKs are CommonJS. Loading them with require() gives the same module object under Node and
 // under Vitest's transform (whose default-import interop differs from TypeScript's NodeNext view).
@@ -42,6 +43,24 @@ export function clients(endpoint: string, key: Key, signature: SignatureChoice) 
   };
 }
 
+/**
+ * The same clients, signing (V3) with `x-acs-date` set to `now` instead of the real time, so that they
+ * stay within the allowed skew of a server whose test clock was moved by days. The SDK lets global
+ * headers override the ones it makes itself, and the date header is signed like any other.
+ */
+export function clientsAt(endpoint: string, key: Key, now: number) {
+  const config = () => {
+    const c = sdkConfig(endpoint, key, 'v3');
+    c.globalParameters = new $OpenApiUtil.GlobalParameters({ headers: { 'x-acs-date': toWireDate(now) } });
+    return c;
+  };
+  return {
+    ram: new RamModule.default(config()),
+    ims: new ImsModule.default(config()),
+    sts: new StsModule.default(config()),
+  };
+}
+
 /** Awaits a call that must fail, and returns the SDK error (its `code`, `statusCode`, `data`). */
 export async function sdkError(call: Promise<unknown>): Promise<{
   code: string;
@@ -66,10 +85,23 @@ export async function sdkError(call: Promise<unknown>): Promise<{
 export async function callAction(
   endpoint: string,
   key: Key,
-  call: { action: string; version: string; query?: Record<string, unknown>; bodyType?: 'json' | 'string' },
+  call: {
+    action: string;
+    version: string;
+    query?: Record<string, unknown>;
+    bodyType?: 'json' | 'string';
+    /** Sign as of this instant (a moved server clock; V3 only), as `clientsAt` does. */
+    now?: number;
+  },
   signature: SignatureChoice = 'v3',
 ): Promise<unknown> {
-  const client = new OpenApiCore.default(sdkConfig(endpoint, key, signature));
+  const config = sdkConfig(endpoint, key, signature);
+  if (call.now !== undefined) {
+    config.globalParameters = new $OpenApiUtil.GlobalParameters({
+      headers: { 'x-acs-date': toWireDate(call.now) },
+    });
+  }
+  const client = new OpenApiCore.default(config);
   const res = (await client.callApi(
     new $OpenApiUtil.Params({
       action: call.action,

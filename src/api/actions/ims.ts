@@ -1,16 +1,19 @@
-// IMS (2019-08-15): AccessKeys addressed by logon name (UserPrincipalName), and the account summary.
-import { parseUserPrincipalName } from '../../core/identity/validate.js';
+// IMS (2019-08-15): AccessKeys addressed by logon name (UserPrincipalName), deleting users and the
+// recycle bin, security preferences, credential reports and the account summary.
+import { parseUserId, parseUserPrincipalName } from '../../core/identity/validate.js';
+import { MAX_IDLE_DAYS_CHOICES } from '../../core/keys/idle.js';
 import { toWireDate } from '../../core/clock.js';
 import { RamkeyError } from '../../core/errors/ramkey-error.js';
 import { userPrincipalName } from '../../services/principal.js';
 import { CREDENTIAL_REPORT_MAX_ITEMS } from '../../services/credential-report.js';
 import { POLICY_DOCUMENT_LENGTH_QUOTA } from '../../services/quotas.js';
 import type { SecurityPreference } from '../../store/store.js';
-import { anyResource, keyOwnerByLogonName, on } from '../authorization.js';
+import { anyResource, keyOwnerByLogonName, on, userByLogonNameOrId } from '../authorization.js';
 import type { ActionContext, ActionDef, Product } from './action.js';
 import { parseBoolean } from './ram-permissions.js';
 import { accessKeyActions } from './access-key-actions.js';
 import { callerAsOwner, parseUserAccessKeyId, principalNameAsOwner } from './owner.js';
+import { oneOf, recycleBinActions } from './recycle-bin.js';
 
 /** Keys of `UserPrincipalName` when given, else the caller's own (root included). */
 async function owner({ ramkey, caller, params }: ActionContext) {
@@ -20,6 +23,24 @@ async function owner({ ramkey, caller, params }: ActionContext) {
 
 const actions: Record<string, ActionDef> = {
   ...accessKeyActions({ owner, resources: on(keyOwnerByLogonName), ims: true }),
+  // Into the recycle bin with its keys, as RAM's DeleteUser; the user named by logon name or ID.
+  DeleteUser: {
+    rw: 'Write',
+    resources: userByLogonNameOrId,
+    async handle({ ramkey, caller, params }) {
+      const accountId = caller.principal.accountId;
+      if (oneOf(params, 'UserPrincipalName', 'UserId') === 'UserId') {
+        await ramkey.identity.deleteUserById(accountId, params.parsed('UserId', parseUserId) ?? '');
+        return {};
+      }
+      const upn = params.parsed('UserPrincipalName', parseUserPrincipalName);
+      // Another account's domain answers like a missing user.
+      if (upn?.accountId !== accountId) throw new RamkeyError('EntityNotExist.User');
+      await ramkey.identity.deleteUser(accountId, upn.userName);
+      return {};
+    },
+  },
+  ...recycleBinActions,
   // Ramkey extension: whose key is this? Only for the caller's own account's keys.
   GetAccessKeyOwner: {
     rw: 'Read',
@@ -36,7 +57,8 @@ const actions: Record<string, ActionDef> = {
           UserName: key.userId === null ? 'root' : (user?.userName ?? ''),
           UserPrincipalName: user ? userPrincipalName(user.accountId, user.userName) : '',
           Status: key.status,
-          State: key.deletedAt === null ? 'Live' : 'Deleted',
+          // `Deleted` is a purged key, gone for good.
+          State: key.state === 'live' ? 'Live' : key.state === 'recycled' ? 'Recycled' : 'Deleted',
           CreateDate: toWireDate(key.createdAt),
         },
       };
@@ -55,8 +77,8 @@ const actions: Record<string, ActionDef> = {
     async handle({ ramkey, caller, params }) {
       const allow = parseBoolean(params, 'AllowUserToManageAccessKeys');
       const maxIdle = params.optional('MaxIdleDaysForAccessKeys');
-      // Stored and returned now; enforcing idle-key disabling arrives with a later issue.
-      if (maxIdle !== undefined && !MAX_IDLE_DAYS.has(maxIdle)) {
+      // Enforced by the daily idle-key job (services/idle-keys.ts).
+      if (maxIdle !== undefined && !MAX_IDLE_DAYS_CHOICES.map(String).includes(maxIdle)) {
         throw new RamkeyError('InvalidParameter', { params: ['MaxIdleDaysForAccessKeys'] });
       }
       const pref = await ramkey.permissions.setSecurityPreference(caller.principal.accountId, {
@@ -131,9 +153,6 @@ const actions: Record<string, ActionDef> = {
     },
   },
 };
-
-/** The values IMS accepts for MaxIdleDaysForAccessKeys. */
-const MAX_IDLE_DAYS = new Set(['90', '180', '365', '730']);
 
 function imsPreference(pref: SecurityPreference) {
   return {

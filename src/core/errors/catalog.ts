@@ -131,6 +131,21 @@ export const catalog = {
     message: 'The format of the parameter - "UserAccessKeyId" is incorrect.',
     retryable: false,
   },
+  'InvalidParameter.UserId.Format': {
+    httpStatus: 400,
+    message: 'The format of the parameter - "UserId" is incorrect.',
+    retryable: false,
+  },
+  'InvalidParameter.Filter': {
+    httpStatus: 400,
+    message: 'The parameter - "Filter" must be "UserPrincipalName eq <name>@<accountId>.onaliyun.com".',
+    retryable: false,
+  },
+  'InvalidParameter.Exclusive': {
+    httpStatus: 400,
+    message: 'Specify only one of the parameters "{0}" and "{1}".',
+    retryable: false,
+  },
   'InvalidParameter.Status': {
     httpStatus: 400,
     message: 'The parameter - "Status" must be Active or Inactive.',

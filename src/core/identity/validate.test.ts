@@ -4,6 +4,7 @@ import {
   parseDisplayName,
   parseEmail,
   parseMobilePhone,
+  parseUserId,
   parseUserName,
   parseUserPrincipalName,
 } from './validate.js';
@@ -58,6 +59,19 @@ describe('identity field validation', () => {
       '@1234567890123456.onaliyun.com',
     ]) {
       expect(parseUserPrincipalName(bad).ok).toBe(false);
+    }
+  });
+
+  it('accepts RAM user IDs of 16 digits only (IMS UserId)', () => {
+    expect(parseUserId('2073290024939212')).toEqual({ ok: true, value: '2073290024939212' });
+    for (const bad of [
+      '0073290024939212',
+      '207329002493921',
+      '20732900249392123',
+      '2073290024939x12',
+      ' 2073290024939212',
+    ]) {
+      expect(parseUserId(bad)).toEqual({ ok: false, code: 'InvalidParameter.UserId.Format' });
     }
   });
 });

@@ -79,6 +79,11 @@ export function parseUserPrincipalName(value: string): Result<{ userName: string
   return ok({ userName: match[1], accountId: match[2] });
 }
 
+/** RAM user IDs (IMS `UserId`): 16 digits, not starting with 0. */
+export function parseUserId(value: string): Result<string> {
+  return /^[1-9]\d{15}$/.test(value) ? ok(value) : fail('InvalidParameter.UserId.Format');
+}
+
 /** Group names follow the user-name rules: 1-64 letters, digits, `.`, `_`, `-`. */
 export function parseGroupName(
   value: string,

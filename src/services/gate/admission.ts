@@ -18,8 +18,11 @@ export interface AdmissionRequest {
   readonly request: SignedRequest;
   /** The routed action's registry facts. */
   readonly action: ActionFacts;
-  /** Every resource the action is authorized on, known once the caller is; each must be allowed. */
-  resources(principal: Principal): readonly string[];
+  /**
+   * Every resource the action is authorized on, known once the caller is; each must be allowed. A
+   * promise when a resource's name needs a lookup (a user named by ID).
+   */
+  resources(principal: Principal): readonly string[] | Promise<readonly string[]>;
   readonly connection: Connection;
 }
 

@@ -24,8 +24,9 @@ export interface GateDeps {
 }
 
 /**
- * The checks after the key lookup, in order. Key safety (the recycle bin state and the network
- * access policy) slots in after `keyStatus`, leak restriction before `authorization`.
+ * The checks after the key lookup, in order. A key in the recycle bin (or purged) is not found at all,
+ * at the lookup (the key cache reads live keys only). The network access policy slots in after
+ * `keyStatus`, leak restriction before `authorization`.
  */
 export function gateChecks(deps: GateDeps): readonly GateCheck[] {
   return [

@@ -1,13 +1,21 @@
-// The AccessKeys aggregate on Kysely: keys, their limit per principal, their lifecycle (live, then
-// purged; see AccessKeyState and access-key-state.ts) and their last use.
-import { sql, type Selectable, type Transaction } from 'kysely';
+// The AccessKeys aggregate on Kysely: keys, their limit per principal, their lifecycle (live, the
+// recycle bin, purged; see AccessKeyState and access-key-state.ts), idle keys and their last use.
+import { sql, type Selectable, type SqlBool, type Transaction } from 'kysely';
 import { RamkeyError } from '../../core/errors/ramkey-error.js';
 import type { AccessKeysTable, Database } from '../database.js';
-import type { AccessKeyRecord, LastUsedUpdate } from '../records.js';
+import { DAY_MS } from '../../core/clock.js';
+import type { AccessKeyRecord, LastUsedUpdate, RecycledAccessKey } from '../records.js';
 import type { AccessKeyStore } from '../store.js';
-import { INITIAL_KEY_STATE, isLiveKey, toAccessKeyState } from './access-key-state.js';
+import {
+  INITIAL_KEY_STATE,
+  isLiveKey,
+  isRecycledKey,
+  PURGED_KEY_STATE,
+  RECYCLED_KEY_STATE,
+  toAccessKeyState,
+} from './access-key-state.js';
 import { lockOf, type StoreContext } from './context.js';
-import { checkLimit, toAccessKeySummary } from './support.js';
+import { checkLimit, checkPageLimit, toAccessKeySummary } from './support.js';
 
 /** Keys per last-use UPDATE statement: 4 bound values each, far under either engine's limit. */
 const LAST_USED_ROWS = 500;
@@ -33,6 +41,56 @@ async function countLiveKeys(
     .where(isLiveKey())
     .executeTakeFirstOrThrow();
   return row.n;
+}
+
+/** A recycled key's row as the bin shows it; `purge_at` and `deleted_at` are set in that state. */
+export function toRecycledAccessKey(
+  row: Pick<
+    Selectable<AccessKeysTable>,
+    | 'access_key_id'
+    | 'account_id'
+    | 'user_id'
+    | 'created_at'
+    | 'deleted_at'
+    | 'purge_at'
+    | 'recycled_with_user'
+  >,
+): RecycledAccessKey {
+  if (row.deleted_at === null || row.purge_at === null) throw new Error('recycled key without its dates');
+  return {
+    accessKeyId: row.access_key_id,
+    accountId: row.account_id,
+    userId: row.user_id,
+    createdAt: row.created_at,
+    recycledAt: row.deleted_at,
+    purgeAt: row.purge_at,
+    withUser: row.recycled_with_user === 1,
+  };
+}
+
+const RECYCLED_COLUMNS = [
+  'access_key_id',
+  'account_id',
+  'user_id',
+  'created_at',
+  'deleted_at',
+  'purge_at',
+  'recycled_with_user',
+] as const;
+
+/**
+ * What purging sets: the key leaves the bin for good and its secret is erased. The row stays (the
+ * ID is never issued again; the audit trail still names the key's owner) with deleted_at, when it
+ * left the live state.
+ */
+export function purgedColumns(now: number) {
+  return {
+    state: PURGED_KEY_STATE,
+    sealed_secret: '',
+    purge_at: null,
+    recycled_with_user: 0,
+    updated_at: now,
+  };
 }
 
 /** The latest update per key (the first of equal instants), as applying them in turn would leave. */
@@ -170,18 +228,201 @@ export function kyselyAccessKeyStore(ctx: StoreContext): AccessKeyStore {
       return result.numUpdatedRows > 0n;
     },
 
-    async deleteAccessKey(accountId, userId, accessKeyId, now) {
-      // Purged, not removed: the row keeps the ID taken for good (IDs are never reused) and lets the
-      // audit trail name the key's owner; the secret is erased so that nothing can ever use it again.
-      const result = await ctx.write(
-        (trx) =>
-          trx
+    async recycleAccessKey(accountId, userId, accessKeyId, bin) {
+      checkLimit('recycleAccessKey', 'maxRecycledKeys', bin.maxRecycledKeys);
+      return ctx.write(
+        async (trx) => {
+          // The bin's count per principal is checked here: the same lock as every key write of it.
+          await ctx.lock(trx, lockOf.principal(accountId, userId));
+          const moved = await trx
             .updateTable('access_keys')
-            .set({ state: 'purged', sealed_secret: '', deleted_at: now, updated_at: now })
+            .set({
+              state: RECYCLED_KEY_STATE,
+              deleted_at: bin.now,
+              purge_at: bin.purgeAt,
+              recycled_with_user: 0,
+              updated_at: bin.now,
+            })
             .where('access_key_id', '=', accessKeyId)
             .where('account_id', '=', accountId)
             .where('user_id', userId === null ? 'is' : '=', userId)
             .where(isLiveKey())
+            .executeTakeFirst();
+          if (moved.numUpdatedRows === 0n) return undefined;
+          const inBin = await trx
+            .selectFrom('access_keys')
+            .select(['access_key_id', 'deleted_at'])
+            .where('account_id', '=', accountId)
+            .where('user_id', userId === null ? 'is' : '=', userId)
+            .where(isRecycledKey())
+            .where('recycled_with_user', '=', 0)
+            .execute();
+          // Newest first, the key just recycled before any other (clocks may tie): the rest past the
+          // limit are the oldest, and are pushed out for good.
+          const order = (r: { access_key_id: string; deleted_at: number | null }) =>
+            r.access_key_id === accessKeyId ? Number.MAX_SAFE_INTEGER : (r.deleted_at ?? 0);
+          const pushedOut = inBin
+            .sort((a, b) => order(b) - order(a) || (a.access_key_id < b.access_key_id ? 1 : -1))
+            .slice(bin.maxRecycledKeys)
+            .map((r) => r.access_key_id);
+          if (pushedOut.length > 0) {
+            await trx
+              .updateTable('access_keys')
+              .set(purgedColumns(bin.now))
+              .where('access_key_id', 'in', pushedOut)
+              .where(isRecycledKey())
+              .execute();
+          }
+          return { purged: pushedOut };
+        },
+        (outcome) => outcome !== undefined,
+      );
+    },
+
+    async listRecycledAccessKeys(accountId, userId, now) {
+      const rows = await db
+        .selectFrom('access_keys')
+        .select(RECYCLED_COLUMNS)
+        .where('account_id', '=', accountId)
+        .where('user_id', userId === null ? 'is' : '=', userId)
+        .where(isRecycledKey())
+        .where('purge_at', '>', now)
+        .orderBy('deleted_at')
+        .orderBy('access_key_id')
+        .execute();
+      return rows.map(toRecycledAccessKey);
+    },
+
+    async getRecycledAccessKey(accountId, accessKeyId, now) {
+      const row = await db
+        .selectFrom('access_keys')
+        .select(RECYCLED_COLUMNS)
+        .where('access_key_id', '=', accessKeyId)
+        .where('account_id', '=', accountId)
+        .where(isRecycledKey())
+        .where('purge_at', '>', now)
+        .executeTakeFirst();
+      return row && toRecycledAccessKey(row);
+    },
+
+    async restoreAccessKey(accountId, userId, accessKeyId, now, maxLiveKeys) {
+      checkLimit('restoreAccessKey', 'maxLiveKeys', maxLiveKeys);
+      return ctx.write(
+        async (trx) => {
+          await ctx.lock(trx, lockOf.principal(accountId, userId));
+          // Write first, check after (see context.ts); throwing rolls the restore back. A restored key
+          // is Inactive whatever it was: nothing starts working again by surprise.
+          const restored = await trx
+            .updateTable('access_keys')
+            .set({
+              state: INITIAL_KEY_STATE,
+              status: 'Inactive',
+              deleted_at: null,
+              purge_at: null,
+              recycled_with_user: 0,
+              updated_at: now,
+            })
+            .where('access_key_id', '=', accessKeyId)
+            .where('account_id', '=', accountId)
+            .where('user_id', userId === null ? 'is' : '=', userId)
+            .where(isRecycledKey())
+            .where('purge_at', '>', now)
+            .executeTakeFirst();
+          if (restored.numUpdatedRows === 0n) return false;
+          if (userId !== null) {
+            // A key of a user in the recycle bin comes back with its user, not alone.
+            const user = await trx
+              .selectFrom('users')
+              .select('user_id')
+              .where('account_id', '=', accountId)
+              .where('user_id', '=', userId)
+              .executeTakeFirst();
+            if (user === undefined) throw new RamkeyError('EntityNotExist.User');
+          }
+          if ((await countLiveKeys(trx, accountId, userId)) > maxLiveKeys) {
+            throw new RamkeyError('LimitExceeded.User.AccessKey');
+          }
+          return true;
+        },
+        (restored) => restored,
+      );
+    },
+
+    async purgeAccessKey(accountId, userId, accessKeyId, now) {
+      const result = await ctx.write(
+        (trx) =>
+          trx
+            .updateTable('access_keys')
+            .set(purgedColumns(now))
+            .where('access_key_id', '=', accessKeyId)
+            .where('account_id', '=', accountId)
+            .where('user_id', userId === null ? 'is' : '=', userId)
+            .where(isRecycledKey())
+            .executeTakeFirst(),
+        (r) => r.numUpdatedRows > 0n,
+      );
+      return result.numUpdatedRows > 0n;
+    },
+
+    async listDueAccessKeys(now, limit) {
+      checkPageLimit('listDueAccessKeys', limit);
+      const rows = await db
+        .selectFrom('access_keys')
+        .select(RECYCLED_COLUMNS)
+        .where(isRecycledKey())
+        .where('purge_at', '<=', now)
+        .orderBy('purge_at')
+        .orderBy('access_key_id')
+        .limit(limit)
+        .execute();
+      return rows.map(toRecycledAccessKey);
+    },
+
+    async listIdleAccessKeys(now, defaultMaxIdleDays, limit) {
+      checkPageLimit('listIdleAccessKeys', limit);
+      checkLimit('listIdleAccessKeys', 'defaultMaxIdleDays', defaultMaxIdleDays);
+      // Idle since the last use, or since creation for a key never used; the account's setting, or
+      // the default where it never set one.
+      const rows = await db
+        .selectFrom('access_keys as k')
+        .leftJoin('security_preferences as p', 'p.account_id', 'k.account_id')
+        .select((eb) => [
+          'k.access_key_id',
+          'k.account_id',
+          'k.user_id',
+          'k.created_at',
+          'k.last_used_at',
+          eb.fn.coalesce('p.max_idle_days_for_access_keys', eb.val(defaultMaxIdleDays)).as('max_idle_days'),
+        ])
+        .where(isLiveKey('k'))
+        .where('k.status', '=', 'Active')
+        .where(
+          sql<SqlBool>`coalesce(k.last_used_at, k.created_at) <= cast(${now} as bigint) - coalesce(p.max_idle_days_for_access_keys, cast(${defaultMaxIdleDays} as integer)) * cast(${DAY_MS} as bigint)`,
+        )
+        .orderBy(sql`coalesce(k.last_used_at, k.created_at)`)
+        .orderBy('k.access_key_id')
+        .limit(limit)
+        .execute();
+      return rows.map((r) => ({
+        accessKeyId: r.access_key_id,
+        accountId: r.account_id,
+        userId: r.user_id,
+        createdAt: r.created_at,
+        lastUsedAt: r.last_used_at,
+        maxIdleDays: r.max_idle_days,
+      }));
+    },
+
+    async disableIdleAccessKey(accessKeyId, unusedSince, now) {
+      const result = await ctx.write(
+        (trx) =>
+          trx
+            .updateTable('access_keys')
+            .set({ status: 'Inactive', updated_at: now })
+            .where('access_key_id', '=', accessKeyId)
+            .where(isLiveKey())
+            .where('status', '=', 'Active')
+            .where(sql<SqlBool>`coalesce(last_used_at, created_at) <= cast(${unusedSince} as bigint)`)
             .executeTakeFirst(),
         (r) => r.numUpdatedRows > 0n,
       );

@@ -12,6 +12,7 @@ import { kyselyAuditStore } from './audit-store.js';
 import { StoreContext, type EngineWrites } from './context.js';
 import { kyselyCredentialReportStore } from './credential-report-store.js';
 import { kyselyGroupStore } from './group-store.js';
+import { kyselyJobLeaseStore } from './job-lease-store.js';
 import { kyselyNonceStore } from './nonce-store.js';
 import { kyselyPolicyStore } from './policy-store.js';
 import { kyselySecretIndexStore } from './secret-index-store.js';
@@ -57,5 +58,6 @@ export function createKyselyStore(
     ...kyselyCredentialReportStore(ctx),
     ...kyselySecretIndexStore(ctx),
     ...kyselyNonceStore(ctx),
+    ...kyselyJobLeaseStore(ctx),
   };
 }

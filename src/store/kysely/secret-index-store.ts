@@ -1,7 +1,7 @@
-// The secret index aggregate on Kysely: one fingerprint per live AccessKey, counted only while the key
-// is live (see SecretIndexStore).
+// The secret index aggregate on Kysely: one fingerprint per AccessKey that holds its secret (live, or
+// in the recycle bin), counted only while it does (see SecretIndexStore).
 import type { SecretIndexStore } from '../store.js';
-import { isLiveKey } from './access-key-state.js';
+import { holdsSecret } from './access-key-state.js';
 import type { StoreContext } from './context.js';
 
 export function kyselySecretIndexStore(ctx: StoreContext): SecretIndexStore {
@@ -13,7 +13,7 @@ export function kyselySecretIndexStore(ctx: StoreContext): SecretIndexStore {
         .innerJoin('access_keys', 'access_keys.access_key_id', 'secret_index.access_key_id')
         .select('secret_index.fingerprint')
         .where('secret_index.key_version', '=', keyVersion)
-        .where(isLiveKey())
+        .where(holdsSecret())
         .execute();
       return rows.map((r) => r.fingerprint);
     },
@@ -25,7 +25,7 @@ export function kyselySecretIndexStore(ctx: StoreContext): SecretIndexStore {
         .select('secret_index.fingerprint')
         .where('secret_index.access_key_id', '=', accessKeyId)
         .where('secret_index.key_version', '=', keyVersion)
-        .where(isLiveKey())
+        .where(holdsSecret())
         .executeTakeFirst();
       return row?.fingerprint;
     },
@@ -39,7 +39,7 @@ export function kyselySecretIndexStore(ctx: StoreContext): SecretIndexStore {
             .on('secret_index.key_version', '=', keyVersion),
         )
         .select(['access_keys.access_key_id', 'access_keys.sealed_secret'])
-        .where(isLiveKey())
+        .where(holdsSecret())
         .where('secret_index.access_key_id', 'is', null)
         .where('access_keys.access_key_id', '>', after)
         .orderBy('access_keys.access_key_id')
@@ -57,7 +57,7 @@ export function kyselySecretIndexStore(ctx: StoreContext): SecretIndexStore {
             .on('secret_index.key_version', '=', keyVersion),
         )
         .select((eb) => eb.fn.countAll<number>().as('n'))
-        .where(isLiveKey())
+        .where(holdsSecret())
         .where('secret_index.access_key_id', 'is', null)
         .executeTakeFirstOrThrow();
       return row.n;
@@ -67,7 +67,7 @@ export function kyselySecretIndexStore(ctx: StoreContext): SecretIndexStore {
       if (entries.length === 0) return;
       await ctx.write(async (trx) => {
         for (const entry of entries) {
-          // INSERT ... SELECT from the live key: a key purged meanwhile gets no entry.
+          // INSERT ... SELECT from the key: one purged meanwhile gets no entry.
           await trx
             .insertInto('secret_index')
             .columns(['access_key_id', 'key_version', 'fingerprint'])
@@ -80,7 +80,7 @@ export function kyselySecretIndexStore(ctx: StoreContext): SecretIndexStore {
                   eb.val(entry.fingerprint).as('fingerprint'),
                 ])
                 .where('access_key_id', '=', entry.accessKeyId)
-                .where(isLiveKey()),
+                .where(holdsSecret()),
             )
             .onConflict((oc) =>
               oc
@@ -108,7 +108,7 @@ export function kyselySecretIndexStore(ctx: StoreContext): SecretIndexStore {
         trx
           .deleteFrom('secret_index')
           .where('access_key_id', 'not in', (eb) =>
-            eb.selectFrom('access_keys').select('access_key_id').where(isLiveKey()),
+            eb.selectFrom('access_keys').select('access_key_id').where(holdsSecret()),
           )
           .executeTakeFirst(),
       );

@@ -89,7 +89,19 @@ export function toGroup(row: Selectable<GroupsTable>): GroupRecord {
 
 /** A key row without its sealed secret and state, as the credential report reads it. */
 export function toAccessKeySummary(
-  row: Omit<Selectable<AccessKeysTable>, 'sealed_secret' | 'state'>,
+  row: Pick<
+    Selectable<AccessKeysTable>,
+    | 'access_key_id'
+    | 'account_id'
+    | 'user_id'
+    | 'status'
+    | 'created_at'
+    | 'updated_at'
+    | 'last_used_at'
+    | 'last_used_service'
+    | 'last_used_ip'
+    | 'deleted_at'
+  >,
 ): AccessKeySummary {
   return {
     accessKeyId: row.access_key_id,

@@ -13,11 +13,22 @@ export function authorizationCheck(authorizer: Authorizer): GateCheck {
       if (request.action.unrestricted) return undefined;
       const principal = request.key.principal;
       const resources = request.resources(principal);
-      // Fail closed: an action that names no resource is a registry bug, never an allow.
-      if (resources.length === 0) throw new Error(`no resource for ${request.action.authAction}`);
-      return checkEach(authorizer, principal, request, resources, 0);
+      return resources instanceof Promise
+        ? resources.then((r) => checkAll(authorizer, principal, request, r))
+        : checkAll(authorizer, principal, request, resources);
     },
   };
+}
+
+function checkAll(
+  authorizer: Authorizer,
+  principal: Principal,
+  request: KeyedRequest,
+  resources: readonly string[],
+): CheckOutcome | Promise<CheckOutcome> {
+  // Fail closed: an action that names no resource is a registry bug, never an allow.
+  if (resources.length === 0) throw new Error(`no resource for ${request.action.authAction}`);
+  return checkEach(authorizer, principal, request, resources, 0);
 }
 
 /** Checks the resources in order and stops at the first refusal; stays synchronous while it can. */

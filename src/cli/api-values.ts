@@ -1,0 +1,88 @@
+// What every client command shares: the API versions, the signed client of the command line's
+// credentials, reading answers (strings, objects, double-wrapped lists), a key's last use and a fresh
+// credential report.
+import type { Command } from 'commander';
+import { toWireDate } from '../core/clock.js';
+import { ApiError, RamkeyClient, resolveCredentials } from './client.js';
+import { CliError } from './exit-codes.js';
+
+export const RAM = '2015-05-01';
+export const IMS = '2019-08-15';
+export const STS = '2015-04-01';
+export const ACTIONTRAIL = '2020-07-06';
+
+interface GlobalOptions {
+  profile?: string;
+  json?: boolean;
+}
+
+export type Json = Record<string, unknown>;
+
+export function client(command: Command): { api: RamkeyClient; json: boolean } {
+  const options = command.optsWithGlobals<GlobalOptions>();
+  return { api: new RamkeyClient(resolveCredentials(options.profile)), json: options.json ?? false };
+}
+
+export function str(value: unknown): string {
+  return typeof value === 'string'
+    ? value
+    : typeof value === 'number' || typeof value === 'boolean'
+      ? String(value)
+      : '';
+}
+
+/** Epoch milliseconds as the wire's date form; '' for anything else. */
+export function wireTime(value: unknown): string {
+  return typeof value === 'number' && Number.isFinite(value) ? toWireDate(value) : '';
+}
+
+export function obj(value: unknown): Json {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Json) : {};
+}
+
+/** Unwraps Alibaba's double-wrapped lists: `{"Users":{"User":[...]}}` -> `[...]`. */
+export function list(value: unknown, item: string): Json[] {
+  const inner = obj(value)[item];
+  return Array.isArray(inner) ? inner.map(obj) : [];
+}
+
+/**
+ * A key's last use (date, service, source IP) from its owner's key listing. Without `user`, the
+ * owner is looked up (GetAccessKeyOwner); a caller not allowed that is asking about its own key.
+ */
+export async function lastUse(api: RamkeyClient, id: string, user: string | undefined): Promise<Json> {
+  let upn: string | undefined;
+  if (user !== undefined) {
+    const me = await api.call(STS, 'GetCallerIdentity');
+    upn = `${user}@${str(me.AccountId)}.onaliyun.com`;
+  } else {
+    try {
+      const owner = obj((await api.call(IMS, 'GetAccessKeyOwner', { UserAccessKeyId: id })).AccessKeyOwner);
+      upn = str(owner.UserPrincipalName) || undefined;
+    } catch (err) {
+      if (!(err instanceof ApiError && err.code === 'NoPermission')) throw err;
+    }
+  }
+  const listed = list(
+    (await api.call(IMS, 'ListAccessKeys', upn === undefined ? {} : { UserPrincipalName: upn })).AccessKeys,
+    'AccessKey',
+  );
+  const key = listed.find((k) => k.AccessKeyId === id);
+  if (!key) throw new CliError(`No AccessKey ${id} in this account.`);
+  return key;
+}
+
+/** Generates a fresh credential report, then reads all its pages and joins them into one CSV. */
+export async function credentialReport(api: RamkeyClient): Promise<{ csv: string; generatedTime: string }> {
+  await api.call(IMS, 'GenerateCredentialReport');
+  let csv = '';
+  let generatedTime = '';
+  let token: string | undefined;
+  do {
+    const page = await api.call(IMS, 'GetCredentialReport', token === undefined ? {} : { NextToken: token });
+    csv += Buffer.from(str(page.Content), 'base64').toString('utf8');
+    generatedTime = str(page.GeneratedTime);
+    token = page.IsTruncated === true ? str(page.NextToken) : undefined;
+  } while (token);
+  return { csv, generatedTime };
+}
