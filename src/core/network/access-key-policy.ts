@@ -149,7 +149,7 @@ function toStatement(value: JsonValue, path: string): AccessKeyPolicyStatement {
             ? 'an object'
             : Array.isArray(item)
               ? 'an array'
-              : String(item);
+              : JSON.stringify(item);
       refuse(
         'InvalidParameter.AccessKeyPolicy.IPList',
         path,
