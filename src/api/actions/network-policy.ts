@@ -11,6 +11,7 @@ import {
 } from '../../core/network/access-key-policy.js';
 import type { KeyOwner } from '../../services/access-key-service.js';
 import type { LockoutGuard } from '../../services/network-policy-service.js';
+import type { Credential } from '../../services/principal.js';
 import { anyResource, on, keyOwnerByLogonName } from '../authorization.js';
 import type { ActionContext, ActionDef } from './action.js';
 import { parseUserAccessKeyId } from './owner.js';
@@ -26,10 +27,21 @@ function policyParam(ctx: ActionContext): AccessKeyPolicy {
   return parsed.value;
 }
 
+/**
+ * The AccessKey a call was signed with. Exhaustive on purpose: a new kind of credential (a console
+ * session) must decide here what it locks out.
+ */
+function accessKeyOf(credential: Credential): string | undefined {
+  switch (credential.kind) {
+    case 'AccessKey':
+      return credential.id;
+  }
+}
+
 /** The self-lockout guard of a Set call: its key, its address, and whether it accepts a lockout. */
 function guardOf(ctx: ActionContext): LockoutGuard {
   return {
-    callerAccessKeyId: ctx.caller.credential.kind === 'AccessKey' ? ctx.caller.credential.id : undefined,
+    callerAccessKeyId: accessKeyOf(ctx.caller.credential),
     sourceIp: ctx.sourceIp,
     accepted: parseBoolean(ctx.params, 'AcceptSelfLockout') ?? false,
   };
