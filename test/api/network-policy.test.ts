@@ -3,7 +3,7 @@
 // key and account level, fallback, IPv6, the self-lockout guard, the dry run and audit mode.
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, expect, it } from 'vitest';
 import { DAY_MS, toWireDate } from '../../src/core/clock.js';
 import { signRpcV1 } from '../../src/core/signature/index.js';
 import { startApp, type RunningApp } from '../support/in-process-server.js';
@@ -125,7 +125,7 @@ async function withApp(app: RunningApp): Promise<{ admin: Key; root: Key; appKey
   return { admin, root, appKey, upn: `app@${app.admin.accountId}.onaliyun.com` };
 }
 
-async function scenario(engine: Engine) {
+function scenario(engine: Engine): void {
   let app: RunningApp;
   beforeEach(async () => {
     app = await startApp({ engine });
@@ -217,7 +217,7 @@ async function scenario(engine: Engine) {
 }
 
 await describeEachStore('network access policies', (_makeStore, engine) => {
-  void scenario(engine);
+  scenario(engine);
 });
 
 describeSqlite('network access policies: addresses, proxies, safety, dry run and audit mode', () => {

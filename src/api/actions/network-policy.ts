@@ -11,7 +11,6 @@ import {
 } from '../../core/network/access-key-policy.js';
 import type { KeyOwner } from '../../services/access-key-service.js';
 import type { LockoutGuard } from '../../services/network-policy-service.js';
-import type { Credential } from '../../services/principal.js';
 import { anyResource, on, keyOwnerByLogonName } from '../authorization.js';
 import type { ActionContext, ActionDef } from './action.js';
 import { parseUserAccessKeyId } from './owner.js';
@@ -27,21 +26,11 @@ function policyParam(ctx: ActionContext): AccessKeyPolicy {
   return parsed.value;
 }
 
-/**
- * The AccessKey a call was signed with. Exhaustive on purpose: a new kind of credential (a console
- * session) must decide here what it locks out.
- */
-function accessKeyOf(credential: Credential): string | undefined {
-  switch (credential.kind) {
-    case 'AccessKey':
-      return credential.id;
-  }
-}
-
 /** The self-lockout guard of a Set call: its key, its address, and whether it accepts a lockout. */
 function guardOf(ctx: ActionContext): LockoutGuard {
   return {
-    callerAccessKeyId: accessKeyOf(ctx.caller.credential),
+    // Every credential is an AccessKey today; a console session (another kind) will sign with none.
+    callerAccessKeyId: ctx.caller.credential.id,
     sourceIp: ctx.sourceIp,
     accepted: parseBoolean(ctx.params, 'AcceptSelfLockout') ?? false,
   };
