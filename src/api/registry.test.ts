@@ -103,6 +103,19 @@ describe('the action registry', () => {
     expect(resources('ram:DeleteUser', { UserName: 'y' })).toEqual([`${acct}:user/y`]);
   });
 
+  it("authorizes network access policy actions on the key's owner, and the account's on everything", () => {
+    const upn = { UserPrincipalName: 'app@1234567890123456.onaliyun.com', UserAccessKeyId: 'LTAIx' };
+    for (const name of ['SetAccessKeyPolicy', 'GetAccessKeyPolicy', 'SimulateAccessKeyPolicy']) {
+      expect(resources(`ram:${name}`, upn, 'ops')).toEqual(['acs:ram:*:1234567890123456:user/app']);
+      expect(resources(`ims:${name}`, {}, 'ops')).toEqual(['acs:ram:*:1234567890123456:user/ops']);
+      expect(resources(`ram:${name}`, {})).toEqual(['acs:ram:*:1234567890123456:root']);
+    }
+    expect(resources('ram:SetAccessKeyPolicyForAccount', {})).toEqual(['*']);
+    expect(resources('ram:GetAccessKeyPolicyForAccount', {})).toEqual(['*']);
+    expect(findAction('2019-08-15', 'SetAccessKeyPolicy')?.rw).toBe('Write');
+    expect(findAction('2019-08-15', 'SimulateAccessKeyPolicy')?.rw).toBe('Read');
+  });
+
   // RAM's authorization table lists both the user and the group for membership changes; attaching is
   // authorized on the policy too, so that a right scoped to one's own user cannot attach anything.
   it('authorizes membership and attachment actions on every entity they touch', () => {

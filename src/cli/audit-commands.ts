@@ -72,7 +72,7 @@ function lookupParams(filter: EventFilter, defaultSinceMs: number, settle = fals
 }
 
 /** Pages through LookupEvents, handing each page's events to `onPage`; stops after `limit` events. */
-async function lookupAll(
+export async function lookupAll(
   api: RamkeyClient,
   params: Record<string, string>,
   limit: number,
@@ -109,7 +109,7 @@ function eventRow(e: Json): string[] {
 
 const EVENT_HEADERS = ['TIME', 'ACTION', 'SERVICE', 'USER', 'ACCESS KEY', 'SOURCE IP', 'RESULT'];
 
-function parseLimit(value: string): number {
+export function parseLimit(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1 || n > 100_000) {
     throw new CliError(`Invalid --limit "${value}": use 1-100000.`, EXIT_USAGE);

@@ -28,7 +28,20 @@ export function actionTrailEvent(e: AuditEventRecord): Record<string, unknown> {
       accessKeyId: e.accessKeyId,
     },
     recipientAccountId: e.accountId ?? '',
-    // Failed authentications are aggregated (see the README's audit trail): how many calls this is.
-    ...(e.callCount !== undefined && e.callCount > 1 && { additionalEventData: { CallCount: e.callCount } }),
+    ...additionalEventData(e),
   };
+}
+
+/** Ramkey's additions to an event, in ActionTrail's free-form `additionalEventData`; none usually. */
+function additionalEventData(e: AuditEventRecord): { additionalEventData?: Record<string, unknown> } {
+  const data = {
+    // Failed authentications are aggregated (see the README's audit trail): how many calls this is.
+    ...(e.callCount !== undefined && e.callCount > 1 && { CallCount: e.callCount }),
+    // A network access policy in Audit mode would have denied the call (it was not refused for it).
+    ...(e.accessKeyPolicyAudit !== undefined && {
+      AccessKeyPolicyAudit: 'WouldDeny',
+      AccessKeyPolicyLevel: e.accessKeyPolicyAudit,
+    }),
+  };
+  return Object.keys(data).length === 0 ? {} : { additionalEventData: data };
 }

@@ -248,6 +248,7 @@ export class AuditTrail {
     // Error messages may echo what the caller sent (some only a prefix of it, which no exact match
     // can recognise): a call that carried a secret keeps the catalog's message without its values.
     const errorMessage = call.error ? auditedErrorMessage(this.errorMessageOf(call.error, mask)) : '';
+    const finding = call.admission?.finding;
     return {
       eventId: call.committedEventId ?? eventId(call.receivedAt, this.random),
       eventTime: call.receivedAt,
@@ -267,6 +268,7 @@ export class AuditTrail {
       requestParameters: authenticated
         ? auditedParameters(parameters)
         : shortened(auditedParameters(parameters)),
+      ...(finding?.kind === 'accessKeyPolicyAudit' && { accessKeyPolicyAudit: finding.level }),
     };
   }
 

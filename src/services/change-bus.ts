@@ -15,7 +15,9 @@ export type Change =
    * Something any principal's permissions in the account may depend on: an attachment, a
    * membership, a policy's default version, a security preference.
    */
-  | { readonly kind: 'permissions'; readonly accountId: string };
+  | { readonly kind: 'permissions'; readonly accountId: string }
+  /** A network access policy of the account, its own or one of its keys', was set. */
+  | { readonly kind: 'networkPolicy'; readonly accountId: string };
 
 export type ChangeListener = (change: Change) => void;
 

@@ -1,5 +1,9 @@
 // Every quota Ramkey enforces, at Alibaba Cloud's current values (reference/alibaba-api.md 6.2):
 // the services enforce them (the store receives them as arguments) and GetAccountSummary reports them.
+import {
+  MAX_ACCESS_KEY_POLICY_IP_ITEMS,
+  MAX_ACCESS_KEY_POLICY_STATEMENTS,
+} from '../core/network/access-key-policy.js';
 import { MAX_POLICY_DOCUMENT_LENGTH } from '../core/policy/index.js';
 import type { PolicyAttachmentLimits } from '../store/store.js';
 
@@ -42,3 +46,10 @@ export const RECYCLE_BIN_RETENTION_DAYS = 30;
  * document, so a different value here would only misreport it.
  */
 export const POLICY_DOCUMENT_LENGTH_QUOTA = MAX_POLICY_DOCUMENT_LENGTH;
+
+/**
+ * Rules per network access policy (per account and per key), and addresses or CIDRs per rule. Not
+ * settings either: the core's AccessKeyPolicy parser enforces them on every document.
+ */
+export const ACCESS_KEY_POLICY_RULES_QUOTA = MAX_ACCESS_KEY_POLICY_STATEMENTS;
+export const ACCESS_KEY_POLICY_IP_ITEMS_QUOTA = MAX_ACCESS_KEY_POLICY_IP_ITEMS;

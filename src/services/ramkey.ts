@@ -13,6 +13,8 @@ import { Gate } from './gate/gate.js';
 import { IdentityService } from './identity-service.js';
 import { IdleKeyDisabler } from './idle-keys.js';
 import { KeyCache } from './gate/key-cache.js';
+import { NetworkPolicyCache } from './gate/network-policy-cache.js';
+import { NetworkPolicyService } from './network-policy-service.js';
 import { DurableNonceStore, type NonceStore } from './gate/nonce-store.js';
 import { Maintenance } from './maintenance.js';
 import { PermissionService } from './permission-service.js';
@@ -62,6 +64,8 @@ export interface Ramkey {
   readonly failures: FailureLimiter;
   readonly identity: IdentityService;
   readonly accessKeys: AccessKeyService;
+  /** Network access restriction policies (key and account level), and their dry run. */
+  readonly networkPolicies: NetworkPolicyService;
   readonly permissions: PermissionService;
   readonly credentialReports: CredentialReportService;
   /** Deleted keys and users, restorable until their DeleteDate. */
@@ -89,6 +93,7 @@ export function createRamkey(deps: RamkeyDeps): Ramkey {
   const { store, sealer } = deps;
   const changes = deps.changes ?? new LocalChangeBus();
   const keys = new KeyCache(store, sealer, clock);
+  const networkPolicies = new NetworkPolicyCache(store, clock);
   const authorizer = new Authorizer(store);
   const backgroundError = deps.onBackgroundError ?? (() => undefined);
   const secretIndex = new SecretIndex(store, sealer, {
@@ -99,9 +104,10 @@ export function createRamkey(deps: RamkeyDeps): Ramkey {
   const loading = secretIndex.load().catch(backgroundError);
   changes.subscribe((change) => {
     keys.apply(change);
+    networkPolicies.apply(change);
     // Another node's new key: learn its fingerprint (on this node it is known already).
     if (change.kind === 'accessKey') secretIndex.refresh(change.accessKeyId).catch(backgroundError);
-    else authorizer.invalidateAccount(change.accountId);
+    else if (change.kind !== 'networkPolicy') authorizer.invalidateAccount(change.accountId);
   });
   const usage = new UsageRecorder(store, {
     ...deps.usage,
@@ -118,6 +124,7 @@ export function createRamkey(deps: RamkeyDeps): Ramkey {
   void durableNonces?.start();
   const gate = new Gate({
     keys,
+    networkPolicies,
     nonces,
     authorizer,
     clock,
@@ -134,6 +141,7 @@ export function createRamkey(deps: RamkeyDeps): Ramkey {
     identity: new IdentityService(store, changes, clock, random, quotas),
     permissions: new PermissionService(store, authorizer, changes, clock, random, quotas),
     accessKeys: new AccessKeyService(store, sealer, changes, usage, clock, random, quotas, secretIndex),
+    networkPolicies: new NetworkPolicyService(store, changes, usage, clock),
     credentialReports: new CredentialReportService(store, usage, clock, quotas),
     recycleBin,
     maintenance: new Maintenance(recycleBin, idleKeys),

@@ -147,6 +147,11 @@ export interface AuditEventsTable {
   request_parameters: string;
   /** How many calls the event stands for (more than 1 only for aggregated unauthenticated failures). */
   call_count: number;
+  /**
+   * '' unless an Audit-mode network access policy would have denied the call: then its level,
+   * 'AccessKey' or 'Account' (see the 0011 migration).
+   */
+  access_key_policy_audit: string;
 }
 
 export interface AccessKeyUsageTable {
@@ -199,6 +204,16 @@ export interface NoncesTable {
   fingerprint: Buffer;
 }
 
+/** Network access restriction policies (see the 0011 migration). */
+export interface AccessKeyPoliciesTable {
+  account_id: string;
+  /** The key the policy is for; '' for the account-level policy. */
+  access_key_id: string;
+  /** The AccessKeyPolicy document, as the API returns it. */
+  document: string;
+  updated_at: number;
+}
+
 export interface Database {
   accounts: AccountsTable;
   users: UsersTable;
@@ -218,4 +233,5 @@ export interface Database {
   nonces: NoncesTable;
   recycled_users: RecycledUsersTable;
   job_leases: JobLeasesTable;
+  access_key_policies: AccessKeyPoliciesTable;
 }

@@ -154,6 +154,11 @@ export interface AuditEventRecord {
    * aggregated per source, key and error between two flushes (see UsageRecorder).
    */
   callCount?: number;
+  /**
+   * Set when a network access policy in Audit mode would have denied the call (it was not refused for
+   * it): the level of that policy. Absent otherwise.
+   */
+  accessKeyPolicyAudit?: 'AccessKey' | 'Account';
 }
 
 /**
@@ -223,6 +228,8 @@ export interface AuditEventQuery {
   userName?: string;
   eventRw?: 'Read' | 'Write';
   eventId?: string;
+  /** Only events of calls an Audit-mode network access policy would have denied. */
+  accessKeyPolicyAudit?: true;
   /** BACKWARD: newest first (ActionTrail's default); FORWARD: oldest first. */
   direction: 'BACKWARD' | 'FORWARD';
   /** Continue after this position (a page's `next`). */
@@ -425,4 +432,17 @@ export interface NonceRecord {
   fingerprint: string;
   /** When the request leaves the time window (its timestamp + the window), ms. */
   expiresAt: number;
+}
+
+/**
+ * A network access restriction policy (an AccessKeyPolicy document, see core/network) as stored: the
+ * account's own, or one key's.
+ */
+export interface AccessKeyPolicyRecord {
+  accountId: string;
+  /** The key the policy is for; null for the account-level policy. */
+  accessKeyId: string | null;
+  /** The document as the API returns it (serializeAccessKeyPolicy); the store keeps it as opaque text. */
+  document: string;
+  updatedAt: number;
 }

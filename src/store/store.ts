@@ -9,6 +9,7 @@
 //   and rendered as InternalError by the API layer.
 // - The store only ever sees sealed secrets (see sealer.ts); it cannot decrypt them.
 import type {
+  AccessKeyPolicyRecord,
   AccessKeyRecord,
   AccessKeyStatus,
   AccountRecord,
@@ -401,6 +402,33 @@ export interface AccessKeyStore {
   findAccessKey(accountId: string, accessKeyId: string): Promise<AccessKeyRecord | undefined>;
 }
 
+/** Network access restriction policies: one per account, and one per AccessKey. */
+export interface AccessKeyPolicyStore {
+  /** The account-level policy (`accessKeyId` null) or the key's; undefined when never set. */
+  getAccessKeyPolicy(
+    accountId: string,
+    accessKeyId: string | null,
+  ): Promise<AccessKeyPolicyRecord | undefined>;
+  /** Sets the account-level policy, replacing the one there (an upsert). */
+  putAccountAccessKeyPolicy(accountId: string, document: string, now: number): Promise<void>;
+  /**
+   * Sets the key's policy, replacing the one there, if the key is a live key of that principal (userId
+   * null = the account's root), checked in the same statement; returns false, changing nothing,
+   * otherwise.
+   */
+  putAccessKeyPolicy(
+    owner: { accountId: string; userId: string | null },
+    accessKeyId: string,
+    document: string,
+    now: number,
+  ): Promise<boolean>;
+  /**
+   * Every policy of the account, its own and each key's, whatever state the keys are in (a key
+   * restored from the recycle bin comes back under its policy). Any order.
+   */
+  listAccessKeyPolicies(accountId: string): Promise<AccessKeyPolicyRecord[]>;
+}
+
 /** The audit trail, per-key usage and last use. */
 export interface AuditStore {
   /**
@@ -520,6 +548,7 @@ export interface Store
     PolicyStore,
     AttachmentStore,
     AccessKeyStore,
+    AccessKeyPolicyStore,
     AuditStore,
     CredentialReportStore,
     SecretIndexStore,

@@ -424,6 +424,61 @@ function permissionsMigrationSuite(makeSubject: () => Subject | Promise<Subject>
     ]);
     expectMigrated(await migrator.migrateToLatest());
   });
+
+  it('adds the network policy table and an unmarked audit column over a 0009 database, and reverts them', async () => {
+    subject = await makeSubject();
+    const { db, adapter, migrator } = subject;
+    expectMigrated(await migrator.migrateTo('0009_audit_call_count'));
+    await db
+      .insertInto('accounts')
+      .values({ account_id: 'a1', login_name: 'root', password_hash: 'x', created_at: T0 })
+      .execute();
+    const event = {
+      event_id: 'e1',
+      event_time: T0,
+      account_id: 'a1',
+      access_key_id: 'LTAIold',
+      principal_type: 'root-account',
+      principal_id: 'a1',
+      user_name: 'root',
+      event_name: 'ListUsers',
+      event_rw: 'Read',
+      service_name: 'Ram',
+      api_version: '2015-05-01',
+      event_source: 'h',
+      request_id: 'r',
+      source_ip: '192.0.2.1',
+      user_agent: 'ua',
+      error_code: '',
+      error_message: '',
+      request_parameters: '{}',
+      call_count: 1,
+    };
+    // The table as 0009 left it, without the column this migration adds.
+    await (db as unknown as Kysely<{ audit_events: typeof event }>)
+      .insertInto('audit_events')
+      .values(event)
+      .execute();
+
+    expectMigrated(await migrator.migrateTo('0011_access_key_policies'));
+    const store = createKyselyStore(db, adapter);
+    const page = await store.lookupAuditEvents({
+      accountId: 'a1',
+      startTime: 0,
+      endTime: T0 * 2,
+      direction: 'BACKWARD',
+      limit: 10,
+    });
+    expect(page.events.map((e) => [e.eventId, e.accessKeyPolicyAudit])).toEqual([['e1', undefined]]);
+    await store.putAccountAccessKeyPolicy('a1', '{"Version":1,"Status":"Inactive","Statements":[]}', T0);
+    expect((await store.listAccessKeyPolicies('a1')).map((p) => p.accessKeyId)).toEqual([null]);
+
+    const down = await migrator.migrateDown();
+    expect(down.results?.map((r) => r.migrationName)).toEqual(['0011_access_key_policies']);
+    expect((await db.introspection.getTables()).map((t) => t.name)).not.toContain('access_key_policies');
+    const columns = (await db.introspection.getTables()).find((t) => t.name === 'audit_events')?.columns;
+    expect(columns?.map((c) => c.name)).not.toContain('access_key_policy_audit');
+  });
 }
 
 describeSqlite('migrations on sqlite', () => {

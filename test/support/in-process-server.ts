@@ -49,6 +49,8 @@ export interface StartAppOptions {
   clock?: TestClock;
   /** RAMKEY_TRUST_PROXY: addresses whose X-Forwarded-For is believed. */
   trustProxy?: string[];
+  /** Where to listen (default 127.0.0.1; `::` takes IPv6 and IPv4 calls, `endpoint` still works). */
+  host?: string;
   /** Passed to createRamkey as they are (the usage recorder's bounds, the failure limits). */
   ramkey?: Pick<RamkeyDeps, 'usage' | 'failureLimits'>;
   /**
@@ -125,7 +127,7 @@ export async function startApp(options: StartAppOptions = {}): Promise<RunningAp
   await ramkey.maintenance.run();
 
   const app = buildApp({ ramkey, logger, ...(options.trustProxy && { trustProxy: options.trustProxy }) });
-  await app.listen({ host: '127.0.0.1', port: 0 });
+  await app.listen({ host: options.host ?? '127.0.0.1', port: 0 });
   const address = app.server.address();
   if (address === null || typeof address === 'string') throw new Error('no TCP address to listen on');
   const discardData =

@@ -73,7 +73,16 @@ function serviceFilter(params: Params): string | undefined {
 
 // ---- LookupEvents ----
 
-const LOOKUP_KEYS = ['EventAccessKeyId', 'EventName', 'ServiceName', 'User', 'EventRW', 'EventId'] as const;
+const LOOKUP_KEYS = [
+  'EventAccessKeyId',
+  'EventName',
+  'ServiceName',
+  'User',
+  'EventRW',
+  'EventId',
+  // Ramkey extension: calls a network access policy in Audit mode would have denied (value WouldDeny).
+  'AccessKeyPolicyAudit',
+] as const;
 type LookupKey = (typeof LOOKUP_KEYS)[number];
 const MAX_LOOKUP_ATTRIBUTES = 5;
 
@@ -104,6 +113,8 @@ function lookupFilters(params: Params): Partial<AuditEventQuery> {
   }
   const rw = filters.EventRW;
   if (rw !== undefined && rw !== 'Read' && rw !== 'Write') throw invalid('EventRW');
+  const audit = filters.AccessKeyPolicyAudit;
+  if (audit !== undefined && audit !== 'WouldDeny') throw invalid('AccessKeyPolicyAudit');
   return {
     ...(filters.EventAccessKeyId !== undefined && { accessKeyId: filters.EventAccessKeyId }),
     ...(filters.EventName !== undefined && { eventName: filters.EventName }),
@@ -111,6 +122,7 @@ function lookupFilters(params: Params): Partial<AuditEventQuery> {
     ...(filters.User !== undefined && { userName: filters.User }),
     ...(rw !== undefined && { eventRw: rw }),
     ...(filters.EventId !== undefined && { eventId: filters.EventId }),
+    ...(audit !== undefined && { accessKeyPolicyAudit: true as const }),
   };
 }
 

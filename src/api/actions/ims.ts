@@ -6,12 +6,17 @@ import { toWireDate } from '../../core/clock.js';
 import { RamkeyError } from '../../core/errors/ramkey-error.js';
 import { userPrincipalName } from '../../services/principal.js';
 import { CREDENTIAL_REPORT_MAX_ITEMS } from '../../services/credential-report.js';
-import { POLICY_DOCUMENT_LENGTH_QUOTA } from '../../services/quotas.js';
+import {
+  ACCESS_KEY_POLICY_IP_ITEMS_QUOTA,
+  ACCESS_KEY_POLICY_RULES_QUOTA,
+  POLICY_DOCUMENT_LENGTH_QUOTA,
+} from '../../services/quotas.js';
 import type { SecurityPreference } from '../../store/store.js';
 import { anyResource, keyOwnerByLogonName, on, userByLogonNameOrId } from '../authorization.js';
 import type { ActionContext, ActionDef, Product } from './action.js';
 import { parseBoolean } from './ram-permissions.js';
 import { accessKeyActions } from './access-key-actions.js';
+import { networkPolicyActions } from './network-policy.js';
 import { callerAsOwner, parseUserAccessKeyId, principalNameAsOwner } from './owner.js';
 import { oneOf, recycleBinActions } from './recycle-bin.js';
 
@@ -41,6 +46,7 @@ const actions: Record<string, ActionDef> = {
     },
   },
   ...recycleBinActions,
+  ...networkPolicyActions(owner),
   // Ramkey extension: whose key is this? Only for the caller's own account's keys.
   GetAccessKeyOwner: {
     rw: 'Read',
@@ -125,8 +131,8 @@ const actions: Record<string, ActionDef> = {
     async handle({ ramkey, caller }) {
       const counts = await ramkey.identity.counts(caller.principal.accountId);
       const q = ramkey.quotas;
-      // Only what Ramkey has and enforces: no quota is reported for roles, MFA devices or AccessKey
-      // network policies, which Ramkey does not have.
+      // Only what Ramkey has and enforces: no quota is reported for roles or MFA devices, which
+      // Ramkey does not have.
       return {
         SummaryMap: {
           Users: counts.users,
@@ -144,6 +150,8 @@ const actions: Record<string, ActionDef> = {
           AttachedSystemPoliciesPerUserQuota: q.attachedPolicies.System,
           AttachedPoliciesPerGroupQuota: q.attachedPolicies.Custom,
           AttachedSystemPoliciesPerGroupQuota: q.attachedPolicies.System,
+          ConditionsPerAKPolicyQuota: ACCESS_KEY_POLICY_RULES_QUOTA,
+          IPItemsPerAKPolicyQuota: ACCESS_KEY_POLICY_IP_ITEMS_QUOTA,
           // True counts: Ramkey has no roles and no MFA devices.
           Roles: 0,
           MFADevices: 0,

@@ -248,6 +248,53 @@ export const catalog = {
     message: 'The policy document is malformed: {0}',
     retryable: false,
   },
+  // Network access restriction policies (IMS SetAccessKeyPolicy and friends). Alibaba's own codes
+  // for a malformed AccessKeyPolicy are undocumented (reference/alibaba-api.md 2.2): these name the
+  // part at fault, and the message names the bad entry.
+  'InvalidParameter.AccessKeyPolicy.Format': {
+    httpStatus: 400,
+    message: 'The parameter "AccessKeyPolicy" is not a valid policy: {0}',
+    retryable: false,
+  },
+  'InvalidParameter.AccessKeyPolicy.Version': {
+    httpStatus: 400,
+    message: 'The AccessKeyPolicy "Version" must be 1.',
+    retryable: false,
+  },
+  'InvalidParameter.AccessKeyPolicy.Status': {
+    httpStatus: 400,
+    message: 'The AccessKeyPolicy "Status" must be Active, Inactive or Audit.',
+    retryable: false,
+  },
+  'InvalidParameter.AccessKeyPolicy.Statements': {
+    httpStatus: 400,
+    message: 'The AccessKeyPolicy "Statements" is not valid: {0}',
+    retryable: false,
+  },
+  'InvalidParameter.AccessKeyPolicy.Type': {
+    httpStatus: 400,
+    message: 'The AccessKeyPolicy rule {0} has an unsupported Type {1}; use ClassicWhiteList.',
+    retryable: false,
+  },
+  'InvalidParameter.AccessKeyPolicy.VPCWhiteList': {
+    httpStatus: 400,
+    message:
+      'The AccessKeyPolicy rule {0} is a VPCWhiteList: Ramkey has no VPCs, so only ClassicWhiteList rules (source addresses) apply.',
+    retryable: false,
+  },
+  'InvalidParameter.AccessKeyPolicy.IPList': {
+    httpStatus: 400,
+    message: 'The AccessKeyPolicy rule {0} has an invalid IPList: {1}',
+    retryable: false,
+  },
+  'AccessKeyPolicy.SelfLockout': {
+    httpStatus: 409,
+    message:
+      "The AccessKeyPolicy would deny this call's own source address {0}, locking this AccessKey out; send AcceptSelfLockout=true to set it anyway.",
+    retryable: false,
+    recommend:
+      'Add the address you call from to the policy, set it with Status Audit first, or set it from an allowed address.',
+  },
   'InvalidAction.NotFound': {
     httpStatus: 404,
     message: 'Specified api is not found, please check your url and method.',
@@ -293,6 +340,11 @@ export const catalog = {
   'InvalidAccessKeyId.Inactive': {
     httpStatus: 400,
     message: 'Specified access key is disabled.',
+    retryable: false,
+  },
+  'InvalidAccessKeyId.AccessPolicyDenied': {
+    httpStatus: 400,
+    message: 'Specified access key denied due to access policy.',
     retryable: false,
   },
 

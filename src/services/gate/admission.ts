@@ -4,6 +4,7 @@ import type { RamkeyError } from '../../core/errors/ramkey-error.js';
 import type { SignedRequest } from '../../core/signature/index.js';
 import type { ActionFacts } from '../action-facts.js';
 import type { Caller, Principal } from '../principal.js';
+import type { GateFinding } from './gate-check.js';
 
 /** What the connection tells about a call, independent of what it claims. */
 export interface Connection {
@@ -27,7 +28,8 @@ export interface AdmissionRequest {
 }
 
 /** The gate's steps, in the order they run (see GATE_STEPS in gate.ts). */
-export type GateStepName = 'keyLookup' | 'signature' | 'freshness' | 'nonce' | 'keyStatus' | 'authorization';
+export type GateStepName =
+  'keyLookup' | 'signature' | 'freshness' | 'nonce' | 'keyStatus' | 'networkPolicy' | 'authorization';
 
 export interface Admitted {
   readonly admitted: true;
@@ -35,6 +37,8 @@ export interface Admitted {
   readonly principal: Principal;
   /** An admitted call is always use of its key. */
   readonly used: true;
+  /** What a check noted without refusing (an Audit-mode network policy's would-be denial). */
+  readonly finding?: GateFinding;
 }
 
 export interface Refused {
@@ -49,6 +53,8 @@ export interface Refused {
    * time window, nonce unused), even though a later step refused it. A replay is no new use.
    */
   readonly used: boolean;
+  /** What a check before the refusing one noted without refusing. */
+  readonly finding?: GateFinding;
 }
 
 export type Admission = Admitted | Refused;

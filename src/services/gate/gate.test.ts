@@ -6,6 +6,7 @@ import {
   signedRequest,
   type GateFixture,
 } from '../../../test/support/gate-fixture.js';
+import { parseAccessKeyPolicy } from '../../core/network/access-key-policy.js';
 import type { Admission } from './admission.js';
 
 let f: GateFixture;
@@ -31,6 +32,7 @@ describe('Gate.admit', () => {
       'freshness',
       'nonce',
       'keyStatus',
+      'networkPolicy',
       'authorization',
     ]);
   });
@@ -144,6 +146,86 @@ describe('Gate.admit', () => {
     expect(await call()).toMatchObject({ admitted: true });
     f.clock.advance(60_001);
     expect(await call()).toMatchObject({ admitted: false, refusedAt: 'keyStatus' });
+  });
+
+  describe('network access policies', () => {
+    const only = (status: string, ...ips: string[]) => {
+      const parsed = parseAccessKeyPolicy(
+        JSON.stringify({ Status: status, Statements: [{ Type: 'ClassicWhiteList', IPList: ips }] }),
+      );
+      if (!parsed.ok) throw new Error(parsed.code);
+      return parsed.value;
+    };
+    const root = () => ({ accountId: f.accountId, userId: null });
+    // The fixture's admin sets policies from an address of its own, with another key: no lockout.
+    const guard = { callerAccessKeyId: undefined, sourceIp: '192.0.2.1', accepted: false };
+    const from = (sourceIp: string, fixture = f) => ({
+      ...admissionOf(signedRequest(fixture.root, { at: fixture.clock.now() }), listUsers),
+      connection: { sourceIp, secureTransport: false, userAgent: 'test' },
+    });
+
+    it('refuses a source outside the policy after the key status, as use of the key', async () => {
+      await f.ramkey.networkPolicies.setForKey(root(), f.root.id, only('Active', '127.0.0.2'), guard);
+      const refused = await f.ramkey.gate.admit(from('127.0.0.1'));
+      expect(refused).toMatchObject({ admitted: false, refusedAt: 'networkPolicy', used: true });
+      expect(!refused.admitted && refused.refusal.code).toBe('InvalidAccessKeyId.AccessPolicyDenied');
+      expect(await f.ramkey.gate.admit(from('127.0.0.2'))).toMatchObject({ admitted: true });
+      // A disabled key says so first, wherever it is used from.
+      await f.ramkey.accessKeys.setStatus(root(), f.root.id, 'Inactive');
+      expect(await f.ramkey.gate.admit(from('127.0.0.1'))).toMatchObject({ refusedAt: 'keyStatus' });
+    });
+
+    it('applies a change on the bus at the next call, at either level', async () => {
+      expect(await f.ramkey.gate.admit(from('127.0.0.1'))).toMatchObject({ admitted: true });
+      await f.ramkey.networkPolicies.setForAccount(f.accountId, only('Active', '127.0.0.2'), guard);
+      expect(await f.ramkey.gate.admit(from('127.0.0.1'))).toMatchObject({ refusedAt: 'networkPolicy' });
+      await f.ramkey.networkPolicies.setForKey(root(), f.root.id, only('Active', '127.0.0.1'), guard);
+      expect(await f.ramkey.gate.admit(from('127.0.0.1'))).toMatchObject({ admitted: true });
+      await f.ramkey.networkPolicies.setForKey(root(), f.root.id, only('Inactive', '127.0.0.1'), guard);
+      expect(await f.ramkey.gate.admit(from('127.0.0.1'))).toMatchObject({ refusedAt: 'networkPolicy' });
+      await f.ramkey.networkPolicies.setForAccount(f.accountId, only('Inactive', '127.0.0.2'), guard);
+      expect(await f.ramkey.gate.admit(from('127.0.0.1'))).toMatchObject({ admitted: true });
+    });
+
+    it("drops an account's cached policies after their time-to-live even when no change reached them", async () => {
+      const other = f.secondNode();
+      expect(await other.gate.admit(from('127.0.0.1'))).toMatchObject({ admitted: true });
+      await f.ramkey.networkPolicies.setForAccount(f.accountId, only('Active', '127.0.0.2'), guard);
+      expect(await other.gate.admit(from('127.0.0.1'))).toMatchObject({ admitted: true });
+      f.clock.advance(60_001);
+      expect(await other.gate.admit(from('127.0.0.1'))).toMatchObject({ refusedAt: 'networkPolicy' });
+    });
+
+    it('admits what an Audit-mode policy would deny, noting it, and keeps the note when a later step refuses', async () => {
+      await f.ramkey.networkPolicies.setForAccount(f.accountId, only('Audit', '127.0.0.2'), guard);
+      expect(await f.ramkey.gate.admit(from('127.0.0.1'))).toMatchObject({
+        admitted: true,
+        finding: { kind: 'accessKeyPolicyAudit', level: 'Account' },
+      });
+      expect(await f.ramkey.gate.admit(from('127.0.0.2'))).not.toHaveProperty('finding');
+      const app = await f.userWithKey('app');
+      const refused = await f.ramkey.gate.admit({
+        ...admissionOf(signedRequest(app, { at: f.clock.now() }), listUsers),
+        connection: { sourceIp: '127.0.0.1', secureTransport: false, userAgent: 'test' },
+      });
+      expect(refused).toMatchObject({
+        admitted: false,
+        refusedAt: 'authorization',
+        finding: { kind: 'accessKeyPolicyAudit', level: 'Account' },
+      });
+    });
+
+    it('stays synchronous with policies cached, and allocates no finding when no policy applies', async () => {
+      const sync = await makeGateFixture({ nonces: { remember: () => true } });
+      try {
+        await sync.ramkey.gate.admit(from('127.0.0.1', sync));
+        const warm = sync.ramkey.gate.admit(from('127.0.0.1', sync));
+        expect(warm).not.toBeInstanceOf(Promise);
+        expect(warm).not.toHaveProperty('finding');
+      } finally {
+        await sync.close();
+      }
+    });
   });
 
   it('answers synchronously when the key and policies are cached and the nonce store answers at once', async () => {

@@ -6,17 +6,20 @@ import { RamkeyError } from '../../core/errors/ramkey-error.js';
 import { isAccessKeyId } from '../../core/keys/key-id.js';
 import type { Authorizer } from '../authorizer.js';
 import type { Admission, AdmissionRequest, GateStepName, Refused } from './admission.js';
-import type { CheckOutcome, GateCheck, KeyedRequest } from './gate-check.js';
+import type { CheckOutcome, GateCheck, GateFinding, KeyedRequest } from './gate-check.js';
 import type { CachedKey, KeyCache } from './key-cache.js';
 import type { NonceStore } from './nonce-store.js';
 import { authorizationCheck } from './steps/authorization.js';
 import { freshnessCheck } from './steps/freshness.js';
 import { keyStatusCheck } from './steps/key-status.js';
+import { networkPolicyCheck, type NetworkPolicySource } from './steps/network-policy.js';
 import { nonceCheck } from './steps/nonce.js';
 import { signatureCheck } from './steps/signature.js';
 
 export interface GateDeps {
   keys: KeyCache;
+  /** The network access policies of each account and its keys, compiled (see NetworkPolicyCache). */
+  networkPolicies: NetworkPolicySource;
   nonces: NonceStore;
   authorizer: Authorizer;
   clock: Clock;
@@ -36,6 +39,8 @@ export function gateChecks(deps: GateDeps): readonly GateCheck[] {
     nonceCheck(deps.nonces, deps.maxClockSkewMs),
     // From here on a refused call still counts as use of its key: the caller holds the secret.
     keyStatusCheck,
+    // After the key's status: a disabled key says so whatever its source (as Alibaba's order has it).
+    networkPolicyCheck(deps.networkPolicies),
     authorizationCheck(deps.authorizer),
   ];
 }
@@ -73,25 +78,34 @@ export class Gate {
     return this.run({ ...input, key, now: this.deps.clock.now() }, 0);
   }
 
-  private run(request: KeyedRequest, from: number): Admission | Promise<Admission> {
+  private run(request: KeyedRequest, from: number, noted?: GateFinding): Admission | Promise<Admission> {
+    let finding = noted;
     for (let i = from; i < this.checks.length; i++) {
       const check = this.checks[i] as GateCheck;
       const outcome = check.check(request);
       if (outcome instanceof Promise) {
-        return outcome.then((o: CheckOutcome) => (o ? this.refuse(request, i, o) : this.run(request, i + 1)));
+        const found = finding;
+        return outcome.then((o: CheckOutcome) =>
+          o instanceof RamkeyError ? this.refuse(request, i, o, found) : this.run(request, i + 1, o ?? found),
+        );
       }
-      if (outcome) return this.refuse(request, i, outcome);
+      if (outcome instanceof RamkeyError) return this.refuse(request, i, outcome, finding);
+      if (outcome) finding = outcome;
     }
     const principal = request.key.principal;
-    return {
-      admitted: true,
-      caller: { principal, credential: { kind: 'AccessKey', id: request.key.accessKeyId } },
-      principal,
-      used: true,
-    };
+    const caller = { principal, credential: { kind: 'AccessKey', id: request.key.accessKeyId } } as const;
+    // Two literals rather than a spread: this is every admitted call's path, and the common one has no finding.
+    return finding
+      ? { admitted: true, caller, principal, used: true, finding }
+      : { admitted: true, caller, principal, used: true };
   }
 
-  private refuse(request: KeyedRequest, index: number, refusal: RamkeyError): Refused {
+  private refuse(
+    request: KeyedRequest,
+    index: number,
+    refusal: RamkeyError,
+    finding: GateFinding | undefined,
+  ): Refused {
     return {
       admitted: false,
       refusal,
@@ -99,6 +113,7 @@ export class Gate {
       // From here the call is audited under the key's account, whatever the refusal.
       principal: request.key.principal,
       used: index > this.nonceIndex,
+      ...(finding && { finding }),
     };
   }
 }

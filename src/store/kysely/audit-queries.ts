@@ -24,7 +24,7 @@ import type {
 
 /**
  * Rows per INSERT statement, largest first: a batch is written as 400-row statements and then the
- * rest in smaller ones, so that only these five statements ever need compiling. 18 columns x 400
+ * rest in smaller ones, so that only these five statements ever need compiling. 20 columns x 400
  * rows stays under SQLite's 32,766 bound parameters and PostgreSQL's 65,535.
  */
 const STATEMENT_ROWS = [400, 100, 25, 5, 1] as const;
@@ -50,6 +50,7 @@ export function toRow(event: AuditEventRecord): Insertable<AuditEventsTable> {
     error_message: event.errorMessage,
     request_parameters: JSON.stringify(event.requestParameters),
     call_count: event.callCount ?? 1,
+    access_key_policy_audit: event.accessKeyPolicyAudit ?? '',
   };
 }
 
@@ -74,6 +75,9 @@ function toEvent(row: Selectable<AuditEventsTable>): AuditEventRecord {
     errorMessage: row.error_message,
     requestParameters: JSON.parse(row.request_parameters) as Record<string, string>,
     ...(row.call_count !== 1 && { callCount: row.call_count }),
+    ...((row.access_key_policy_audit === 'AccessKey' || row.access_key_policy_audit === 'Account') && {
+      accessKeyPolicyAudit: row.access_key_policy_audit,
+    }),
   };
 }
 
@@ -364,6 +368,7 @@ function unindexed<O>(query: EventQuery<O>, q: AuditEventQuery): EventQuery<O> {
   if (q.serviceName !== undefined) filtered = filtered.where('service_name', '=', q.serviceName);
   if (q.userName !== undefined) filtered = filtered.where('user_name', '=', q.userName);
   if (q.eventRw !== undefined) filtered = filtered.where('event_rw', '=', q.eventRw);
+  if (q.accessKeyPolicyAudit) filtered = filtered.where('access_key_policy_audit', '<>', '');
   return filtered;
 }
 
@@ -427,7 +432,8 @@ export async function lookupAuditEvents(
     (q.eventName !== undefined ||
       q.serviceName !== undefined ||
       q.userName !== undefined ||
-      q.eventRw !== undefined);
+      q.eventRw !== undefined ||
+      q.accessKeyPolicyAudit === true);
   if (!sparse) {
     const rows = await lookupQuery(db, q).execute();
     const last = rows.length === q.limit ? rows.at(-1) : undefined;

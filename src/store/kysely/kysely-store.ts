@@ -5,6 +5,7 @@ import type { Database } from '../database.js';
 import type { EngineAdapter } from '../engine-adapter.js';
 import { ramkeyMigrationProvider } from '../migrations/ramkey-migrations.js';
 import type { Store } from '../store.js';
+import { kyselyAccessKeyPolicyStore } from './access-key-policy-store.js';
 import { kyselyAccessKeyStore } from './access-key-store.js';
 import { kyselyAccountStore } from './account-store.js';
 import { kyselyAttachmentStore } from './attachment-store.js';
@@ -54,6 +55,7 @@ export function createKyselyStore(
     ...kyselyPolicyStore(ctx),
     ...kyselyAttachmentStore(ctx),
     ...kyselyAccessKeyStore(ctx),
+    ...kyselyAccessKeyPolicyStore(ctx),
     ...kyselyAuditStore(ctx),
     ...kyselyCredentialReportStore(ctx),
     ...kyselySecretIndexStore(ctx),
