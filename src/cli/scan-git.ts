@@ -265,6 +265,8 @@ async function locateBlobs(
     '--raw',
     '--no-abbrev',
     '--no-renames',
+    '--no-color',
+    '--no-show-signature',
     '-z',
     '--format=commit %H',
   ]);
@@ -349,7 +351,15 @@ export async function scanGitHistory(repo: string, options: ScanOptions): Promis
  */
 export async function scanStaged(repo: string, options: ScanOptions): Promise<ScanResult> {
   const result: ScanResult = { findings: [], scanned: 0, skipped: 0 };
-  const diff = gitSpawn(repo, ['diff', '--cached', '--raw', '-z', '--no-abbrev', '--no-renames']);
+  const diff = gitSpawn(repo, [
+    'diff',
+    '--cached',
+    '--raw',
+    '-z',
+    '--no-abbrev',
+    '--no-renames',
+    '--no-color',
+  ]);
   const watched = watch(diff, 'git diff --cached');
   const reader = new BlobReader(repo);
   try {

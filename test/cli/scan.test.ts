@@ -324,6 +324,58 @@ describe('ramkey scan --staged, as a pre-commit hook', () => {
   });
 });
 
+describe('the pre-commit hook of the README', () => {
+  let tmp: TempDir;
+  beforeAll(async () => {
+    tmp = await makeTempDir('ramkey-scan-hook-');
+    newRepo(tmp.dir);
+    // The README's hook, with `ramkey` spelled as the built CLI.
+    const hook = join(tmp.dir, '.git', 'hooks', 'pre-commit');
+    writeFileSync(hook, `#!/bin/sh\nexec "${process.execPath}" "${CLI}" scan --staged\n`);
+    chmodSync(hook, 0o755);
+  });
+  afterAll(async () => {
+    await tmp.cleanup();
+  });
+
+  /** `git commit` with the hook on; returns git's exit code and the hook's stderr. */
+  function commit(...args: string[]): { code: number; stderr: string } {
+    try {
+      execFileSync('git', ['-C', tmp.dir, 'commit', '-q', '--no-gpg-sign', '-m', 'change', ...args], {
+        env: gitEnv,
+        stdio: 'pipe',
+      });
+      return { code: 0, stderr: '' };
+    } catch (err) {
+      const e = err as { status: number; stderr: Buffer };
+      return { code: e.status, stderr: e.stderr.toString() };
+    }
+  }
+
+  it('refuses a commit that adds a key, also with git commit -a, and lets a clean one through', () => {
+    write(tmp.dir, 'README.md', '# app\n');
+    git(tmp.dir, 'add', 'README.md');
+    expect(commit().code).toBe(0);
+
+    const id = generateAccessKeyId(cryptoRandom);
+    write(tmp.dir, 'app.env', `ACCESS_KEY_ID=${id}\n`);
+    git(tmp.dir, 'add', 'app.env');
+    const refused = commit();
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toContain('Found 1 AccessKey ID');
+    expect(refused.stderr).not.toContain(id);
+    git(tmp.dir, 'rm', '-q', '--cached', 'app.env');
+    rmSync(join(tmp.dir, 'app.env'));
+
+    // commit -a stages into a temporary index (GIT_INDEX_FILE), which the hook must read.
+    write(tmp.dir, 'README.md', `# app\nkey: ${id}\n`);
+    expect(commit('-a').code).not.toBe(0);
+    write(tmp.dir, 'README.md', '# app, v2\n');
+    expect(commit('-a').code).toBe(0);
+    expect(git(tmp.dir, 'log', '--format=%s')).toBe('change\nchange');
+  });
+});
+
 describe('ramkey scan skips what it cannot read, with a warning, and goes on', () => {
   let tmp: TempDir;
   const id = generateAccessKeyId(cryptoRandom);
