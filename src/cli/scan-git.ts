@@ -294,7 +294,8 @@ async function locateBlobs(
  */
 export async function scanGitHistory(repo: string, options: ScanOptions): Promise<ScanResult> {
   const result: ScanResult = { findings: [], scanned: 0, skipped: 0 };
-  const revList = gitSpawn(repo, ['rev-list', '--all', '--objects']);
+  // --missing=print: objects a partial clone lacks are listed (`?<id>`) rather than fetched or fatal.
+  const revList = gitSpawn(repo, ['rev-list', '--all', '--objects', '--missing=print']);
   const revListWatched = watch(revList, 'git rev-list');
   const check = gitSpawn(
     repo,
@@ -312,6 +313,11 @@ export async function scanGitHistory(repo: string, options: ScanOptions): Promis
     for await (const line of records(check.stdout, '\n')) {
       // `<type> <id> <size> <path>`; the path is the first rev-list met the blob at.
       const [type, blob, sizeText, ...path] = line.split(' ');
+      if (type?.startsWith('?') && blob === 'missing') {
+        result.skipped += 1;
+        options.onWarning(`object ${type.slice(1, 13)}`, 'missing from this clone (a partial clone?)');
+        continue;
+      }
       if (type !== 'blob' || blob === undefined) continue;
       const size = Number(sizeText);
       if (size > options.maxFileSizeBytes) {

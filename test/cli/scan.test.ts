@@ -264,6 +264,24 @@ describe('ramkey scan on a repository with planted keys', () => {
     // settings.json; skipped: lookalikes.txt (size) and logo.png (binary).
     expect(run.stderr).toContain('(scanned 3 blobs, 2 skipped with a warning)');
   });
+
+  it('skips, with a warning and without fetching, the blobs a partial clone lacks', async () => {
+    git(repo, 'config', 'uploadpack.allowFilter', 'true');
+    const clone = join(tmp.dir, 'partial');
+    git(tmp.dir, 'clone', '-q', '--no-checkout', '--filter=blob:none', `file://${repo}`, clone);
+    const run = await ramkey(['scan', '--git', clone]);
+    expect(run.code).toBe(0);
+    expect(run.stderr).toMatch(
+      /warning: object [0-9a-f]{12}: missing from this clone \(a partial clone\?\); skipped/,
+    );
+    // Still missing afterwards: nothing was fetched from the origin.
+    const present = () =>
+      execFileSync('git', ['-C', clone, 'cat-file', '-e', `${addedInHistory}:deploy/app.env`], {
+        env: { ...gitEnv, GIT_NO_LAZY_FETCH: '1' },
+        stdio: 'ignore',
+      });
+    expect(present).toThrow();
+  });
 });
 
 describe('ramkey scan on clean input', () => {
