@@ -109,14 +109,11 @@ async function sourceOf(paths: readonly string[], options: ScanCommandOptions): 
   }
   for (const path of paths) {
     // lstat: a dangling symlink named on the command line exists, and is warned about like any other.
-    if (
-      !(await lstat(path).then(
-        () => true,
-        () => false,
-      ))
-    ) {
-      throw new CliError(`No such file or directory: ${path}`, EXIT_USAGE);
-    }
+    const exists = await lstat(path).then(
+      () => true,
+      () => false,
+    );
+    if (!exists) throw new CliError(`No such file or directory: ${path}`, EXIT_USAGE);
   }
   return { files: paths };
 }
