@@ -1,11 +1,13 @@
 #!/usr/bin/env node
-// The `ramkey` command: operator commands (init, accounts, serve, start) and API client commands.
+// The `ramkey` command: operator commands (init, accounts, serve, start), API client commands and
+// the leak scanner.
 import { Command, CommanderError } from 'commander';
 import { registerAuditCommands } from './audit-commands.js';
 import { ApiError } from './client.js';
 import { registerClientCommands } from './client-commands.js';
 import { CliError, EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from './exit-codes.js';
 import { registerNetworkCommands } from './network-commands.js';
+import { registerScanCommand } from './scan-commands.js';
 import { registerServerCommands } from './server-commands.js';
 
 const program = new Command()
@@ -21,13 +23,15 @@ const program = new Command()
 Client commands read RAMKEY_ACCESS_KEY_ID, RAMKEY_ACCESS_KEY_SECRET and RAMKEY_ENDPOINT
 (default http://127.0.0.1:8080), or a profile file (RAMKEY_PROFILE_FILE, default ~/.ramkey/profiles.json).
 
-Exit codes: 0 success, 1 the operation failed (API error, unreachable server), 2 wrong usage.`,
+Exit codes: 0 success, 1 the operation failed (API error, unreachable server; for scan: a key was
+found), 2 wrong usage.`,
   );
 
 registerServerCommands(program);
 registerClientCommands(program);
 registerAuditCommands(program);
 registerNetworkCommands(program);
+registerScanCommand(program);
 
 try {
   await program.parseAsync(process.argv);
