@@ -5,6 +5,7 @@ import { registerAuditCommands } from './audit-commands.js';
 import { ApiError } from './client.js';
 import { registerClientCommands } from './client-commands.js';
 import { CliError, EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from './exit-codes.js';
+import { registerLeakCommands } from './leak-commands.js';
 import { registerServerCommands } from './server-commands.js';
 
 const program = new Command()
@@ -26,6 +27,7 @@ Exit codes: 0 success, 1 the operation failed (API error, unreachable server), 2
 registerServerCommands(program);
 registerClientCommands(program);
 registerAuditCommands(program);
+registerLeakCommands(program);
 
 try {
   await program.parseAsync(process.argv);

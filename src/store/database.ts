@@ -181,6 +181,43 @@ export interface NoncesTable {
   fingerprint: Buffer;
 }
 
+export interface AccessKeyRestrictionsTable {
+  access_key_id: string;
+  account_id: string;
+  restricted_at: number;
+  reason: string;
+  /** Who reported it: `user:<principal>`, `leak-report:<reporter>` or `scanner:<reporter>`. */
+  reporter: string;
+}
+
+export interface LeakReportersTable {
+  reporter_name: string;
+  /** The reporter's HMAC secret, sealed by the Sealer (AAD `leak-reporter:<name>`). */
+  sealed_secret: string;
+  created_at: number;
+}
+
+export interface AccountWebhooksTable {
+  account_id: string;
+  url: string;
+  /** The webhook's signing secret, sealed by the Sealer (AAD `webhook:<accountId>`). */
+  sealed_secret: string;
+  updated_at: number;
+}
+
+export interface NotificationsTable {
+  notification_id: string;
+  account_id: string;
+  kind: string;
+  /** The notification as JSON. */
+  payload: string;
+  created_at: number;
+  attempts: number;
+  next_attempt_at: number;
+  delivered_at: number | null;
+  last_error: string;
+}
+
 export interface Database {
   accounts: AccountsTable;
   users: UsersTable;
@@ -198,4 +235,8 @@ export interface Database {
   credential_reports: CredentialReportsTable;
   secret_index: SecretIndexTable;
   nonces: NoncesTable;
+  access_key_restrictions: AccessKeyRestrictionsTable;
+  leak_reporters: LeakReportersTable;
+  account_webhooks: AccountWebhooksTable;
+  notifications: NotificationsTable;
 }

@@ -69,7 +69,8 @@ export interface LastUsedUpdate {
 }
 
 /** ActionTrail's userIdentity.type; empty when the call named no known key. */
-export type AuditPrincipalType = 'root-account' | 'ram-user' | '';
+/** `system`: Ramkey itself, acting on a report or a schedule (the event's userName says which). */
+export type AuditPrincipalType = 'root-account' | 'ram-user' | 'system' | '';
 
 /** One API call, as the audit trail keeps it (ActionTrail's event fields, flattened). */
 export interface AuditEventRecord {
@@ -374,4 +375,45 @@ export interface NonceRecord {
   fingerprint: string;
   /** When the request leaves the time window (its timestamp + the window), ms. */
   expiresAt: number;
+}
+
+/** A key marked as suspected leaked (restrictive protection). Never lifted: the key is rotated away. */
+export interface KeyRestrictionRecord {
+  accessKeyId: string;
+  accountId: string;
+  restrictedAt: number;
+  /** Why, as the reporter put it. */
+  reason: string;
+  /** Who: `user:<principal>`, `leak-report:<reporter>` or `scanner:<reporter>`. */
+  reporter: string;
+}
+
+/** A party allowed to send leak reports, with its HMAC secret sealed. */
+export interface LeakReporterRecord {
+  reporterName: string;
+  sealedSecret: string;
+  createdAt: number;
+}
+
+/** Where an account's notifications are POSTed, with the secret they are signed with (sealed). */
+export interface WebhookRecord {
+  accountId: string;
+  url: string;
+  sealedSecret: string;
+  updatedAt: number;
+}
+
+/** One notification in the outbox: delivered at least once to the account's webhook, if any. */
+export interface NotificationRecord {
+  /** Also the idempotency key receivers deduplicate by. */
+  notificationId: string;
+  accountId: string;
+  kind: 'AccessKeyRestricted';
+  /** The notification's body, JSON. */
+  payload: string;
+  createdAt: number;
+  attempts: number;
+  nextAttemptAt: number;
+  deliveredAt: number | null;
+  lastError: string;
 }

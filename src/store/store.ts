@@ -26,8 +26,11 @@ import type {
   GroupPolicyAttachment,
   GroupRecord,
   KeyUsageGroup,
+  KeyRestrictionRecord,
   KeyUsageGroupQuery,
+  LeakReporterRecord,
   NonceRecord,
+  NotificationRecord,
   NewAccessKey,
   NewPolicy,
   NewPolicyVersion,
@@ -43,6 +46,7 @@ import type {
   UnindexedAccessKey,
   UserPatch,
   UserRecord,
+  WebhookRecord,
 } from './records.js';
 
 export * from './records.js';
@@ -412,6 +416,42 @@ export interface UsedNonceStore {
   purgeNonces(before: number, limit: number): Promise<number>;
 }
 
+/** Leak response: restricted keys, leak reporters, webhooks and the notification outbox. */
+export interface LeakResponseStore {
+  /**
+   * Restricts a live key unless it already is, and queues `notification` in the same transaction
+   * (with the request's audit event, see withAuditEvent). Answers the restriction in force and
+   * whether this call created it; undefined when the key is not live.
+   */
+  restrictAccessKey(
+    restriction: KeyRestrictionRecord,
+    notification: NotificationRecord,
+  ): Promise<{ restriction: KeyRestrictionRecord; created: boolean } | undefined>;
+  /** The restrictions of those of the keys that have one (any order). */
+  getKeyRestrictions(accessKeyIds: readonly string[]): Promise<KeyRestrictionRecord[]>;
+  /** The live key whose secret has this fingerprint under `keyVersion` (see SecretIndexStore). */
+  findAccessKeyIdByFingerprint(keyVersion: number, fingerprint: string): Promise<string | undefined>;
+  /** Adds a reporter; false when one of that name exists. */
+  addLeakReporter(reporter: LeakReporterRecord): Promise<boolean>;
+  getLeakReporter(reporterName: string): Promise<LeakReporterRecord | undefined>;
+  /** Every reporter, by name. */
+  listLeakReporters(): Promise<LeakReporterRecord[]>;
+  /** False when there was none of that name. */
+  deleteLeakReporter(reporterName: string): Promise<boolean>;
+  /** Sets (or replaces) the account's webhook. */
+  setAccountWebhook(webhook: WebhookRecord): Promise<void>;
+  getAccountWebhook(accountId: string): Promise<WebhookRecord | undefined>;
+  /** False when there was none. */
+  deleteAccountWebhook(accountId: string): Promise<boolean>;
+  /** The account's notifications, newest first, at most `limit`. */
+  listNotifications(accountId: string, limit: number): Promise<NotificationRecord[]>;
+  /** Undelivered notifications due at `now`, earliest due first, at most `limit`. */
+  dueNotifications(now: number, limit: number): Promise<NotificationRecord[]>;
+  markNotificationDelivered(notificationId: string, at: number): Promise<void>;
+  /** Records a failed attempt and when to try again. */
+  markNotificationFailed(notificationId: string, nextAttemptAt: number, error: string): Promise<void>;
+}
+
 /** Every aggregate, over one database. */
 export interface Store
   extends
@@ -424,6 +464,7 @@ export interface Store
     AuditStore,
     CredentialReportStore,
     SecretIndexStore,
+    LeakResponseStore,
     UsedNonceStore {
   readonly capabilities: StoreCapabilities;
 

@@ -11,6 +11,7 @@ import { describeKeyUsageStoreContract } from './key-usage-store.contract.js';
 import { describeCredentialReportStoreContract } from './credential-report-store.contract.js';
 import { describeSecretIndexStoreContract } from './secret-index-store.contract.js';
 import { describeNonceStoreContract } from './nonce-store.contract.js';
+import { describeLeakResponseStoreContract } from './leak-response-store.contract.js';
 
 /** Registers every aggregate's contract, each suite against a fresh store from `makeStore`. */
 export function describeStoreContract(name: string, makeStore: () => Promise<ContractStore>): void {
@@ -25,4 +26,5 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Con
   describeCredentialReportStoreContract(name, makeStore);
   describeSecretIndexStoreContract(name, makeStore);
   describeNonceStoreContract(name, makeStore);
+  describeLeakResponseStoreContract(name, makeStore);
 }

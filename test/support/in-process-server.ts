@@ -45,7 +45,7 @@ export interface StartAppOptions {
   /** RAMKEY_TRUST_PROXY: addresses whose X-Forwarded-For is believed. */
   trustProxy?: string[];
   /** Passed to createRamkey as they are (the usage recorder's bounds, the failure limits). */
-  ramkey?: Pick<RamkeyDeps, 'usage' | 'failureLimits'>;
+  ramkey?: Pick<RamkeyDeps, 'usage' | 'failureLimits' | 'leakHighRiskActions'>;
 }
 
 export interface RunningApp {
@@ -68,6 +68,15 @@ export interface RunningApp {
   createAccount(options?: { rootAccessKey?: boolean }): Promise<AccountCredentials>;
   /** Writes everything pending: last use, usage counts and read events. */
   flush(): Promise<void>;
+  /** Registers a leak reporter as `ramkey leak-reporters add NAME` does; returns its secret. */
+  addLeakReporter(name: string): Promise<string>;
+  /** Runs one round of notification delivery (the server's job does so every few seconds). */
+  deliverNotifications(): Promise<number>;
+  /**
+   * Stops the server as SIGTERM would (flushing) and starts a new one on the same data, on a new
+   * port: `endpoint` and `port` change.
+   */
+  restart(): Promise<void>;
   /** Closes listener, Ramkey (flushing) and store, and removes the data. */
   stop(): Promise<void>;
 }
@@ -77,9 +86,7 @@ export async function startApp(options: StartAppOptions = {}): Promise<RunningAp
   const database = options.engine === 'postgres' ? await createTestDatabase() : undefined;
   const masterKeyFile = join(dataDir, 'master.key');
   writeMasterKeyFile(masterKeyFile, generateMasterKeyText(cryptoRandom));
-  const store = await openStore({ dataDir, databaseUrl: database?.url });
-  await store.migrate();
-
+  const clock = options.clock ?? new TestClock();
   const logs: string[] = [];
   const logger = pino(
     { level: 'debug', redact: { paths: REDACTED_PATHS, censor: '[REDACTED]' } },
@@ -89,27 +96,43 @@ export async function startApp(options: StartAppOptions = {}): Promise<RunningAp
       },
     },
   );
-  const clock = options.clock ?? new TestClock();
-  const ramkey = createRamkey({
-    store,
-    sealer: new Sealer(loadMasterKeyRing({ file: masterKeyFile })),
-    clock,
-    ...options.ramkey,
-    onBackgroundError: (err: unknown) => {
-      logger.error({ err }, 'background write failed');
-    },
-  });
+
+  /** One server over the data: store, Ramkey and listener, as `ramkey serve` wires them. */
+  async function boot() {
+    const store = await openStore({ dataDir, databaseUrl: database?.url });
+    await store.migrate();
+    const ramkey = createRamkey({
+      store,
+      sealer: new Sealer(loadMasterKeyRing({ file: masterKeyFile })),
+      clock,
+      ...options.ramkey,
+      onBackgroundError: (err: unknown) => {
+        logger.error({ err }, 'background write failed');
+      },
+    });
+    const app = buildApp({ ramkey, logger, ...(options.trustProxy && { trustProxy: options.trustProxy }) });
+    await app.listen({ host: '127.0.0.1', port: 0 });
+    const address = app.server.address();
+    if (address === null || typeof address === 'string') throw new Error('no TCP address to listen on');
+    return {
+      ramkey,
+      port: address.port,
+      async close() {
+        await app.close();
+        await ramkey.close();
+        await store.close();
+      },
+    };
+  }
+
+  let server = await boot();
   const createAccount = (account: { rootAccessKey?: boolean } = {}) =>
-    bootstrapAccount(ramkey, { rootAccessKey: account.rootAccessKey ?? false });
+    bootstrapAccount(server.ramkey, { rootAccessKey: account.rootAccessKey ?? false });
   const admin = await createAccount({ rootAccessKey: true });
 
-  const app = buildApp({ ramkey, logger, ...(options.trustProxy && { trustProxy: options.trustProxy }) });
-  await app.listen({ host: '127.0.0.1', port: 0 });
-  const address = app.server.address();
-  if (address === null || typeof address === 'string') throw new Error('no TCP address to listen on');
-  return {
-    endpoint: `127.0.0.1:${String(address.port)}`,
-    port: address.port,
+  const running: RunningApp = {
+    endpoint: `127.0.0.1:${String(server.port)}`,
+    port: server.port,
     dataDir,
     env: database ? { RAMKEY_DATABASE_URL: database.url } : {},
     admin,
@@ -118,13 +141,20 @@ export async function startApp(options: StartAppOptions = {}): Promise<RunningAp
     createAccount,
     // A call's use and read event are queued before its response is sent: by the time a test has
     // its answer, a flush writes them.
-    flush: () => ramkey.usage.flush(),
+    flush: () => server.ramkey.usage.flush(),
+    addLeakReporter: async (name) => (await server.ramkey.leaks.addReporter(name)).reveal(),
+    deliverNotifications: () => server.ramkey.notifications.deliverDue(),
+    async restart() {
+      await server.close();
+      server = await boot();
+      running.port = server.port;
+      running.endpoint = `127.0.0.1:${String(server.port)}`;
+    },
     async stop() {
-      await app.close();
-      await ramkey.close();
-      await store.close();
+      await server.close();
       await rm(dataDir, { recursive: true, force: true });
       await database?.drop();
     },
   };
+  return running;
 }

@@ -10,6 +10,7 @@ import { anyResource, keyOwnerByLogonName, on } from '../authorization.js';
 import type { ActionContext, ActionDef, Product } from './action.js';
 import { parseBoolean } from './ram-permissions.js';
 import { accessKeyActions } from './access-key-actions.js';
+import { leakResponseActions } from './leak-response-actions.js';
 import { callerAsOwner, parseUserAccessKeyId, principalNameAsOwner } from './owner.js';
 
 /** Keys of `UserPrincipalName` when given, else the caller's own (root included). */
@@ -20,6 +21,7 @@ async function owner({ ramkey, caller, params }: ActionContext) {
 
 const actions: Record<string, ActionDef> = {
   ...accessKeyActions({ owner, resources: on(keyOwnerByLogonName), ims: true }),
+  ...leakResponseActions(owner, on(keyOwnerByLogonName)),
   // Ramkey extension: whose key is this? Only for the caller's own account's keys.
   GetAccessKeyOwner: {
     rw: 'Read',

@@ -24,7 +24,8 @@ export interface AdmissionRequest {
 }
 
 /** The gate's steps, in the order they run (see GATE_STEPS in gate.ts). */
-export type GateStepName = 'keyLookup' | 'signature' | 'freshness' | 'nonce' | 'keyStatus' | 'authorization';
+export type GateStepName =
+  'keyLookup' | 'signature' | 'freshness' | 'nonce' | 'keyStatus' | 'leakRestriction' | 'authorization';
 
 export interface Admitted {
   readonly admitted: true;

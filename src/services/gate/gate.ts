@@ -12,6 +12,7 @@ import type { NonceStore } from './nonce-store.js';
 import { authorizationCheck } from './steps/authorization.js';
 import { freshnessCheck } from './steps/freshness.js';
 import { keyStatusCheck } from './steps/key-status.js';
+import { leakRestrictionCheck } from './steps/leak-restriction.js';
 import { nonceCheck } from './steps/nonce.js';
 import { signatureCheck } from './steps/signature.js';
 
@@ -21,11 +22,16 @@ export interface GateDeps {
   authorizer: Authorizer;
   clock: Clock;
   maxClockSkewMs: number;
+  /**
+   * Actions refused to a leak-restricted key besides every RAM and IMS action, by their
+   * authorization name in ASCII lower case (`actiontrail:lookupevents`).
+   */
+  highRiskActions: ReadonlySet<string>;
 }
 
 /**
  * The checks after the key lookup, in order. Key safety (the recycle bin state and the network
- * access policy) slots in after `keyStatus`, leak restriction before `authorization`.
+ * access policy) slots in after `keyStatus`.
  */
 export function gateChecks(deps: GateDeps): readonly GateCheck[] {
   return [
@@ -35,6 +41,8 @@ export function gateChecks(deps: GateDeps): readonly GateCheck[] {
     nonceCheck(deps.nonces, deps.maxClockSkewMs),
     // From here on a refused call still counts as use of its key: the caller holds the secret.
     keyStatusCheck,
+    // Before the policies: a suspected-leaked key is refused what its policies would allow.
+    leakRestrictionCheck(deps.highRiskActions),
     authorizationCheck(deps.authorizer),
   ];
 }

@@ -12,6 +12,7 @@ import { kyselyAuditStore } from './audit-store.js';
 import { StoreContext, type EngineWrites } from './context.js';
 import { kyselyCredentialReportStore } from './credential-report-store.js';
 import { kyselyGroupStore } from './group-store.js';
+import { kyselyLeakResponseStore } from './leak-response-store.js';
 import { kyselyNonceStore } from './nonce-store.js';
 import { kyselyPolicyStore } from './policy-store.js';
 import { kyselySecretIndexStore } from './secret-index-store.js';
@@ -56,6 +57,7 @@ export function createKyselyStore(
     ...kyselyAuditStore(ctx),
     ...kyselyCredentialReportStore(ctx),
     ...kyselySecretIndexStore(ctx),
+    ...kyselyLeakResponseStore(ctx),
     ...kyselyNonceStore(ctx),
   };
 }

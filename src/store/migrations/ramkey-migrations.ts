@@ -11,6 +11,7 @@ import { noncesSchema } from './nonces-schema.js';
 import { secretIndexSchema } from './secret-index-schema.js';
 import { auditCallCountSchema } from './audit-call-count.js';
 import { keyUsageIndexSchema } from './key-usage-index.js';
+import { leakResponseSchema } from './leak-response-schema.js';
 
 /**
  * The migrations by name. Kysely runs them in name order, so names start with a zero-padded number;
@@ -27,6 +28,7 @@ export function ramkeyMigrations(dialect: MigrationDialect): Record<string, Migr
     '0007_secret_index': secretIndexSchema(),
     '0008_key_usage_index': keyUsageIndexSchema(),
     '0009_audit_call_count': auditCallCountSchema(),
+    '0014_leak_response': leakResponseSchema(),
   };
 }
 

@@ -1,0 +1,191 @@
+// Leak response commands: restrict a key, the account's webhook and alerts (through the API), and
+// the installation's leak reporters (operator commands on the data directory).
+import type { Command } from 'commander';
+import { toWireDate } from '../core/clock.js';
+import { ApiError, type RamkeyClient } from './client.js';
+import { client, obj, str, type Json } from './client-commands.js';
+import { CliError } from './exit-codes.js';
+import { printFields, printJson, printTable } from './output.js';
+import { withInstallation, type DataOptions } from './server-commands.js';
+
+const IMS = '2019-08-15';
+const STS = '2015-04-01';
+
+/** The logon name of the user owning the key: `--user`, else looked up; undefined for the caller's own. */
+async function ownerLogonName(
+  api: RamkeyClient,
+  id: string,
+  user: string | undefined,
+): Promise<string | undefined> {
+  if (user !== undefined) {
+    const me = await api.call(STS, 'GetCallerIdentity');
+    return `${user}@${str(me.AccountId)}.onaliyun.com`;
+  }
+  try {
+    const owner = obj((await api.call(IMS, 'GetAccessKeyOwner', { UserAccessKeyId: id })).AccessKeyOwner);
+    return str(owner.UserPrincipalName) || undefined;
+  } catch (err) {
+    // A caller not allowed to ask is restricting its own key.
+    if (err instanceof ApiError && err.code === 'NoPermission') return undefined;
+    throw err;
+  }
+}
+
+export function registerLeakCommands(program: Command): void {
+  const keys = program.commands.find((c) => c.name() === 'keys');
+  if (!keys) throw new Error('the keys command must be registered first');
+  keys
+    .command('restrict <accessKeyId>')
+    .description(
+      'mark an AccessKey as suspected leaked, for good: identity and high-risk actions are refused to it, ' +
+        'other calls keep working until you rotate it away',
+    )
+    .requiredOption('--reason <text>', 'why (kept with the key and in the audit trail)')
+    .option('--user <name>', 'the RAM user owning the key (default: looked up)')
+    .action(async (id: string, options: { reason: string; user?: string }, command: Command) => {
+      const { api, json } = client(command);
+      const upn = await ownerLogonName(api, id, options.user);
+      const answer = obj(
+        (
+          await api.call(IMS, 'RestrictAccessKey', {
+            UserAccessKeyId: id,
+            Reason: options.reason,
+            ...(upn !== undefined && { UserPrincipalName: upn }),
+          })
+        ).AccessKeyRestriction,
+      );
+      if (json) {
+        printJson(answer);
+        return;
+      }
+      printFields({
+        AccessKeyId: str(answer.AccessKeyId),
+        Restricted: str(answer.RestrictedDate),
+        Reason: str(answer.Reason),
+        Reporter: str(answer.Reporter),
+      });
+      process.stdout.write(
+        answer.NewlyRestricted === true
+          ? '\nRestricted. Now rotate it: create a new key, move the application to it, then disable and delete this one.\n'
+          : '\nIt was restricted already; nothing changed.\n',
+      );
+    });
+
+  const alerts = program
+    .command('alerts')
+    .description("the account's alerts (restricted keys) and their webhook");
+  alerts
+    .command('list')
+    .description('list alerts, newest first, with their delivery to the webhook')
+    .option('--max <n>', 'at most this many (1-1000)', '100')
+    .action(async (options: { max: string }, command: Command) => {
+      const { api, json } = client(command);
+      const answer = obj((await api.call(IMS, 'ListAlerts', { MaxItems: options.max })).Alerts);
+      const items = Array.isArray(answer.Alert) ? answer.Alert.map(obj) : [];
+      if (json) {
+        printJson(items);
+        return;
+      }
+      printTable(
+        ['CREATED', 'TYPE', 'ACCESS KEY ID', 'REPORTER', 'DELIVERY', 'ATTEMPTS'],
+        items.map((a) => {
+          const detail: Json = obj(a.Detail);
+          return [
+            str(a.CreateDate),
+            str(a.Type),
+            str(detail.AccessKeyId),
+            str(detail.Reporter),
+            str(a.DeliveryStatus),
+            str(a.DeliveryAttempts),
+          ];
+        }),
+      );
+    });
+  const webhook = alerts.command('webhook').description("the account's notification webhook");
+  webhook
+    .command('set <url>')
+    .description('POST alerts to this URL, signed; prints the signing secret once')
+    .action(async (url: string, _options: unknown, command: Command) => {
+      const { api, json } = client(command);
+      const hook = obj((await api.call(IMS, 'SetNotificationWebhook', { Url: url })).Webhook);
+      if (json) {
+        printJson(hook);
+        return;
+      }
+      printFields({ Url: str(hook.Url), Secret: str(hook.Secret) });
+      process.stdout.write(
+        '\nThe secret is shown once: receivers check X-Ramkey-Signature (sha256=HMAC-SHA256 of "<X-Ramkey-Timestamp>.<body>").\n',
+      );
+    });
+  webhook
+    .command('get')
+    .description('show the webhook URL')
+    .action(async (_options: unknown, command: Command) => {
+      const { api, json } = client(command);
+      const hook = obj((await api.call(IMS, 'GetNotificationWebhook')).Webhook);
+      if (json) printJson(hook);
+      else printFields({ Url: str(hook.Url), Updated: str(hook.UpdateDate) });
+    });
+  webhook
+    .command('delete')
+    .description('stop posting alerts (they stay listed)')
+    .action(async (_options: unknown, command: Command) => {
+      const { api, json } = client(command);
+      await api.call(IMS, 'DeleteNotificationWebhook');
+      if (json) printJson({ deleted: true });
+      else process.stdout.write('Webhook deleted.\n');
+    });
+
+  const reporters = program
+    .command('leak-reporters')
+    .description('parties allowed to send signed leak reports to POST /leak-reports (operator commands)');
+  const dataOption = ['--data <dir>', 'data directory (default $RAMKEY_DATA or ./ramkey-data)'] as const;
+  reporters
+    .command('add <name>')
+    .description('register a reporter; prints its signing secret once')
+    .option(...dataOption)
+    .action(async (name: string, _options: unknown, command: Command) => {
+      const options = command.optsWithGlobals<DataOptions & { json?: boolean }>();
+      const secret = await withInstallation(options, async (ramkey) =>
+        (await ramkey.leaks.addReporter(name)).reveal(),
+      );
+      if (options.json) {
+        printJson({ reporterName: name, secret });
+        return;
+      }
+      printFields({ Reporter: name, Secret: secret });
+      process.stdout.write(
+        '\nThe secret is shown once. Reports are POSTed to /leak-reports with X-Ramkey-Reporter, X-Ramkey-Timestamp\n' +
+          'and X-Ramkey-Signature: sha256=HMAC-SHA256(secret, "<timestamp>.<body>").\n',
+      );
+    });
+  reporters
+    .command('list')
+    .description('list reporters')
+    .option(...dataOption)
+    .action(async (_options: unknown, command: Command) => {
+      const options = command.optsWithGlobals<DataOptions & { json?: boolean }>();
+      const list = await withInstallation(options, (ramkey) => ramkey.leaks.listReporters());
+      const rows = list.map((r) => ({ reporterName: r.reporterName, created: toWireDate(r.createdAt) }));
+      if (options.json) printJson(rows);
+      else
+        printTable(
+          ['REPORTER', 'CREATED'],
+          rows.map((r) => [r.reporterName, r.created]),
+        );
+    });
+  reporters
+    .command('remove <name>')
+    .description('remove a reporter: its reports are refused from now on')
+    .option(...dataOption)
+    .action(async (name: string, _options: unknown, command: Command) => {
+      const options = command.optsWithGlobals<DataOptions & { json?: boolean }>();
+      await withInstallation(options, (ramkey) => ramkey.leaks.removeReporter(name)).catch((err: unknown) => {
+        throw err instanceof Error && 'code' in err && err.code === 'EntityNotExist.LeakReporter'
+          ? new CliError(`No leak reporter named ${name}.`)
+          : err;
+      });
+      if (options.json) printJson({ removed: name });
+      else process.stdout.write(`Removed ${name}.\n`);
+    });
+}
