@@ -47,7 +47,11 @@ const SETTLE_MS = 3000;
  * LookupEvents parameters for the filter; the time range defaults to `defaultSinceMs` ago until now
  * (or until SETTLE_MS ago, for a complete export).
  */
-function lookupParams(filter: EventFilter, defaultSinceMs: number, settle = false): Record<string, string> {
+export function lookupParams(
+  filter: EventFilter,
+  defaultSinceMs: number,
+  settle = false,
+): Record<string, string> {
   const now = Date.now();
   const since =
     filter.since === undefined ? now - defaultSinceMs : parseInstant(filter.since, '--since', now);
@@ -72,7 +76,7 @@ function lookupParams(filter: EventFilter, defaultSinceMs: number, settle = fals
 }
 
 /** Pages through LookupEvents, handing each page's events to `onPage`; stops after `limit` events. */
-async function lookupAll(
+export async function lookupAll(
   api: RamkeyClient,
   params: Record<string, string>,
   limit: number,

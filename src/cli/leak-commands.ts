@@ -1,7 +1,9 @@
 // Leak response commands: restrict a key, the account's webhook and alerts (through the API), and
 // the installation's leak reporters (operator commands on the data directory).
 import type { Command } from 'commander';
-import { toWireDate } from '../core/clock.js';
+import { DAY_MS, toWireDate } from '../core/clock.js';
+import { lookupAll, lookupParams } from './audit-commands.js';
+import { summarizeIncident, type IncidentSummary } from './incident.js';
 import { ApiError, type RamkeyClient } from './client.js';
 import { client, obj, str, type Json } from './client-commands.js';
 import { CliError } from './exit-codes.js';
@@ -28,6 +30,23 @@ async function ownerLogonName(
     // A caller not allowed to ask is restricting its own key.
     if (err instanceof ApiError && err.code === 'NoPermission') return undefined;
     throw err;
+  }
+}
+
+/**
+ * An event does not hold the ID of a key it created: the key of the named user created at the
+ * event's second is it (a key since deleted is not found, and stays unnamed).
+ */
+async function nameCreatedKeys(api: RamkeyClient, summary: IncidentSummary): Promise<void> {
+  const me = await api.call(STS, 'GetCallerIdentity');
+  for (const entry of summary.persistence) {
+    const userName = entry.target.UserName;
+    if (entry.action !== 'CreateAccessKey' || userName === undefined) continue;
+    const upn = `${userName}@${str(me.AccountId)}.onaliyun.com`;
+    const listed = await api.call(IMS, 'ListAccessKeys', { UserPrincipalName: upn }).catch(() => undefined);
+    const keysOf = obj(listed?.AccessKeys).AccessKey;
+    const created = (Array.isArray(keysOf) ? keysOf.map(obj) : []).find((k) => k.CreateDate === entry.time);
+    if (created) entry.target.CreatedAccessKeyId = str(created.AccessKeyId);
   }
 }
 
@@ -68,6 +87,71 @@ export function registerLeakCommands(program: Command): void {
         answer.NewlyRestricted === true
           ? '\nRestricted. Now rotate it: create a new key, move the application to it, then disable and delete this one.\n'
           : '\nIt was restricted already; nothing changed.\n',
+      );
+    });
+
+  keys
+    .command('incident <accessKeyId>')
+    .description(
+      'what a key did since a given time, from the audit trail: actions, source addresses, refused calls, ' +
+        'and the users, keys, policies and attachments it created',
+    )
+    .option('--since <when>', 'from this date, date-time or age (30m, 12h, 7d; default 90d)')
+    .option('--until <when>', 'up to this date, date-time or age (default now)')
+    .action(async (id: string, options: { since?: string; until?: string }, command: Command) => {
+      const { api, json } = client(command);
+      const params: Record<string, string> = {
+        ...lookupParams({ ...options, key: id }, 90 * DAY_MS),
+        Direction: 'FORWARD',
+      };
+      const events: Json[] = [];
+      await lookupAll(api, params, Number.MAX_SAFE_INTEGER, (page) => {
+        events.push(...page);
+        if (process.stderr.isTTY) process.stderr.write(`\rread ${String(events.length)} events`);
+      });
+      if (process.stderr.isTTY) process.stderr.write('\n');
+      const summary = summarizeIncident(id, events, {
+        since: params.StartTime ?? '',
+        until: params.EndTime ?? '',
+      });
+      await nameCreatedKeys(api, summary);
+      if (json) {
+        printJson(summary);
+        return;
+      }
+      printFields({
+        AccessKeyId: id,
+        From: summary.since,
+        To: summary.until,
+        Calls: String(summary.calls),
+        Refused: String(summary.refusedCalls),
+      });
+      process.stdout.write('\nActions\n');
+      printTable(
+        ['ACTION', 'SERVICE', 'CALLS', 'REFUSED'],
+        summary.actions.map((a) => [a.action, a.service, String(a.calls), String(a.refused)]),
+      );
+      process.stdout.write('\nSource addresses\n');
+      printTable(
+        ['SOURCE IP', 'CALLS', 'FIRST SEEN', 'LAST SEEN'],
+        summary.sourceIps.map((s) => [s.ip, String(s.calls), s.firstSeen, s.lastSeen]),
+      );
+      process.stdout.write('\nRefused calls\n');
+      printTable(
+        ['TIME', 'ACTION', 'SOURCE IP', 'ERROR', 'CALLS'],
+        summary.refused.map((r) => [r.time, r.action, r.sourceIp, r.errorCode, String(r.calls)]),
+      );
+      process.stdout.write('\nLeft behind (users, keys, policies, attachments it created or changed)\n');
+      printTable(
+        ['TIME', 'ACTION', 'SOURCE IP', 'WHAT'],
+        summary.persistence.map((p) => [
+          p.time,
+          p.action,
+          p.sourceIp,
+          Object.entries(p.target)
+            .map(([k, v]) => `${k}=${v}`)
+            .join(' '),
+        ]),
       );
     });
 

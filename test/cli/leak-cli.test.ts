@@ -79,6 +79,71 @@ describe('leak-response commands', () => {
     expect((await runCli(['alerts', 'webhook', 'delete'], env)).code).toBe(0);
   });
 
+  it('reports what a leaked key did: actions, addresses, refusals and the user and key it created', async () => {
+    const admin = await server.createAccount();
+    const env = {
+      ...noProfile,
+      RAMKEY_ENDPOINT: `http://${server.endpoint}`,
+      RAMKEY_ACCESS_KEY_ID: admin.accessKeyId,
+      RAMKEY_ACCESS_KEY_SECRET: admin.accessKeySecret,
+    };
+    // The leaked key: the admin's own (AdministratorAccess), used by "the attacker".
+    const second = JSON.parse((await runCli(['keys', 'create', '--json'], env)).stdout) as {
+      AccessKeyId: string;
+      AccessKeySecret: string;
+    };
+    const attacker = {
+      ...env,
+      RAMKEY_ACCESS_KEY_ID: second.AccessKeyId,
+      RAMKEY_ACCESS_KEY_SECRET: second.AccessKeySecret,
+    };
+    expect((await runCli(['users', 'create', 'backdoor'], attacker)).code).toBe(0);
+    const planted = JSON.parse(
+      (await runCli(['keys', 'create', '--user', 'backdoor', '--json'], attacker)).stdout,
+    ) as {
+      AccessKeyId: string;
+    };
+    expect((await runCli(['users', 'list'], attacker)).code).toBe(0);
+    expect((await runCli(['keys', 'restrict', second.AccessKeyId, '--reason', 'found'], env)).code).toBe(0);
+    expect((await runCli(['users', 'create', 'another'], attacker)).code).toBe(1);
+    await server.flush();
+
+    const report = await runCli(['keys', 'incident', second.AccessKeyId, '--since', '1h', '--json'], env);
+    expect(report.code, report.stderr).toBe(0);
+    const summary = JSON.parse(report.stdout) as {
+      calls: number;
+      refusedCalls: number;
+      actions: { action: string; calls: number; refused: number }[];
+      sourceIps: { ip: string; calls: number }[];
+      refused: { action: string; errorCode: string }[];
+      persistence: { action: string; target: Record<string, string> }[];
+    };
+    expect(summary.actions).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ action: 'CreateUser', calls: 2, refused: 1 }),
+        expect.objectContaining({ action: 'CreateAccessKey', calls: 1, refused: 0 }),
+        expect.objectContaining({ action: 'ListUsers', calls: 1, refused: 0 }),
+      ]),
+    );
+    expect(summary.sourceIps).toEqual([expect.objectContaining({ ip: '127.0.0.1', calls: summary.calls })]);
+    expect(summary.refused).toEqual([
+      expect.objectContaining({ action: 'CreateUser', errorCode: 'Forbidden' }),
+    ]);
+    expect(summary.refusedCalls).toBe(1);
+    expect(summary.persistence).toEqual([
+      expect.objectContaining({ action: 'CreateUser', target: { UserName: 'backdoor' } }),
+      expect.objectContaining({
+        action: 'CreateAccessKey',
+        target: { UserName: 'backdoor', CreatedAccessKeyId: planted.AccessKeyId },
+      }),
+    ]);
+    const human = await runCli(['keys', 'incident', second.AccessKeyId, '--since', '1h'], env);
+    expect(human.stdout).toContain('Left behind');
+    expect(human.stdout).toContain(`CreatedAccessKeyId=${planted.AccessKeyId}`);
+    const badSince = await runCli(['keys', 'incident', second.AccessKeyId, '--since', 'yesterday'], env);
+    expect(badSince.code).toBe(2);
+  });
+
   it('adds, lists and removes leak reporters on the data directory, the secret printed once', async () => {
     const data = ['--data', server.dataDir];
     const added = await runCli(['leak-reporters', 'add', 'partner', '--json', ...data], server.env);
