@@ -220,10 +220,83 @@ export function registerLeakCommands(program: Command): void {
       else process.stdout.write('Webhook deleted.\n');
     });
 
+  const dataOption = ['--data <dir>', 'data directory (default $RAMKEY_DATA or ./ramkey-data)'] as const;
+  const directory = program
+    .command('directory')
+    .description(
+      'resource directories: accounts grouped under a management account, which finds key owners and ' +
+        'reads audit trails across them (operator commands)',
+    );
+  directory
+    .command('create')
+    .description('make an account the management account of a new directory')
+    .requiredOption('--management <accountId>', 'the management account')
+    .option(...dataOption)
+    .action(async (_options: unknown, command: Command) => {
+      const options = command.optsWithGlobals<DataOptions & { json?: boolean; management: string }>();
+      await withInstallation(options, (ramkey) => ramkey.directory.create(options.management));
+      if (options.json) printJson({ managementAccountId: options.management });
+      else process.stdout.write(`Created the resource directory of ${options.management}.\n`);
+    });
+  directory
+    .command('add-member')
+    .description('add an account to a directory')
+    .requiredOption('--management <accountId>', 'the management account')
+    .requiredOption('--member <accountId>', 'the account to add')
+    .option(...dataOption)
+    .action(async (_options: unknown, command: Command) => {
+      const options = command.optsWithGlobals<
+        DataOptions & { json?: boolean; management: string; member: string }
+      >();
+      await withInstallation(options, (ramkey) =>
+        ramkey.directory.addMember(options.management, options.member),
+      );
+      if (options.json)
+        printJson({ managementAccountId: options.management, memberAccountId: options.member });
+      else process.stdout.write(`Added ${options.member} to the directory of ${options.management}.\n`);
+    });
+  directory
+    .command('remove-member')
+    .description('take an account out of a directory')
+    .requiredOption('--management <accountId>', 'the management account')
+    .requiredOption('--member <accountId>', 'the account to remove')
+    .option(...dataOption)
+    .action(async (_options: unknown, command: Command) => {
+      const options = command.optsWithGlobals<
+        DataOptions & { json?: boolean; management: string; member: string }
+      >();
+      await withInstallation(options, (ramkey) =>
+        ramkey.directory.removeMember(options.management, options.member),
+      );
+      if (options.json) printJson({ removed: options.member });
+      else process.stdout.write(`Removed ${options.member} from the directory of ${options.management}.\n`);
+    });
+  directory
+    .command('list')
+    .description('list directories and their member accounts')
+    .option(...dataOption)
+    .action(async (_options: unknown, command: Command) => {
+      const options = command.optsWithGlobals<DataOptions & { json?: boolean }>();
+      const directories = await withInstallation(options, (ramkey) => ramkey.directory.list());
+      const rows = directories.map((d) => ({
+        managementAccountId: d.managementAccountId,
+        created: toWireDate(d.createdAt),
+        members: d.members.map((m) => ({ accountId: m.accountId, joined: toWireDate(m.joinedAt) })),
+      }));
+      if (options.json) printJson(rows);
+      else
+        printTable(
+          ['MANAGEMENT ACCOUNT', 'MEMBER ACCOUNT', 'JOINED'],
+          rows.flatMap((d) => [
+            [d.managementAccountId, '(management)', d.created],
+            ...d.members.map((m) => [d.managementAccountId, m.accountId, m.joined]),
+          ]),
+        );
+    });
+
   const reporters = program
     .command('leak-reporters')
     .description('parties allowed to send signed leak reports to POST /leak-reports (operator commands)');
-  const dataOption = ['--data <dir>', 'data directory (default $RAMKEY_DATA or ./ramkey-data)'] as const;
   reporters
     .command('add <name>')
     .description('register a reporter; prints its signing secret once')

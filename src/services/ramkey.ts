@@ -12,6 +12,7 @@ import { CredentialReportService } from './credential-report.js';
 import { LocalChangeBus, type ChangeBus } from './change-bus.js';
 import { LeakResponse } from './leak-response.js';
 import { Notifications } from './notifications.js';
+import { ResourceDirectory } from './resource-directory.js';
 import { Gate } from './gate/gate.js';
 import { IdentityService } from './identity-service.js';
 import { KeyCache } from './gate/key-cache.js';
@@ -77,6 +78,8 @@ export interface Ramkey {
   readonly leaks: LeakResponse;
   /** The accounts' webhooks, alerts and the outbox's delivery. */
   readonly notifications: Notifications;
+  /** Accounts grouped under management accounts, which see across them. */
+  readonly directory: ResourceDirectory;
   /**
    * The installation's secrets, as fingerprints, for masking. Loading starts with createRamkey;
    * await `secretIndex.load()` before serving (until then every secret-shaped value is masked).
@@ -136,6 +139,7 @@ export function createRamkey(deps: RamkeyDeps): Ramkey {
     deps.auditRetentionDays ?? DEFAULT_AUDIT_RETENTION_DAYS,
     secretIndex,
   );
+  const directory = new ResourceDirectory(store, clock);
   const notifications = new Notifications(store, sealer, clock, random, {
     ...(deps.notificationIntervalMs !== undefined && { intervalMs: deps.notificationIntervalMs }),
     ...(deps.onBackgroundError && { onError: deps.onBackgroundError }),
@@ -148,12 +152,23 @@ export function createRamkey(deps: RamkeyDeps): Ramkey {
     failures: new FailureLimiter(clock, { ...DEFAULT_FAILURE_LIMITS, ...deps.failureLimits }),
     identity: new IdentityService(store, changes, clock, random, quotas),
     permissions: new PermissionService(store, authorizer, changes, clock, random, quotas),
-    accessKeys: new AccessKeyService(store, sealer, changes, usage, clock, random, quotas, secretIndex),
+    accessKeys: new AccessKeyService(
+      store,
+      sealer,
+      changes,
+      usage,
+      clock,
+      random,
+      quotas,
+      secretIndex,
+      directory,
+    ),
     credentialReports: new CredentialReportService(store, usage, clock, quotas),
     usage,
     audit,
     leaks: new LeakResponse(store, sealer, changes, audit, nonces, clock, random),
     notifications,
+    directory,
     secretIndex,
     async close() {
       await notifications.close();

@@ -218,6 +218,13 @@ export interface NotificationsTable {
   last_error: string;
 }
 
+export interface DirectoryAccountsTable {
+  account_id: string;
+  /** The directory's management account; equal to account_id on the management account's own row. */
+  management_account_id: string;
+  joined_at: number;
+}
+
 export interface Database {
   accounts: AccountsTable;
   users: UsersTable;
@@ -239,4 +246,5 @@ export interface Database {
   leak_reporters: LeakReportersTable;
   account_webhooks: AccountWebhooksTable;
   notifications: NotificationsTable;
+  directory_accounts: DirectoryAccountsTable;
 }

@@ -417,3 +417,11 @@ export interface NotificationRecord {
   deliveredAt: number | null;
   lastError: string;
 }
+
+/** An account's place in a resource directory. */
+export interface DirectoryAccountRecord {
+  accountId: string;
+  /** The directory's management account (the account itself for the management account). */
+  managementAccountId: string;
+  joinedAt: number;
+}

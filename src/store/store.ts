@@ -19,6 +19,7 @@ import type {
   AuditSlot,
   CredentialReportRecord,
   CredentialReportSource,
+  DirectoryAccountRecord,
   EffectivePolicy,
   GroupMember,
   GroupMembership,
@@ -452,6 +453,21 @@ export interface LeakResponseStore {
   markNotificationFailed(notificationId: string, nextAttemptAt: number, error: string): Promise<void>;
 }
 
+/** Resource directories: accounts grouped under a management account. */
+export interface DirectoryStore {
+  /** Puts the account in the management account's directory; false when it is in one already. */
+  putDirectoryAccount(record: DirectoryAccountRecord): Promise<boolean>;
+  getDirectoryAccount(accountId: string): Promise<DirectoryAccountRecord | undefined>;
+  /** Every account of the directory (the management account's own row included), by account ID. */
+  listDirectoryAccounts(managementAccountId: string): Promise<DirectoryAccountRecord[]>;
+  /** Every account in any directory, by management account then account ID. */
+  listAllDirectoryAccounts(): Promise<DirectoryAccountRecord[]>;
+  /** False when the account was in no directory. */
+  removeDirectoryAccount(accountId: string): Promise<boolean>;
+  /** The account owning the key, whatever its state; undefined for an ID never issued. */
+  accountOfAccessKey(accessKeyId: string): Promise<string | undefined>;
+}
+
 /** Every aggregate, over one database. */
 export interface Store
   extends
@@ -465,6 +481,7 @@ export interface Store
     CredentialReportStore,
     SecretIndexStore,
     LeakResponseStore,
+    DirectoryStore,
     UsedNonceStore {
   readonly capabilities: StoreCapabilities;
 

@@ -12,6 +12,7 @@ import { describeCredentialReportStoreContract } from './credential-report-store
 import { describeSecretIndexStoreContract } from './secret-index-store.contract.js';
 import { describeNonceStoreContract } from './nonce-store.contract.js';
 import { describeLeakResponseStoreContract } from './leak-response-store.contract.js';
+import { describeDirectoryStoreContract } from './directory-store.contract.js';
 
 /** Registers every aggregate's contract, each suite against a fresh store from `makeStore`. */
 export function describeStoreContract(name: string, makeStore: () => Promise<ContractStore>): void {
@@ -27,4 +28,5 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Con
   describeSecretIndexStoreContract(name, makeStore);
   describeNonceStoreContract(name, makeStore);
   describeLeakResponseStoreContract(name, makeStore);
+  describeDirectoryStoreContract(name, makeStore);
 }

@@ -347,6 +347,29 @@ export const catalog = {
     retryable: false,
   },
 
+  // Resource directory
+  'EntityNotExist.Account': { httpStatus: 404, message: 'The account does not exist.', retryable: false },
+  'EntityAlreadyExists.ResourceDirectory': {
+    httpStatus: 409,
+    message: 'The account is already in a resource directory.',
+    retryable: false,
+  },
+  'EntityNotExist.ResourceDirectory': {
+    httpStatus: 404,
+    message: 'The account is not the management account of a resource directory.',
+    retryable: false,
+  },
+  'InvalidParameter.DirectoryMember': {
+    httpStatus: 400,
+    message: 'The account is already in a resource directory, or is not a member of this one.',
+    retryable: false,
+  },
+  'InvalidParameter.MemberAccountId': {
+    httpStatus: 400,
+    message: 'MemberAccountId is not an account of your resource directory.',
+    retryable: false,
+  },
+
   // Entities
   'EntityNotExist.User': { httpStatus: 404, message: 'The user does not exist.', retryable: false },
   'EntityNotExist.User.AccessKey': {

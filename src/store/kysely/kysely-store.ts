@@ -11,6 +11,7 @@ import { kyselyAttachmentStore } from './attachment-store.js';
 import { kyselyAuditStore } from './audit-store.js';
 import { StoreContext, type EngineWrites } from './context.js';
 import { kyselyCredentialReportStore } from './credential-report-store.js';
+import { kyselyDirectoryStore } from './directory-store.js';
 import { kyselyGroupStore } from './group-store.js';
 import { kyselyLeakResponseStore } from './leak-response-store.js';
 import { kyselyNonceStore } from './nonce-store.js';
@@ -58,6 +59,7 @@ export function createKyselyStore(
     ...kyselyCredentialReportStore(ctx),
     ...kyselySecretIndexStore(ctx),
     ...kyselyLeakResponseStore(ctx),
+    ...kyselyDirectoryStore(ctx),
     ...kyselyNonceStore(ctx),
   };
 }

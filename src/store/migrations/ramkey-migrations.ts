@@ -12,6 +12,7 @@ import { secretIndexSchema } from './secret-index-schema.js';
 import { auditCallCountSchema } from './audit-call-count.js';
 import { keyUsageIndexSchema } from './key-usage-index.js';
 import { leakResponseSchema } from './leak-response-schema.js';
+import { resourceDirectorySchema } from './resource-directory-schema.js';
 
 /**
  * The migrations by name. Kysely runs them in name order, so names start with a zero-padded number;
@@ -29,6 +30,7 @@ export function ramkeyMigrations(dialect: MigrationDialect): Record<string, Migr
     '0008_key_usage_index': keyUsageIndexSchema(),
     '0009_audit_call_count': auditCallCountSchema(),
     '0014_leak_response': leakResponseSchema(),
+    '0015_resource_directory': resourceDirectorySchema(),
   };
 }
 
