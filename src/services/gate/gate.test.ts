@@ -31,6 +31,7 @@ describe('Gate.admit', () => {
       'freshness',
       'nonce',
       'keyStatus',
+      'leakRestriction',
       'authorization',
     ]);
   });
