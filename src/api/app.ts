@@ -274,6 +274,41 @@ export function buildApp(options: AppOptions): FastifyInstance {
         .send(JSON.stringify({ RequestId: request.id, Status: 'ok' })),
   });
 
+  // Leak reports from registered reporters (secret-scanning partners, `ramkey scan --report`): signed
+  // with the reporter's secret, never with an AccessKey. See LeakResponse.report.
+  app.post('/leak-reports', async (request, reply) => {
+    const sourceIp = clientIp(request);
+    if (!ramkey.failures.allows(sourceIp)) {
+      return sendError(request, reply, new RamkeyError('Throttling'), 'JSON');
+    }
+    const header = (name: string) => {
+      const value = request.headers[name];
+      return typeof value === 'string' ? value : undefined;
+    };
+    try {
+      const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
+      const outcome = await ramkey.leaks.report(
+        {
+          reporter: header('x-ramkey-reporter'),
+          timestamp: header('x-ramkey-timestamp'),
+          signature: header('x-ramkey-signature'),
+        },
+        body,
+        { requestId: request.id, sourceIp },
+      );
+      return await reply.header('content-type', contentType('JSON')).send(
+        JSON.stringify({
+          RequestId: request.id,
+          Results: outcome.results.map((r) => ({ Index: r.index, Matched: r.matched })),
+        }),
+      );
+    } catch (err) {
+      if (err instanceof RamkeyError && err.code.startsWith('InvalidLeakReport.'))
+        ramkey.failures.fail(sourceIp);
+      return sendError(request, reply, err, 'JSON');
+    }
+  });
+
   app.setNotFoundHandler((request, reply) =>
     sendError(request, reply, new RamkeyError('InvalidAction.NotFound'), formatOfUnparsed(request)),
   );

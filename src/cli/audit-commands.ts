@@ -29,6 +29,8 @@ export function parseInstant(value: string, option: string, now = Date.now()): n
 }
 
 interface EventFilter {
+  /** A member account of the caller's resource directory (the caller must be its management account). */
+  member?: string;
   key?: string;
   action?: string;
   user?: string;
@@ -47,7 +49,11 @@ const SETTLE_MS = 3000;
  * LookupEvents parameters for the filter; the time range defaults to `defaultSinceMs` ago until now
  * (or until SETTLE_MS ago, for a complete export).
  */
-function lookupParams(filter: EventFilter, defaultSinceMs: number, settle = false): Record<string, string> {
+export function lookupParams(
+  filter: EventFilter,
+  defaultSinceMs: number,
+  settle = false,
+): Record<string, string> {
   const now = Date.now();
   const since =
     filter.since === undefined ? now - defaultSinceMs : parseInstant(filter.since, '--since', now);
@@ -60,7 +66,11 @@ function lookupParams(filter: EventFilter, defaultSinceMs: number, settle = fals
     ['User', filter.user],
     ['ServiceName', filter.service],
   ];
-  const params: Record<string, string> = { StartTime: toWireDate(since), EndTime: toWireDate(until) };
+  const params: Record<string, string> = {
+    StartTime: toWireDate(since),
+    EndTime: toWireDate(until),
+    ...(filter.member !== undefined && { MemberAccountId: filter.member }),
+  };
   let n = 0;
   for (const [key, value] of attributes) {
     if (value === undefined) continue;
@@ -152,6 +162,10 @@ export function registerAuditCommands(program: Command): void {
     .command('events')
     .description('list recent API calls, newest first (ActionTrail LookupEvents)')
     .option('--key <accessKeyId>', 'only calls made with (or claiming) this AccessKey')
+    .option(
+      '--member <accountId>',
+      "a member account's trail (from a resource directory's management account)",
+    )
     .option('--action <name>', 'only this action, e.g. CreateAccessKey')
     .option('--user <name>', "only this RAM user's calls ('root' for the account)")
     .option('--service <name>', 'only this service: Ram, Ims, Sts or Actiontrail')

@@ -202,7 +202,8 @@ export function registerClientCommands(program: Command): void {
           ['ACCESS KEY ID', 'STATUS', 'CREATED', 'LAST USED', 'SERVICE', 'SOURCE IP'],
           items.map((k) => [
             str(k.AccessKeyId),
-            str(k.Status),
+            // A suspected-leaked key says so where its status is read.
+            k.LeakRestricted === true ? `${str(k.Status)} (leak-restricted)` : str(k.Status),
             str(k.CreateDate),
             str(k.LastUsedDate) || 'never',
             str(k.LastUsedServiceName),

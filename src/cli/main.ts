@@ -8,6 +8,7 @@ import { registerClientCommands } from './client-commands.js';
 import { CliError, EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from './exit-codes.js';
 import { registerNetworkCommands } from './network-commands.js';
 import { registerScanCommand } from './scan-commands.js';
+import { registerLeakCommands } from './leak-commands.js';
 import { registerServerCommands } from './server-commands.js';
 
 const program = new Command()
@@ -32,6 +33,7 @@ registerClientCommands(program);
 registerAuditCommands(program);
 registerNetworkCommands(program);
 registerScanCommand(program);
+registerLeakCommands(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -77,6 +77,9 @@ function isInitialised(dir: string): Promise<boolean> {
 
 function openInstallation(dir: string, logger?: pino.Logger): Promise<Installation> {
   const retention = auditRetentionDays();
+  const highRisk = process.env.RAMKEY_LEAK_HIGH_RISK_ACTIONS?.split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   const failuresPerSecond = integerEnv('RAMKEY_AUTH_FAILURES_PER_SECOND', 0, 1_000_000, 'failures');
   const failureBurst = integerEnv('RAMKEY_AUTH_FAILURE_BURST', 1, 1_000_000, 'failures');
   return openInstallationIn(installationConfig(dir), {
@@ -85,6 +88,7 @@ function openInstallation(dir: string, logger?: pino.Logger): Promise<Installati
       ...(failureBurst !== undefined && { burst: failureBurst }),
     },
     ...(retention !== undefined && { auditRetentionDays: retention }),
+    ...(highRisk && { leakHighRiskActions: highRisk }),
     ...(logger && {
       onBackgroundError: (err: unknown) => {
         logger.error({ err }, 'background write failed');
@@ -247,6 +251,9 @@ async function serve(options: ServeOptions): Promise<void> {
     MAINTENANCE_INTERVAL_MS,
     reportMaintenance,
   );
+
+  // The notification outbox: what is due now (left by a previous run too), then every few seconds.
+  installation.ramkey.notifications.start();
 
   let stopping = false;
   const stop = (signal: string) => {

@@ -9,6 +9,7 @@ import type { Sealer } from '../store/sealer.js';
 import type { AccessKeyRecord, AccessKeyStatus, Store, UserRecord } from '../store/store.js';
 import type { ChangeBus } from './change-bus.js';
 import { RECYCLE_BIN_RETENTION_DAYS, type Quotas } from './quotas.js';
+import type { ResourceDirectory } from './resource-directory.js';
 import type { SecretIndex } from './secret-index.js';
 import type { UsageRecorder } from './usage-recorder.js';
 
@@ -40,6 +41,7 @@ export class AccessKeyService {
     private readonly random: Random,
     private readonly quotas: Quotas,
     private readonly secrets: SecretIndex,
+    private readonly directory: ResourceDirectory,
   ) {}
 
   /** Creates an Active key. The returned secret is the only time it is ever available in clear. */
@@ -125,9 +127,13 @@ export class AccessKeyService {
     return key;
   }
 
-  /** "Whose key is this?": one of the account's keys (as `inAccount`) and the user owning it. */
+  /**
+   * "Whose key is this?": one of the account's keys (as `inAccount`) and the user owning it; from a
+   * resource directory's management account, a key of any of its member accounts too.
+   */
   async owner(accountId: string, accessKeyId: string): Promise<KeyOwnership> {
-    const key = await this.inAccount(accountId, accessKeyId);
+    const keyAccount = (await this.directory.accountOfVisibleKey(accountId, accessKeyId)) ?? accountId;
+    const key = await this.inAccount(keyAccount, accessKeyId);
     if (key.userId === null) return { key, user: undefined };
     const user =
       (await this.store.getUserById(key.accountId, key.userId)) ??

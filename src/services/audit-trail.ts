@@ -99,6 +99,38 @@ export class AuditTrail {
   }
 
   /**
+   * Runs `work` so that its change commits together with an event Ramkey writes on its own account
+   * (a leak report's restriction, a scheduled job): principal type `system`, the actor in userName.
+   * Throws what `work` throws.
+   */
+  commitSystemEvent<T>(event: SystemEvent, work: () => Promise<T>): Promise<T> {
+    const at = this.clock.now();
+    const record: AuditEventRecord = {
+      eventId: eventId(at, this.random),
+      eventTime: at,
+      accountId: event.accountId,
+      accessKeyId: event.accessKeyId ?? '',
+      principalType: 'system',
+      principalId: '',
+      userName: event.actor,
+      eventName: event.eventName,
+      eventRw: 'Write',
+      serviceName: event.serviceName,
+      apiVersion: '',
+      eventSource: 'ramkey',
+      requestId: event.requestId,
+      sourceIp: event.sourceIp,
+      userAgent: '',
+      errorCode: '',
+      errorMessage: '',
+      requestParameters: auditedParameters(
+        this.secrets.masker().parameters(new Map(Object.entries(event.parameters))),
+      ),
+    };
+    return this.store.withAuditEvent({ event: record, written: false }, work);
+  }
+
+  /**
    * Records the finished call: counts the use of its key when the gate said the call was use, and
    * queues its event, unless the event already committed with a change (then only a later failure
    * is written to it).
@@ -280,6 +312,20 @@ export class AuditTrail {
 }
 
 const NO_PARAMETERS: ReadonlyMap<string, string> = new Map();
+
+/** An event Ramkey writes itself (see commitSystemEvent). */
+export interface SystemEvent {
+  readonly accountId: string;
+  /** Who made Ramkey act, e.g. `leak-report:github`. */
+  readonly actor: string;
+  readonly eventName: string;
+  readonly serviceName: string;
+  /** The key acted on, when there is one. */
+  readonly accessKeyId?: string;
+  readonly requestId: string;
+  readonly sourceIp: string;
+  readonly parameters: Readonly<Record<string, string>>;
+}
 
 /**
  * Whether the caller proved it holds the key's secret: the signature verified (whatever refused the

@@ -76,7 +76,7 @@ describe('buildCredentialReport', () => {
     const csv = buildCredentialReport(source, { now, keysPerPrincipal: 2 });
     const header = splitCsvRecords(csv)[0]?.split(',');
     expect(header).toEqual(credentialReportHeader(2));
-    expect(header?.slice(0, 11)).toEqual([
+    expect(header?.slice(0, 12)).toEqual([
       'user',
       'user_id',
       'user_principal_name',
@@ -88,13 +88,16 @@ describe('buildCredentialReport', () => {
       'access_key_1_last_used',
       'access_key_1_last_used_service',
       'access_key_1_last_used_ip',
+      'access_key_1_leak_restricted',
     ]);
-    expect(header).toHaveLength(4 + 2 * 7);
+    expect(header).toHaveLength(4 + 2 * 8);
     expect(csv.endsWith('\r\n')).toBe(true);
   });
 
   it('lists root first, then users, with keys oldest first and empty columns for missing keys', () => {
-    const [root, amy, bob, ...rest] = rows(buildCredentialReport(source, { now, keysPerPrincipal: 2 }));
+    const [root, amy, bob, ...rest] = rows(
+      buildCredentialReport(source, { now, keysPerPrincipal: 2, restricted: new Set(['LTAIamy2']) }),
+    );
     expect(rest).toEqual([]);
     expect(root).toMatchObject({
       user: '<root>',
@@ -108,8 +111,10 @@ describe('buildCredentialReport', () => {
       access_key_1_last_used: '',
       access_key_1_last_used_service: '',
       access_key_1_last_used_ip: '',
+      access_key_1_leak_restricted: 'false',
       access_key_2_id: '',
       access_key_2_age_days: '',
+      access_key_2_leak_restricted: '',
     });
     expect(amy).toMatchObject({
       user: 'amy',
@@ -122,10 +127,12 @@ describe('buildCredentialReport', () => {
       access_key_1_last_used: '2026-01-05T00:00:01Z',
       access_key_1_last_used_service: 'Ims',
       access_key_1_last_used_ip: '192.0.2.7',
+      access_key_1_leak_restricted: 'false',
       access_key_2_id: 'LTAIamy2',
       access_key_2_age_days: '1',
+      access_key_2_leak_restricted: 'true',
     });
-    expect(Object.values(bob ?? {}).slice(4)).toEqual(Array<string>(14).fill(''));
+    expect(Object.values(bob ?? {}).slice(4)).toEqual(Array<string>(16).fill(''));
     expect(bob?.user).toBe('bob');
   });
 

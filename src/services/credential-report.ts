@@ -13,7 +13,17 @@ import type { UsageRecorder } from './usage-recorder.js';
 /** The largest and default page size of GetCredentialReport, in data rows. */
 export const CREDENTIAL_REPORT_MAX_ITEMS = 3501;
 
-const KEY_COLUMNS = ['id', 'status', 'created', 'age_days', 'last_used', 'last_used_service', 'last_used_ip'];
+const KEY_COLUMNS = [
+  'id',
+  'status',
+  'created',
+  'age_days',
+  'last_used',
+  'last_used_service',
+  'last_used_ip',
+  // Ramkey's: true when the key is restricted as suspected leaked (see leak-response.ts).
+  'leak_restricted',
+];
 
 export function credentialReportHeader(keyColumns: number): string[] {
   const header = ['user', 'user_id', 'user_principal_name', 'user_creation_time'];
@@ -29,8 +39,9 @@ export function credentialReportHeader(keyColumns: number): string[] {
  */
 export function buildCredentialReport(
   source: CredentialReportSource,
-  options: { now: number; keysPerPrincipal: number },
+  options: { now: number; keysPerPrincipal: number; restricted?: ReadonlySet<string> },
 ): string {
+  const restricted = options.restricted ?? new Set<string>();
   const keysOf = new Map<string | null, AccessKeySummary[]>();
   for (const key of source.accessKeys) {
     const keys = keysOf.get(key.userId);
@@ -58,14 +69,14 @@ export function buildCredentialReport(
     const keys = keysOf.get(p.keyOwner) ?? [];
     for (let i = 0; i < columns; i++) {
       const key = keys[i];
-      row.push(...(key === undefined ? KEY_COLUMNS.map(() => '') : keyFields(key, options.now)));
+      row.push(...(key === undefined ? KEY_COLUMNS.map(() => '') : keyFields(key, options.now, restricted)));
     }
     lines.push(csvRecord(row));
   }
   return lines.join('');
 }
 
-function keyFields(key: AccessKeySummary, now: number): string[] {
+function keyFields(key: AccessKeySummary, now: number, restricted: ReadonlySet<string>): string[] {
   return [
     key.accessKeyId,
     key.status,
@@ -75,6 +86,7 @@ function keyFields(key: AccessKeySummary, now: number): string[] {
     key.lastUsedAt === null ? '' : toWireDate(key.lastUsedAt),
     key.lastUsedService ?? '',
     key.lastUsedIp ?? '',
+    String(restricted.has(key.accessKeyId)),
   ];
 }
 
@@ -127,9 +139,11 @@ export class CredentialReportService {
     // The caller was just authenticated in this account, so it exists: anything else is a bug.
     if (source === undefined) throw new Error(`credential report: no account ${accountId}`);
     const now = this.clock.now();
+    const restrictions = await this.store.getKeyRestrictions(source.accessKeys.map((k) => k.accessKeyId));
     const csv = buildCredentialReport(source, {
       now,
       keysPerPrincipal: this.quotas.accessKeysPerPrincipal,
+      restricted: new Set(restrictions.map((r) => r.accessKeyId)),
     });
     await this.store.saveCredentialReport(accountId, now, csv);
     return now;

@@ -1,4 +1,5 @@
 // The composition root: wires store, sealer, caches, gate and services into one running Ramkey.
+import { asciiLower } from '../core/ascii-case.js';
 import { systemClock, type Clock } from '../core/clock.js';
 import { MAX_CLOCK_SKEW_MS } from '../core/signature/index.js';
 import { cryptoRandom, type Random } from '../core/random.js';
@@ -9,6 +10,9 @@ import { AuditTrail, DEFAULT_AUDIT_RETENTION_DAYS } from './audit-trail.js';
 import { Authorizer } from './authorizer.js';
 import { CredentialReportService } from './credential-report.js';
 import { LocalChangeBus, type ChangeBus } from './change-bus.js';
+import { LeakResponse } from './leak-response.js';
+import { Notifications } from './notifications.js';
+import { ResourceDirectory } from './resource-directory.js';
 import { Gate } from './gate/gate.js';
 import { IdentityService } from './identity-service.js';
 import { IdleKeyDisabler } from './idle-keys.js';
@@ -49,6 +53,13 @@ export interface RamkeyDeps {
   /** Days audit events are kept (default 90). */
   auditRetentionDays?: number;
   onBackgroundError?: (err: unknown) => void;
+  /**
+   * Actions refused to a leak-restricted key besides every RAM and IMS action, by authorization
+   * name (`actiontrail:LookupEvents`); matched case-insensitively.
+   */
+  leakHighRiskActions?: readonly string[];
+  /** How often the notification outbox is delivered (default 5 s). */
+  notificationIntervalMs?: number;
   /** Progress of the secret index's start-up backfill (see SecretIndex.load). */
   onSecretIndexProgress?: (progress: BackfillProgress) => void;
   /** A live key whose sealed secret the master key ring cannot open (found by the backfill). */
@@ -77,6 +88,12 @@ export interface Ramkey {
   readonly maintenance: Maintenance;
   readonly usage: UsageRecorder;
   readonly audit: AuditTrail;
+  /** Restricting suspected-leaked keys, and the leak-report intake. */
+  readonly leaks: LeakResponse;
+  /** The accounts' webhooks, alerts and the outbox's delivery. */
+  readonly notifications: Notifications;
+  /** Accounts grouped under management accounts, which see across them. */
+  readonly directory: ResourceDirectory;
   /**
    * The installation's secrets, as fingerprints, for masking. Loading starts with createRamkey;
    * await `secretIndex.load()` before serving (until then every secret-shaped value is masked).
@@ -129,6 +146,20 @@ export function createRamkey(deps: RamkeyDeps): Ramkey {
     authorizer,
     clock,
     maxClockSkewMs: deps.maxClockSkewMs ?? MAX_CLOCK_SKEW_MS,
+    highRiskActions: new Set((deps.leakHighRiskActions ?? []).map(asciiLower)),
+  });
+  const audit = new AuditTrail(
+    store,
+    usage,
+    clock,
+    random,
+    deps.auditRetentionDays ?? DEFAULT_AUDIT_RETENTION_DAYS,
+    secretIndex,
+  );
+  const directory = new ResourceDirectory(store, clock);
+  const notifications = new Notifications(store, sealer, clock, random, {
+    ...(deps.notificationIntervalMs !== undefined && { intervalMs: deps.notificationIntervalMs }),
+    ...(deps.onBackgroundError && { onError: deps.onBackgroundError }),
   });
   const recycleBin = new RecycleBin(store, changes, secretIndex, clock, random, quotas);
   const idleKeys = new IdleKeyDisabler(store, usage, changes, clock, random, random.uuid());
@@ -140,22 +171,29 @@ export function createRamkey(deps: RamkeyDeps): Ramkey {
     failures: new FailureLimiter(clock, { ...DEFAULT_FAILURE_LIMITS, ...deps.failureLimits }),
     identity: new IdentityService(store, changes, clock, random, quotas),
     permissions: new PermissionService(store, authorizer, changes, clock, random, quotas),
-    accessKeys: new AccessKeyService(store, sealer, changes, usage, clock, random, quotas, secretIndex),
+    accessKeys: new AccessKeyService(
+      store,
+      sealer,
+      changes,
+      usage,
+      clock,
+      random,
+      quotas,
+      secretIndex,
+      directory,
+    ),
     networkPolicies: new NetworkPolicyService(store, changes, usage, clock),
     credentialReports: new CredentialReportService(store, usage, clock, quotas),
     recycleBin,
     maintenance: new Maintenance(recycleBin, idleKeys),
     usage,
-    audit: new AuditTrail(
-      store,
-      usage,
-      clock,
-      random,
-      deps.auditRetentionDays ?? DEFAULT_AUDIT_RETENTION_DAYS,
-      secretIndex,
-    ),
+    audit,
+    leaks: new LeakResponse(store, sealer, changes, audit, nonces, clock, random),
+    notifications,
+    directory,
     secretIndex,
     async close() {
+      await notifications.close();
       // The store is closed after this: the start-up load must not outlive it.
       await loading;
       // Calls still waiting for their nonce's commit get their answer before the store closes.

@@ -214,6 +214,50 @@ export interface AccessKeyPoliciesTable {
   updated_at: number;
 }
 
+export interface AccessKeyRestrictionsTable {
+  access_key_id: string;
+  account_id: string;
+  restricted_at: number;
+  reason: string;
+  /** Who reported it: `user:<principal>`, `leak-report:<reporter>` or `scanner:<reporter>`. */
+  reporter: string;
+}
+
+export interface LeakReportersTable {
+  reporter_name: string;
+  /** The reporter's HMAC secret, sealed by the Sealer (AAD `leak-reporter:<name>`). */
+  sealed_secret: string;
+  created_at: number;
+}
+
+export interface AccountWebhooksTable {
+  account_id: string;
+  url: string;
+  /** The webhook's signing secret, sealed by the Sealer (AAD `webhook:<accountId>`). */
+  sealed_secret: string;
+  updated_at: number;
+}
+
+export interface NotificationsTable {
+  notification_id: string;
+  account_id: string;
+  kind: string;
+  /** The notification as JSON. */
+  payload: string;
+  created_at: number;
+  attempts: number;
+  next_attempt_at: number;
+  delivered_at: number | null;
+  last_error: string;
+}
+
+export interface DirectoryAccountsTable {
+  account_id: string;
+  /** The directory's management account; equal to account_id on the management account's own row. */
+  management_account_id: string;
+  joined_at: number;
+}
+
 export interface Database {
   accounts: AccountsTable;
   users: UsersTable;
@@ -234,4 +278,9 @@ export interface Database {
   recycled_users: RecycledUsersTable;
   job_leases: JobLeasesTable;
   access_key_policies: AccessKeyPoliciesTable;
+  access_key_restrictions: AccessKeyRestrictionsTable;
+  leak_reporters: LeakReportersTable;
+  account_webhooks: AccountWebhooksTable;
+  notifications: NotificationsTable;
+  directory_accounts: DirectoryAccountsTable;
 }

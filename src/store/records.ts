@@ -118,7 +118,8 @@ export interface LastUsedUpdate {
 
 /**
  * ActionTrail's userIdentity.type; empty when the call named no known key. `system`: Ramkey itself
- * (a maintenance job: the recycle bin's purge, idle-key disabling), not a call.
+ * (a maintenance job: the recycle bin's purge, idle-key disabling; a leak report), not a call; the
+ * event's userName says which.
  */
 export type AuditPrincipalType = 'root-account' | 'ram-user' | 'system' | '';
 
@@ -445,4 +446,53 @@ export interface AccessKeyPolicyRecord {
   /** The document as the API returns it (serializeAccessKeyPolicy); the store keeps it as opaque text. */
   document: string;
   updatedAt: number;
+}
+
+/** A key marked as suspected leaked (restrictive protection). Never lifted: the key is rotated away. */
+export interface KeyRestrictionRecord {
+  accessKeyId: string;
+  accountId: string;
+  restrictedAt: number;
+  /** Why, as the reporter put it. */
+  reason: string;
+  /** Who: `user:<principal>`, `leak-report:<reporter>` or `scanner:<reporter>`. */
+  reporter: string;
+}
+
+/** A party allowed to send leak reports, with its HMAC secret sealed. */
+export interface LeakReporterRecord {
+  reporterName: string;
+  sealedSecret: string;
+  createdAt: number;
+}
+
+/** Where an account's notifications are POSTed, with the secret they are signed with (sealed). */
+export interface WebhookRecord {
+  accountId: string;
+  url: string;
+  sealedSecret: string;
+  updatedAt: number;
+}
+
+/** One notification in the outbox: delivered at least once to the account's webhook, if any. */
+export interface NotificationRecord {
+  /** Also the idempotency key receivers deduplicate by. */
+  notificationId: string;
+  accountId: string;
+  kind: 'AccessKeyRestricted';
+  /** The notification's body, JSON. */
+  payload: string;
+  createdAt: number;
+  attempts: number;
+  nextAttemptAt: number;
+  deliveredAt: number | null;
+  lastError: string;
+}
+
+/** An account's place in a resource directory. */
+export interface DirectoryAccountRecord {
+  accountId: string;
+  /** The directory's management account (the account itself for the management account). */
+  managementAccountId: string;
+  joinedAt: number;
 }

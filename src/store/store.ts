@@ -20,6 +20,7 @@ import type {
   AuditSlot,
   CredentialReportRecord,
   CredentialReportSource,
+  DirectoryAccountRecord,
   EffectivePolicy,
   GroupMember,
   GroupMembership,
@@ -29,8 +30,11 @@ import type {
   IdleAccessKey,
   KeyRecycling,
   KeyUsageGroup,
+  KeyRestrictionRecord,
   KeyUsageGroupQuery,
+  LeakReporterRecord,
   NonceRecord,
+  NotificationRecord,
   NewAccessKey,
   NewPolicy,
   NewPolicyVersion,
@@ -49,6 +53,7 @@ import type {
   UnindexedAccessKey,
   UserPatch,
   UserRecord,
+  WebhookRecord,
 } from './records.js';
 
 export * from './records.js';
@@ -539,6 +544,57 @@ export interface JobLeaseStore {
   acquireJobLease(jobName: string, holder: string, now: number, expiresAt: number): Promise<boolean>;
 }
 
+/** Leak response: restricted keys, leak reporters, webhooks and the notification outbox. */
+export interface LeakResponseStore {
+  /**
+   * Restricts a live key unless it already is, and queues `notification` in the same transaction
+   * (with the request's audit event, see withAuditEvent). Answers the restriction in force and
+   * whether this call created it; undefined when the key is not live.
+   */
+  restrictAccessKey(
+    restriction: KeyRestrictionRecord,
+    notification: NotificationRecord,
+  ): Promise<{ restriction: KeyRestrictionRecord; created: boolean } | undefined>;
+  /** The restrictions of those of the keys that have one (any order). */
+  getKeyRestrictions(accessKeyIds: readonly string[]): Promise<KeyRestrictionRecord[]>;
+  /** The live key whose secret has this fingerprint under `keyVersion` (see SecretIndexStore). */
+  findAccessKeyIdByFingerprint(keyVersion: number, fingerprint: string): Promise<string | undefined>;
+  /** Adds a reporter; false when one of that name exists. */
+  addLeakReporter(reporter: LeakReporterRecord): Promise<boolean>;
+  getLeakReporter(reporterName: string): Promise<LeakReporterRecord | undefined>;
+  /** Every reporter, by name. */
+  listLeakReporters(): Promise<LeakReporterRecord[]>;
+  /** False when there was none of that name. */
+  deleteLeakReporter(reporterName: string): Promise<boolean>;
+  /** Sets (or replaces) the account's webhook. */
+  setAccountWebhook(webhook: WebhookRecord): Promise<void>;
+  getAccountWebhook(accountId: string): Promise<WebhookRecord | undefined>;
+  /** False when there was none. */
+  deleteAccountWebhook(accountId: string): Promise<boolean>;
+  /** The account's notifications, newest first, at most `limit`. */
+  listNotifications(accountId: string, limit: number): Promise<NotificationRecord[]>;
+  /** Undelivered notifications due at `now`, earliest due first, at most `limit`. */
+  dueNotifications(now: number, limit: number): Promise<NotificationRecord[]>;
+  markNotificationDelivered(notificationId: string, at: number): Promise<void>;
+  /** Records a failed attempt and when to try again. */
+  markNotificationFailed(notificationId: string, nextAttemptAt: number, error: string): Promise<void>;
+}
+
+/** Resource directories: accounts grouped under a management account. */
+export interface DirectoryStore {
+  /** Puts the account in the management account's directory; false when it is in one already. */
+  putDirectoryAccount(record: DirectoryAccountRecord): Promise<boolean>;
+  getDirectoryAccount(accountId: string): Promise<DirectoryAccountRecord | undefined>;
+  /** Every account of the directory (the management account's own row included), by account ID. */
+  listDirectoryAccounts(managementAccountId: string): Promise<DirectoryAccountRecord[]>;
+  /** Every account in any directory, by management account then account ID. */
+  listAllDirectoryAccounts(): Promise<DirectoryAccountRecord[]>;
+  /** False when the account was in no directory. */
+  removeDirectoryAccount(accountId: string): Promise<boolean>;
+  /** The account owning the key, whatever its state; undefined for an ID never issued. */
+  accountOfAccessKey(accessKeyId: string): Promise<string | undefined>;
+}
+
 /** Every aggregate, over one database. */
 export interface Store
   extends
@@ -553,7 +609,9 @@ export interface Store
     CredentialReportStore,
     SecretIndexStore,
     UsedNonceStore,
-    JobLeaseStore {
+    JobLeaseStore,
+    LeakResponseStore,
+    DirectoryStore {
   readonly capabilities: StoreCapabilities;
 
   /** Creates or upgrades the schema. Idempotent. */

@@ -13,6 +13,8 @@ import { describeSecretIndexStoreContract } from './secret-index-store.contract.
 import { describeNonceStoreContract } from './nonce-store.contract.js';
 import { describeRecycleBinStoreContract } from './recycle-bin-store.contract.js';
 import { describeAccessKeyPolicyStoreContract } from './access-key-policy-store.contract.js';
+import { describeLeakResponseStoreContract } from './leak-response-store.contract.js';
+import { describeDirectoryStoreContract } from './directory-store.contract.js';
 
 /** Registers every aggregate's contract, each suite against a fresh store from `makeStore`. */
 export function describeStoreContract(name: string, makeStore: () => Promise<ContractStore>): void {
@@ -29,4 +31,6 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Con
   describeNonceStoreContract(name, makeStore);
   describeRecycleBinStoreContract(name, makeStore);
   describeAccessKeyPolicyStoreContract(name, makeStore);
+  describeLeakResponseStoreContract(name, makeStore);
+  describeDirectoryStoreContract(name, makeStore);
 }

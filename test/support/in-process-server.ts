@@ -52,7 +52,7 @@ export interface StartAppOptions {
   /** Where to listen (default 127.0.0.1; `::` takes IPv6 and IPv4 calls, `endpoint` still works). */
   host?: string;
   /** Passed to createRamkey as they are (the usage recorder's bounds, the failure limits). */
-  ramkey?: Pick<RamkeyDeps, 'usage' | 'failureLimits'>;
+  ramkey?: Pick<RamkeyDeps, 'usage' | 'failureLimits' | 'leakHighRiskActions'>;
   /**
    * Serve the state of an earlier app (stopped with `keepData`) instead of a new installation: a
    * restart. Its first account stays `admin`.
@@ -85,6 +85,10 @@ export interface RunningApp {
    * timer makes it; the harness, like `ramkey serve`, also ran them once before listening.
    */
   maintenance(): Promise<MaintenanceOutcome>;
+  /** Registers a leak reporter as `ramkey leak-reporters add NAME` does; returns its secret. */
+  addLeakReporter(name: string): Promise<string>;
+  /** Runs one round of notification delivery (the server's job does so every few seconds). */
+  deliverNotifications(): Promise<number>;
   /** Closes listener, Ramkey (flushing) and store, and removes the data unless `keepData`. */
   stop(options?: { keepData?: boolean }): Promise<void>;
   /** Removes the data (directory, PostgreSQL database) once no app serves it. */
@@ -149,6 +153,8 @@ export async function startApp(options: StartAppOptions = {}): Promise<RunningAp
     // its answer, a flush writes them.
     flush: () => ramkey.usage.flush(),
     maintenance: () => ramkey.maintenance.run(),
+    addLeakReporter: async (name) => (await ramkey.leaks.addReporter(name)).reveal(),
+    deliverNotifications: () => ramkey.notifications.deliverDue(),
     async stop(stopOptions = {}) {
       await app.close();
       await ramkey.close();

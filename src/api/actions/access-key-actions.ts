@@ -45,9 +45,16 @@ export function accessKeyActions({
       selfService: true,
       async handle(ctx) {
         const keys = await ctx.ramkey.accessKeys.list(await owner(ctx));
+        const restrictions = await ctx.ramkey.leaks.restrictionsOf(keys.map((k) => k.accessKeyId));
         return {
           AccessKeys: {
-            AccessKey: keys.map((k) => accessKeyListItem(k, { updateDate: ims, lastUse: true })),
+            AccessKey: keys.map((k) =>
+              accessKeyListItem(k, {
+                updateDate: ims,
+                lastUse: true,
+                restriction: restrictions.get(k.accessKeyId) ?? null,
+              }),
+            ),
           },
         };
       },

@@ -143,9 +143,15 @@ async function lookupEvents({ ramkey, caller, params }: ActionContext): Promise<
   const token = decodeToken(params, EVENT_TOKEN);
   const after = token === undefined ? undefined : EVENT_TOKEN.exec(token);
 
+  // Ramkey extension: a resource directory's management account reads a member account's trail.
+  const member = params.optional('MemberAccountId');
+  const accountId =
+    member === undefined
+      ? caller.principal.accountId
+      : await ramkey.directory.memberAccount(caller.principal.accountId, member);
   // One more than a page, to tell whether more follow a full page.
   const { events, next } = await ramkey.audit.lookup({
-    accountId: caller.principal.accountId,
+    accountId,
     startTime,
     endTime,
     direction,

@@ -17,6 +17,7 @@ import type { ActionContext, ActionDef, Product } from './action.js';
 import { parseBoolean } from './ram-permissions.js';
 import { accessKeyActions } from './access-key-actions.js';
 import { networkPolicyActions } from './network-policy.js';
+import { leakResponseActions } from './leak-response-actions.js';
 import { callerAsOwner, parseUserAccessKeyId, principalNameAsOwner } from './owner.js';
 import { oneOf, recycleBinActions } from './recycle-bin.js';
 
@@ -47,6 +48,7 @@ const actions: Record<string, ActionDef> = {
   },
   ...recycleBinActions,
   ...networkPolicyActions(owner),
+  ...leakResponseActions(owner, on(keyOwnerByLogonName)),
   // Ramkey extension: whose key is this? Only for the caller's own account's keys.
   GetAccessKeyOwner: {
     rw: 'Read',

@@ -1,6 +1,6 @@
 // Wire shapes shared by RAM and IMS responses.
 import { toWireDate } from '../../core/clock.js';
-import type { AccessKeyRecord, UserRecord } from '../../store/store.js';
+import type { AccessKeyRecord, KeyRestrictionRecord, UserRecord } from '../../store/store.js';
 
 export function userBody(user: UserRecord, options: { updateDate?: boolean } = {}): Record<string, string> {
   return {
@@ -22,8 +22,14 @@ export function userBody(user: UserRecord, options: { updateDate?: boolean } = {
  */
 export function accessKeyListItem(
   key: AccessKeyRecord,
-  options: { updateDate?: boolean; lastUse?: boolean } = {},
-): Record<string, string> {
+  options: {
+    updateDate?: boolean;
+    lastUse?: boolean;
+    /** Shows the leak restriction (Ramkey extension fields): the key's, or null when it has none. */
+    restriction?: KeyRestrictionRecord | null;
+  } = {},
+): Record<string, string | boolean> {
+  const restriction = options.restriction;
   return {
     AccessKeyId: key.accessKeyId,
     Status: key.status,
@@ -33,6 +39,12 @@ export function accessKeyListItem(
       LastUsedDate: lastUsedDate(key.lastUsedAt),
       LastUsedServiceName: key.lastUsedService ?? '',
       LastUsedSourceIp: key.lastUsedIp ?? '',
+    }),
+    ...(restriction !== undefined && { LeakRestricted: restriction !== null }),
+    ...(restriction && {
+      LeakRestrictedDate: toWireDate(restriction.restrictedAt),
+      LeakRestrictionReason: restriction.reason,
+      LeakRestrictionReporter: restriction.reporter,
     }),
   };
 }

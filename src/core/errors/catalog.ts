@@ -356,6 +356,87 @@ export const catalog = {
     recommend: 'Ask an administrator of the account to grant the action to this RAM user.',
   },
 
+  // Leak response
+  Forbidden: {
+    httpStatus: 403,
+    message: 'There is a risk of leakage of this AccessKey.',
+    retryable: false,
+    recommend:
+      'The key is restricted as suspected leaked and stays so: create a new AccessKey, move the application to it, then disable and delete this one.',
+  },
+  'InvalidLeakReport.Signature': {
+    httpStatus: 401,
+    message:
+      'The leak report is not signed by a registered reporter (X-Ramkey-Reporter, X-Ramkey-Signature).',
+    retryable: false,
+  },
+  'InvalidLeakReport.TimeStamp': {
+    httpStatus: 400,
+    message:
+      'The leak report has no X-Ramkey-Timestamp (Unix seconds) or it is more than 5 minutes from the server time.',
+    retryable: false,
+  },
+  'InvalidLeakReport.Replayed': {
+    httpStatus: 400,
+    message: 'This signed leak report was already received.',
+    retryable: false,
+  },
+  'InvalidLeakReport.Body': {
+    httpStatus: 400,
+    message: 'The leak report must be a JSON array of at most {0} objects, each with a string "token".',
+    retryable: false,
+  },
+  'InvalidParameter.ReporterName': {
+    httpStatus: 400,
+    message:
+      'A reporter name is 1-64 characters: letters, digits, ".", "_" and "-", starting with a letter or digit.',
+    retryable: false,
+  },
+  'EntityAlreadyExists.LeakReporter': {
+    httpStatus: 409,
+    message: 'A leak reporter of that name already exists.',
+    retryable: false,
+  },
+  'EntityNotExist.LeakReporter': {
+    httpStatus: 404,
+    message: 'The leak reporter does not exist.',
+    retryable: false,
+  },
+  'InvalidParameter.WebhookUrl': {
+    httpStatus: 400,
+    message:
+      'The webhook URL must be an absolute http or https URL of at most 1024 characters, without credentials.',
+    retryable: false,
+  },
+  'EntityNotExist.NotificationWebhook': {
+    httpStatus: 404,
+    message: 'The account has no notification webhook.',
+    retryable: false,
+  },
+
+  // Resource directory
+  'EntityNotExist.Account': { httpStatus: 404, message: 'The account does not exist.', retryable: false },
+  'EntityAlreadyExists.ResourceDirectory': {
+    httpStatus: 409,
+    message: 'The account is already in a resource directory.',
+    retryable: false,
+  },
+  'EntityNotExist.ResourceDirectory': {
+    httpStatus: 404,
+    message: 'The account is not the management account of a resource directory.',
+    retryable: false,
+  },
+  'InvalidParameter.DirectoryMember': {
+    httpStatus: 400,
+    message: 'The account is already in a resource directory, or is not a member of this one.',
+    retryable: false,
+  },
+  'InvalidParameter.MemberAccountId': {
+    httpStatus: 400,
+    message: 'MemberAccountId is not an account of your resource directory.',
+    retryable: false,
+  },
+
   // Entities
   'EntityNotExist.User': { httpStatus: 404, message: 'The user does not exist.', retryable: false },
   'EntityNotExist.User.AccessKey': {

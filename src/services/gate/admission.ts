@@ -29,7 +29,14 @@ export interface AdmissionRequest {
 
 /** The gate's steps, in the order they run (see GATE_STEPS in gate.ts). */
 export type GateStepName =
-  'keyLookup' | 'signature' | 'freshness' | 'nonce' | 'keyStatus' | 'networkPolicy' | 'authorization';
+  | 'keyLookup'
+  | 'signature'
+  | 'freshness'
+  | 'nonce'
+  | 'keyStatus'
+  | 'networkPolicy'
+  | 'leakRestriction'
+  | 'authorization';
 
 export interface Admitted {
   readonly admitted: true;

@@ -33,6 +33,7 @@ describe('Gate.admit', () => {
       'nonce',
       'keyStatus',
       'networkPolicy',
+      'leakRestriction',
       'authorization',
     ]);
   });

@@ -13,6 +13,7 @@ import { authorizationCheck } from './steps/authorization.js';
 import { freshnessCheck } from './steps/freshness.js';
 import { keyStatusCheck } from './steps/key-status.js';
 import { networkPolicyCheck, type NetworkPolicySource } from './steps/network-policy.js';
+import { leakRestrictionCheck } from './steps/leak-restriction.js';
 import { nonceCheck } from './steps/nonce.js';
 import { signatureCheck } from './steps/signature.js';
 
@@ -24,12 +25,17 @@ export interface GateDeps {
   authorizer: Authorizer;
   clock: Clock;
   maxClockSkewMs: number;
+  /**
+   * Actions refused to a leak-restricted key besides every RAM and IMS action, by their
+   * authorization name in ASCII lower case (`actiontrail:lookupevents`).
+   */
+  highRiskActions: ReadonlySet<string>;
 }
 
 /**
  * The checks after the key lookup, in order. A key in the recycle bin (or purged) is not found at all,
- * at the lookup (the key cache reads live keys only). The network access policy slots in after
- * `keyStatus`, leak restriction before `authorization`.
+ * at the lookup (the key cache reads live keys only). Then the key's status, its network
+ * access policy, leak restriction, and the principal's permissions.
  */
 export function gateChecks(deps: GateDeps): readonly GateCheck[] {
   return [
@@ -41,6 +47,8 @@ export function gateChecks(deps: GateDeps): readonly GateCheck[] {
     keyStatusCheck,
     // After the key's status: a disabled key says so whatever its source (as Alibaba's order has it).
     networkPolicyCheck(deps.networkPolicies),
+    // Before the policies: a suspected-leaked key is refused what its policies would allow.
+    leakRestrictionCheck(deps.highRiskActions),
     authorizationCheck(deps.authorizer),
   ];
 }

@@ -11,6 +11,8 @@ import type { Principal } from '../principal.js';
 export interface CachedKey {
   accessKeyId: string;
   status: AccessKeyStatus;
+  /** Restricted as suspected leaked: identity and high-risk actions are refused (see leak-restriction). */
+  restricted: boolean;
   principal: Principal;
   signingKey: SigningKey;
 }
@@ -103,9 +105,11 @@ export class KeyCache {
       principal = { kind: 'user', accountId: record.accountId, userId: user.userId, userName: user.userName };
     }
     const secret = this.sealer.open(record.accessKeyId, record.sealedSecret);
+    const restrictions = await this.store.getKeyRestrictions([record.accessKeyId]);
     return {
       accessKeyId: record.accessKeyId,
       status: record.status,
+      restricted: restrictions.length > 0,
       principal,
       signingKey: prepareSigningKey(secret.reveal()),
     };

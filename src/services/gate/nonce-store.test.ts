@@ -180,6 +180,7 @@ describe('the window edge, on a real store', () => {
     key: {
       accessKeyId: key.id,
       status: 'Active',
+      restricted: false,
       principal: { kind: 'root', accountId: '1234567890123456' },
       signingKey: prepareSigningKey(key.secret),
     },

@@ -12,8 +12,10 @@ import { kyselyAttachmentStore } from './attachment-store.js';
 import { kyselyAuditStore } from './audit-store.js';
 import { StoreContext, type EngineWrites } from './context.js';
 import { kyselyCredentialReportStore } from './credential-report-store.js';
+import { kyselyDirectoryStore } from './directory-store.js';
 import { kyselyGroupStore } from './group-store.js';
 import { kyselyJobLeaseStore } from './job-lease-store.js';
+import { kyselyLeakResponseStore } from './leak-response-store.js';
 import { kyselyNonceStore } from './nonce-store.js';
 import { kyselyPolicyStore } from './policy-store.js';
 import { kyselySecretIndexStore } from './secret-index-store.js';
@@ -59,6 +61,8 @@ export function createKyselyStore(
     ...kyselyAuditStore(ctx),
     ...kyselyCredentialReportStore(ctx),
     ...kyselySecretIndexStore(ctx),
+    ...kyselyLeakResponseStore(ctx),
+    ...kyselyDirectoryStore(ctx),
     ...kyselyNonceStore(ctx),
     ...kyselyJobLeaseStore(ctx),
   };

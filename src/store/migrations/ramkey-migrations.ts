@@ -13,6 +13,8 @@ import { auditCallCountSchema } from './audit-call-count.js';
 import { keyUsageIndexSchema } from './key-usage-index.js';
 import { recycleBinSchema } from './recycle-bin-schema.js';
 import { accessKeyPoliciesSchema } from './access-key-policies-schema.js';
+import { leakResponseSchema } from './leak-response-schema.js';
+import { resourceDirectorySchema } from './resource-directory-schema.js';
 
 /**
  * The migrations by name. Kysely runs them in name order, so names start with a zero-padded number;
@@ -31,6 +33,8 @@ export function ramkeyMigrations(dialect: MigrationDialect): Record<string, Migr
     '0009_audit_call_count': auditCallCountSchema(),
     '0010_recycle_bin': recycleBinSchema(dialect),
     '0011_access_key_policies': accessKeyPoliciesSchema(),
+    '0014_leak_response': leakResponseSchema(),
+    '0015_resource_directory': resourceDirectorySchema(),
   };
 }
 

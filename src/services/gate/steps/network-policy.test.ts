@@ -30,6 +30,7 @@ function keyed(sourceIp: string, accessKeyId = KEY): KeyedRequest {
     key: {
       accessKeyId,
       status: 'Active',
+      restricted: false,
       principal: { kind: 'root', accountId: ACCOUNT },
       signingKey: prepareSigningKey('s'),
     },

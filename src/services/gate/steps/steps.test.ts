@@ -2,12 +2,13 @@
 import { describe, expect, it } from 'vitest';
 import { RamkeyError } from '../../../core/errors/ramkey-error.js';
 import { prepareSigningKey } from '../../../core/signature/index.js';
-import { routedAction, signedRequest } from '../../../../test/support/gate-fixture.js';
+import { routedAction, signedRequest, type RoutedAction } from '../../../../test/support/gate-fixture.js';
 import type { KeyedRequest } from '../gate-check.js';
 import type { CachedKey } from '../key-cache.js';
 import { NonceStoreUnavailableError, type NonceStore } from '../nonce-store.js';
 import { freshnessCheck } from './freshness.js';
 import { keyStatusCheck } from './key-status.js';
+import { leakRestrictionCheck } from './leak-restriction.js';
 import { nonceCheck } from './nonce.js';
 import { signatureCheck } from './signature.js';
 
@@ -16,11 +17,19 @@ const SKEW = 15 * 60_000;
 const key = { id: 'LTAI' + 'a'.repeat(20), secret: 'the-secret' };
 
 function keyed(
-  overrides: { at?: number; secret?: string; status?: 'Active' | 'Inactive'; nonce?: string } = {},
+  overrides: {
+    at?: number;
+    secret?: string;
+    status?: 'Active' | 'Inactive';
+    nonce?: string;
+    restricted?: boolean;
+    action?: RoutedAction;
+  } = {},
 ) {
   const cached: CachedKey = {
     accessKeyId: key.id,
     status: overrides.status ?? 'Active',
+    restricted: overrides.restricted ?? false,
     principal: { kind: 'root', accountId: '1234567890123456' },
     signingKey: prepareSigningKey(key.secret),
   };
@@ -30,7 +39,7 @@ function keyed(
   );
   return {
     request,
-    action: routedAction({ authAction: 'sts:GetCallerIdentity' }),
+    action: overrides.action ?? routedAction({ authAction: 'sts:GetCallerIdentity', risk: 'standard' }),
     resources: () => ['*'],
     connection: { sourceIp: '127.0.0.1', secureTransport: false, userAgent: '' },
     key: cached,
@@ -107,5 +116,31 @@ describe('key status check', () => {
   it('passes an Active key and refuses an Inactive one', () => {
     expect(keyStatusCheck.check(keyed())).toBeUndefined();
     expect(codeOf(keyStatusCheck.check(keyed({ status: 'Inactive' })))).toBe('InvalidAccessKeyId.Inactive');
+  });
+});
+
+describe('leak restriction check', () => {
+  const check = leakRestrictionCheck(new Set(['actiontrail:lookupevents']));
+  const ramAction = routedAction({ authAction: 'ram:CreateAccessKey', risk: 'identity' });
+  const lookup = routedAction({ authAction: 'actiontrail:LookupEvents', risk: 'standard' });
+  const whoAmI = routedAction({ authAction: 'sts:GetCallerIdentity', risk: 'standard' });
+
+  it('refuses a restricted key every identity action and the listed high-risk ones, in any case', () => {
+    const refused = check.check(keyed({ restricted: true, action: ramAction }));
+    expect(codeOf(refused)).toBe('Forbidden');
+    expect(refused instanceof RamkeyError && refused.message).toBe(
+      'There is a risk of leakage of this AccessKey.',
+    );
+    expect(refused instanceof RamkeyError && refused.httpStatus).toBe(403);
+    expect(codeOf(check.check(keyed({ restricted: true, action: lookup })))).toBe('Forbidden');
+  });
+
+  it('lets a restricted key call the rest, and an unrestricted key call anything', () => {
+    expect(check.check(keyed({ restricted: true, action: whoAmI }))).toBeUndefined();
+    expect(check.check(keyed({ restricted: false, action: ramAction }))).toBeUndefined();
+    expect(check.check(keyed({ restricted: false, action: lookup }))).toBeUndefined();
+    expect(
+      leakRestrictionCheck(new Set()).check(keyed({ restricted: true, action: lookup })),
+    ).toBeUndefined();
   });
 });

@@ -1,0 +1,348 @@
+// Leak response commands: restrict a key, the account's webhook and alerts (through the API), and
+// the installation's leak reporters (operator commands on the data directory).
+import type { Command } from 'commander';
+import { DAY_MS, toWireDate } from '../core/clock.js';
+import { lookupAll, lookupParams } from './audit-commands.js';
+import { summarizeIncident, type IncidentSummary } from './incident.js';
+import { ApiError, type RamkeyClient } from './client.js';
+import { client, obj, str, type Json } from './client-commands.js';
+import { CliError } from './exit-codes.js';
+import { printFields, printJson, printTable } from './output.js';
+import { withInstallation, type DataOptions } from './server-commands.js';
+
+const IMS = '2019-08-15';
+const STS = '2015-04-01';
+
+/** The logon name of the user owning the key: `--user`, else looked up; undefined for the caller's own. */
+async function ownerLogonName(
+  api: RamkeyClient,
+  id: string,
+  user: string | undefined,
+): Promise<string | undefined> {
+  if (user !== undefined) {
+    const me = await api.call(STS, 'GetCallerIdentity');
+    return `${user}@${str(me.AccountId)}.onaliyun.com`;
+  }
+  try {
+    const owner = obj((await api.call(IMS, 'GetAccessKeyOwner', { UserAccessKeyId: id })).AccessKeyOwner);
+    return str(owner.UserPrincipalName) || undefined;
+  } catch (err) {
+    // A caller not allowed to ask is restricting its own key.
+    if (err instanceof ApiError && err.code === 'NoPermission') return undefined;
+    throw err;
+  }
+}
+
+/**
+ * An event does not hold the ID of a key it created: the key of the named user created at the
+ * event's second is it (a key since deleted is not found, and stays unnamed).
+ */
+async function nameCreatedKeys(api: RamkeyClient, summary: IncidentSummary): Promise<void> {
+  const me = await api.call(STS, 'GetCallerIdentity');
+  for (const entry of summary.persistence) {
+    const userName = entry.target.UserName;
+    if (entry.action !== 'CreateAccessKey' || userName === undefined) continue;
+    const upn = `${userName}@${str(me.AccountId)}.onaliyun.com`;
+    const listed = await api.call(IMS, 'ListAccessKeys', { UserPrincipalName: upn }).catch(() => undefined);
+    const keysOf = obj(listed?.AccessKeys).AccessKey;
+    const created = (Array.isArray(keysOf) ? keysOf.map(obj) : []).find((k) => k.CreateDate === entry.time);
+    if (created) entry.target.CreatedAccessKeyId = str(created.AccessKeyId);
+  }
+}
+
+export function registerLeakCommands(program: Command): void {
+  const keys = program.commands.find((c) => c.name() === 'keys');
+  if (!keys) throw new Error('the keys command must be registered first');
+  keys
+    .command('restrict <accessKeyId>')
+    .description(
+      'mark an AccessKey as suspected leaked, for good: identity and high-risk actions are refused to it, ' +
+        'other calls keep working until you rotate it away',
+    )
+    .requiredOption('--reason <text>', 'why (kept with the key and in the audit trail)')
+    .option('--user <name>', 'the RAM user owning the key (default: looked up)')
+    .action(async (id: string, options: { reason: string; user?: string }, command: Command) => {
+      const { api, json } = client(command);
+      const upn = await ownerLogonName(api, id, options.user);
+      const answer = obj(
+        (
+          await api.call(IMS, 'RestrictAccessKey', {
+            UserAccessKeyId: id,
+            Reason: options.reason,
+            ...(upn !== undefined && { UserPrincipalName: upn }),
+          })
+        ).AccessKeyRestriction,
+      );
+      if (json) {
+        printJson(answer);
+        return;
+      }
+      printFields({
+        AccessKeyId: str(answer.AccessKeyId),
+        Restricted: str(answer.RestrictedDate),
+        Reason: str(answer.Reason),
+        Reporter: str(answer.Reporter),
+      });
+      process.stdout.write(
+        answer.NewlyRestricted === true
+          ? '\nRestricted. Now rotate it: create a new key, move the application to it, then disable and delete this one.\n'
+          : '\nIt was restricted already; nothing changed.\n',
+      );
+    });
+
+  keys
+    .command('incident <accessKeyId>')
+    .description(
+      'what a key did since a given time, from the audit trail: actions, source addresses, refused calls, ' +
+        'and the users, keys, policies and attachments it created',
+    )
+    .option('--since <when>', 'from this date, date-time or age (30m, 12h, 7d; default 90d)')
+    .option('--until <when>', 'up to this date, date-time or age (default now)')
+    .action(async (id: string, options: { since?: string; until?: string }, command: Command) => {
+      const { api, json } = client(command);
+      const params: Record<string, string> = {
+        ...lookupParams({ ...options, key: id }, 90 * DAY_MS),
+        Direction: 'FORWARD',
+      };
+      const events: Json[] = [];
+      await lookupAll(api, params, Number.MAX_SAFE_INTEGER, (page) => {
+        events.push(...page);
+        if (process.stderr.isTTY) process.stderr.write(`\rread ${String(events.length)} events`);
+      });
+      if (process.stderr.isTTY) process.stderr.write('\n');
+      const summary = summarizeIncident(id, events, {
+        since: params.StartTime ?? '',
+        until: params.EndTime ?? '',
+      });
+      await nameCreatedKeys(api, summary);
+      if (json) {
+        printJson(summary);
+        return;
+      }
+      printFields({
+        AccessKeyId: id,
+        From: summary.since,
+        To: summary.until,
+        Calls: String(summary.calls),
+        Refused: String(summary.refusedCalls),
+      });
+      process.stdout.write('\nActions\n');
+      printTable(
+        ['ACTION', 'SERVICE', 'CALLS', 'REFUSED'],
+        summary.actions.map((a) => [a.action, a.service, String(a.calls), String(a.refused)]),
+      );
+      process.stdout.write('\nSource addresses\n');
+      printTable(
+        ['SOURCE IP', 'CALLS', 'FIRST SEEN', 'LAST SEEN'],
+        summary.sourceIps.map((s) => [s.ip, String(s.calls), s.firstSeen, s.lastSeen]),
+      );
+      process.stdout.write('\nRefused calls\n');
+      printTable(
+        ['TIME', 'ACTION', 'SOURCE IP', 'ERROR', 'CALLS'],
+        summary.refused.map((r) => [r.time, r.action, r.sourceIp, r.errorCode, String(r.calls)]),
+      );
+      process.stdout.write('\nLeft behind (users, keys, policies, attachments it created or changed)\n');
+      printTable(
+        ['TIME', 'ACTION', 'SOURCE IP', 'WHAT'],
+        summary.persistence.map((p) => [
+          p.time,
+          p.action,
+          p.sourceIp,
+          Object.entries(p.target)
+            .map(([k, v]) => `${k}=${v}`)
+            .join(' '),
+        ]),
+      );
+    });
+
+  const alerts = program
+    .command('alerts')
+    .description("the account's alerts (restricted keys) and their webhook");
+  alerts
+    .command('list')
+    .description('list alerts, newest first, with their delivery to the webhook')
+    .option('--max <n>', 'at most this many (1-1000)', '100')
+    .action(async (options: { max: string }, command: Command) => {
+      const { api, json } = client(command);
+      const answer = obj((await api.call(IMS, 'ListAlerts', { MaxItems: options.max })).Alerts);
+      const items = Array.isArray(answer.Alert) ? answer.Alert.map(obj) : [];
+      if (json) {
+        printJson(items);
+        return;
+      }
+      printTable(
+        ['CREATED', 'TYPE', 'ACCESS KEY ID', 'REPORTER', 'DELIVERY', 'ATTEMPTS'],
+        items.map((a) => {
+          const detail: Json = obj(a.Detail);
+          return [
+            str(a.CreateDate),
+            str(a.Type),
+            str(detail.AccessKeyId),
+            str(detail.Reporter),
+            str(a.DeliveryStatus),
+            str(a.DeliveryAttempts),
+          ];
+        }),
+      );
+    });
+  const webhook = alerts.command('webhook').description("the account's notification webhook");
+  webhook
+    .command('set <url>')
+    .description('POST alerts to this URL, signed; prints the signing secret once')
+    .action(async (url: string, _options: unknown, command: Command) => {
+      const { api, json } = client(command);
+      const hook = obj((await api.call(IMS, 'SetNotificationWebhook', { Url: url })).Webhook);
+      if (json) {
+        printJson(hook);
+        return;
+      }
+      printFields({ Url: str(hook.Url), Secret: str(hook.Secret) });
+      process.stdout.write(
+        '\nThe secret is shown once: receivers check X-Ramkey-Signature (sha256=HMAC-SHA256 of "<X-Ramkey-Timestamp>.<body>").\n',
+      );
+    });
+  webhook
+    .command('get')
+    .description('show the webhook URL')
+    .action(async (_options: unknown, command: Command) => {
+      const { api, json } = client(command);
+      const hook = obj((await api.call(IMS, 'GetNotificationWebhook')).Webhook);
+      if (json) printJson(hook);
+      else printFields({ Url: str(hook.Url), Updated: str(hook.UpdateDate) });
+    });
+  webhook
+    .command('delete')
+    .description('stop posting alerts (they stay listed)')
+    .action(async (_options: unknown, command: Command) => {
+      const { api, json } = client(command);
+      await api.call(IMS, 'DeleteNotificationWebhook');
+      if (json) printJson({ deleted: true });
+      else process.stdout.write('Webhook deleted.\n');
+    });
+
+  const dataOption = ['--data <dir>', 'data directory (default $RAMKEY_DATA or ./ramkey-data)'] as const;
+  const directory = program
+    .command('directory')
+    .description(
+      'resource directories: accounts grouped under a management account, which finds key owners and ' +
+        'reads audit trails across them (operator commands)',
+    );
+  directory
+    .command('create')
+    .description('make an account the management account of a new directory')
+    .requiredOption('--management <accountId>', 'the management account')
+    .option(...dataOption)
+    .action(async (_options: unknown, command: Command) => {
+      const options = command.optsWithGlobals<DataOptions & { json?: boolean; management: string }>();
+      await withInstallation(options, (ramkey) => ramkey.directory.create(options.management));
+      if (options.json) printJson({ managementAccountId: options.management });
+      else process.stdout.write(`Created the resource directory of ${options.management}.\n`);
+    });
+  directory
+    .command('add-member')
+    .description('add an account to a directory')
+    .requiredOption('--management <accountId>', 'the management account')
+    .requiredOption('--member <accountId>', 'the account to add')
+    .option(...dataOption)
+    .action(async (_options: unknown, command: Command) => {
+      const options = command.optsWithGlobals<
+        DataOptions & { json?: boolean; management: string; member: string }
+      >();
+      await withInstallation(options, (ramkey) =>
+        ramkey.directory.addMember(options.management, options.member),
+      );
+      if (options.json)
+        printJson({ managementAccountId: options.management, memberAccountId: options.member });
+      else process.stdout.write(`Added ${options.member} to the directory of ${options.management}.\n`);
+    });
+  directory
+    .command('remove-member')
+    .description('take an account out of a directory')
+    .requiredOption('--management <accountId>', 'the management account')
+    .requiredOption('--member <accountId>', 'the account to remove')
+    .option(...dataOption)
+    .action(async (_options: unknown, command: Command) => {
+      const options = command.optsWithGlobals<
+        DataOptions & { json?: boolean; management: string; member: string }
+      >();
+      await withInstallation(options, (ramkey) =>
+        ramkey.directory.removeMember(options.management, options.member),
+      );
+      if (options.json) printJson({ removed: options.member });
+      else process.stdout.write(`Removed ${options.member} from the directory of ${options.management}.\n`);
+    });
+  directory
+    .command('list')
+    .description('list directories and their member accounts')
+    .option(...dataOption)
+    .action(async (_options: unknown, command: Command) => {
+      const options = command.optsWithGlobals<DataOptions & { json?: boolean }>();
+      const directories = await withInstallation(options, (ramkey) => ramkey.directory.list());
+      const rows = directories.map((d) => ({
+        managementAccountId: d.managementAccountId,
+        created: toWireDate(d.createdAt),
+        members: d.members.map((m) => ({ accountId: m.accountId, joined: toWireDate(m.joinedAt) })),
+      }));
+      if (options.json) printJson(rows);
+      else
+        printTable(
+          ['MANAGEMENT ACCOUNT', 'MEMBER ACCOUNT', 'JOINED'],
+          rows.flatMap((d) => [
+            [d.managementAccountId, '(management)', d.created],
+            ...d.members.map((m) => [d.managementAccountId, m.accountId, m.joined]),
+          ]),
+        );
+    });
+
+  const reporters = program
+    .command('leak-reporters')
+    .description('parties allowed to send signed leak reports to POST /leak-reports (operator commands)');
+  reporters
+    .command('add <name>')
+    .description('register a reporter; prints its signing secret once')
+    .option(...dataOption)
+    .action(async (name: string, _options: unknown, command: Command) => {
+      const options = command.optsWithGlobals<DataOptions & { json?: boolean }>();
+      const secret = await withInstallation(options, async (ramkey) =>
+        (await ramkey.leaks.addReporter(name)).reveal(),
+      );
+      if (options.json) {
+        printJson({ reporterName: name, secret });
+        return;
+      }
+      printFields({ Reporter: name, Secret: secret });
+      process.stdout.write(
+        '\nThe secret is shown once. Reports are POSTed to /leak-reports with X-Ramkey-Reporter, X-Ramkey-Timestamp\n' +
+          'and X-Ramkey-Signature: sha256=HMAC-SHA256(secret, "<timestamp>.<body>").\n',
+      );
+    });
+  reporters
+    .command('list')
+    .description('list reporters')
+    .option(...dataOption)
+    .action(async (_options: unknown, command: Command) => {
+      const options = command.optsWithGlobals<DataOptions & { json?: boolean }>();
+      const list = await withInstallation(options, (ramkey) => ramkey.leaks.listReporters());
+      const rows = list.map((r) => ({ reporterName: r.reporterName, created: toWireDate(r.createdAt) }));
+      if (options.json) printJson(rows);
+      else
+        printTable(
+          ['REPORTER', 'CREATED'],
+          rows.map((r) => [r.reporterName, r.created]),
+        );
+    });
+  reporters
+    .command('remove <name>')
+    .description('remove a reporter: its reports are refused from now on')
+    .option(...dataOption)
+    .action(async (name: string, _options: unknown, command: Command) => {
+      const options = command.optsWithGlobals<DataOptions & { json?: boolean }>();
+      await withInstallation(options, (ramkey) => ramkey.leaks.removeReporter(name)).catch((err: unknown) => {
+        throw err instanceof Error && 'code' in err && err.code === 'EntityNotExist.LeakReporter'
+          ? new CliError(`No leak reporter named ${name}.`)
+          : err;
+      });
+      if (options.json) printJson({ removed: name });
+      else process.stdout.write(`Removed ${name}.\n`);
+    });
+}

@@ -1,0 +1,181 @@
+// The leak-response commands, run as the built `ramkey` command: restrict a key, alerts and the
+// webhook, and the operator's leak reporters on the data directory.
+import { createHmac } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startApp, type RunningApp } from '../support/in-process-server.js';
+import { runCli } from '../support/ramkey-server.js';
+
+const noProfile = { RAMKEY_PROFILE_FILE: '/nonexistent/ramkey-profiles.json' };
+
+describe('leak-response commands', () => {
+  let server: RunningApp;
+
+  beforeAll(async () => {
+    server = await startApp();
+  });
+  afterAll(async () => {
+    await server.stop();
+  });
+
+  it('restricts a user key with a reason, shows it in the listing and as an alert', async () => {
+    const admin = await server.createAccount();
+    const env = {
+      ...noProfile,
+      RAMKEY_ENDPOINT: `http://${server.endpoint}`,
+      RAMKEY_ACCESS_KEY_ID: admin.accessKeyId,
+      RAMKEY_ACCESS_KEY_SECRET: admin.accessKeySecret,
+    };
+    expect((await runCli(['users', 'create', 'ci'], env)).code).toBe(0);
+    const created = await runCli(['keys', 'create', '--user', 'ci', '--json'], env);
+    const key = JSON.parse(created.stdout) as { AccessKeyId: string; AccessKeySecret: string };
+
+    const missingReason = await runCli(['keys', 'restrict', key.AccessKeyId], env);
+    expect(missingReason.code).toBe(2);
+    expect(missingReason.stderr).toContain('--reason');
+
+    const restricted = await runCli(['keys', 'restrict', key.AccessKeyId, '--reason', 'in a CI log'], env);
+    expect(restricted.code, restricted.stderr).toBe(0);
+    expect(restricted.stdout).toContain('Restricted. Now rotate it');
+    const again = await runCli(['keys', 'restrict', key.AccessKeyId, '--reason', 'x', '--json'], env);
+    expect(JSON.parse(again.stdout)).toMatchObject({ Reason: 'in a CI log', NewlyRestricted: false });
+
+    const listed = await runCli(['keys', 'list', '--user', 'ci'], env);
+    expect(listed.stdout).toMatch(new RegExp(`${key.AccessKeyId}\\s+Active \\(leak-restricted\\)`));
+
+    const asKey = {
+      ...env,
+      RAMKEY_ACCESS_KEY_ID: key.AccessKeyId,
+      RAMKEY_ACCESS_KEY_SECRET: key.AccessKeySecret,
+    };
+    const refused = await runCli(['users', 'list'], asKey);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('Forbidden: There is a risk of leakage of this AccessKey.');
+    expect((await runCli(['whoami'], asKey)).code).toBe(0);
+
+    const alerts = await runCli(['alerts', 'list', '--json'], env);
+    expect(JSON.parse(alerts.stdout)).toEqual([
+      expect.objectContaining({ Type: 'AccessKeyRestricted', DeliveryStatus: 'Pending' }),
+    ]);
+
+    const unknownKey = await runCli(
+      ['keys', 'restrict', 'LTAI' + 'z'.repeat(20), '--reason', 'r', '--user', 'ci'],
+      env,
+    );
+    expect(unknownKey.code).toBe(1);
+    expect(unknownKey.stderr).toContain('EntityNotExist.User.AccessKey');
+
+    const noHook = await runCli(['alerts', 'webhook', 'get'], env);
+    expect(noHook.stderr).toContain('EntityNotExist.NotificationWebhook');
+    const badHook = await runCli(['alerts', 'webhook', 'set', 'ftp://example.com/x'], env);
+    expect(badHook.stderr).toContain('InvalidParameter.WebhookUrl');
+    const hook = await runCli(
+      ['alerts', 'webhook', 'set', 'https://hooks.example.com/ramkey', '--json'],
+      env,
+    );
+    expect(JSON.parse(hook.stdout)).toMatchObject({ Url: 'https://hooks.example.com/ramkey' });
+    expect((await runCli(['alerts', 'webhook', 'get'], env)).stdout).toContain(
+      'https://hooks.example.com/ramkey',
+    );
+    expect((await runCli(['alerts', 'webhook', 'delete'], env)).code).toBe(0);
+  });
+
+  it('reports what a leaked key did: actions, addresses, refusals and the user and key it created', async () => {
+    const admin = await server.createAccount();
+    const env = {
+      ...noProfile,
+      RAMKEY_ENDPOINT: `http://${server.endpoint}`,
+      RAMKEY_ACCESS_KEY_ID: admin.accessKeyId,
+      RAMKEY_ACCESS_KEY_SECRET: admin.accessKeySecret,
+    };
+    // The leaked key: the admin's own (AdministratorAccess), used by "the attacker".
+    const second = JSON.parse((await runCli(['keys', 'create', '--json'], env)).stdout) as {
+      AccessKeyId: string;
+      AccessKeySecret: string;
+    };
+    const attacker = {
+      ...env,
+      RAMKEY_ACCESS_KEY_ID: second.AccessKeyId,
+      RAMKEY_ACCESS_KEY_SECRET: second.AccessKeySecret,
+    };
+    expect((await runCli(['users', 'create', 'backdoor'], attacker)).code).toBe(0);
+    const planted = JSON.parse(
+      (await runCli(['keys', 'create', '--user', 'backdoor', '--json'], attacker)).stdout,
+    ) as {
+      AccessKeyId: string;
+    };
+    expect((await runCli(['users', 'list'], attacker)).code).toBe(0);
+    expect((await runCli(['keys', 'restrict', second.AccessKeyId, '--reason', 'found'], env)).code).toBe(0);
+    expect((await runCli(['users', 'create', 'another'], attacker)).code).toBe(1);
+    await server.flush();
+
+    const report = await runCli(['keys', 'incident', second.AccessKeyId, '--since', '1h', '--json'], env);
+    expect(report.code, report.stderr).toBe(0);
+    const summary = JSON.parse(report.stdout) as {
+      calls: number;
+      refusedCalls: number;
+      actions: { action: string; calls: number; refused: number }[];
+      sourceIps: { ip: string; calls: number }[];
+      refused: { action: string; errorCode: string }[];
+      persistence: { action: string; target: Record<string, string> }[];
+    };
+    expect(summary.actions).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ action: 'CreateUser', calls: 2, refused: 1 }),
+        expect.objectContaining({ action: 'CreateAccessKey', calls: 1, refused: 0 }),
+        expect.objectContaining({ action: 'ListUsers', calls: 1, refused: 0 }),
+      ]),
+    );
+    expect(summary.sourceIps).toEqual([expect.objectContaining({ ip: '127.0.0.1', calls: summary.calls })]);
+    expect(summary.refused).toEqual([
+      expect.objectContaining({ action: 'CreateUser', errorCode: 'Forbidden' }),
+    ]);
+    expect(summary.refusedCalls).toBe(1);
+    expect(summary.persistence).toEqual([
+      expect.objectContaining({ action: 'CreateUser', target: { UserName: 'backdoor' } }),
+      expect.objectContaining({
+        action: 'CreateAccessKey',
+        target: { UserName: 'backdoor', CreatedAccessKeyId: planted.AccessKeyId },
+      }),
+    ]);
+    const human = await runCli(['keys', 'incident', second.AccessKeyId, '--since', '1h'], env);
+    expect(human.stdout).toContain('Left behind');
+    expect(human.stdout).toContain(`CreatedAccessKeyId=${planted.AccessKeyId}`);
+    const badSince = await runCli(['keys', 'incident', second.AccessKeyId, '--since', 'yesterday'], env);
+    expect(badSince.code).toBe(2);
+  });
+
+  it('adds, lists and removes leak reporters on the data directory, the secret printed once', async () => {
+    const data = ['--data', server.dataDir];
+    const added = await runCli(['leak-reporters', 'add', 'partner', '--json', ...data], server.env);
+    expect(added.code, added.stderr).toBe(0);
+    const { secret } = JSON.parse(added.stdout) as { secret: string };
+    expect(secret).toMatch(/^[0-9A-Za-z]{40}$/);
+    const listed = await runCli(['leak-reporters', 'list', '--json', ...data], server.env);
+    expect(listed.stdout).not.toContain(secret);
+    expect(JSON.parse(listed.stdout)).toEqual([expect.objectContaining({ reporterName: 'partner' })]);
+    expect((await runCli(['leak-reporters', 'add', 'partner', ...data], server.env)).stderr).toContain(
+      'already exists',
+    );
+    expect((await runCli(['leak-reporters', 'add', 'bad name', ...data], server.env)).code).toBe(1);
+
+    // The running server accepts the reporter's signed reports.
+    const body = '[]';
+    const timestamp = String(Math.floor(Date.now() / 1000));
+    const signature = createHmac('sha256', secret).update(`${timestamp}.${body}`).digest('hex');
+    const response = await fetch(`http://${server.endpoint}/leak-reports`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'x-ramkey-reporter': 'partner',
+        'x-ramkey-timestamp': timestamp,
+        'x-ramkey-signature': `sha256=${signature}`,
+      },
+      body,
+    });
+    expect(response.status).toBe(200);
+
+    expect((await runCli(['leak-reporters', 'remove', 'partner', ...data], server.env)).code).toBe(0);
+    const gone = await runCli(['leak-reporters', 'remove', 'partner', ...data], server.env);
+    expect(gone.stderr).toContain('No leak reporter named partner.');
+  });
+});
