@@ -3,6 +3,8 @@
 import { lstat } from 'node:fs/promises';
 import type { Command } from 'commander';
 import type { LeakRule } from '../core/keys/leak-scan.js';
+import { createHmac } from 'node:crypto';
+import { DEFAULT_ENDPOINT } from './client.js';
 import { CliError, EXIT_FAILURE, EXIT_USAGE } from './exit-codes.js';
 import { printJson, printTable } from './output.js';
 import { assertGitRepository, scanGitHistory, scanStaged } from './scan-git.js';
@@ -92,6 +94,7 @@ interface ScanCommandOptions {
   git?: boolean;
   staged?: boolean;
   maxFileSize: string;
+  report?: boolean;
 }
 
 async function sourceOf(paths: readonly string[], options: ScanCommandOptions): Promise<ScanSource> {
@@ -130,6 +133,11 @@ export function registerScanCommand(program: Command): void {
       'skip (with a warning) files and blobs larger than this: bytes, KiB, MiB or GiB',
       DEFAULT_MAX_FILE_SIZE,
     )
+    .option(
+      '--report',
+      'send what is found to the Ramkey server (RAMKEY_ENDPOINT) as a signed leak report, as the ' +
+        'reporter RAMKEY_LEAK_REPORTER with RAMKEY_LEAK_REPORTER_SECRET: the matching keys are restricted',
+    )
     .addHelpText(
       'after',
       `
@@ -148,6 +156,7 @@ Examples:
     .action(async (paths: string[], options: ScanCommandOptions, command: Command) => {
       const json = command.optsWithGlobals<{ json?: boolean }>().json ?? false;
       const maxFileSizeBytes = parseByteSize(options.maxFileSize, '--max-file-size');
+      if (options.report) reporterCredentials();
       const source = await sourceOf(paths, options);
       const kind = kindOf(source);
       const shown = progress(kind === 'files' ? 'files' : 'blobs');
@@ -164,6 +173,7 @@ Examples:
         shown.clear();
       });
       report(result, json, kind);
+      if (options.report && result.findings.length > 0) await sendReport(result.findings);
       if (result.findings.length > 0) process.exitCode = EXIT_FAILURE;
     });
 }
@@ -217,5 +227,77 @@ function report(result: ScanResult, json: boolean, kind: ScanKind): void {
   process.stderr.write(
     `Found ${plural(ids, 'AccessKey ID')} and ${plural(findings.length - ids, 'AccessKeySecret')} in ` +
       `${plural(places, history ? 'committed file' : 'file')} (${scanned}).\n${ADVICE[kind]}\n`,
+  );
+}
+
+/** The reporter `--report` signs as; a usage error when not set. */
+function reporterCredentials(): { reporter: string; secret: string } {
+  const reporter = process.env.RAMKEY_LEAK_REPORTER;
+  const secret = process.env.RAMKEY_LEAK_REPORTER_SECRET;
+  if (!reporter || !secret) {
+    throw new CliError(
+      '--report needs RAMKEY_LEAK_REPORTER and RAMKEY_LEAK_REPORTER_SECRET (see "ramkey leak-reporters add").',
+      EXIT_USAGE,
+    );
+  }
+  return { reporter, secret };
+}
+
+/** Tokens per leak report: the intake takes at most 1,000 per request. */
+const REPORT_CHUNK = 1000;
+
+/**
+ * Sends the findings' full values to the server's leak-report intake, signed as the reporter; the
+ * server restricts the keys they name. Prints, on stderr, how many named a live key.
+ */
+async function sendReport(findings: readonly ScanFinding[]): Promise<void> {
+  const { reporter, secret } = reporterCredentials();
+  const endpoint = (process.env.RAMKEY_ENDPOINT ?? DEFAULT_ENDPOINT).replace(/\/+$/, '');
+  const url = `${/^https?:\/\//.test(endpoint) ? endpoint : `http://${endpoint}`}/leak-reports`;
+  // Each value once: the same key found in many places is one report entry.
+  const tokens = new Map<string, ScanFinding>();
+  for (const f of findings) if (!tokens.has(f.value.reveal())) tokens.set(f.value.reveal(), f);
+  const entries = [...tokens].map(([token, f]) => ({
+    token,
+    type: f.type === 'AccessKeyId' ? 'ramkey_access_key_id' : 'ramkey_access_key_secret',
+    url: `${f.path}:${String(f.line)}${f.commit === null ? '' : ` (commit ${f.commit})`}`,
+    source: 'ramkey-scan',
+  }));
+  let matched = 0;
+  for (let at = 0; at < entries.length; at += REPORT_CHUNK) {
+    const body = JSON.stringify(entries.slice(at, at + REPORT_CHUNK));
+    const timestamp = String(Math.floor(Date.now() / 1000));
+    const signature = createHmac('sha256', secret).update(`${timestamp}.${body}`).digest('hex');
+    let response: Response;
+    try {
+      response = await fetch(url, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'x-ramkey-reporter': reporter,
+          'x-ramkey-timestamp': timestamp,
+          'x-ramkey-signature': `sha256=${signature}`,
+        },
+        body,
+      });
+    } catch (err) {
+      throw new CliError(
+        `Cannot send the leak report to ${url}: ${err instanceof Error ? err.message : String(err)}`,
+      );
+    }
+    const answer = (await response.json().catch(() => ({}))) as {
+      Results?: { Matched?: boolean }[];
+      Code?: string;
+      Message?: string;
+    };
+    if (!response.ok) {
+      throw new CliError(
+        `The leak report was refused: ${answer.Code ?? `HTTP ${String(response.status)}`}: ${answer.Message ?? ''}`,
+      );
+    }
+    matched += (answer.Results ?? []).filter((r) => r.Matched === true).length;
+  }
+  process.stderr.write(
+    `Reported ${String(entries.length)} value(s) to ${url}: ${String(matched)} named a live key, now restricted.\n`,
   );
 }

@@ -1,6 +1,9 @@
 // The leak-response commands, run as the built `ramkey` command: restrict a key, alerts and the
 // webhook, and the operator's leak reporters on the data directory.
 import { createHmac } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApp, type RunningApp } from '../support/in-process-server.js';
 import { runCli } from '../support/ramkey-server.js';
@@ -144,6 +147,62 @@ describe('leak-response commands', () => {
     expect(badSince.code).toBe(2);
   });
 
+  it('scan --report restricts the keys it finds, signed as a registered reporter', async () => {
+    const admin = await server.createAccount();
+    const env = {
+      ...noProfile,
+      RAMKEY_ENDPOINT: `http://${server.endpoint}`,
+      RAMKEY_ACCESS_KEY_ID: admin.accessKeyId,
+      RAMKEY_ACCESS_KEY_SECRET: admin.accessKeySecret,
+    };
+    expect((await runCli(['users', 'create', 'deploy'], env)).code).toBe(0);
+    const key = JSON.parse((await runCli(['keys', 'create', '--user', 'deploy', '--json'], env)).stdout) as {
+      AccessKeyId: string;
+      AccessKeySecret: string;
+    };
+    const dir = await mkdtemp(join(tmpdir(), 'ramkey-scan-report-'));
+    try {
+      await writeFile(
+        join(dir, 'deploy.env'),
+        `ACCESS_KEY_ID=${key.AccessKeyId}\nACCESS_KEY_SECRET=${key.AccessKeySecret}\n`,
+      );
+      const noReporter = await runCli(['scan', dir, '--report'], env);
+      expect(noReporter.code).toBe(2);
+      expect(noReporter.stderr).toContain('RAMKEY_LEAK_REPORTER');
+      const added = await runCli(
+        ['leak-reporters', 'add', 'ci-scanner', '--json', '--data', server.dataDir],
+        server.env,
+      );
+      const { secret } = JSON.parse(added.stdout) as { secret: string };
+      const reported = await runCli(['scan', dir, '--report'], {
+        ...env,
+        RAMKEY_LEAK_REPORTER: 'ci-scanner',
+        RAMKEY_LEAK_REPORTER_SECRET: secret,
+      });
+      expect(reported.code, reported.stderr).toBe(1);
+      expect(reported.stderr).toContain('Reported 2 value(s)');
+      expect(reported.stderr).toContain('2 named a live key, now restricted');
+      const asKey = {
+        ...env,
+        RAMKEY_ACCESS_KEY_ID: key.AccessKeyId,
+        RAMKEY_ACCESS_KEY_SECRET: key.AccessKeySecret,
+      };
+      expect((await runCli(['users', 'list'], asKey)).stderr).toContain('Forbidden');
+      const listed = await runCli(['keys', 'list', '--user', 'deploy', '--json'], env);
+      expect(JSON.parse(listed.stdout)).toEqual([
+        expect.objectContaining({ LeakRestricted: true, LeakRestrictionReporter: 'leak-report:ci-scanner' }),
+      ]);
+      const wrong = await runCli(['scan', dir, '--report'], {
+        ...env,
+        RAMKEY_LEAK_REPORTER: 'ci-scanner',
+        RAMKEY_LEAK_REPORTER_SECRET: 'not-the-secret',
+      });
+      expect(wrong.stderr).toContain('InvalidLeakReport.Signature');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it('adds, lists and removes leak reporters on the data directory, the secret printed once', async () => {
     const data = ['--data', server.dataDir];
     const added = await runCli(['leak-reporters', 'add', 'partner', '--json', ...data], server.env);
@@ -152,7 +211,7 @@ describe('leak-response commands', () => {
     expect(secret).toMatch(/^[0-9A-Za-z]{40}$/);
     const listed = await runCli(['leak-reporters', 'list', '--json', ...data], server.env);
     expect(listed.stdout).not.toContain(secret);
-    expect(JSON.parse(listed.stdout)).toEqual([expect.objectContaining({ reporterName: 'partner' })]);
+    expect(JSON.parse(listed.stdout)).toContainEqual(expect.objectContaining({ reporterName: 'partner' }));
     expect((await runCli(['leak-reporters', 'add', 'partner', ...data], server.env)).stderr).toContain(
       'already exists',
     );
