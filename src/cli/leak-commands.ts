@@ -6,12 +6,19 @@ import { lookupAll, lookupParams } from './audit-commands.js';
 import { summarizeIncident, type IncidentSummary } from './incident.js';
 import { ApiError, type RamkeyClient } from './client.js';
 import { client, obj, str, type Json } from './client-commands.js';
-import { CliError } from './exit-codes.js';
+import { CliError, EXIT_USAGE } from './exit-codes.js';
 import { printFields, printJson, printTable } from './output.js';
 import { withInstallation, type DataOptions } from './server-commands.js';
 
 const IMS = '2019-08-15';
+const RAM = '2015-05-01';
 const STS = '2015-04-01';
+
+/** Unwraps Alibaba's double-wrapped lists: `{"Policies":{"Policy":[...]}}` -> `[...]`. */
+function list(value: unknown, item: string): Json[] {
+  const inner = obj(value)[item];
+  return Array.isArray(inner) ? inner.map(obj) : [];
+}
 
 /** The logon name of the user owning the key: `--user`, else looked up; undefined for the caller's own. */
 async function ownerLogonName(
@@ -154,6 +161,109 @@ export function registerLeakCommands(program: Command): void {
         ]),
       );
     });
+
+  keys
+    .command('contain <accessKeyId>')
+    .description(
+      'contain a suspected-leaked key that cannot be rotated at once: pin it to the given addresses (a ' +
+        'key-level network policy) and attach a Deny of RAM and IMS actions to its user',
+    )
+    .option('--allow-ip <address...>', 'addresses or CIDRs the key may still be used from')
+    .option('--user <name>', 'the RAM user owning the key (default: looked up)')
+    .option('--status', 'show what containment is applied to the key, changing nothing')
+    .action(
+      async (
+        id: string,
+        options: { allowIp?: string[]; user?: string; status?: boolean },
+        command: Command,
+      ) => {
+        const { api, json } = client(command);
+        const upn = await ownerLogonName(api, id, options.user);
+        const userName = upn?.split('@')[0];
+        const owner: Record<string, string> = upn === undefined ? {} : { UserPrincipalName: upn };
+        const policyName = `Contain-${id}`;
+        if (options.status) {
+          const policy = str(
+            (await api.call(IMS, 'GetAccessKeyPolicy', { UserAccessKeyId: id, ...owner })).AccessKeyPolicy,
+          );
+          const attached =
+            userName === undefined
+              ? []
+              : list((await api.call(RAM, 'ListPoliciesForUser', { UserName: userName })).Policies, 'Policy')
+                  .map((p) => str(p.PolicyName))
+                  .filter((n) => n === policyName);
+          const status = {
+            accessKeyId: id,
+            networkPolicy: JSON.parse(policy) as unknown,
+            denyPolicy: attached[0] ?? null,
+          };
+          if (json) printJson(status);
+          else
+            printFields({
+              AccessKeyId: id,
+              'Network policy': policy,
+              'Deny policy': attached[0] ?? '(none attached)',
+            });
+          return;
+        }
+        const allowed = options.allowIp ?? [];
+        if (allowed.length === 0)
+          throw new CliError(
+            'Give the addresses the key may still be used from: --allow-ip ADDRESS...',
+            EXIT_USAGE,
+          );
+        const document = JSON.stringify({
+          Version: 1,
+          Status: 'Active',
+          Statements: [{ Type: 'ClassicWhiteList', IPList: allowed }],
+        });
+        await api.call(IMS, 'SetAccessKeyPolicy', {
+          UserAccessKeyId: id,
+          ...owner,
+          AccessKeyPolicy: document,
+        });
+        const steps = [`Pinned ${id} to ${allowed.join(', ')} (key-level network policy).`];
+        if (userName === undefined) {
+          steps.push('It is a root key: no policy can restrict it further. Rotate it as soon as you can.');
+        } else {
+          const deny = JSON.stringify({
+            Version: '1',
+            Statement: [{ Effect: 'Deny', Action: ['ram:*', 'ims:*'], Resource: '*' }],
+          });
+          await api
+            .call(RAM, 'CreatePolicy', {
+              PolicyName: policyName,
+              PolicyDocument: deny,
+              Description: `Containment of suspected-leaked AccessKey ${id}`,
+            })
+            .catch((err: unknown) => {
+              if (!(err instanceof ApiError && err.code === 'EntityAlreadyExists.Policy')) throw err;
+            });
+          await api
+            .call(RAM, 'AttachPolicyToUser', {
+              PolicyType: 'Custom',
+              PolicyName: policyName,
+              UserName: userName,
+            })
+            .catch((err: unknown) => {
+              if (!(err instanceof ApiError && err.code === 'EntityAlreadyExists.User.Policy')) throw err;
+            });
+          steps.push(
+            `Attached ${policyName} (Deny ram:* and ims:*) to ${userName}: no identity changes with any of its keys.`,
+          );
+        }
+        if (json)
+          printJson({
+            accessKeyId: id,
+            allowedIps: allowed,
+            denyPolicy: userName === undefined ? null : policyName,
+          });
+        else
+          process.stdout.write(
+            `${steps.join('\n')}\nRotate the key, then delete ${policyName} and the key.\n`,
+          );
+      },
+    );
 
   const alerts = program
     .command('alerts')

@@ -203,6 +203,58 @@ describe('leak-response commands', () => {
     }
   });
 
+  it('contains a key in one step: pinned to addresses, its user denied identity actions; --status shows it', async () => {
+    const admin = await server.createAccount();
+    const env = {
+      ...noProfile,
+      RAMKEY_ENDPOINT: `http://${server.endpoint}`,
+      RAMKEY_ACCESS_KEY_ID: admin.accessKeyId,
+      RAMKEY_ACCESS_KEY_SECRET: admin.accessKeySecret,
+    };
+    expect((await runCli(['users', 'create', 'legacy'], env)).code).toBe(0);
+    const key = JSON.parse((await runCli(['keys', 'create', '--user', 'legacy', '--json'], env)).stdout) as {
+      AccessKeyId: string;
+      AccessKeySecret: string;
+    };
+    const asKey = {
+      ...env,
+      RAMKEY_ACCESS_KEY_ID: key.AccessKeyId,
+      RAMKEY_ACCESS_KEY_SECRET: key.AccessKeySecret,
+    };
+    expect((await runCli(['whoami'], asKey)).code).toBe(0);
+    expect((await runCli(['keys', 'contain', key.AccessKeyId], env)).code).toBe(2);
+
+    const contained = await runCli(
+      ['keys', 'contain', key.AccessKeyId, '--allow-ip', '192.0.2.10', '198.51.100.0/24'],
+      env,
+    );
+    expect(contained.code, contained.stderr).toBe(0);
+    expect(contained.stdout).toContain(`Attached Contain-${key.AccessKeyId}`);
+    // From here (127.0.0.1), outside the allowlist: refused.
+    const refused = await runCli(['whoami'], asKey);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('InvalidAccessKeyId.AccessPolicyDenied');
+
+    const status = await runCli(['keys', 'contain', key.AccessKeyId, '--status', '--json'], env);
+    expect(JSON.parse(status.stdout)).toEqual({
+      accessKeyId: key.AccessKeyId,
+      networkPolicy: expect.objectContaining({
+        Status: 'Active',
+        Statements: [expect.objectContaining({ IPList: ['192.0.2.10', '198.51.100.0/24'] })],
+      }) as unknown,
+      denyPolicy: `Contain-${key.AccessKeyId}`,
+    });
+    // Run again, allowing this address: nothing fails or doubles; the key works from here for what
+    // its workload does, and the Deny on its user refuses identity changes.
+    expect((await runCli(['keys', 'contain', key.AccessKeyId, '--allow-ip', '127.0.0.1'], env)).code).toBe(0);
+    expect((await runCli(['whoami'], asKey)).code).toBe(0);
+    const denied = await runCli(['users', 'list'], asKey);
+    expect(denied.code).toBe(1);
+    expect(denied.stderr).toContain('NoPermission');
+    const policies = await runCli(['keys', 'contain', key.AccessKeyId, '--status'], env);
+    expect(policies.stdout).toContain(`Contain-${key.AccessKeyId}`);
+  });
+
   it('adds, lists and removes leak reporters on the data directory, the secret printed once', async () => {
     const data = ['--data', server.dataDir];
     const added = await runCli(['leak-reporters', 'add', 'partner', '--json', ...data], server.env);
