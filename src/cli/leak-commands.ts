@@ -14,6 +14,17 @@ const IMS = '2019-08-15';
 const RAM = '2015-05-01';
 const STS = '2015-04-01';
 
+const DURATION_UNITS_MS: Readonly<Record<string, number>> = { s: 1000, m: 60_000, h: 3_600_000, d: DAY_MS };
+
+/** `30s`, `10m`, `2h`, `1d` (also `500ms`) as milliseconds; a usage error otherwise. */
+function parseDuration(value: string, option: string): number {
+  const ms = /^(\d{1,7})ms$/.exec(value);
+  if (ms) return Number(ms[1]);
+  const match = /^(\d{1,6})([smhd])$/.exec(value);
+  if (!match) throw new CliError(`Invalid ${option} "${value}": use 500ms, 30s, 10m, 2h or 1d.`, EXIT_USAGE);
+  return Number(match[1]) * (DURATION_UNITS_MS[match[2] ?? 's'] ?? 1000);
+}
+
 /** Unwraps Alibaba's double-wrapped lists: `{"Policies":{"Policy":[...]}}` -> `[...]`. */
 function list(value: unknown, item: string): Json[] {
   const inner = obj(value)[item];
@@ -161,6 +172,90 @@ export function registerLeakCommands(program: Command): void {
         ]),
       );
     });
+
+  keys
+    .command('rotate <accessKeyId>')
+    .description(
+      'create the second key for the same principal (its secret shown once), then watch the old key: ' +
+        'with --disable-after-idle, disable it once unused that long; with --delete, then move it to the recycle bin',
+    )
+    .option('--user <name>', 'the RAM user owning the key (default: the caller itself)')
+    .option(
+      '--disable-after-idle <duration>',
+      'disable the old key once it was not used for this long (30s, 10m, 2h, 1d)',
+    )
+    .option('--delete', 'after disabling, delete the old key (into the recycle bin, restorable for 30 days)')
+    .option('--check-every <duration>', "how often to look at the old key's last use", '60s')
+    .action(
+      async (
+        id: string,
+        options: { user?: string; disableAfterIdle?: string; delete?: boolean; checkEvery: string },
+        command: Command,
+      ) => {
+        const { api, json } = client(command);
+        const idleMs =
+          options.disableAfterIdle === undefined
+            ? undefined
+            : parseDuration(options.disableAfterIdle, '--disable-after-idle');
+        const everyMs = parseDuration(options.checkEvery, '--check-every');
+        if (options.delete && idleMs === undefined) {
+          throw new CliError(
+            '--delete needs --disable-after-idle: a key is deleted only once disabled.',
+            EXIT_USAGE,
+          );
+        }
+        const who: Record<string, string> = options.user === undefined ? {} : { UserName: options.user };
+        const step = (text: string) => process.stderr.write(`${new Date().toISOString()} ${text}\n`);
+        const listed = list((await api.call(RAM, 'ListAccessKeys', who)).AccessKeys, 'AccessKey');
+        if (!listed.some((k) => k.AccessKeyId === id))
+          throw new CliError(`No AccessKey ${id} for ${options.user ?? 'the caller'}.`);
+        if (listed.length >= 2) {
+          throw new CliError(
+            `${options.user ?? 'The caller'} already has 2 AccessKeys (${listed.map((k) => str(k.AccessKeyId)).join(', ')}): ` +
+              'delete the one that is not in use first ("ramkey keys delete ID"), then rotate.',
+          );
+        }
+        const started = Date.now();
+        const created = obj((await api.call(RAM, 'CreateAccessKey', who)).AccessKey);
+        if (json)
+          printJson({
+            oldAccessKeyId: id,
+            AccessKeyId: created.AccessKeyId,
+            AccessKeySecret: created.AccessKeySecret,
+          });
+        else {
+          printFields({
+            AccessKeyId: str(created.AccessKeyId),
+            AccessKeySecret: str(created.AccessKeySecret),
+          });
+          process.stdout.write(
+            '\nThe secret is shown once and never again: move the application to this key now.\n',
+          );
+        }
+        step(`created ${str(created.AccessKeyId)}; ${id} stays Active until it is no longer used`);
+        if (idleMs === undefined) return;
+        for (;;) {
+          const old = list((await api.call(RAM, 'ListAccessKeys', who)).AccessKeys, 'AccessKey').find(
+            (k) => k.AccessKeyId === id,
+          );
+          if (!old) throw new CliError(`${id} is gone: it was deleted meanwhile.`);
+          // Dates come to the second: a use is taken as late in its second as it could have been.
+          const lastUsed = str(old.LastUsedDate) === '' ? 0 : Date.parse(str(old.LastUsedDate)) + 999;
+          const idleSince = Math.max(lastUsed, started);
+          if (Date.now() - idleSince >= idleMs) break;
+          step(
+            `${id} last used ${str(old.LastUsedDate) || 'never'}; waiting for ${options.disableAfterIdle ?? ''} without use`,
+          );
+          await new Promise((resolve) => setTimeout(resolve, Math.min(everyMs, idleMs)));
+        }
+        await api.call(RAM, 'UpdateAccessKey', { UserAccessKeyId: id, Status: 'Inactive', ...who });
+        step(`disabled ${id}: unused for ${options.disableAfterIdle ?? ''}`);
+        if (options.delete) {
+          await api.call(RAM, 'DeleteAccessKey', { UserAccessKeyId: id, ...who });
+          step(`deleted ${id} into the recycle bin (restorable for 30 days)`);
+        }
+      },
+    );
 
   keys
     .command('contain <accessKeyId>')

@@ -203,6 +203,76 @@ describe('leak-response commands', () => {
     }
   });
 
+  it('rotates a key: a second key shown once, the old one disabled once idle, then into the recycle bin', async () => {
+    const admin = await server.createAccount();
+    const env = {
+      ...noProfile,
+      RAMKEY_ENDPOINT: `http://${server.endpoint}`,
+      RAMKEY_ACCESS_KEY_ID: admin.accessKeyId,
+      RAMKEY_ACCESS_KEY_SECRET: admin.accessKeySecret,
+    };
+    expect((await runCli(['users', 'create', 'worker'], env)).code).toBe(0);
+    const old = JSON.parse((await runCli(['keys', 'create', '--user', 'worker', '--json'], env)).stdout) as {
+      AccessKeyId: string;
+      AccessKeySecret: string;
+    };
+    const asOld = {
+      ...env,
+      RAMKEY_ACCESS_KEY_ID: old.AccessKeyId,
+      RAMKEY_ACCESS_KEY_SECRET: old.AccessKeySecret,
+    };
+    const t0 = Date.now();
+    const rotating = runCli(
+      [
+        'keys',
+        'rotate',
+        old.AccessKeyId,
+        '--user',
+        'worker',
+        '--disable-after-idle',
+        '2s',
+        '--delete',
+        '--check-every',
+        '200ms',
+        '--json',
+      ],
+      env,
+    );
+    // The workload still uses the old key for a moment after the rotation starts.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect((await runCli(['whoami'], asOld)).code).toBe(0);
+    const usedAt = Date.now();
+    const rotated = await rotating;
+    expect(rotated.code, rotated.stderr).toBe(0);
+    // Disabled only once unused for 2 s after its last use.
+    expect(Date.now() - usedAt).toBeGreaterThanOrEqual(1900);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(2400);
+    const created = JSON.parse(rotated.stdout) as {
+      oldAccessKeyId: string;
+      AccessKeyId: string;
+      AccessKeySecret: string;
+    };
+    expect(created.oldAccessKeyId).toBe(old.AccessKeyId);
+    expect(rotated.stderr).toContain(`disabled ${old.AccessKeyId}`);
+    expect(rotated.stderr).toContain(`deleted ${old.AccessKeyId} into the recycle bin`);
+    const asNew = {
+      ...env,
+      RAMKEY_ACCESS_KEY_ID: created.AccessKeyId,
+      RAMKEY_ACCESS_KEY_SECRET: created.AccessKeySecret,
+    };
+    expect((await runCli(['whoami'], asNew)).code).toBe(0);
+    expect((await runCli(['whoami'], asOld)).stderr).toContain('InvalidAccessKeyId.NotFound');
+    const bin = await runCli(['keys', 'recycle-bin', 'list', '--user', 'worker', '--json'], env);
+    expect(bin.stdout).toContain(old.AccessKeyId);
+
+    // With two live keys, rotation refuses to start and says what to do.
+    expect((await runCli(['keys', 'create', '--user', 'worker'], env)).code).toBe(0);
+    const refused = await runCli(['keys', 'rotate', created.AccessKeyId, '--user', 'worker'], env);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('already has 2 AccessKeys');
+    expect((await runCli(['keys', 'rotate', created.AccessKeyId, '--delete'], env)).code).toBe(2);
+  });
+
   it('contains a key in one step: pinned to addresses, its user denied identity actions; --status shows it', async () => {
     const admin = await server.createAccount();
     const env = {
