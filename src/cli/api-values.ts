@@ -47,22 +47,30 @@ export function list(value: unknown, item: string): Json[] {
 }
 
 /**
- * A key's last use (date, service, source IP) from its owner's key listing. Without `user`, the
- * owner is looked up (GetAccessKeyOwner); a caller not allowed that is asking about its own key.
+ * The logon name of the user owning a key: `user`'s when given, else looked up (GetAccessKeyOwner);
+ * undefined for a root key, or when the caller may not ask (it is asking about its own key).
  */
-export async function lastUse(api: RamkeyClient, id: string, user: string | undefined): Promise<Json> {
-  let upn: string | undefined;
+export async function ownerLogonName(
+  api: RamkeyClient,
+  id: string,
+  user: string | undefined,
+): Promise<string | undefined> {
   if (user !== undefined) {
     const me = await api.call(STS, 'GetCallerIdentity');
-    upn = `${user}@${str(me.AccountId)}.onaliyun.com`;
-  } else {
-    try {
-      const owner = obj((await api.call(IMS, 'GetAccessKeyOwner', { UserAccessKeyId: id })).AccessKeyOwner);
-      upn = str(owner.UserPrincipalName) || undefined;
-    } catch (err) {
-      if (!(err instanceof ApiError && err.code === 'NoPermission')) throw err;
-    }
+    return `${user}@${str(me.AccountId)}.onaliyun.com`;
   }
+  try {
+    const owner = obj((await api.call(IMS, 'GetAccessKeyOwner', { UserAccessKeyId: id })).AccessKeyOwner);
+    return str(owner.UserPrincipalName) || undefined;
+  } catch (err) {
+    if (err instanceof ApiError && err.code === 'NoPermission') return undefined;
+    throw err;
+  }
+}
+
+/** A key's last use (date, service, source IP) from its owner's key listing (see ownerLogonName). */
+export async function lastUse(api: RamkeyClient, id: string, user: string | undefined): Promise<Json> {
+  const upn = await ownerLogonName(api, id, user);
   const listed = list(
     (await api.call(IMS, 'ListAccessKeys', upn === undefined ? {} : { UserPrincipalName: upn })).AccessKeys,
     'AccessKey',

@@ -5,14 +5,10 @@ import { DAY_MS, toWireDate } from '../core/clock.js';
 import { lookupAll, lookupParams } from './audit-commands.js';
 import { summarizeIncident, type IncidentSummary } from './incident.js';
 import { ApiError, type RamkeyClient } from './client.js';
-import { client, obj, str, type Json } from './client-commands.js';
+import { client, IMS, list, obj, ownerLogonName, RAM, str, STS, type Json } from './api-values.js';
 import { CliError, EXIT_USAGE } from './exit-codes.js';
 import { printFields, printJson, printTable } from './output.js';
 import { withInstallation, type DataOptions } from './server-commands.js';
-
-const IMS = '2019-08-15';
-const RAM = '2015-05-01';
-const STS = '2015-04-01';
 
 const DURATION_UNITS_MS: Readonly<Record<string, number>> = { s: 1000, m: 60_000, h: 3_600_000, d: DAY_MS };
 
@@ -23,32 +19,6 @@ function parseDuration(value: string, option: string): number {
   const match = /^(\d{1,6})([smhd])$/.exec(value);
   if (!match) throw new CliError(`Invalid ${option} "${value}": use 500ms, 30s, 10m, 2h or 1d.`, EXIT_USAGE);
   return Number(match[1]) * (DURATION_UNITS_MS[match[2] ?? 's'] ?? 1000);
-}
-
-/** Unwraps Alibaba's double-wrapped lists: `{"Policies":{"Policy":[...]}}` -> `[...]`. */
-function list(value: unknown, item: string): Json[] {
-  const inner = obj(value)[item];
-  return Array.isArray(inner) ? inner.map(obj) : [];
-}
-
-/** The logon name of the user owning the key: `--user`, else looked up; undefined for the caller's own. */
-async function ownerLogonName(
-  api: RamkeyClient,
-  id: string,
-  user: string | undefined,
-): Promise<string | undefined> {
-  if (user !== undefined) {
-    const me = await api.call(STS, 'GetCallerIdentity');
-    return `${user}@${str(me.AccountId)}.onaliyun.com`;
-  }
-  try {
-    const owner = obj((await api.call(IMS, 'GetAccessKeyOwner', { UserAccessKeyId: id })).AccessKeyOwner);
-    return str(owner.UserPrincipalName) || undefined;
-  } catch (err) {
-    // A caller not allowed to ask is restricting its own key.
-    if (err instanceof ApiError && err.code === 'NoPermission') return undefined;
-    throw err;
-  }
 }
 
 /**

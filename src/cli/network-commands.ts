@@ -6,12 +6,9 @@ import type { Command } from 'commander';
 import { DAY_MS, toWireDate } from '../core/clock.js';
 import { lookupAll, parseInstant, parseLimit } from './audit-commands.js';
 import { ApiError, type RamkeyClient } from './client.js';
-import { client, obj, str, type Json } from './client-commands.js';
+import { client, IMS, obj, ownerLogonName, str, type Json } from './api-values.js';
 import { CliError, EXIT_USAGE } from './exit-codes.js';
 import { printFields, printJson, printTable } from './output.js';
-
-const IMS = '2019-08-15';
-const STS = '2015-04-01';
 
 interface TargetOptions {
   key?: string;
@@ -32,27 +29,14 @@ function target(options: TargetOptions): { key: string } | { account: true } {
   return { key: options.key };
 }
 
-/**
- * The parameters that name a key for IMS: its ID and its owner's logon name. Without `user`, the
- * owner is looked up (GetAccessKeyOwner); a caller not allowed that is asking about its own key.
- */
+/** The parameters that name a key for IMS: its ID and, when known, its owner's logon name. */
 async function keyParams(
   api: RamkeyClient,
   id: string,
   user: string | undefined,
 ): Promise<Record<string, string>> {
-  if (user !== undefined) {
-    const me = await api.call(STS, 'GetCallerIdentity');
-    return { UserAccessKeyId: id, UserPrincipalName: `${user}@${str(me.AccountId)}.onaliyun.com` };
-  }
-  try {
-    const owner = obj((await api.call(IMS, 'GetAccessKeyOwner', { UserAccessKeyId: id })).AccessKeyOwner);
-    const upn = str(owner.UserPrincipalName);
-    return upn === '' ? { UserAccessKeyId: id } : { UserAccessKeyId: id, UserPrincipalName: upn };
-  } catch (err) {
-    if (err instanceof ApiError && err.code === 'NoPermission') return { UserAccessKeyId: id };
-    throw err;
-  }
+  const upn = await ownerLogonName(api, id, user);
+  return upn === undefined ? { UserAccessKeyId: id } : { UserAccessKeyId: id, UserPrincipalName: upn };
 }
 
 /** The policy file's text ('-': standard input); the server checks what it says. */

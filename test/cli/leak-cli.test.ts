@@ -20,14 +20,19 @@ describe('leak-response commands', () => {
     await server.stop();
   });
 
-  it('restricts a user key with a reason, shows it in the listing and as an alert', async () => {
+  /** A fresh account, and the environment that makes the CLI its admin. */
+  async function adminEnv(): Promise<Record<string, string>> {
     const admin = await server.createAccount();
-    const env = {
+    return {
       ...noProfile,
       RAMKEY_ENDPOINT: `http://${server.endpoint}`,
       RAMKEY_ACCESS_KEY_ID: admin.accessKeyId,
       RAMKEY_ACCESS_KEY_SECRET: admin.accessKeySecret,
     };
+  }
+
+  it('restricts a user key with a reason, shows it in the listing and as an alert', async () => {
+    const env = await adminEnv();
     expect((await runCli(['users', 'create', 'ci'], env)).code).toBe(0);
     const created = await runCli(['keys', 'create', '--user', 'ci', '--json'], env);
     const key = JSON.parse(created.stdout) as { AccessKeyId: string; AccessKeySecret: string };
@@ -83,13 +88,7 @@ describe('leak-response commands', () => {
   });
 
   it('reports what a leaked key did: actions, addresses, refusals and the user and key it created', async () => {
-    const admin = await server.createAccount();
-    const env = {
-      ...noProfile,
-      RAMKEY_ENDPOINT: `http://${server.endpoint}`,
-      RAMKEY_ACCESS_KEY_ID: admin.accessKeyId,
-      RAMKEY_ACCESS_KEY_SECRET: admin.accessKeySecret,
-    };
+    const env = await adminEnv();
     // The leaked key: the admin's own (AdministratorAccess), used by "the attacker".
     const second = JSON.parse((await runCli(['keys', 'create', '--json'], env)).stdout) as {
       AccessKeyId: string;
@@ -148,13 +147,7 @@ describe('leak-response commands', () => {
   });
 
   it('scan --report restricts the keys it finds, signed as a registered reporter', async () => {
-    const admin = await server.createAccount();
-    const env = {
-      ...noProfile,
-      RAMKEY_ENDPOINT: `http://${server.endpoint}`,
-      RAMKEY_ACCESS_KEY_ID: admin.accessKeyId,
-      RAMKEY_ACCESS_KEY_SECRET: admin.accessKeySecret,
-    };
+    const env = await adminEnv();
     expect((await runCli(['users', 'create', 'deploy'], env)).code).toBe(0);
     const key = JSON.parse((await runCli(['keys', 'create', '--user', 'deploy', '--json'], env)).stdout) as {
       AccessKeyId: string;
@@ -204,13 +197,7 @@ describe('leak-response commands', () => {
   });
 
   it('rotates a key: a second key shown once, the old one disabled once idle, then into the recycle bin', async () => {
-    const admin = await server.createAccount();
-    const env = {
-      ...noProfile,
-      RAMKEY_ENDPOINT: `http://${server.endpoint}`,
-      RAMKEY_ACCESS_KEY_ID: admin.accessKeyId,
-      RAMKEY_ACCESS_KEY_SECRET: admin.accessKeySecret,
-    };
+    const env = await adminEnv();
     expect((await runCli(['users', 'create', 'worker'], env)).code).toBe(0);
     const old = JSON.parse((await runCli(['keys', 'create', '--user', 'worker', '--json'], env)).stdout) as {
       AccessKeyId: string;
@@ -274,13 +261,7 @@ describe('leak-response commands', () => {
   });
 
   it('contains a key in one step: pinned to addresses, its user denied identity actions; --status shows it', async () => {
-    const admin = await server.createAccount();
-    const env = {
-      ...noProfile,
-      RAMKEY_ENDPOINT: `http://${server.endpoint}`,
-      RAMKEY_ACCESS_KEY_ID: admin.accessKeyId,
-      RAMKEY_ACCESS_KEY_SECRET: admin.accessKeySecret,
-    };
+    const env = await adminEnv();
     expect((await runCli(['users', 'create', 'legacy'], env)).code).toBe(0);
     const key = JSON.parse((await runCli(['keys', 'create', '--user', 'legacy', '--json'], env)).stdout) as {
       AccessKeyId: string;
