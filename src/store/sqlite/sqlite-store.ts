@@ -6,7 +6,8 @@ import type { Database } from '../database.js';
 import type { EngineAdapter } from '../engine-adapter.js';
 import { createKyselyStore } from '../kysely/kysely-store.js';
 import type { Store } from '../store.js';
-import { sqliteEngineWrites, sqliteRecordNonces } from './sqlite-writes.js';
+import { sqliteNonceStore } from './sqlite-nonces.js';
+import { sqliteEngineWrites } from './sqlite-writes.js';
 import { isSqliteForeignKeyViolation, isSqliteUniqueViolation } from './sqlite-errors.js';
 
 export interface SqliteStoreOptions {
@@ -82,7 +83,7 @@ function kyselyOver(raw: BetterSqlite3.Database): Kysely<Database> {
 export const sqliteEngineAdapter: EngineAdapter = {
   capabilities: { engine: 'sqlite', supportsAdvisoryLocks: false },
   // BINARY, SQLite's default collation, already compares byte by byte.
-  migrationDialect: { binaryType: 'blob', withoutRowid: true },
+  migrationDialect: { binaryType: 'blob', withoutRowid: true, nonceJournal: true },
   prepareMigrations: () => Promise.resolve({ migrationTableSchema: undefined }),
   isUniqueViolation: isSqliteUniqueViolation,
   isForeignKeyViolation: isSqliteForeignKeyViolation,
@@ -100,6 +101,6 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
   const db = kyselyOver(raw);
   return {
     ...createKyselyStore(db, sqliteEngineAdapter, sqliteEngineWrites(raw)),
-    recordNonces: sqliteRecordNonces(db, raw),
+    ...sqliteNonceStore(db, raw),
   };
 }
