@@ -217,6 +217,13 @@ async function serve(options: ServeOptions): Promise<void> {
   }
   const logger = createLogger();
   const installation = await openInstallation(dir, logger);
+  try {
+    await installation.ramkey.start();
+  } catch (error) {
+    await installation.close();
+    // Another server on the same SQLite installation, or a database that cannot be written.
+    throw new CliError(`Cannot serve ${dir}: ${toError(error).message}.`);
+  }
   const trustProxy = process.env.RAMKEY_TRUST_PROXY?.split(',')
     .map((s) => s.trim())
     .filter(Boolean);

@@ -99,6 +99,12 @@ export interface Ramkey {
    * await `secretIndex.load()` before serving (until then every secret-shaped value is masked).
    */
   readonly secretIndex: SecretIndex;
+  /**
+   * Starts what only a serving process runs, before it serves: claims the nonce store (on SQLite
+   * one server per installation; rejects with NonceJournalBusyError while another holds it) and
+   * starts its purge. Operator commands do not call it. Without it, the first signed call claims.
+   */
+  start(): Promise<void>;
   /** Flushes pending writes; the store is closed by whoever opened it. */
   close(): Promise<void>;
 }
@@ -138,7 +144,6 @@ export function createRamkey(deps: RamkeyDeps): Ramkey {
       clock,
       ...(deps.onBackgroundError && { onError: deps.onBackgroundError }),
     }));
-  void durableNonces?.start();
   const gate = new Gate({
     keys,
     networkPolicies,
@@ -192,6 +197,9 @@ export function createRamkey(deps: RamkeyDeps): Ramkey {
     notifications,
     directory,
     secretIndex,
+    async start() {
+      await durableNonces?.start();
+    },
     async close() {
       await notifications.close();
       // The store is closed after this: the start-up load must not outlive it.

@@ -532,6 +532,13 @@ export interface UsedNonceStore {
    * A record is never forgotten otherwise: until purged it keeps refusing its nonce.
    */
   purgeNonces(before: number, limit: number): Promise<number>;
+  /**
+   * Readies this process to record nonces, before the first call is served: on SQLite it takes the
+   * installation's nonce journal, which one process at a time may hold (rejects with
+   * NonceJournalBusyError while another does), and merges what a previous process left in it.
+   * Recording and purging claim it too when this was not called first.
+   */
+  claimNonces(): Promise<void>;
 }
 
 /** Leases that keep a maintenance job (idle-key disabling) to one node at a time. */

@@ -102,3 +102,22 @@ describe.each(engines)('replays across restarts, on %s', (engine) => {
     ).toBe(200);
   });
 });
+
+describe.runIf(storeSelected('sqlite'))('one server per SQLite installation', () => {
+  let first: RunningServer | undefined;
+
+  afterEach(async () => {
+    await first?.stop();
+    first = undefined;
+  });
+
+  it('refuses to start a second server on the same data directory, and the first keeps serving', async () => {
+    first = await startServer();
+    const reuse: StartOptions['reuse'] = { dataDir: first.dataDir, admin: first.admin };
+    // Its nonces would live in another process's memory, where the first could not see them.
+    await expect(startServer({ reuse })).rejects.toThrow(/another Ramkey server is using this database/);
+    const whoAmI = capture(first, { Action: 'GetCallerIdentity', Version: '2015-04-01' });
+    expect((await send(first, whoAmI)).status).toBe(200);
+    expect((await send(first, whoAmI)).json.Code).toBe('SignatureNonceUsed');
+  });
+});

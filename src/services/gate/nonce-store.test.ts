@@ -22,6 +22,13 @@ class FakeUsedNonces implements UsedNonceStore {
   fail: Error | undefined;
   hang = false;
   purgeable = 0;
+  claimed = 0;
+  claimFailure: Error | undefined;
+
+  claimNonces(): Promise<void> {
+    this.claimed++;
+    return this.claimFailure ? Promise.reject(this.claimFailure) : Promise.resolve();
+  }
 
   recordNonces(nonces: readonly NonceRecord[]): Promise<boolean[]> {
     this.statements.push([...nonces]);
@@ -161,6 +168,16 @@ describe('DurableNonceStore', () => {
       [NOW - PURGE_GRACE_MS, 10],
     ]);
     expect(fake.purgeable).toBe(0);
+  });
+
+  it('claims the store before anything else, and does not start when the claim fails', async () => {
+    const fake = new FakeUsedNonces();
+    fake.claimFailure = new Error('another server holds the nonces');
+    const nonces = new DurableNonceStore(fake, { clock: new ManualClock(NOW) });
+    await expect(nonces.start()).rejects.toThrow('another server holds the nonces');
+    expect(fake.claimed).toBe(1);
+    expect(fake.purges).toEqual([]);
+    await nonces.close();
   });
 });
 

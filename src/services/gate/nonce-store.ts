@@ -107,15 +107,17 @@ export class DurableNonceStore implements NonceStore {
   }
 
   /**
-   * Starts the purge: once now (what expired while the server was down), then every interval. The
-   * promise settles when the first purge is done (errors go to onError); nothing needs to wait for it.
+   * Claims the store's nonces for this process (rejects when another server holds them: see
+   * UsedNonceStore.claimNonces), then starts the purge: once now (what expired while the server was
+   * down), then every interval. Resolves when the first purge is done (its errors go to onError).
    */
-  start(): Promise<void> {
+  async start(): Promise<void> {
+    await this.store.claimNonces();
     this.purgeTimer = setInterval(() => {
       void this.purge();
     }, this.purgeIntervalMs);
     this.purgeTimer.unref();
-    return this.purge();
+    await this.purge();
   }
 
   /** Stops the purge and waits for the batches being written; later calls are refused. */

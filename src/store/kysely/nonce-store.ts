@@ -66,6 +66,11 @@ export function kyselyNonceStore(ctx: StoreContext): UsedNonceStore {
       return ids.map((id, i) => first.get(id) === i && fresh.has(id));
     },
 
+    // Every process shares the table (and PostgreSQL's row locks): nothing to claim.
+    claimNonces() {
+      return Promise.resolve();
+    },
+
     async purgeNonces(before, limit) {
       // Earliest first, at most `limit` rows per statement: a short write lock on SQLite, a short
       // transaction on PostgreSQL, however far behind the purge is.

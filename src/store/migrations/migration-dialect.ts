@@ -15,9 +15,4 @@ export interface MigrationDialect {
    * `WITHOUT ROWID`): one B-tree instead of a rowid table plus an index, about half the bytes.
    */
   readonly withoutRowid: boolean;
-  /**
-   * True where used nonces go through a journal table first (SQLite: a commit writes every page it
-   * dirtied, and the journal keeps that to one or two per batch; see store/sqlite/sqlite-nonces.ts).
-   */
-  readonly nonceJournal: boolean;
 }

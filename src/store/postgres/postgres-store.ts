@@ -82,7 +82,7 @@ export function postgresEngineAdapter(schema: string | undefined): EngineAdapter
   return {
     capabilities: { engine: 'postgres', supportsAdvisoryLocks: true },
     // The database's default collation follows its locale; "C" orders user names as SQLite does.
-    migrationDialect: { bytewiseCollation: 'C', binaryType: 'bytea', withoutRowid: false, nonceJournal: false },
+    migrationDialect: { bytewiseCollation: 'C', binaryType: 'bytea', withoutRowid: false },
 
     async prepareMigrations(db: Kysely<Database>) {
       if (schema !== undefined) {

@@ -1,36 +1,64 @@
-// Used nonces on SQLite: appended to a journal per batch, merged into the `nonces` table in sorted
-// chunks.
+// Used nonces on SQLite: appended to a journal file per batch, merged into the `nonces` table in
+// sorted chunks.
 //
 // Why not insert each batch into `nonces` directly: its key (expiry, fingerprint) is random within
-// the current second, so a batch of n nonces dirties about n different pages of it, and a SQLite
-// commit writes every dirty page to the WAL whole (4 KB each). Profiled under the bench's load that
-// cost ~20 us of server CPU per signed call (a 10-nonce commit took ~230 us). The journal is a rowid
-// table: a batch appends to its last page, one or two pages per commit. Its rows are merged into
-// `nonces` a few thousand at a time, sorted, so each page of `nonces` is written once per merge
-// rather than once per batch.
+// the current second, so a batch of n nonces dirtied about n different pages of it, and a SQLite
+// commit writes every page it dirtied to the WAL whole (4 KB each, two system calls). Profiled under
+// the bench's load, a 10-nonce commit took ~230 us: ~30 us of server CPU per signed call. A journal
+// table instead (one page per commit) still cost ~13 us, most of it the commit itself. A batch is
+// now one write(2) of 24 bytes per nonce to an append-only file, which survives a crash of the
+// process exactly as a WAL commit under `synchronous=NORMAL` does (not a power loss). Every few
+// thousand nonces the journal is merged into `nonces` sorted, each page written once per merge.
 //
-// A replay check must see the journal too. Each process keeps in memory the journal rows it has seen
-// (its own, and other processes' read at the start of each batch, inside the batch's write
-// transaction, so two processes on one file still never both record a nonce), and looks up
-// `nonces` for the rest. Memory: the journal's rows, a few thousand.
+// Replays are looked up in memory (the journal's nonces, a few thousand) and in `nonces`. That memory
+// is this process's alone, so one process at a time may record nonces on a database file: it holds
+// an exclusive SQLite lock on `<file>-nonces.lock` (released by the OS when the process dies, even by
+// kill -9), and a second server on the same file is refused at start-up.
 import { Buffer } from 'node:buffer';
-import type BetterSqlite3 from 'better-sqlite3';
+import { closeSync, openSync, readdirSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { setImmediate as turn } from 'node:timers/promises';
+import BetterSqlite3 from 'better-sqlite3';
 import type { Kysely } from 'kysely';
 import type { Database } from '../database.js';
 import type { NonceRecord, UsedNonceStore } from '../store.js';
 import { lazy } from './lazy.js';
 
-export interface SqliteNonceJournalOptions {
-  /** Journal rows that start a merge (default 2,000). */
+export interface SqliteNonceOptions {
+  /** The database file; undefined for an in-memory database (no journal file, no lock). */
+  file: string | undefined;
+  /** Journal entries that start a merge into `nonces` (default 4,000). */
   mergeAt?: number;
   /** Rows per merge transaction (default 2,000): bounds how long one holds the event loop (~5 ms). */
   mergeChunk?: number;
 }
 
-interface JournalRow {
-  id: number;
-  expires_at: number;
+/** Another process records nonces on this database file: one server per SQLite installation. */
+export class NonceJournalBusyError extends Error {
+  constructor(lockFile: string, options?: ErrorOptions) {
+    super(
+      `another Ramkey server is using this database (${lockFile} is locked): run one server per ` +
+        'SQLite installation, or PostgreSQL for several',
+      options,
+    );
+    this.name = 'NonceJournalBusyError';
+  }
+}
+
+/** One journal entry: expiry (float64, little-endian) then the 16-byte fingerprint. */
+const ENTRY_BYTES = 24;
+
+interface Entry {
+  key: string;
+  expiresAt: number;
   fingerprint: Buffer;
+}
+
+/** A journal file and the entries written to it, until they are merged and it is deleted. */
+interface Segment {
+  readonly path: string | undefined;
+  fd: number | undefined;
+  readonly entries: Entry[];
 }
 
 const identity = (expiresAt: number, fingerprint: string): string => `${String(expiresAt)}:${fingerprint}`;
@@ -38,168 +66,235 @@ const identity = (expiresAt: number, fingerprint: string): string => `${String(e
 export function sqliteNonceStore(
   db: Kysely<Database>,
   raw: BetterSqlite3.Database,
-  options: SqliteNonceJournalOptions = {},
-): UsedNonceStore {
-  const mergeAt = options.mergeAt ?? 2000;
+  options: SqliteNonceOptions,
+): UsedNonceStore & { closeNonces: () => void } {
+  const mergeAt = options.mergeAt ?? 4000;
   const mergeChunk = options.mergeChunk ?? 2000;
-  /** Journal rows this process has seen and not yet seen merged, by identity, in id order. */
-  const seen = new Map<string, number>();
-  /** The highest journal id this process has seen: the next batch reads only what comes after. */
-  let lastId = 0;
-  /** The lowest journal id not yet merged, as far as this process knows. */
-  let firstId = 1;
+  const prefix = options.file === undefined ? undefined : `${basename(options.file)}-nonces.`;
+  const dir = options.file === undefined ? undefined : dirname(options.file);
+  /** The journal's nonces not yet merged, by identity. */
+  const pending = new Set<string>();
+  /** Oldest first; the last one is being appended to. */
+  const segments: Segment[] = [];
+  let lock: BetterSqlite3.Database | undefined;
+  let nextSequence = 1;
+  let claimed = false;
   let merging: Promise<void> | undefined;
 
   const statements = lazy(() => ({
-    begin: raw.prepare('begin immediate'),
-    commit: raw.prepare('commit'),
-    rollback: raw.prepare('rollback'),
-    after: raw.prepare<[number], JournalRow>(
-      'select id, expires_at, fingerprint from nonce_journal where id > ? order by id',
-    ),
-    first: raw.prepare<[], { id: number | null }>('select min(id) as id from nonce_journal'),
     known: raw
       .prepare<[number, Buffer]>('select 1 from nonces where expires_at = ? and fingerprint = ?')
       .pluck(),
-    append: raw.prepare<[number, Buffer]>(
-      'insert into nonce_journal (expires_at, fingerprint) values (?, ?)',
+    merge: raw.prepare<[number, Buffer]>(
+      'insert into nonces (expires_at, fingerprint) values (?, ?) on conflict do nothing',
     ),
-    mergeUpTo: raw.prepare<[number]>('select id from nonce_journal order by id limit 1 offset ?').pluck(),
-    newest: raw.prepare<[]>('select max(id) from nonce_journal').pluck(),
-    merge: raw.prepare<[number]>(
-      `insert into nonces (expires_at, fingerprint)
-       select expires_at, fingerprint from nonce_journal where id <= ? order by expires_at, fingerprint
-       on conflict do nothing`,
+    // One read transaction for a batch's lookups: outside one, every statement takes and releases
+    // SQLite's WAL read lock on its own (system calls), which cost more than the lookup itself.
+    lookUp: raw.transaction((nonces: readonly NonceRecord[], added: Entry[]) =>
+      nonces.map((n) => check(n, added)),
     ),
-    dropMerged: raw.prepare<[number]>('delete from nonce_journal where id <= ?'),
+    mergeChunk: raw.transaction((entries: readonly Entry[]) => {
+      const merge = statements().merge;
+      for (const e of entries) merge.run(e.expiresAt, e.fingerprint);
+    }),
+    purge: raw.prepare<[number, number]>(
+      `delete from nonces where (expires_at, fingerprint) in (
+         select expires_at, fingerprint from nonces where expires_at < ? order by expires_at limit ?)`,
+    ),
   }));
 
-  /** Runs `work` in one write transaction, holding SQLite's write lock across processes. */
-  function inWriteTransaction<T>(work: () => T): T {
-    const s = statements();
-    s.begin.run();
-    try {
-      const result = work();
-      s.commit.run();
-      return result;
-    } catch (error) {
-      if (raw.inTransaction) s.rollback.run();
-      throw error;
-    }
-  }
-
-  /** Takes in what other processes appended since this one last looked, and forgets what was merged. */
-  function catchUp(): void {
-    const s = statements();
-    for (const row of s.after.iterate(lastId)) {
-      seen.set(identity(row.expires_at, row.fingerprint.toString('hex')), row.id);
-      lastId = row.id;
-    }
-    if (seen.size > mergeAt) firstId = s.first.get()?.id ?? lastId + 1;
-    forgetBefore(firstId);
-  }
-
-  function forgetBefore(id: number): void {
-    for (const [key, rowId] of seen) {
-      if (rowId >= id) break;
-      seen.delete(key);
-    }
-  }
-
-  function record(nonces: readonly NonceRecord[]): boolean[] {
-    const s = statements();
-    const added: string[] = [];
-    let caughtUp = lastId;
-    try {
-      return inWriteTransaction(() => {
-        catchUp();
-        caughtUp = lastId;
-        return nonces.map((n) => {
-          const key = identity(n.expiresAt, n.fingerprint);
-          if (seen.has(key)) return false;
-          const fingerprint = Buffer.from(n.fingerprint, 'hex');
-          if (s.known.get(n.expiresAt, fingerprint) !== undefined) return false;
-          lastId = Number(s.append.run(n.expiresAt, fingerprint).lastInsertRowid);
-          seen.set(key, lastId);
-          added.push(key);
-          return true;
-        });
-      });
-    } catch (error) {
-      // Rolled back: this batch's rows do not exist, and their ids may be given out again.
-      for (const key of added) seen.delete(key);
-      lastId = caughtUp;
-      throw error;
-    }
-  }
-
-  /** Merges up to `mergeChunk` journal rows into `nonces`; answers false when nothing was left. */
-  function mergeOnce(): boolean {
-    const s = statements();
-    return inWriteTransaction(() => {
-      const upTo =
-        (s.mergeUpTo.get(mergeChunk - 1) as number | undefined) ?? (s.newest.get() as number | null);
-      if (upTo === null) return false;
-      s.merge.run(upTo);
-      s.dropMerged.run(upTo);
-      firstId = upTo + 1;
-      forgetBefore(firstId);
-      return true;
-    });
+  function openSegment(): Segment {
+    const path =
+      prefix === undefined || dir === undefined ? undefined : join(dir, `${prefix}${String(nextSequence)}`);
+    nextSequence++;
+    const segment: Segment = {
+      path,
+      fd: path === undefined ? undefined : openSync(path, 'a', 0o600),
+      entries: [],
+    };
+    segments.push(segment);
+    return segment;
   }
 
   /**
-   * Merges chunk by chunk, each in its own turn of the event loop: `whole` merges everything (the
-   * purge's turn), otherwise it stops once the journal is below `mergeAt`.
+   * Takes the lock, merges what a previous process left in journal files (a crash, or a stop before
+   * the merge) and opens a new journal file. Synchronous: it runs once, before the first batch.
    */
-  function merge(whole: boolean): Promise<void> {
-    merging ??= (async () => {
+  function claim(): void {
+    if (claimed) return;
+    if (options.file !== undefined && prefix !== undefined && dir !== undefined) {
+      const lockFile = `${options.file}-nonces.lock`;
+      closeSync(openSync(lockFile, 'a', 0o600));
+      const connection = new BetterSqlite3(lockFile, { timeout: 0 });
       try {
-        for (;;) {
-          if (!whole && lastId - firstId + 1 < mergeAt) return;
-          const more = await db.connection().execute(() => Promise.resolve(mergeOnce()));
-          if (!more) return;
-          await new Promise((resolve) => setImmediate(resolve));
-        }
-      } finally {
-        merging = undefined;
+        // In exclusive locking mode a connection keeps the lock of its first write until closed.
+        connection.pragma('locking_mode = exclusive');
+        connection.exec('begin exclusive; commit');
+      } catch (error) {
+        connection.close();
+        if ((error as { code?: unknown }).code === 'SQLITE_BUSY')
+          throw new NonceJournalBusyError(lockFile, { cause: error });
+        throw error;
       }
-    })();
+      lock = connection;
+      const left = readdirSync(dir)
+        .filter((name) => name.startsWith(prefix) && /^\d+$/.test(name.slice(prefix.length)))
+        .map((name) => Number(name.slice(prefix.length)))
+        .sort((a, b) => a - b);
+      for (const sequence of left) {
+        const path = join(dir, `${prefix}${String(sequence)}`);
+        const entries = readJournal(readFileSync(path));
+        for (let i = 0; i < entries.length; i += mergeChunk)
+          statements().mergeChunk(entries.slice(i, i + mergeChunk));
+        unlinkSync(path);
+        nextSequence = sequence + 1;
+      }
+    }
+    openSegment();
+    claimed = true;
+  }
+
+  /** Whether `n` is fresh; if so it is taken at once, and added to `added`. */
+  function check(n: NonceRecord, added: Entry[]): boolean {
+    const key = identity(n.expiresAt, n.fingerprint);
+    if (pending.has(key)) return false;
+    const fingerprint = Buffer.from(n.fingerprint, 'hex');
+    if (statements().known.get(n.expiresAt, fingerprint) !== undefined) return false;
+    // Taken at once: the same nonce later in the batch is its replay.
+    pending.add(key);
+    added.push({ key, expiresAt: n.expiresAt, fingerprint });
+    return true;
+  }
+
+  function record(nonces: readonly NonceRecord[]): boolean[] {
+    claim();
+    const segment = segments[segments.length - 1] as Segment;
+    const added: Entry[] = [];
+    let fresh: boolean[];
+    try {
+      fresh = statements().lookUp(nonces, added);
+    } catch (error) {
+      for (const e of added) pending.delete(e.key);
+      throw error;
+    }
+    if (added.length === 0) return fresh;
+    try {
+      if (segment.fd !== undefined) writeAll(segment.fd, encode(added));
+    } catch (error) {
+      // Not written: none of them may be remembered. A write cut short may have left part of an
+      // entry at the file's end, where reading it ignores it; nothing more goes after it.
+      for (const e of added) pending.delete(e.key);
+      retire(segment);
+      throw error;
+    }
+    segment.entries.push(...added);
+    if (segment.entries.length >= mergeAt) {
+      openSegment();
+      // A merge error surfaces on the next purge; the journal just waits longer.
+      merge().catch(() => undefined);
+    }
+    return fresh;
+  }
+
+  /** A journal file that failed a write: later batches go to a new one (it is merged as usual). */
+  function retire(segment: Segment): void {
+    if (segments[segments.length - 1] === segment) openSegment();
+  }
+
+  /**
+   * Merges every journal file but the one being appended to, oldest first, in chunks of
+   * `mergeChunk` (each its own transaction, the event loop turning in between); a file is deleted
+   * and its entries forgotten once all of them are in `nonces`.
+   */
+  function merge(): Promise<void> {
+    // Cleared in a callback, never synchronously: a merge with nothing to do must not leave its
+    // settled promise behind as the one in progress.
+    merging ??= mergeSealed().finally(() => {
+      merging = undefined;
+    });
     return merging;
   }
 
+  async function mergeSealed(): Promise<void> {
+    while (segments.length > 1) {
+      const segment = segments[0] as Segment;
+      const sorted = [...segment.entries].sort(byKey);
+      for (let i = 0; i < sorted.length; i += mergeChunk) {
+        const chunk = sorted.slice(i, i + mergeChunk);
+        await db.connection().execute(() => {
+          statements().mergeChunk(chunk);
+          return Promise.resolve();
+        });
+        await turn();
+      }
+      if (segment.fd !== undefined) closeSync(segment.fd);
+      if (segment.path !== undefined) unlinkSync(segment.path);
+      segments.shift();
+      for (const e of segment.entries) pending.delete(e.key);
+    }
+  }
+
   return {
+    claimNonces() {
+      return Promise.resolve().then(claim);
+    },
+
+    closeNonces() {
+      for (const segment of segments) if (segment.fd !== undefined) closeSync(segment.fd);
+      segments.length = 0;
+      pending.clear();
+      lock?.close();
+      lock = undefined;
+      claimed = false;
+    },
+
     recordNonces(nonces) {
       if (nonces.length === 0) return Promise.resolve([]);
-      // Kysely's SQLite driver lends its one connection to one user at a time: holding it keeps this
-      // transaction out of any the store has open (it would otherwise join it, and share its fate).
-      return db
-        .connection()
-        .execute(() => Promise.resolve(record(nonces)))
-        .then((fresh) => {
-          if (merging === undefined && lastId - firstId + 1 >= mergeAt) {
-            // A merge error surfaces on the next batch or purge; the journal just stays longer.
-            merge(false).catch(() => undefined);
-          }
-          return fresh;
-        });
+      // Kysely's SQLite driver lends its one connection to one user at a time: holding it keeps the
+      // lookups out of a transaction the store has open.
+      return db.connection().execute(() => Promise.resolve(record(nonces)));
     },
 
     async purgeNonces(before, limit) {
-      // Expired rows still in the journal are merged first, so the purge sees every record.
-      await (merging ?? Promise.resolve());
-      await merge(true);
-      const deleted = await db.connection().execute(() =>
-        Promise.resolve(
-          raw
-            .prepare<[number, number]>(
-              `delete from nonces where (expires_at, fingerprint) in (
-                 select expires_at, fingerprint from nonces where expires_at < ? order by expires_at limit ?)`,
-            )
-            .run(before, limit).changes,
-        ),
-      );
-      return deleted;
+      // What the journal holds is merged first, so that the purge sees every record.
+      await db.connection().execute(() => {
+        claim();
+        return Promise.resolve();
+      });
+      await merging;
+      if ((segments[segments.length - 1] as Segment).entries.length > 0) openSegment();
+      await merge();
+      return db.connection().execute(() => Promise.resolve(statements().purge.run(before, limit).changes));
     },
   };
+}
+
+/** Expiry, then fingerprint: the primary key's order, so that a merge writes each page once. */
+function byKey(a: Entry, b: Entry): number {
+  return a.expiresAt - b.expiresAt || Buffer.compare(a.fingerprint, b.fingerprint);
+}
+
+function encode(entries: readonly Entry[]): Buffer {
+  const bytes = Buffer.allocUnsafe(entries.length * ENTRY_BYTES);
+  entries.forEach((e, i) => {
+    bytes.writeDoubleLE(e.expiresAt, i * ENTRY_BYTES);
+    e.fingerprint.copy(bytes, i * ENTRY_BYTES + 8);
+  });
+  return bytes;
+}
+
+/** The whole entries of a journal file; a partial one at its end (a write cut short) is ignored. */
+function readJournal(bytes: Buffer): Entry[] {
+  const entries: Entry[] = [];
+  for (let at = 0; at + ENTRY_BYTES <= bytes.length; at += ENTRY_BYTES) {
+    const expiresAt = bytes.readDoubleLE(at);
+    const fingerprint = Buffer.from(bytes.subarray(at + 8, at + ENTRY_BYTES));
+    entries.push({ key: identity(expiresAt, fingerprint.toString('hex')), expiresAt, fingerprint });
+  }
+  return entries;
+}
+
+function writeAll(fd: number, bytes: Buffer): void {
+  let written = 0;
+  while (written < bytes.length) written += writeSync(fd, bytes, written);
 }

@@ -83,7 +83,7 @@ function kyselyOver(raw: BetterSqlite3.Database): Kysely<Database> {
 export const sqliteEngineAdapter: EngineAdapter = {
   capabilities: { engine: 'sqlite', supportsAdvisoryLocks: false },
   // BINARY, SQLite's default collation, already compares byte by byte.
-  migrationDialect: { binaryType: 'blob', withoutRowid: true, nonceJournal: true },
+  migrationDialect: { binaryType: 'blob', withoutRowid: true },
   prepareMigrations: () => Promise.resolve({ migrationTableSchema: undefined }),
   isUniqueViolation: isSqliteUniqueViolation,
   isForeignKeyViolation: isSqliteForeignKeyViolation,
@@ -99,8 +99,16 @@ export const sqliteEngineAdapter: EngineAdapter = {
 export function createSqliteStore(options: SqliteStoreOptions): Store {
   const raw = openSqliteDatabase(options);
   const db = kyselyOver(raw);
+  const store = createKyselyStore(db, sqliteEngineAdapter, sqliteEngineWrites(raw));
+  const { closeNonces, ...nonces } = sqliteNonceStore(db, raw, {
+    file: options.file === MEMORY ? undefined : options.file,
+  });
   return {
-    ...createKyselyStore(db, sqliteEngineAdapter, sqliteEngineWrites(raw)),
-    ...sqliteNonceStore(db, raw),
+    ...store,
+    ...nonces,
+    async close() {
+      closeNonces();
+      await store.close();
+    },
   };
 }
