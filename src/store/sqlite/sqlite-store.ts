@@ -6,6 +6,7 @@ import type { Database } from '../database.js';
 import type { EngineAdapter } from '../engine-adapter.js';
 import { createKyselyStore } from '../kysely/kysely-store.js';
 import type { Store } from '../store.js';
+import { startCheckpointer } from './checkpointer.js';
 import { sqliteNonceStore } from './sqlite-nonces.js';
 import { sqliteEngineWrites } from './sqlite-writes.js';
 import { isSqliteForeignKeyViolation, isSqliteUniqueViolation } from './sqlite-errors.js';
@@ -100,13 +101,14 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
   const raw = openSqliteDatabase(options);
   const db = kyselyOver(raw);
   const store = createKyselyStore(db, sqliteEngineAdapter, sqliteEngineWrites(raw));
-  const { closeNonces, ...nonces } = sqliteNonceStore(db, raw, {
-    file: options.file === MEMORY ? undefined : options.file,
-  });
+  const file = options.file === MEMORY ? undefined : options.file;
+  const { closeNonces, ...nonces } = sqliteNonceStore(db, raw, { file });
+  const checkpointer = file === undefined ? undefined : startCheckpointer(raw, file);
   return {
     ...store,
     ...nonces,
     async close() {
+      await checkpointer?.close();
       closeNonces();
       await store.close();
     },
