@@ -440,6 +440,8 @@ async function loadRun(server, pool, path, amount, connections = CONNECTIONS) {
     errors: result.errors + result.timeouts,
     statusCodes: result.statusCodeStats,
     serverUsPerReq: serverUs / Math.max(1, completed),
+    /** Of which in the kernel (socket reads and writes, waking the client, file writes). */
+    serverSysUsPerReq: (after.cpu.system - before.cpu.system) / Math.max(1, completed),
     clientUsPerReq: (client.user + client.system) / Math.max(1, completed),
     busy: active / (active + idle),
     // autocannon's latencies are in ms; p99 and max over every request of the run.
@@ -454,12 +456,14 @@ async function loadRun(server, pool, path, amount, connections = CONNECTIONS) {
 
 const RUN_HEADER =
   `${pad('run', 18)}${lpad('req/s', 8)}${lpad('requests', 10)}${lpad('seconds', 9)}` +
-  `${lpad('server us/req', 15)}${lpad('loop busy', 11)}${lpad('client us/req', 15)}${lpad('failed', 8)}`;
+  `${lpad('server us/req', 15)}${lpad('of it kernel', 14)}${lpad('loop busy', 11)}${lpad('client us/req', 15)}` +
+  `${lpad('failed', 8)}`;
 
 function describeRun(label, run) {
   return (
     `${pad(label, 18)}${lpad(int(run.rps), 8)}${lpad(int(run.completed), 10)}${lpad(fixed(run.seconds, 1), 9)}` +
-    `${lpad(fixed(run.serverUsPerReq, 1), 15)}${lpad(fixed(run.busy * 100, 0) + '%', 11)}` +
+    `${lpad(fixed(run.serverUsPerReq, 1), 15)}${lpad(fixed(run.serverSysUsPerReq, 1), 14)}` +
+    `${lpad(fixed(run.busy * 100, 0) + '%', 11)}` +
     `${lpad(fixed(run.clientUsPerReq, 1), 15)}${lpad(int(run.non2xx + run.errors), 8)}`
   );
 }
