@@ -27,7 +27,6 @@ import type {
 } from '../store/store.js';
 import type { ActionFacts } from './action-facts.js';
 import type { Admission, Connection } from './gate/admission.js';
-import type { Principal } from './principal.js';
 import { SECRET_MASK, type SecretIndex, type SecretMasker } from './secret-index.js';
 import type { UsageRecorder } from './usage-recorder.js';
 
@@ -281,12 +280,15 @@ export class AuditTrail {
     // can recognise): a call that carried a secret keeps the catalog's message without its values.
     const errorMessage = call.error ? auditedErrorMessage(this.errorMessageOf(call.error, mask)) : '';
     const finding = call.admission?.finding;
-    return {
+    // Every field in one literal, in one order (no spreads): each call builds one, on every path.
+    const record: AuditEventRecord = {
       eventId: call.committedEventId ?? eventId(call.receivedAt, this.random),
       eventTime: call.receivedAt,
       accountId: principal?.accountId ?? null,
       accessKeyId,
-      ...identityOf(principal),
+      principalType: principal ? (principal.kind === 'root' ? 'root-account' : 'ram-user') : '',
+      principalId: principal ? (principal.kind === 'root' ? principal.accountId : principal.userId) : '',
+      userName: principal ? (principal.kind === 'root' ? 'root' : principal.userName) : '',
       eventName,
       eventRw: call.action?.rw ?? 'Read',
       serviceName: call.action?.service ?? '',
@@ -300,8 +302,9 @@ export class AuditTrail {
       requestParameters: authenticated
         ? auditedParameters(parameters)
         : shortened(auditedParameters(parameters)),
-      ...(finding?.kind === 'accessKeyPolicyAudit' && { accessKeyPolicyAudit: finding.level }),
     };
+    if (finding?.kind === 'accessKeyPolicyAudit') record.accessKeyPolicyAudit = finding.level;
+    return record;
   }
 
   private errorMessageOf(error: NonNullable<CallRecord['error']>, mask: SecretMasker): string {
@@ -351,13 +354,4 @@ function shortened(params: Readonly<Record<string, string>>): Record<string, str
   for (const [name, value] of Object.entries(params))
     kept[name] = value.slice(0, IDENTIFYING_PARAMETER_CHARS);
   return kept;
-}
-
-function identityOf(
-  principal: Principal | undefined,
-): Pick<AuditEventRecord, 'principalType' | 'principalId' | 'userName'> {
-  if (!principal) return { principalType: '', principalId: '', userName: '' };
-  return principal.kind === 'root'
-    ? { principalType: 'root-account', principalId: principal.accountId, userName: 'root' }
-    : { principalType: 'ram-user', principalId: principal.userId, userName: principal.userName };
 }

@@ -140,8 +140,8 @@ export async function insertAuditEvents(
     while (events.length - at >= size) {
       const params: unknown[] = [];
       for (const event of events.slice(at, at + size)) {
-        const row = toRow(event);
-        for (const column of EVENT_COLUMNS) params.push(row[column]);
+        // In EVENT_COLUMNS order: toRow always lists its fields in that order.
+        params.push(...Object.values(toRow(event)));
       }
       await db.executeQuery(CompiledQuery.raw(insertText(db, engine, size), params));
       at += size;

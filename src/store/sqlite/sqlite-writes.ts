@@ -22,8 +22,8 @@ export function sqliteEngineWrites(raw: BetterSqlite3.Database): EngineWrites {
     appendAuditEvents(events) {
       const insert = insertEvent();
       for (const event of events) {
-        const row = toRow(event);
-        insert.run(EVENT_COLUMNS.map((column) => row[column]));
+        // A row's values in EVENT_COLUMNS order: toRow always lists its fields in that order.
+        insert.run(Object.values(toRow(event)));
       }
     },
   };
