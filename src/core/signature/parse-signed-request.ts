@@ -2,7 +2,7 @@
 import { hash } from 'node:crypto';
 import { fail, ok, type Result } from '../errors/ramkey-error.js';
 import { canonicalHeaderValue, EMPTY_BODY_SHA256 } from './canonical-request.js';
-import { decodeFormParams } from './form-params.js';
+import { decodeFormParams, splitParams } from './form-params.js';
 import { isV3Authorization, parseAuthorization, type V3Authorization } from './parse-authorization.js';
 import type { HttpRequestParts, Param, SignedRequest } from './signed-request.js';
 import { parseWireTimestamp } from './timestamp.js';
@@ -10,10 +10,11 @@ import { parseWireTimestamp } from './timestamp.js';
 type Headers = HttpRequestParts['headers'];
 
 /**
- * The V1 parameters that every request must carry (4.1), in the order they are reported missing.
- * A missing or empty one is `MissingParameter`.
+ * The signing and routing parameters, never operation parameters (see SignedRequest.params). A V1
+ * request must carry all of them (4.1): in this order they are reported missing, a missing and an
+ * empty one alike (`MissingParameter`).
  */
-const V1_REQUIRED = [
+const SIGNING_FIELDS = [
   'Action',
   'Version',
   'AccessKeyId',
@@ -23,24 +24,10 @@ const V1_REQUIRED = [
   'SignatureNonce',
   'Timestamp',
 ] as const;
+type SigningField = (typeof SIGNING_FIELDS)[number];
 
-type V1Field = (typeof V1_REQUIRED)[number];
-/** The signing fields of a V1 request, all absent: a missing field and an empty one are alike. */
-const V1_EMPTY_FIELDS: Readonly<Record<V1Field, string>> = Object.freeze(
-  Object.fromEntries(V1_REQUIRED.map((name) => [name, ''])) as Record<V1Field, string>,
-);
-
-/** Names that are signing machinery or routing, never operation parameters (see SignedRequest.params). */
-const NOT_BUSINESS_PARAMS = [
-  'AccessKeyId',
-  'Signature',
-  'SignatureMethod',
-  'SignatureVersion',
-  'SignatureNonce',
-  'Timestamp',
-  'Action',
-  'Version',
-] as const;
+/** The slot of each signing field in {@link splitParams}' `fields`. */
+const FIELD = Object.fromEntries(SIGNING_FIELDS.map((name, i) => [name, i])) as Record<SigningField, number>;
 
 /**
  * Security: the headers a V3 signature must cover, whatever the client chose to list. Unsigned, each
@@ -86,50 +73,38 @@ export function parseSignedRequest(req: HttpRequestParts): Result<SignedRequest>
  * query string and/or a form body, and all of them except `Signature` are signed as one set.
  */
 function parseV1(req: HttpRequestParts): Result<SignedRequest> {
-  const all = new Map<string, string>();
-  const signedParams: Param[] = [];
-  const failure = decodeFormParams(req.rawQuery, signedParams, all) ?? decodeFormBody(req, signedParams, all);
+  const params: Param[] = [];
+  const failure = decodeFormParams(req.rawQuery, params) ?? decodeFormBody(req, params);
   if (failure) return failure;
+  const split = splitParams(params, SIGNING_FIELDS);
+  if (!split.ok) return split;
+  const { fields, business } = split.value;
 
-  // One pass picks out the signing fields (and where Signature sits) rather than a lookup per name.
-  const fields = { ...V1_EMPTY_FIELDS };
-  let signatureAt = -1;
-  for (let i = 0; i < signedParams.length; i++) {
-    const param = signedParams[i];
-    if (param === undefined) continue;
-    const name = param[0];
-    if (!Object.hasOwn(fields, name)) continue;
-    fields[name as V1Field] = param[1];
-    if (name === 'Signature') signatureAt = i;
+  for (let i = 0; i < SIGNING_FIELDS.length; i++) {
+    if (!fields[i]) return fail('MissingParameter', SIGNING_FIELDS[i] ?? '');
   }
-  for (const name of V1_REQUIRED) {
-    if (fields[name] === '') return fail('MissingParameter', name);
-  }
+  const field = (name: SigningField): string => fields[FIELD[name]] ?? '';
   // Only HMAC-SHA1 / 1.0 exist for V1; anything else is refused rather than guessed at.
-  if (fields.SignatureMethod !== 'HMAC-SHA1') return fail('InvalidParameter', 'SignatureMethod');
-  if (fields.SignatureVersion !== '1.0') return fail('InvalidParameter', 'SignatureVersion');
-  const timestamp = fields.Timestamp;
+  if (field('SignatureMethod') !== 'HMAC-SHA1') return fail('InvalidParameter', 'SignatureMethod');
+  if (field('SignatureVersion') !== '1.0') return fail('InvalidParameter', 'SignatureVersion');
+  const timestamp = field('Timestamp');
   const timestampMs = parseWireTimestamp(timestamp);
   if (timestampMs === undefined) return fail('InvalidTimeStamp.Format');
 
-  const signature = fields.Signature;
-  if (signatureAt >= 0) signedParams.splice(signatureAt, 1);
-  const action = fields.Action;
-  const version = fields.Version;
-  const accessKeyId = fields.AccessKeyId;
-  const nonce = fields.SignatureNonce;
-  for (const name of NOT_BUSINESS_PARAMS) all.delete(name);
+  // Everything but Signature is signed; names are distinct now, so there is exactly one to take out.
+  const signatureAt = params.findIndex(([name]) => name === 'Signature');
+  params.splice(signatureAt, 1);
 
   return ok({
     style: 'v1',
-    accessKeyId,
-    action,
-    version,
-    nonce,
+    accessKeyId: field('AccessKeyId'),
+    action: field('Action'),
+    version: field('Version'),
+    nonce: field('SignatureNonce'),
     timestamp,
     timestampMs,
-    params: all,
-    canonical: { style: 'v1', method: req.method, signedParams, signature },
+    params: business,
+    canonical: { style: 'v1', method: req.method, signedParams: params, signature: field('Signature') },
   });
 }
 
@@ -191,17 +166,22 @@ function parseV3(req: HttpRequestParts, authorizationValue: string): Result<Sign
   const timestampMs = parseWireTimestamp(timestamp);
   if (timestampMs === undefined) return fail('InvalidTimeStamp.Format');
 
-  const all = new Map<string, string>();
-  const queryParams: Param[] = [];
-  const failure = decodeFormParams(req.rawQuery, queryParams, all) ?? decodeFormBody(req, [], all);
+  // The query is signed (CanonicalQueryString); the body only through its hash.
+  const params: Param[] = [];
+  const failure = decodeFormParams(req.rawQuery, params);
   if (failure) return failure;
+  const queryParams = params.slice();
+  const bodyFailure = decodeFormBody(req, params);
+  if (bodyFailure) return bodyFailure;
+  const split = splitParams(params, SIGNING_FIELDS);
+  if (!split.ok) return split;
+  const { fields, business } = split.value;
 
   // Action/Version come from the signed headers; a parameter saying otherwise is a contradiction.
-  const paramAction = all.get('Action');
+  const paramAction = fields[FIELD.Action];
   if (paramAction !== undefined && paramAction !== action) return fail('InvalidParameter', 'Action');
-  const paramVersion = all.get('Version');
+  const paramVersion = fields[FIELD.Version];
   if (paramVersion !== undefined && paramVersion !== version) return fail('InvalidParameter', 'Version');
-  for (const name of NOT_BUSINESS_PARAMS) all.delete(name);
 
   return ok({
     style: 'v3',
@@ -211,7 +191,7 @@ function parseV3(req: HttpRequestParts, authorizationValue: string): Result<Sign
     nonce,
     timestamp,
     timestampMs,
-    params: all,
+    params: business,
     canonical: {
       style: 'v3',
       method: req.method,
@@ -236,17 +216,13 @@ function requiredHeader(headers: Headers, name: string): string | Result<never> 
 }
 
 /** A non-empty body must be a form (`application/x-www-form-urlencoded`, parameters such as charset ignored). */
-function decodeFormBody(
-  req: HttpRequestParts,
-  out: Param[],
-  seen: Map<string, string>,
-): Result<never> | undefined {
+function decodeFormBody(req: HttpRequestParts, out: Param[]): Result<never> | undefined {
   if (req.body.length === 0) return undefined;
   if (!isFormContentType(headerValue(req.headers, 'content-type')))
     return fail('InvalidParameter.ContentType');
   // latin1 maps each byte to one char; a raw byte >= 0x80 then fails decoding as it should (a form
   // body is ASCII, with everything else percent-encoded).
-  return decodeFormParams(req.body.toString('latin1'), out, seen);
+  return decodeFormParams(req.body.toString('latin1'), out);
 }
 
 function isFormContentType(value: string | readonly string[] | undefined): boolean {
