@@ -3,7 +3,12 @@ import { hash } from 'node:crypto';
 import { fail, ok, type Result } from '../errors/ramkey-error.js';
 import { canonicalHeaderValue, EMPTY_BODY_SHA256 } from './canonical-request.js';
 import { decodeFormParams, splitParams } from './form-params.js';
-import { isV3Authorization, parseAuthorization, type V3Authorization } from './parse-authorization.js';
+import {
+  isV3Authorization,
+  parseAuthorization,
+  parseSignedHeaders,
+  type V3Authorization,
+} from './parse-authorization.js';
 import type { HttpRequestParts, Param, SignedRequest } from './signed-request.js';
 import { parseWireTimestamp } from './timestamp.js';
 
@@ -116,6 +121,9 @@ function parseV3(req: HttpRequestParts, authorizationValue: string): Result<Sign
   const parsedAuthorization = parseAuthorization(authorizationValue);
   if (!parsedAuthorization.ok) return parsedAuthorization;
   const authorization: V3Authorization = parsedAuthorization.value;
+  const parsedList = signedHeaderList(authorization.signedHeaders);
+  if (!parsedList.ok) return parsedList;
+  const signedList = parsedList.value;
   const { headers, body } = req;
 
   // The required headers, in the order they are reported missing.
@@ -130,23 +138,18 @@ function parseV3(req: HttpRequestParts, authorizationValue: string): Result<Sign
   const hashedPayload = requiredHeader(headers, 'x-acs-content-sha256');
   if (typeof hashedPayload !== 'string') return hashedPayload;
 
-  // Both lists are sorted and SignedHeaders has no repeats (parseAuthorization checks), so one merge
-  // pass finds the first must-sign header that is missing, the same one a search per name would.
-  const signedNames = authorization.signedHeaderNames;
-  let at = 0;
-  for (const name of V3_MUST_SIGN) {
-    while (at < signedNames.length && (signedNames[at] ?? '') < name) at++;
-    if (signedNames[at] !== name) return fail('IncompleteSignature', `SignedHeaders must include ${name}.`);
+  if (signedList.firstUnsigned !== undefined) {
+    return fail('IncompleteSignature', `SignedHeaders must include ${signedList.firstUnsigned}.`);
   }
   // Security: with a body, its type decides how it is read, so it must be signed too.
-  if (body.length > 0 && !signedNames.includes('content-type')) {
+  if (body.length > 0 && !signedList.signsContentType) {
     return fail('IncompleteSignature', 'SignedHeaders must include content-type when there is a body.');
   }
 
   // Exactly the headers the client listed, not "every x-acs-* present": a proxy that adds a header
   // on the way must not break the signature (reference/performance-floor.md).
   let canonicalHeaders = '';
-  for (const name of signedNames) {
+  for (const name of signedList.names) {
     const value = headerValue(headers, name);
     if (value === undefined) return fail('IncompleteSignature', `Signed header ${name} is missing.`);
     canonicalHeaders += name + ':' + canonicalHeaderValue(value) + '\n';
@@ -202,6 +205,55 @@ function parseV3(req: HttpRequestParts, authorizationValue: string): Result<Sign
       signature: authorization.signature,
     },
   });
+}
+
+/** A checked SignedHeaders list and what parseV3 needs to know about it. */
+interface SignedHeaderList {
+  readonly text: string;
+  readonly names: readonly string[];
+  /** The first header of {@link V3_MUST_SIGN} the list lacks, if any. */
+  readonly firstUnsigned: string | undefined;
+  readonly signsContentType: boolean;
+}
+
+/** How many of the most recent distinct SignedHeaders lists are kept, checked. */
+const RECENT_LISTS = 8;
+const recentLists: { readonly ok: true; readonly value: SignedHeaderList }[] = [];
+let nextListSlot = 0;
+
+/**
+ * The SignedHeaders list checked and analysed, from the recent lists when it is one of them: clients
+ * send one of a handful (the SDK's default set, plus content-type with a body), so each is split and
+ * checked once rather than per request. Reusing the same name strings also makes the header lookups
+ * cheap (V8 finds a property by a string it has already internalised; a fresh one must be hashed and
+ * looked up in its string table first). Found with `===` rather than a Map, which would hash the
+ * whole list on every request. A list that is refused is not kept.
+ */
+function signedHeaderList(text: string): Result<SignedHeaderList> {
+  for (const recent of recentLists) {
+    if (recent.value.text === text) return recent;
+  }
+  const parsed = parseSignedHeaders(text);
+  if (!parsed.ok) return parsed;
+  const names = parsed.value;
+  // Both lists are sorted and distinct (parseSignedHeaders checks), so one merge pass finds the first
+  // must-sign header that is missing, the same one a search per name would.
+  let firstUnsigned: string | undefined;
+  let at = 0;
+  for (const name of V3_MUST_SIGN) {
+    while (at < names.length && (names[at] ?? '') < name) at++;
+    if (names[at] !== name) {
+      firstUnsigned = name;
+      break;
+    }
+  }
+  const list = {
+    ok: true,
+    value: { text, names, firstUnsigned, signsContentType: names.includes('content-type') },
+  } as const;
+  recentLists[nextListSlot] = list;
+  nextListSlot = (nextListSlot + 1) % RECENT_LISTS;
+  return list;
 }
 
 /**
