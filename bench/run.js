@@ -35,10 +35,12 @@ const TAIL_CONNECTIONS = [16, 50];
 /**
  * BENCH_SERVER_FLAGS: extra node flags for the audited server only (e.g. `--cpu-prof --trace-gc`), for
  * profiling it under the bench's load. BENCH_ONLY=tail: skip sections 1 and 2 (a profile of the
- * signed path alone); TAIL_SECONDS can then be raised with BENCH_TAIL_SECONDS.
+ * signed path alone); TAIL_SECONDS can then be raised with BENCH_TAIL_SECONDS. BENCH_ONLY=micro:
+ * section 1 alone, no server started (a quick check of the in-process figures).
  */
 const SERVER_FLAGS = (process.env.BENCH_SERVER_FLAGS ?? '').split(' ').filter(Boolean);
 const ONLY_TAIL = process.env.BENCH_ONLY === 'tail';
+const ONLY_MICRO = process.env.BENCH_ONLY === 'micro';
 /** BENCH_SERVER_MODE=no-audit: with BENCH_ONLY=tail, the tail runs against the unaudited server instead. */
 const SERVER_MODE = process.env.BENCH_SERVER_MODE ?? 'audit';
 const tailSeconds = Number(process.env.BENCH_TAIL_SECONDS ?? TAIL_SECONDS);
@@ -595,6 +597,37 @@ async function runTail(server, rates, seconds, budget) {
   return rows;
 }
 
+/** Section 1: runs the micro cases, prints them, and returns the median ns/op of a case by name. */
+function runAndPrintMicro() {
+  print(`1. In-process verification (median of ${MICRO_ROUNDS} interleaved rounds, ns/op)`);
+  const micro = runMicro();
+  const ns = (name) => micro.get(name);
+  for (const style of ['v1', 'v3']) {
+    const label = style.toUpperCase();
+    print(
+      `${label} verify: ${int(ns(`${style}.verify`))} ns, floor ${int(ns(`${style}.floor`))} ns,` +
+        ` ratio ${fixed(ns(`${style}.verify`) / ns(`${style}.floor`))}`,
+    );
+    print(
+      `    = parse ${int(ns(`${style}.parse`))} ns + verifySignature ${int(ns(`${style}.check`))} ns;` +
+        ` the floor with createHash/createHmac instead: ${int(ns(`${style}.classic`))} ns`,
+    );
+  }
+  print(
+    'Floors: V1 = HMAC-SHA1 of the string to sign; V3 = SHA-256 of the body + SHA-256 of the canonical request',
+  );
+  print(
+    '+ HMAC-SHA256 of the string to sign; one-shot crypto.hash over bytes already in memory, HMAC pads prepared.',
+  );
+
+  print(
+    `Policy evaluation, 10 policies x 10 statements: ${int(ns('policy.evaluate'))} ns,` +
+      ` next to V3 verifySignature ${int(ns('v3.check'))} ns: ratio ${fixed(ns('policy.evaluate') / ns('v3.check'))}`,
+  );
+
+  return ns;
+}
+
 // ---------------------------------------------------------------------------------------------------------
 // 4. Main
 
@@ -605,6 +638,11 @@ async function main() {
   if (typeof globalThis.gc !== 'function')
     print('(run with --expose-gc, as `npm run bench` does, for steadier figures)');
 
+  if (ONLY_MICRO) {
+    print();
+    runAndPrintMicro();
+    return;
+  }
   // The server boots first, so that its start-up (password hashing, migrations) does not disturb the micro run.
   const server = startServer(ONLY_TAIL ? SERVER_MODE : 'audit', SERVER_FLAGS);
   const credentials = await server.ready;
@@ -634,31 +672,7 @@ async function main() {
   const plainCredentials = await plainServer.ready;
 
   print();
-  print(`1. In-process verification (median of ${MICRO_ROUNDS} interleaved rounds, ns/op)`);
-  const micro = runMicro();
-  const ns = (name) => micro.get(name);
-  for (const style of ['v1', 'v3']) {
-    const label = style.toUpperCase();
-    print(
-      `${label} verify: ${int(ns(`${style}.verify`))} ns, floor ${int(ns(`${style}.floor`))} ns,` +
-        ` ratio ${fixed(ns(`${style}.verify`) / ns(`${style}.floor`))}`,
-    );
-    print(
-      `    = parse ${int(ns(`${style}.parse`))} ns + verifySignature ${int(ns(`${style}.check`))} ns;` +
-        ` the floor with createHash/createHmac instead: ${int(ns(`${style}.classic`))} ns`,
-    );
-  }
-  print(
-    'Floors: V1 = HMAC-SHA1 of the string to sign; V3 = SHA-256 of the body + SHA-256 of the canonical request',
-  );
-  print(
-    '+ HMAC-SHA256 of the string to sign; one-shot crypto.hash over bytes already in memory, HMAC pads prepared.',
-  );
-
-  print(
-    `Policy evaluation, 10 policies x 10 statements: ${int(ns('policy.evaluate'))} ns,` +
-      ` next to V3 verifySignature ${int(ns('v3.check'))} ns: ratio ${fixed(ns('policy.evaluate') / ns('v3.check'))}`,
-  );
+  const ns = runAndPrintMicro();
 
   print();
   print(

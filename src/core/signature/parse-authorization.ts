@@ -7,8 +7,6 @@ export interface V3Authorization {
   readonly credential: string;
   /** The list as sent, e.g. `host;x-acs-action;...`; it goes into the canonical request verbatim. */
   readonly signedHeaders: string;
-  /** The same list split on `;`: lower-case, sorted, distinct (checked). */
-  readonly signedHeaderNames: readonly string[];
   readonly signature: string;
 }
 
@@ -35,14 +33,11 @@ function isHeaderName(name: string): boolean {
 const MALFORMED = 'Malformed Authorization header.';
 
 /**
- * Parses a V3 Authorization value. Spaces after the commas are tolerated (the SDKs send none).
- * Every failure is `IncompleteSignature` with a short reason; any algorithm other than
- * `ACS3-HMAC-SHA256` (the SDK also knows ACS3-HMAC-SM3 and ACS3-RSA-SHA256) is refused: the public
- * V3 documentation names only HMAC-SHA256 for these APIs.
- *
- * The SignedHeaders list must be lower-case, strictly sorted and free of repeats. The canonical
- * request carries the list verbatim while CanonicalHeaders is sorted, so an unsorted or repeated list
- * has no single meaning; refusing it keeps one request = one string to sign.
+ * Parses a V3 Authorization value into its three fields. Spaces after the commas are tolerated (the
+ * SDKs send none). Every failure is `IncompleteSignature` with a short reason; any algorithm other
+ * than `ACS3-HMAC-SHA256` (the SDK also knows ACS3-HMAC-SM3 and ACS3-RSA-SHA256) is refused: the
+ * public V3 documentation names only HMAC-SHA256 for these APIs. The SignedHeaders list is checked
+ * by {@link parseSignedHeaders}.
  */
 export function parseAuthorization(value: string): Result<V3Authorization> {
   const space = value.indexOf(' ');
@@ -67,10 +62,19 @@ export function parseAuthorization(value: string): Result<V3Authorization> {
   if (!credential || !signedHeaders || !signature) {
     return fail('IncompleteSignature', 'Authorization must carry Credential, SignedHeaders and Signature.');
   }
+  return ok({ credential, signedHeaders, signature });
+}
 
-  const signedHeaderNames = signedHeaders.split(';');
+/**
+ * Splits a SignedHeaders list into its names, which must be lower-case header names, strictly sorted
+ * and free of repeats. The canonical request carries the list verbatim while CanonicalHeaders is
+ * sorted, so an unsorted or repeated list has no single meaning; refusing it keeps one request = one
+ * string to sign.
+ */
+export function parseSignedHeaders(signedHeaders: string): Result<readonly string[]> {
+  const names = signedHeaders.split(';');
   let previous = '';
-  for (const name of signedHeaderNames) {
+  for (const name of names) {
     if (!isHeaderName(name) || name <= previous) {
       return fail('IncompleteSignature', 'SignedHeaders must be lower-case, sorted and without repeats.');
     }
@@ -79,5 +83,5 @@ export function parseAuthorization(value: string): Result<V3Authorization> {
       return fail('IncompleteSignature', 'SignedHeaders must not list authorization.');
     previous = name;
   }
-  return ok({ credential, signedHeaders, signedHeaderNames, signature });
+  return ok(names);
 }

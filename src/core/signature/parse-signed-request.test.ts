@@ -456,6 +456,53 @@ describe('parseSignedRequest: V3 (ACS3-HMAC-SHA256)', () => {
     });
   });
 
+  // parseV3 keeps the last few SignedHeaders lists it checked; a list met again, or evicted and met
+  // again, must get the same answer as a fresh one.
+  it('answers a SignedHeaders list met before as it answered it the first time', () => {
+    const mustSign = [
+      'host',
+      'x-acs-action',
+      'x-acs-content-sha256',
+      'x-acs-date',
+      'x-acs-signature-nonce',
+      'x-acs-version',
+    ];
+    const headers = { ...v3BaseHeaders(), accept: 'application/json', 'x-acs-extra': 'e' };
+    const names = Object.keys(headers).sort();
+    // Subsets of few names, so that lists repeat, with and without eviction in between.
+    const list = fc.tuple(fc.subarray(names, { minLength: 1 }), fc.boolean());
+    fc.assert(
+      fc.property(list, ([subset, reversed]) => {
+        const signedHeaders = reversed && subset.length > 1 ? [...subset].reverse() : subset;
+        const authorization = referenceV3Authorization({
+          method: 'POST',
+          query: [],
+          headers,
+          signedHeaders,
+          body: '',
+          secret: SECRET,
+        });
+        const req = {
+          method: 'POST',
+          rawQuery: '',
+          headers: { ...headers, authorization },
+          body: Buffer.alloc(0),
+        };
+        const unsigned = mustSign.find((name) => !subset.includes(name));
+        if (signedHeaders !== subset) {
+          expect(refusal(req).params).toEqual([
+            'SignedHeaders must be lower-case, sorted and without repeats.',
+          ]);
+        } else if (unsigned !== undefined) {
+          expect(refusal(req).params).toEqual([`SignedHeaders must include ${unsigned}.`]);
+        } else {
+          expect(accepted(req).style).toBe('v3');
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
   it('refuses a listed header that is absent, including names found only on Object.prototype', () => {
     for (const extra of ['x-acs-extra', 'constructor', '__proto__', 'tostring']) {
       const headers = v3BaseHeaders();

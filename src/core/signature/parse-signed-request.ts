@@ -2,18 +2,24 @@
 import { hash } from 'node:crypto';
 import { fail, ok, type Result } from '../errors/ramkey-error.js';
 import { canonicalHeaderValue, EMPTY_BODY_SHA256 } from './canonical-request.js';
-import { decodeFormParams } from './form-params.js';
-import { isV3Authorization, parseAuthorization, type V3Authorization } from './parse-authorization.js';
+import { decodeFormParams, splitParams } from './form-params.js';
+import {
+  isV3Authorization,
+  parseAuthorization,
+  parseSignedHeaders,
+  type V3Authorization,
+} from './parse-authorization.js';
 import type { HttpRequestParts, Param, SignedRequest } from './signed-request.js';
 import { parseWireTimestamp } from './timestamp.js';
 
 type Headers = HttpRequestParts['headers'];
 
 /**
- * The V1 parameters that every request must carry (4.1), in the order they are reported missing.
- * A missing or empty one is `MissingParameter`.
+ * The signing and routing parameters, never operation parameters (see SignedRequest.params). A V1
+ * request must carry all of them (4.1): in this order they are reported missing, a missing and an
+ * empty one alike (`MissingParameter`).
  */
-const V1_REQUIRED = [
+const SIGNING_FIELDS = [
   'Action',
   'Version',
   'AccessKeyId',
@@ -23,24 +29,10 @@ const V1_REQUIRED = [
   'SignatureNonce',
   'Timestamp',
 ] as const;
+type SigningField = (typeof SIGNING_FIELDS)[number];
 
-type V1Field = (typeof V1_REQUIRED)[number];
-/** The signing fields of a V1 request, all absent: a missing field and an empty one are alike. */
-const V1_EMPTY_FIELDS: Readonly<Record<V1Field, string>> = Object.freeze(
-  Object.fromEntries(V1_REQUIRED.map((name) => [name, ''])) as Record<V1Field, string>,
-);
-
-/** Names that are signing machinery or routing, never operation parameters (see SignedRequest.params). */
-const NOT_BUSINESS_PARAMS = [
-  'AccessKeyId',
-  'Signature',
-  'SignatureMethod',
-  'SignatureVersion',
-  'SignatureNonce',
-  'Timestamp',
-  'Action',
-  'Version',
-] as const;
+/** The slot of each signing field in {@link splitParams}' `fields`. */
+const FIELD = Object.fromEntries(SIGNING_FIELDS.map((name, i) => [name, i])) as Record<SigningField, number>;
 
 /**
  * Security: the headers a V3 signature must cover, whatever the client chose to list. Unsigned, each
@@ -86,50 +78,38 @@ export function parseSignedRequest(req: HttpRequestParts): Result<SignedRequest>
  * query string and/or a form body, and all of them except `Signature` are signed as one set.
  */
 function parseV1(req: HttpRequestParts): Result<SignedRequest> {
-  const all = new Map<string, string>();
-  const signedParams: Param[] = [];
-  const failure = decodeFormParams(req.rawQuery, signedParams, all) ?? decodeFormBody(req, signedParams, all);
+  const params: Param[] = [];
+  const failure = decodeFormParams(req.rawQuery, params) ?? decodeFormBody(req, params);
   if (failure) return failure;
+  const split = splitParams(params, SIGNING_FIELDS);
+  if (!split.ok) return split;
+  const { fields, business } = split.value;
 
-  // One pass picks out the signing fields (and where Signature sits) rather than a lookup per name.
-  const fields = { ...V1_EMPTY_FIELDS };
-  let signatureAt = -1;
-  for (let i = 0; i < signedParams.length; i++) {
-    const param = signedParams[i];
-    if (param === undefined) continue;
-    const name = param[0];
-    if (!Object.hasOwn(fields, name)) continue;
-    fields[name as V1Field] = param[1];
-    if (name === 'Signature') signatureAt = i;
+  for (let i = 0; i < SIGNING_FIELDS.length; i++) {
+    if (!fields[i]) return fail('MissingParameter', SIGNING_FIELDS[i] ?? '');
   }
-  for (const name of V1_REQUIRED) {
-    if (fields[name] === '') return fail('MissingParameter', name);
-  }
+  const field = (name: SigningField): string => fields[FIELD[name]] ?? '';
   // Only HMAC-SHA1 / 1.0 exist for V1; anything else is refused rather than guessed at.
-  if (fields.SignatureMethod !== 'HMAC-SHA1') return fail('InvalidParameter', 'SignatureMethod');
-  if (fields.SignatureVersion !== '1.0') return fail('InvalidParameter', 'SignatureVersion');
-  const timestamp = fields.Timestamp;
+  if (field('SignatureMethod') !== 'HMAC-SHA1') return fail('InvalidParameter', 'SignatureMethod');
+  if (field('SignatureVersion') !== '1.0') return fail('InvalidParameter', 'SignatureVersion');
+  const timestamp = field('Timestamp');
   const timestampMs = parseWireTimestamp(timestamp);
   if (timestampMs === undefined) return fail('InvalidTimeStamp.Format');
 
-  const signature = fields.Signature;
-  if (signatureAt >= 0) signedParams.splice(signatureAt, 1);
-  const action = fields.Action;
-  const version = fields.Version;
-  const accessKeyId = fields.AccessKeyId;
-  const nonce = fields.SignatureNonce;
-  for (const name of NOT_BUSINESS_PARAMS) all.delete(name);
+  // Everything but Signature is signed; names are distinct now, so there is exactly one to take out.
+  const signatureAt = params.findIndex(([name]) => name === 'Signature');
+  params.splice(signatureAt, 1);
 
   return ok({
     style: 'v1',
-    accessKeyId,
-    action,
-    version,
-    nonce,
+    accessKeyId: field('AccessKeyId'),
+    action: field('Action'),
+    version: field('Version'),
+    nonce: field('SignatureNonce'),
     timestamp,
     timestampMs,
-    params: all,
-    canonical: { style: 'v1', method: req.method, signedParams, signature },
+    params: business,
+    canonical: { style: 'v1', method: req.method, signedParams: params, signature: field('Signature') },
   });
 }
 
@@ -141,6 +121,9 @@ function parseV3(req: HttpRequestParts, authorizationValue: string): Result<Sign
   const parsedAuthorization = parseAuthorization(authorizationValue);
   if (!parsedAuthorization.ok) return parsedAuthorization;
   const authorization: V3Authorization = parsedAuthorization.value;
+  const parsedList = signedHeaderList(authorization.signedHeaders);
+  if (!parsedList.ok) return parsedList;
+  const signedList = parsedList.value;
   const { headers, body } = req;
 
   // The required headers, in the order they are reported missing.
@@ -155,23 +138,18 @@ function parseV3(req: HttpRequestParts, authorizationValue: string): Result<Sign
   const hashedPayload = requiredHeader(headers, 'x-acs-content-sha256');
   if (typeof hashedPayload !== 'string') return hashedPayload;
 
-  // Both lists are sorted and SignedHeaders has no repeats (parseAuthorization checks), so one merge
-  // pass finds the first must-sign header that is missing, the same one a search per name would.
-  const signedNames = authorization.signedHeaderNames;
-  let at = 0;
-  for (const name of V3_MUST_SIGN) {
-    while (at < signedNames.length && (signedNames[at] ?? '') < name) at++;
-    if (signedNames[at] !== name) return fail('IncompleteSignature', `SignedHeaders must include ${name}.`);
+  if (signedList.firstUnsigned !== undefined) {
+    return fail('IncompleteSignature', `SignedHeaders must include ${signedList.firstUnsigned}.`);
   }
   // Security: with a body, its type decides how it is read, so it must be signed too.
-  if (body.length > 0 && !signedNames.includes('content-type')) {
+  if (body.length > 0 && !signedList.signsContentType) {
     return fail('IncompleteSignature', 'SignedHeaders must include content-type when there is a body.');
   }
 
   // Exactly the headers the client listed, not "every x-acs-* present": a proxy that adds a header
   // on the way must not break the signature (reference/performance-floor.md).
   let canonicalHeaders = '';
-  for (const name of signedNames) {
+  for (const name of signedList.names) {
     const value = headerValue(headers, name);
     if (value === undefined) return fail('IncompleteSignature', `Signed header ${name} is missing.`);
     canonicalHeaders += name + ':' + canonicalHeaderValue(value) + '\n';
@@ -191,17 +169,22 @@ function parseV3(req: HttpRequestParts, authorizationValue: string): Result<Sign
   const timestampMs = parseWireTimestamp(timestamp);
   if (timestampMs === undefined) return fail('InvalidTimeStamp.Format');
 
-  const all = new Map<string, string>();
-  const queryParams: Param[] = [];
-  const failure = decodeFormParams(req.rawQuery, queryParams, all) ?? decodeFormBody(req, [], all);
+  // The query is signed (CanonicalQueryString); the body only through its hash.
+  const params: Param[] = [];
+  const failure = decodeFormParams(req.rawQuery, params);
   if (failure) return failure;
+  const queryParams = params.slice();
+  const bodyFailure = decodeFormBody(req, params);
+  if (bodyFailure) return bodyFailure;
+  const split = splitParams(params, SIGNING_FIELDS);
+  if (!split.ok) return split;
+  const { fields, business } = split.value;
 
   // Action/Version come from the signed headers; a parameter saying otherwise is a contradiction.
-  const paramAction = all.get('Action');
+  const paramAction = fields[FIELD.Action];
   if (paramAction !== undefined && paramAction !== action) return fail('InvalidParameter', 'Action');
-  const paramVersion = all.get('Version');
+  const paramVersion = fields[FIELD.Version];
   if (paramVersion !== undefined && paramVersion !== version) return fail('InvalidParameter', 'Version');
-  for (const name of NOT_BUSINESS_PARAMS) all.delete(name);
 
   return ok({
     style: 'v3',
@@ -211,7 +194,7 @@ function parseV3(req: HttpRequestParts, authorizationValue: string): Result<Sign
     nonce,
     timestamp,
     timestampMs,
-    params: all,
+    params: business,
     canonical: {
       style: 'v3',
       method: req.method,
@@ -222,6 +205,55 @@ function parseV3(req: HttpRequestParts, authorizationValue: string): Result<Sign
       signature: authorization.signature,
     },
   });
+}
+
+/** A checked SignedHeaders list and what parseV3 needs to know about it. */
+interface SignedHeaderList {
+  readonly text: string;
+  readonly names: readonly string[];
+  /** The first header of {@link V3_MUST_SIGN} the list lacks, if any. */
+  readonly firstUnsigned: string | undefined;
+  readonly signsContentType: boolean;
+}
+
+/** How many of the most recent distinct SignedHeaders lists are kept, checked. */
+const RECENT_LISTS = 8;
+const recentLists: { readonly ok: true; readonly value: SignedHeaderList }[] = [];
+let nextListSlot = 0;
+
+/**
+ * The SignedHeaders list checked and analysed, from the recent lists when it is one of them: clients
+ * send one of a handful (the SDK's default set, plus content-type with a body), so each is split and
+ * checked once rather than per request. Reusing the same name strings also makes the header lookups
+ * cheap (V8 finds a property by a string it has already internalised; a fresh one must be hashed and
+ * looked up in its string table first). Found with `===` rather than a Map, which would hash the
+ * whole list on every request. A list that is refused is not kept.
+ */
+function signedHeaderList(text: string): Result<SignedHeaderList> {
+  for (const recent of recentLists) {
+    if (recent.value.text === text) return recent;
+  }
+  const parsed = parseSignedHeaders(text);
+  if (!parsed.ok) return parsed;
+  const names = parsed.value;
+  // Both lists are sorted and distinct (parseSignedHeaders checks), so one merge pass finds the first
+  // must-sign header that is missing, the same one a search per name would.
+  let firstUnsigned: string | undefined;
+  let at = 0;
+  for (const name of V3_MUST_SIGN) {
+    while (at < names.length && (names[at] ?? '') < name) at++;
+    if (names[at] !== name) {
+      firstUnsigned = name;
+      break;
+    }
+  }
+  const list = {
+    ok: true,
+    value: { text, names, firstUnsigned, signsContentType: names.includes('content-type') },
+  } as const;
+  recentLists[nextListSlot] = list;
+  nextListSlot = (nextListSlot + 1) % RECENT_LISTS;
+  return list;
 }
 
 /**
@@ -236,17 +268,13 @@ function requiredHeader(headers: Headers, name: string): string | Result<never> 
 }
 
 /** A non-empty body must be a form (`application/x-www-form-urlencoded`, parameters such as charset ignored). */
-function decodeFormBody(
-  req: HttpRequestParts,
-  out: Param[],
-  seen: Map<string, string>,
-): Result<never> | undefined {
+function decodeFormBody(req: HttpRequestParts, out: Param[]): Result<never> | undefined {
   if (req.body.length === 0) return undefined;
   if (!isFormContentType(headerValue(req.headers, 'content-type')))
     return fail('InvalidParameter.ContentType');
   // latin1 maps each byte to one char; a raw byte >= 0x80 then fails decoding as it should (a form
   // body is ASCII, with everything else percent-encoded).
-  return decodeFormParams(req.body.toString('latin1'), out, seen);
+  return decodeFormParams(req.body.toString('latin1'), out);
 }
 
 function isFormContentType(value: string | readonly string[] | undefined): boolean {

@@ -156,37 +156,13 @@ function byteBuffer(size: number): Buffer {
  * valid UTF-8.
  */
 export function decodeFormComponent(s: string, start: number, end: number): string | undefined {
-  // ASCII pass: builds the string from runs of literal characters and single-byte escapes, which is
-  // all most components need (`2026-11-27T23%3A02%3A42Z`). The first escape of a byte >= 0x80 hands
-  // over to the byte decoder, which checks the UTF-8.
-  let out = '';
-  let runStart = start;
-  for (let i = start; i < end; i++) {
-    const c = s.charCodeAt(i);
-    if (c === 0x25) {
-      if (i + 2 >= end) return undefined;
-      const hi = hexValue(s.charCodeAt(i + 1));
-      const lo = hexValue(s.charCodeAt(i + 2));
-      if (hi < 0 || lo < 0) return undefined;
-      if (hi >= 8) return decodeUtf8Component(s, start, end);
-      out += s.slice(runStart, i) + String.fromCharCode((hi << 4) | lo);
-      i += 2;
-      runStart = i + 1;
-    } else if (c === 0x2b) {
-      out += s.slice(runStart, i) + ' ';
-      runStart = i + 1;
-    } else if (c < 0x21 || c > 0x7e) {
-      return undefined;
-    }
-  }
-  if (runStart === start) return s.slice(start, end);
-  return runStart < end ? out + s.slice(runStart, end) : out;
-}
-
-/** The byte-level decoder for components with escaped non-ASCII bytes: strict UTF-8. */
-function decodeUtf8Component(s: string, start: number, end: number): string | undefined {
+  // The bytes go to a scratch buffer and become one flat string at the end. (Appending the runs
+  // between escapes to a string instead makes a rope, which every later character-by-character
+  // reader of the value, the timestamp parser and the V1 encoder, pays for again.)
   const bytes = byteBuffer(end - start);
   let n = 0;
+  let escaped = false;
+  let ascii = true;
   for (let i = start; i < end; i++) {
     const c = s.charCodeAt(i);
     if (c === 0x25) {
@@ -195,15 +171,21 @@ function decodeUtf8Component(s: string, start: number, end: number): string | un
       const lo = hexValue(s.charCodeAt(i + 2));
       if (hi < 0 || lo < 0) return undefined;
       bytes[n++] = (hi << 4) | lo;
+      if (hi >= 8) ascii = false;
+      escaped = true;
       i += 2;
     } else if (c === 0x2b) {
       bytes[n++] = 0x20;
+      escaped = true;
     } else if (c < 0x21 || c > 0x7e) {
       return undefined;
     } else {
       bytes[n++] = c;
     }
   }
+  if (!escaped) return s.slice(start, end);
+  // ASCII bytes are their own UTF-8; anything else is checked strictly.
+  if (ascii) return bytes.toString('latin1', 0, n);
   try {
     return strictUtf8.decode(bytes.subarray(0, n));
   } catch {

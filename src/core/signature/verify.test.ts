@@ -294,6 +294,8 @@ describe('verifySignature refuses wrong and malformed signatures', () => {
     ['a non-base64 character', '!' + v1Signature.slice(1)],
     ['twice as long', v1Signature + v1Signature],
     ['non-ASCII', '中' + v1Signature.slice(1)],
+    ['followed by a newline', v1Signature.slice(0, 27) + '\n'],
+    ['then a newline', v1Signature + '\n'],
   ])('V1: a signature %s is a mismatch', (_what, signature) => {
     const req = v1WithSignature(signature);
     const verdict = verifySignature(req, key);
@@ -318,10 +320,19 @@ describe('verifySignature refuses wrong and malformed signatures', () => {
     ['a non-hex character', 'g' + v3Signature.slice(1)],
     ['odd junk after it', v3Signature + 'zz'],
     ['half of it', v3Signature.slice(0, 32)],
+    ['with a newline inside', v3Signature.slice(0, 63) + '\n'],
   ])('V3: a signature %s is a mismatch', (_what, signature) => {
     const verdict = verifySignature(v3WithSignature(signature), key);
     expect(verdict).toMatchObject({ ok: false, code: 'SignatureDoesNotMatch' });
     expect(verdict.ok || verdict.stringToSign.startsWith('ACS3-HMAC-SHA256\n')).toBe(true);
+  });
+
+  // The Authorization parser trims a field, so this one is put in the parsed request directly: `$`
+  // must mean the end of the signature, not the end of a line.
+  it('V3: a signature then a newline is a mismatch', () => {
+    const req = v3WithSignature(v3Signature);
+    const canonical = { ...req.canonical, signature: v3Signature + '\n' };
+    expect(verifySignature({ ...req, canonical }, key).ok).toBe(false);
   });
 
   it('refuses a signature made with another secret, and one made for another method (V1 signs the method)', () => {
