@@ -65,6 +65,8 @@ export function startCheckpointer(
   });
   return {
     close() {
+      // Waited for: it must keep the process alive until it has closed its connection.
+      worker.ref();
       worker.postMessage('close');
       return exited;
     },
