@@ -38,7 +38,7 @@ export const MAX_FAILURE_AGGREGATES = 1000;
  */
 export const INDIVIDUAL_FAILURES = 5;
 /** Events written per transaction: a few milliseconds of synchronous SQLite work at most. */
-export const EVENTS_PER_WRITE = 500;
+export const EVENTS_PER_WRITE = 250;
 
 function sizeOf(event: AuditEventRecord): number {
   return approximateEventSize(

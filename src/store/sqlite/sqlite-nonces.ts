@@ -29,7 +29,7 @@ export interface SqliteNonceOptions {
   file: string | undefined;
   /** Journal entries that start a merge into `nonces` (default 4,000). */
   mergeAt?: number;
-  /** Rows per merge transaction (default 2,000): bounds how long one holds the event loop (~5 ms). */
+  /** Rows per merge transaction (default 1,000): bounds how long one holds the event loop (~3 ms). */
   mergeChunk?: number;
 }
 
@@ -48,17 +48,28 @@ export class NonceJournalBusyError extends Error {
 /** One journal entry: expiry (float64, little-endian) then the 16-byte fingerprint. */
 const ENTRY_BYTES = 24;
 
+/** An entry as the merge handles it (made only then: memory holds the journal as bytes). */
 interface Entry {
-  key: string;
   expiresAt: number;
   fingerprint: Buffer;
 }
 
-/** A journal file and the entries written to it, until they are merged and it is deleted. */
+/**
+ * A journal file and what was written to it, until it is merged and deleted: the bytes of each
+ * batch, and the entries' identities (also in `pending`). No object per nonce stays alive for the
+ * garbage collector to trace and move.
+ */
 interface Segment {
   readonly path: string | undefined;
   fd: number | undefined;
-  readonly entries: Entry[];
+  readonly batches: Buffer[];
+  readonly keys: string[];
+}
+
+/** A batch being recorded: its fresh nonces' identities, and their entries encoded in `bytes`. */
+interface Batch {
+  readonly keys: string[];
+  readonly bytes: Buffer;
 }
 
 const identity = (expiresAt: number, fingerprint: string): string => `${String(expiresAt)}:${fingerprint}`;
@@ -69,7 +80,7 @@ export function sqliteNonceStore(
   options: SqliteNonceOptions,
 ): UsedNonceStore & { closeNonces: () => void } {
   const mergeAt = options.mergeAt ?? 4000;
-  const mergeChunk = options.mergeChunk ?? 2000;
+  const mergeChunk = options.mergeChunk ?? 1000;
   const prefix = options.file === undefined ? undefined : `${basename(options.file)}-nonces.`;
   const dir = options.file === undefined ? undefined : dirname(options.file);
   /** The journal's nonces not yet merged, by identity. */
@@ -90,8 +101,8 @@ export function sqliteNonceStore(
     ),
     // One read transaction for a batch's lookups: outside one, every statement takes and releases
     // SQLite's WAL read lock on its own (system calls), which cost more than the lookup itself.
-    lookUp: raw.transaction((nonces: readonly NonceRecord[], added: Entry[]) =>
-      nonces.map((n) => check(n, added)),
+    lookUp: raw.transaction((nonces: readonly NonceRecord[], batch: Batch) =>
+      nonces.map((n) => check(n, batch)),
     ),
     mergeChunk: raw.transaction((entries: readonly Entry[]) => {
       const merge = statements().merge;
@@ -110,7 +121,8 @@ export function sqliteNonceStore(
     const segment: Segment = {
       path,
       fd: path === undefined ? undefined : openSync(path, 'a', 0o600),
-      entries: [],
+      batches: [],
+      keys: [],
     };
     segments.push(segment);
     return segment;
@@ -154,41 +166,46 @@ export function sqliteNonceStore(
     claimed = true;
   }
 
-  /** Whether `n` is fresh; if so it is taken at once, and added to `added`. */
-  function check(n: NonceRecord, added: Entry[]): boolean {
+  /** Whether `n` is fresh; if so it is taken at once and added to the batch. */
+  function check(n: NonceRecord, batch: Batch): boolean {
     const key = identity(n.expiresAt, n.fingerprint);
     if (pending.has(key)) return false;
-    const fingerprint = Buffer.from(n.fingerprint, 'hex');
+    const at = batch.keys.length * ENTRY_BYTES;
+    batch.bytes.writeDoubleLE(n.expiresAt, at);
+    batch.bytes.write(n.fingerprint, at + 8, 16, 'hex');
+    const fingerprint = batch.bytes.subarray(at + 8, at + ENTRY_BYTES);
     if (statements().known.get(n.expiresAt, fingerprint) !== undefined) return false;
     // Taken at once: the same nonce later in the batch is its replay.
     pending.add(key);
-    added.push({ key, expiresAt: n.expiresAt, fingerprint });
+    batch.keys.push(key);
     return true;
   }
 
   function record(nonces: readonly NonceRecord[]): boolean[] {
     claim();
     const segment = segments[segments.length - 1] as Segment;
-    const added: Entry[] = [];
+    const batch: Batch = { keys: [], bytes: Buffer.allocUnsafe(nonces.length * ENTRY_BYTES) };
     let fresh: boolean[];
     try {
-      fresh = statements().lookUp(nonces, added);
+      fresh = statements().lookUp(nonces, batch);
     } catch (error) {
-      for (const e of added) pending.delete(e.key);
+      for (const key of batch.keys) pending.delete(key);
       throw error;
     }
-    if (added.length === 0) return fresh;
+    if (batch.keys.length === 0) return fresh;
+    const bytes = batch.bytes.subarray(0, batch.keys.length * ENTRY_BYTES);
     try {
-      if (segment.fd !== undefined) writeAll(segment.fd, encode(added));
+      if (segment.fd !== undefined) writeAll(segment.fd, bytes);
     } catch (error) {
       // Not written: none of them may be remembered. A write cut short may have left part of an
       // entry at the file's end, where reading it ignores it; nothing more goes after it.
-      for (const e of added) pending.delete(e.key);
+      for (const key of batch.keys) pending.delete(key);
       retire(segment);
       throw error;
     }
-    segment.entries.push(...added);
-    if (segment.entries.length >= mergeAt) {
+    segment.batches.push(bytes);
+    segment.keys.push(...batch.keys);
+    if (segment.keys.length >= mergeAt) {
       openSegment();
       // A merge error surfaces on the next purge; the journal just waits longer.
       merge().catch(() => undefined);
@@ -218,7 +235,7 @@ export function sqliteNonceStore(
   async function mergeSealed(): Promise<void> {
     while (segments.length > 1) {
       const segment = segments[0] as Segment;
-      const sorted = [...segment.entries].sort(byKey);
+      const sorted = readJournal(Buffer.concat(segment.batches)).sort(byKey);
       for (let i = 0; i < sorted.length; i += mergeChunk) {
         const chunk = sorted.slice(i, i + mergeChunk);
         await db.connection().execute(() => {
@@ -230,7 +247,7 @@ export function sqliteNonceStore(
       if (segment.fd !== undefined) closeSync(segment.fd);
       if (segment.path !== undefined) unlinkSync(segment.path);
       segments.shift();
-      for (const e of segment.entries) pending.delete(e.key);
+      for (const key of segment.keys) pending.delete(key);
     }
   }
 
@@ -262,7 +279,7 @@ export function sqliteNonceStore(
         return Promise.resolve();
       });
       await merging;
-      if ((segments[segments.length - 1] as Segment).entries.length > 0) openSegment();
+      if ((segments[segments.length - 1] as Segment).keys.length > 0) openSegment();
       await merge();
       return db.connection().execute(() => Promise.resolve(statements().purge.run(before, limit).changes));
     },
@@ -274,22 +291,14 @@ function byKey(a: Entry, b: Entry): number {
   return a.expiresAt - b.expiresAt || Buffer.compare(a.fingerprint, b.fingerprint);
 }
 
-function encode(entries: readonly Entry[]): Buffer {
-  const bytes = Buffer.allocUnsafe(entries.length * ENTRY_BYTES);
-  entries.forEach((e, i) => {
-    bytes.writeDoubleLE(e.expiresAt, i * ENTRY_BYTES);
-    e.fingerprint.copy(bytes, i * ENTRY_BYTES + 8);
-  });
-  return bytes;
-}
-
 /** The whole entries of a journal file; a partial one at its end (a write cut short) is ignored. */
 function readJournal(bytes: Buffer): Entry[] {
   const entries: Entry[] = [];
   for (let at = 0; at + ENTRY_BYTES <= bytes.length; at += ENTRY_BYTES) {
-    const expiresAt = bytes.readDoubleLE(at);
-    const fingerprint = Buffer.from(bytes.subarray(at + 8, at + ENTRY_BYTES));
-    entries.push({ key: identity(expiresAt, fingerprint.toString('hex')), expiresAt, fingerprint });
+    entries.push({
+      expiresAt: bytes.readDoubleLE(at),
+      fingerprint: bytes.subarray(at + 8, at + ENTRY_BYTES),
+    });
   }
   return entries;
 }
