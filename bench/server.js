@@ -69,6 +69,8 @@ store.recordActivity = async (batch) => {
   }
 };
 const { accessKeyId, accessKeySecret } = await bootstrapAccount(ramkey);
+// As `ramkey serve` does: claim the nonce store (and, on SQLite, start the checkpoint worker).
+await ramkey.start();
 const app = buildApp({ ramkey });
 await app.listen({ host: '127.0.0.1', port: 0 });
 const address = app.server.address();

@@ -198,6 +198,8 @@ export function createRamkey(deps: RamkeyDeps): Ramkey {
     directory,
     secretIndex,
     async start() {
+      // Claimed even when the nonce store was replaced (benchmarks): serving is what claims.
+      await store.claimNonces();
       await durableNonces?.start();
     },
     async close() {

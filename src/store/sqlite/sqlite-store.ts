@@ -6,7 +6,7 @@ import type { Database } from '../database.js';
 import type { EngineAdapter } from '../engine-adapter.js';
 import { createKyselyStore } from '../kysely/kysely-store.js';
 import type { Store } from '../store.js';
-import { startCheckpointer } from './checkpointer.js';
+import { type Checkpointer, startCheckpointer } from './checkpointer.js';
 import { sqliteNonceStore } from './sqlite-nonces.js';
 import { sqliteEngineWrites } from './sqlite-writes.js';
 import { isSqliteForeignKeyViolation, isSqliteUniqueViolation } from './sqlite-errors.js';
@@ -95,7 +95,9 @@ export const sqliteEngineAdapter: EngineAdapter = {
 
 /**
  * The Kysely store, with its hot writes (used nonces, audit events) on better-sqlite3 directly: see
- * sqlite-writes.ts for what that saves.
+ * sqlite-writes.ts for what that saves. A serving process (the one that claims the nonces) also
+ * moves its WAL checkpoints to a worker thread (checkpointer.ts); operator commands and tests keep
+ * SQLite's own, and do not pay the worker's start (~40 ms).
  */
 export function createSqliteStore(options: SqliteStoreOptions): Store {
   const raw = openSqliteDatabase(options);
@@ -103,10 +105,14 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
   const store = createKyselyStore(db, sqliteEngineAdapter, sqliteEngineWrites(raw));
   const file = options.file === MEMORY ? undefined : options.file;
   const { closeNonces, ...nonces } = sqliteNonceStore(db, raw, { file });
-  const checkpointer = file === undefined ? undefined : startCheckpointer(raw, file);
+  let checkpointer: Checkpointer | undefined;
   return {
     ...store,
     ...nonces,
+    async claimNonces() {
+      await nonces.claimNonces();
+      if (file !== undefined) checkpointer ??= startCheckpointer(raw, file);
+    },
     async close() {
       await checkpointer?.close();
       closeNonces();
