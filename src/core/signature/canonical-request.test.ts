@@ -1,7 +1,14 @@
 // The byte writer of the V1 string to sign against the string builder the signers use.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { v1StringToSign, v1StringToSignMaxBytes, writeV1StringToSign } from './canonical-request.js';
+import {
+  canonicalQueryString,
+  v1StringToSign,
+  v1StringToSignMaxBytes,
+  v1StringToSignOfMaxBytes,
+  writeV1StringToSign,
+  writeV1StringToSignOf,
+} from './canonical-request.js';
 import type { Param } from './signed-request.js';
 
 function written(method: string, params: readonly Param[]): Buffer {
@@ -43,5 +50,26 @@ describe('writeV1StringToSign', () => {
   it('throws on a lone surrogate, as the string builder does', () => {
     expect(() => written('GET', [['a', '\ud800']])).toThrow(URIError);
     expect(() => v1StringToSign('GET', [['a', '\ud800']])).toThrow(URIError);
+  });
+});
+
+describe('writeV1StringToSignOf', () => {
+  it('writes the bytes of v1StringToSign, given the canonicalized query string', () => {
+    const text = fc.string({ unit: 'grapheme', maxLength: 12 });
+    const params = fc.uniqueArray(fc.tuple(text, fc.string({ unit: 'grapheme', maxLength: 30 })), {
+      selector: ([name]) => name,
+      maxLength: 12,
+    });
+    fc.assert(
+      fc.property(params, fc.constantFrom('GET', 'POST'), (ps, method) => {
+        const canonicalized = canonicalQueryString(ps);
+        const bound = v1StringToSignOfMaxBytes(method, canonicalized);
+        const buf = Buffer.alloc(7 + bound + 16, 0xee);
+        const end = writeV1StringToSignOf(buf, 7, method, canonicalized);
+        expect(end - 7).toBeLessThanOrEqual(bound);
+        expect(buf.subarray(7 + bound).every((b) => b === 0xee)).toBe(true);
+        expect(buf.subarray(7, end).toString('utf8')).toBe(v1StringToSign(method, ps));
+      }),
+    );
   });
 });

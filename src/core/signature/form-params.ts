@@ -1,6 +1,6 @@
 // Decoding of query strings and form bodies into one parameter set, with limits and duplicate refusal.
 import { fail, ok, type Result } from '../errors/ramkey-error.js';
-import { decodeFormComponent } from './percent-encoding.js';
+import { decodeFormComponent, escapesAreCanonical } from './percent-encoding.js';
 import type { Param } from './signed-request.js';
 
 /** At most this many parameters per request, query and body together. */
@@ -13,18 +13,27 @@ export const MAX_PARAMETER_VALUE_LENGTH = 16384;
 /**
  * Decodes `name=value&name=value` (a raw query string or an `application/x-www-form-urlencoded` body)
  * and appends each pair to `out`, which spans every source of one request. Returns a failure, or
- * `undefined` when all went in. Repeated names are {@link splitParams}'s to refuse.
+ * whether `encoded` was in canonical form (below) when all went in. Repeated names are
+ * {@link splitParams}'s to refuse.
  *
  * - A piece without `=` is a parameter with an empty value; empty pieces (`a=1&&b=2`, a trailing
  *   `&`) carry nothing and are skipped; an empty name (`=x`) is `InvalidParameter.Encoding`.
  * - The limits bound the work per request before any hashing happens.
+ *
+ * Canonical form: every piece is `name=value` with both spelled exactly as `percentEncode` spells
+ * them (5.1: unreserved characters raw, every other byte as upper-case `%XY`; no `+`, no escaped
+ * unreserved character). `encoded` is then the canonical query string of `out`'s new pairs in
+ * arrival order, which spares the V1 verifier re-encoding them (parse-signed-request.ts).
  */
-export function decodeFormParams(encoded: string, out: Param[]): Result<never> | undefined {
+export function decodeFormParams(encoded: string, out: Param[]): Result<boolean> {
   const n = encoded.length;
-  // Fast path: when every character is printable ASCII (one native scan), a piece with no `%` and no
-  // `+` decodes to itself, so its name and value are sliced rather than decoded character by
-  // character. SDKs escape little beyond `:` and `=`, so most pieces take it.
-  const printable = !NOT_PRINTABLE_ASCII.test(encoded);
+  // Only unreserved characters, `%`, `&` and `=`: what a canonical query consists of, and a subset of
+  // printable ASCII, so one native scan settles both questions for what SDKs send.
+  let canonical = !NOT_CANONICAL_CHARACTER.test(encoded);
+  // Fast path: when every character is printable ASCII, a piece with no `%` and no `+` decodes to
+  // itself, so its name and value are sliced rather than decoded character by character. SDKs
+  // escape little beyond `:` and `=`, so most pieces take it.
+  const printable = canonical || !NOT_PRINTABLE_ASCII.test(encoded);
   let start = 0;
   // Positions of the next `=`, `%` and `+` at or after `start`, kept across pieces so that a long
   // run of pieces without one costs O(n), not O(n^2).
@@ -34,6 +43,7 @@ export function decodeFormParams(encoded: string, out: Param[]): Result<never> |
   while (start < n) {
     let amp = encoded.indexOf('&', start);
     if (amp < 0) amp = n;
+    if (amp === start) canonical = false; // an empty piece
     if (amp > start) {
       nextEq = nextIndex(encoded, '=', start, nextEq);
       const nameEnd = nextEq < amp ? nextEq : amp;
@@ -58,14 +68,32 @@ export function decodeFormParams(encoded: string, out: Param[]): Result<never> |
         return fail('InvalidParameter.TooLong', name, String(MAX_PARAMETER_VALUE_LENGTH));
       }
       out.push([name, value]);
+      if (canonical) {
+        // The characters are unreserved ones, `%` and `=` (the scan above). Canonical: one `=`, and
+        // escapes as percentEncode writes them. Looking for a second `=` also finds the next piece's
+        // `=` for the lookup above.
+        if (nameEnd === amp) {
+          canonical = false;
+        } else {
+          nextEq = nextIndex(encoded, '=', nameEnd + 1, nextEq);
+          canonical = nextEq >= amp && (plain || escapesAreCanonical(encoded, start, amp));
+        }
+      }
     }
     start = amp + 1;
   }
-  return undefined;
+  // The loop never reaches the empty piece after a trailing `&`.
+  if (encoded.endsWith('&')) canonical = false;
+  return canonical ? CANONICAL : NOT_CANONICAL;
 }
 
 /** Anything but printable ASCII (0x21-0x7e), the only characters {@link decodeFormComponent} takes raw. */
 const NOT_PRINTABLE_ASCII = /[^\x21-\x7e]/;
+/** Anything but an unreserved character (5.1: `A-Z a-z 0-9 - _ . ~`), `%`, `&` and `=`. */
+const NOT_CANONICAL_CHARACTER = /[^A-Za-z0-9\-_.~%&=]/;
+
+const CANONICAL: Result<boolean> = Object.freeze(ok(true));
+const NOT_CANONICAL: Result<boolean> = Object.freeze(ok(false));
 
 /** `encoded[start, end)` decoded; sliced when the caller knows it decodes to itself (`plain`). */
 function component(encoded: string, start: number, end: number, plain: boolean): string | undefined {

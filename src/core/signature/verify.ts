@@ -3,9 +3,11 @@ import { timingSafeEqual } from 'node:crypto';
 import {
   canonicalQueryString,
   v1StringToSignMaxBytes,
+  v1StringToSignOfMaxBytes,
   v3CanonicalRequest,
   v3StringToSign,
   writeV1StringToSign,
+  writeV1StringToSignOf,
 } from './canonical-request.js';
 import { HmacKey, MESSAGE_OFFSET } from './fast-hmac.js';
 import type { SignedRequest } from './signed-request.js';
@@ -53,8 +55,17 @@ export function verifySignature(req: SignedRequest, key: SigningKey): VerifyResu
   if (c.style === 'v1') {
     // The string to sign is written as bytes straight after the HMAC's ipad block and hashed there;
     // it becomes a string only for a mismatch's message.
-    const inner = key.v1.innerBuffer(v1StringToSignMaxBytes(c.method, c.signedParams));
-    const end = writeV1StringToSign(inner, MESSAGE_OFFSET, c.method, c.signedParams);
+    // The parser may have found the canonicalized string ready in the request (the SDK's own).
+    const query = c.canonicalizedQuery;
+    const inner = key.v1.innerBuffer(
+      query === undefined
+        ? v1StringToSignMaxBytes(c.method, c.signedParams)
+        : v1StringToSignOfMaxBytes(c.method, query),
+    );
+    const end =
+      query === undefined
+        ? writeV1StringToSign(inner, MESSAGE_OFFSET, c.method, c.signedParams)
+        : writeV1StringToSignOf(inner, MESSAGE_OFFSET, c.method, query);
     const expected = key.v1.digestInner(inner, end, 'base64');
     matches = encodedDigestsEqual(
       expected,
