@@ -27,6 +27,7 @@ export const MAX_PARAMETER_VALUE_LENGTH = 16384;
  */
 export function decodeFormParams(encoded: string, out: Param[]): Result<boolean> {
   const n = encoded.length;
+  if (n === 0) return CANONICAL; // no pieces (most bodies, some queries): skip the scans
   // Only unreserved characters, `%`, `&` and `=`: what a canonical query consists of, and a subset of
   // printable ASCII, so one native scan settles both questions for what SDKs send.
   let canonical = !NOT_CANONICAL_CHARACTER.test(encoded);
@@ -49,20 +50,23 @@ export function decodeFormParams(encoded: string, out: Param[]): Result<boolean>
       const nameEnd = nextEq < amp ? nextEq : amp;
       if (nameEnd === start) return fail('InvalidParameter.Encoding');
       if (out.length >= MAX_PARAMETERS) return fail('InvalidParameter.TooMany', String(MAX_PARAMETERS));
-      let plain = printable;
-      if (plain) {
+      // Where the piece's first `%` or `+` is says which of its sides need decoding (a name such as
+      // Timestamp is plain, its value not).
+      let firstEscape = start;
+      if (printable) {
         nextPercent = nextIndex(encoded, '%', start, nextPercent);
         nextPlus = nextIndex(encoded, '+', start, nextPlus);
-        plain = nextPercent >= amp && nextPlus >= amp;
+        firstEscape = Math.min(nextPercent, nextPlus);
       }
-      const name = component(encoded, start, nameEnd, plain);
+      const name = component(encoded, start, nameEnd, firstEscape >= nameEnd);
       if (name === undefined) return fail('InvalidParameter.Encoding');
       if (name.length > MAX_PARAMETER_NAME_LENGTH) {
         // The name is echoed in the error; cut it so a huge one is not sent back whole.
         const shown = name.slice(0, MAX_PARAMETER_NAME_LENGTH) + '...';
         return fail('InvalidParameter.TooLong', shown, String(MAX_PARAMETER_NAME_LENGTH));
       }
-      const value = nameEnd === amp ? '' : component(encoded, nameEnd + 1, amp, plain);
+      const plainPiece = firstEscape >= amp;
+      const value = nameEnd === amp ? '' : component(encoded, nameEnd + 1, amp, plainPiece);
       if (value === undefined) return fail('InvalidParameter.Encoding');
       if (value.length > MAX_PARAMETER_VALUE_LENGTH) {
         return fail('InvalidParameter.TooLong', name, String(MAX_PARAMETER_VALUE_LENGTH));
@@ -76,7 +80,7 @@ export function decodeFormParams(encoded: string, out: Param[]): Result<boolean>
           canonical = false;
         } else {
           nextEq = nextIndex(encoded, '=', nameEnd + 1, nextEq);
-          canonical = nextEq >= amp && (plain || escapesAreCanonical(encoded, start, amp));
+          canonical = nextEq >= amp && (plainPiece || escapesAreCanonical(encoded, start, amp));
         }
       }
     }

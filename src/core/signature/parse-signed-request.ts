@@ -145,8 +145,10 @@ function parseV1(req: HttpRequestParts): Result<SignedRequest> {
  * (UTF-16 code units), which encoding can change: `{` sorts after `a`, but `%7B` before it.
  */
 function canonicalizedQueryAsSent(sent: string, signed: readonly Param[]): string | undefined {
-  for (let i = 1; i < signed.length; i++) {
-    if (!((signed[i - 1]?.[0] ?? '') < (signed[i]?.[0] ?? ''))) return undefined;
+  let previous = ''; // names are not empty
+  for (const [name] of signed) {
+    if (!(previous < name)) return undefined;
+    previous = name;
   }
   return sent.slice(0, sent.lastIndexOf('&'));
 }
