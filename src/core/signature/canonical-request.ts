@@ -107,14 +107,9 @@ export function writeV1StringToSign(
   return p;
 }
 
-/** Bytes of {@link writeV1StringToSignOf}'s output at most. */
-export function v1StringToSignOfMaxBytes(method: string, canonicalizedQuery: string): number {
-  return method.length * 3 + 5 + canonicalizedQuery.length * 3;
-}
-
 /**
- * {@link writeV1StringToSign} for parameters whose CanonicalizedQueryString is at hand (the parser cut
- * it from the request): the same bytes, `method&%2F&` + percentEncode(canonicalizedQuery).
+ * {@link v1StringToSign} for parameters whose CanonicalizedQueryString is at hand (the parser cut it
+ * from the request): `method&%2F&` + percentEncode(canonicalizedQuery).
  *
  * The second encoding is one native `encodeURIComponent`, which differs from percentEncode only on
  * `! ' ( ) *` (it leaves them raw) and on lone surrogates (it throws). A canonicalized string holds
@@ -122,15 +117,8 @@ export function v1StringToSignOfMaxBytes(method: string, canonicalizedQuery: str
  * unreserved) and the separators `=` and `&`, and encodeURIComponent encodes the last three as
  * percentEncode does (`%25`, `%3D`, `%26`).
  */
-export function writeV1StringToSignOf(
-  buf: Buffer,
-  at: number,
-  method: string,
-  canonicalizedQuery: string,
-): number {
-  let p = writeAscii(buf, at, method);
-  p = writeAscii(buf, p, '&%2F&');
-  return p + buf.write(encodeURIComponent(canonicalizedQuery), p, 'latin1');
+export function v1StringToSignOf(method: string, canonicalizedQuery: string): string {
+  return method + '&%2F&' + encodeURIComponent(canonicalizedQuery);
 }
 
 /** `s` as UTF-8 at `at`; a plain loop for ASCII (always, for an HTTP method), `Buffer#write` otherwise. */

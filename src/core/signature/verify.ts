@@ -3,11 +3,10 @@ import { timingSafeEqual } from 'node:crypto';
 import {
   canonicalQueryString,
   v1StringToSignMaxBytes,
-  v1StringToSignOfMaxBytes,
+  v1StringToSignOf,
   v3CanonicalRequest,
   v3StringToSign,
   writeV1StringToSign,
-  writeV1StringToSignOf,
 } from './canonical-request.js';
 import { HmacKey, MESSAGE_OFFSET } from './fast-hmac.js';
 import type { SignedRequest } from './signed-request.js';
@@ -52,26 +51,16 @@ export function verifySignature(req: SignedRequest, key: SigningKey): VerifyResu
   const c = req.canonical;
   let stringToSign: string;
   let matches: boolean;
-  if (c.style === 'v1') {
+  if (c.style === 'v1' && c.canonicalizedQuery !== undefined) {
+    // The parser found the canonicalized string ready in the request (the SDK's own).
+    stringToSign = v1StringToSignOf(c.method, c.canonicalizedQuery);
+    matches = v1SignatureMatches(key.v1.digest(stringToSign, 'base64'), c.signature);
+  } else if (c.style === 'v1') {
     // The string to sign is written as bytes straight after the HMAC's ipad block and hashed there;
     // it becomes a string only for a mismatch's message.
-    // The parser may have found the canonicalized string ready in the request (the SDK's own).
-    const query = c.canonicalizedQuery;
-    const inner = key.v1.innerBuffer(
-      query === undefined
-        ? v1StringToSignMaxBytes(c.method, c.signedParams)
-        : v1StringToSignOfMaxBytes(c.method, query),
-    );
-    const end =
-      query === undefined
-        ? writeV1StringToSign(inner, MESSAGE_OFFSET, c.method, c.signedParams)
-        : writeV1StringToSignOf(inner, MESSAGE_OFFSET, c.method, query);
-    const expected = key.v1.digestInner(inner, end, 'base64');
-    matches = encodedDigestsEqual(
-      expected,
-      isCanonicalBase64Sha1(c.signature) ? c.signature : undefined,
-      v1Scratch,
-    );
+    const inner = key.v1.innerBuffer(v1StringToSignMaxBytes(c.method, c.signedParams));
+    const end = writeV1StringToSign(inner, MESSAGE_OFFSET, c.method, c.signedParams);
+    matches = v1SignatureMatches(key.v1.digestInner(inner, end, 'base64'), c.signature);
     stringToSign = matches ? '' : inner.toString('utf8', MESSAGE_OFFSET, end);
   } else {
     stringToSign = v3StringToSign(
@@ -91,6 +80,11 @@ export function verifySignature(req: SignedRequest, key: SigningKey): VerifyResu
     );
   }
   return matches ? MATCH : { ok: false, code: 'SignatureDoesNotMatch', stringToSign };
+}
+
+/** Whether `expected` (base64) is the V1 signature the client sent, compared in constant time. */
+function v1SignatureMatches(expected: string, provided: string): boolean {
+  return encodedDigestsEqual(expected, isCanonicalBase64Sha1(provided) ? provided : undefined, v1Scratch);
 }
 
 // Comparison buffers, one pair per encoded digest length (base64 SHA-1: 28, hex SHA-256: 64), as the
