@@ -1,7 +1,13 @@
 // The byte writer of the V1 string to sign against the string builder the signers use.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { v1StringToSign, v1StringToSignMaxBytes, writeV1StringToSign } from './canonical-request.js';
+import {
+  canonicalQueryString,
+  v1StringToSign,
+  v1StringToSignMaxBytes,
+  v1StringToSignOf,
+  writeV1StringToSign,
+} from './canonical-request.js';
 import type { Param } from './signed-request.js';
 
 function written(method: string, params: readonly Param[]): Buffer {
@@ -43,5 +49,20 @@ describe('writeV1StringToSign', () => {
   it('throws on a lone surrogate, as the string builder does', () => {
     expect(() => written('GET', [['a', '\ud800']])).toThrow(URIError);
     expect(() => v1StringToSign('GET', [['a', '\ud800']])).toThrow(URIError);
+  });
+});
+
+describe('v1StringToSignOf', () => {
+  it('is v1StringToSign, given the canonicalized query string', () => {
+    const text = fc.string({ unit: 'grapheme', maxLength: 12 });
+    const params = fc.uniqueArray(fc.tuple(text, fc.string({ unit: 'grapheme', maxLength: 30 })), {
+      selector: ([name]) => name,
+      maxLength: 12,
+    });
+    fc.assert(
+      fc.property(params, fc.constantFrom('GET', 'POST'), (ps, method) => {
+        expect(v1StringToSignOf(method, canonicalQueryString(ps))).toBe(v1StringToSign(method, ps));
+      }),
+    );
   });
 });

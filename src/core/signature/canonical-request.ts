@@ -107,6 +107,20 @@ export function writeV1StringToSign(
   return p;
 }
 
+/**
+ * {@link v1StringToSign} for parameters whose CanonicalizedQueryString is at hand (the parser cut it
+ * from the request): `method&%2F&` + percentEncode(canonicalizedQuery).
+ *
+ * The second encoding is one native `encodeURIComponent`, which differs from percentEncode only on
+ * `! ' ( ) *` (it leaves them raw) and on lone surrogates (it throws). A canonicalized string holds
+ * neither: it consists of unreserved characters, `%XY` escapes (upper-case hex digits being
+ * unreserved) and the separators `=` and `&`, and encodeURIComponent encodes the last three as
+ * percentEncode does (`%25`, `%3D`, `%26`).
+ */
+export function v1StringToSignOf(method: string, canonicalizedQuery: string): string {
+  return method + '&%2F&' + encodeURIComponent(canonicalizedQuery);
+}
+
 /** `s` as UTF-8 at `at`; a plain loop for ASCII (always, for an HTTP method), `Buffer#write` otherwise. */
 function writeAscii(buf: Buffer, at: number, s: string): number {
   const n = s.length;

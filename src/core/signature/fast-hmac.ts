@@ -39,6 +39,12 @@ function scratchOf(maxBytes: number): Buffer {
 export class HmacKey {
   readonly #algorithm: HmacAlgorithm;
   readonly #ipad: Buffer;
+  /**
+   * `K' xor ipad` as text, when all its bytes are ASCII (every ASCII key of at most a block, which
+   * AccessKeySecrets are): its UTF-8 bytes are then exactly the block, so {@link digest} hands the
+   * inner message to `hash` as one string instead of filling a buffer first (one call into C++ fewer).
+   */
+  readonly #ipadText: string | undefined;
   /** `K' xor opad` followed by room for the inner digest: the outer message, ready but for its tail. */
   readonly #outer: Buffer;
 
@@ -54,12 +60,17 @@ export class HmacKey {
       this.#ipad[i] = 0x36 ^ b;
       this.#outer[i] = 0x5c ^ b;
     }
+    this.#ipadText = this.#ipad.every((b) => b < 0x80) ? this.#ipad.toString('latin1') : undefined;
   }
 
   /** HMAC of the UTF-8 bytes of `message` (like `createHmac(...).update(message)`), encoded. */
   digest(message: string, encoding: DigestEncoding): string;
   digest(message: string, encoding: 'buffer'): Buffer;
   digest(message: string, encoding: DigestEncoding | 'buffer'): string | Buffer {
+    if (this.#ipadText !== undefined) {
+      // `hash` encodes a string as UTF-8, as Buffer#write below does (a lone surrogate as U+FFFD).
+      return this.#outerDigest(hash(this.#algorithm, this.#ipadText + message, 'hex'), encoding);
+    }
     // A UTF-16 code unit is at most 3 UTF-8 bytes, so this bound avoids measuring the string first.
     const inner = this.innerBuffer(message.length * 3);
     const written = inner.write(message, BLOCK_SIZE, 'utf8');
@@ -84,8 +95,12 @@ export class HmacKey {
   digestInner(inner: Buffer, end: number, encoding: DigestEncoding): string;
   digestInner(inner: Buffer, end: number, encoding: 'buffer'): Buffer;
   digestInner(inner: Buffer, end: number, encoding: DigestEncoding | 'buffer'): string | Buffer {
+    return this.#outerDigest(hash(this.#algorithm, inner.subarray(0, end), 'hex'), encoding);
+  }
+
+  /** The outer hash, over `K' xor opad` and the inner digest, given in hex. */
+  #outerDigest(innerHex: string, encoding: DigestEncoding | 'buffer'): string | Buffer {
     // Hex is the cheapest output of the one-shot hash; writing it back as bytes is cheap too.
-    const innerHex = hash(this.#algorithm, inner.subarray(0, end), 'hex');
     this.#outer.write(innerHex, BLOCK_SIZE, 'hex');
     return encoding === 'buffer'
       ? hash(this.#algorithm, this.#outer, 'buffer')

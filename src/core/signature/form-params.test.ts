@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Result } from '../errors/ramkey-error.js';
 import { decodeFormParams, splitParams } from './form-params.js';
-import { decodeFormComponent } from './percent-encoding.js';
+import { decodeFormComponent, percentEncode } from './percent-encoding.js';
 import type { Param } from './signed-request.js';
 
 /**
@@ -28,10 +28,26 @@ function referenceDecode(encoded: string): Param[] | 'Encoding' {
 
 function decoded(encoded: string): Param[] | 'Encoding' {
   const out: Param[] = [];
-  const failure = decodeFormParams(encoded, out);
-  if (!failure) return out;
-  expect(failure).toMatchObject({ ok: false, code: 'InvalidParameter.Encoding' });
+  const result = decodeFormParams(encoded, out);
+  if (result.ok) return out;
+  expect(result).toMatchObject({ ok: false, code: 'InvalidParameter.Encoding' });
   return 'Encoding';
+}
+
+/**
+ * Canonical form by its definition: every piece is `name=value`, each side exactly percentEncode of
+ * what it decodes to; no pieces at all qualify too.
+ */
+function referenceCanonical(encoded: string): boolean {
+  if (encoded === '') return true;
+  return encoded.split('&').every((piece) => {
+    const eq = piece.indexOf('=');
+    if (eq < 0) return false;
+    const name = decodeFormComponent(piece, 0, eq);
+    const value = decodeFormComponent(piece, eq + 1, piece.length);
+    if (name === undefined || value === undefined) return false;
+    return percentEncode(name) + '=' + percentEncode(value) === piece;
+  });
 }
 
 /**
@@ -41,7 +57,10 @@ function decoded(encoded: string): Param[] | 'Encoding' {
 const query = fc
   .array(
     fc.oneof(
-      { arbitrary: fc.constantFrom('&', '=', '%3A', '%2a', '%E4%B8%AD', '~', '*', ':'), weight: 6 },
+      {
+        arbitrary: fc.constantFrom('&', '=', '%3A', '%2a', '%E4%B8%AD', '~', '*', ':', '%41', '%7E'),
+        weight: 6,
+      },
       {
         arbitrary: fc.string({
           unit: fc.constantFrom('a', 'B', '0', '-', '.', '_'),
@@ -65,6 +84,26 @@ describe('decodeFormParams', () => {
       }),
       { numRuns: 2000 },
     );
+  });
+
+  it('tells whether the input was in canonical form', () => {
+    fc.assert(
+      fc.property(query, (encoded) => {
+        const result = decodeFormParams(encoded, []);
+        if (result.ok) expect(result.value).toBe(referenceCanonical(encoded));
+      }),
+      { numRuns: 2000 },
+    );
+    const canonical = (encoded: string) => {
+      const result = decodeFormParams(encoded, []);
+      return result.ok && result.value;
+    };
+    expect(canonical('A=b&T=23%3A02&N=&U=%E4%B8%AD')).toBe(true);
+    expect(canonical('')).toBe(true); // no pieces: trivially
+    // Each of these spells a parameter otherwise than percentEncode would.
+    for (const other of ['A=b&', 'A=b&&C=d', 'A', 'A=b=c', 'T=23%3a02', 'S=a+b', 'X=%41', 'X=*', 'X=%7e']) {
+      expect(canonical(other), other).toBe(false);
+    }
   });
 
   it('slices plain pieces and decodes the others, in one string', () => {

@@ -79,8 +79,12 @@ export function parseSignedRequest(req: HttpRequestParts): Result<SignedRequest>
  */
 function parseV1(req: HttpRequestParts): Result<SignedRequest> {
   const params: Param[] = [];
-  const failure = decodeFormParams(req.rawQuery, params) ?? decodeFormBody(req, params);
-  if (failure) return failure;
+  const query = decodeFormParams(req.rawQuery, params);
+  if (!query.ok) return query;
+  const bodyText = formBodyText(req);
+  if (!bodyText.ok) return bodyText;
+  const body = decodeFormParams(bodyText.value, params);
+  if (!body.ok) return body;
   const split = splitParams(params, SIGNING_FIELDS);
   if (!split.ok) return split;
   const { fields, business } = split.value;
@@ -100,6 +104,16 @@ function parseV1(req: HttpRequestParts): Result<SignedRequest> {
   const signatureAt = params.findIndex(([name]) => name === 'Signature');
   params.splice(signatureAt, 1);
 
+  // The canonicalized string can be cut from the parameters as sent when they all came in one source,
+  // the query (pop-core's GET) or the body (its POST), in canonical form, and with Signature last.
+  let sentCanonically: string | undefined;
+  if (bodyText.value === '') sentCanonically = query.value ? req.rawQuery : undefined;
+  else if (req.rawQuery === '') sentCanonically = body.value ? bodyText.value : undefined;
+  const canonicalizedQuery =
+    sentCanonically !== undefined && signatureAt === params.length
+      ? canonicalizedQueryAsSent(sentCanonically, params)
+      : undefined;
+
   return ok({
     style: 'v1',
     accessKeyId: field('AccessKeyId'),
@@ -109,8 +123,34 @@ function parseV1(req: HttpRequestParts): Result<SignedRequest> {
     timestamp,
     timestampMs,
     params: business,
-    canonical: { style: 'v1', method: req.method, signedParams: params, signature: field('Signature') },
+    canonical: {
+      style: 'v1',
+      method: req.method,
+      signedParams: params,
+      canonicalizedQuery,
+      signature: field('Signature'),
+    },
   });
+}
+
+/**
+ * The CanonicalizedQueryString (5.2 steps 1-3) cut from the parameters as the client sent them, when
+ * it is there to cut: they arrived in canonical form (see {@link decodeFormParams}), `Signature` last
+ * and the others sorted by name, which is what pop-core sends (openapi-client's V1 does not sort, and
+ * takes the general path). It is then `sent` without its last piece, and the verifier need not sort
+ * and encode the parameters again. `undefined` when the names are out of order.
+ *
+ * `signed` is in arrival order without `Signature`, its names distinct: strictly increasing names are
+ * already in the order canonical-request.ts sorts them into. The order is that of the decoded names
+ * (UTF-16 code units), which encoding can change: `{` sorts after `a`, but `%7B` before it.
+ */
+function canonicalizedQueryAsSent(sent: string, signed: readonly Param[]): string | undefined {
+  let previous = ''; // names are not empty
+  for (const [name] of signed) {
+    if (!(previous < name)) return undefined;
+    previous = name;
+  }
+  return sent.slice(0, sent.lastIndexOf('&'));
 }
 
 /**
@@ -171,8 +211,8 @@ function parseV3(req: HttpRequestParts, authorizationValue: string): Result<Sign
 
   // The query is signed (CanonicalQueryString); the body only through its hash.
   const params: Param[] = [];
-  const failure = decodeFormParams(req.rawQuery, params);
-  if (failure) return failure;
+  const query = decodeFormParams(req.rawQuery, params);
+  if (!query.ok) return query;
   const queryParams = params.slice();
   const bodyFailure = decodeFormBody(req, params);
   if (bodyFailure) return bodyFailure;
@@ -269,13 +309,24 @@ function requiredHeader(headers: Headers, name: string): string | Result<never> 
 
 /** A non-empty body must be a form (`application/x-www-form-urlencoded`, parameters such as charset ignored). */
 function decodeFormBody(req: HttpRequestParts, out: Param[]): Result<never> | undefined {
-  if (req.body.length === 0) return undefined;
-  if (!isFormContentType(headerValue(req.headers, 'content-type')))
+  const text = formBodyText(req);
+  if (!text.ok) return text;
+  const decoded = decodeFormParams(text.value, out);
+  return decoded.ok ? undefined : decoded;
+}
+
+/** The text of a form body, `''` for none; a non-empty body of another content type is refused. */
+function formBodyText(req: HttpRequestParts): Result<string> {
+  if (req.body.length === 0) return NO_BODY;
+  if (!isFormContentType(headerValue(req.headers, 'content-type'))) {
     return fail('InvalidParameter.ContentType');
+  }
   // latin1 maps each byte to one char; a raw byte >= 0x80 then fails decoding as it should (a form
   // body is ASCII, with everything else percent-encoded).
-  return decodeFormParams(req.body.toString('latin1'), out);
+  return ok(req.body.toString('latin1'));
 }
+
+const NO_BODY: Result<string> = Object.freeze(ok(''));
 
 function isFormContentType(value: string | readonly string[] | undefined): boolean {
   if (typeof value !== 'string') return false;

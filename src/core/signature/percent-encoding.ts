@@ -68,6 +68,28 @@ function encode(s: string, table: readonly string[], twice: boolean): string {
 }
 
 /**
+ * Whether every `%XY` escape in `s[start, end)` is one {@link percentEncode} writes: upper-case hex
+ * digits, for a byte that is not an unreserved character (`%41` spells `A` otherwise than it does).
+ * Escapes are assumed well formed (two hex digits), as in a component that decoded.
+ */
+export function escapesAreCanonical(s: string, start: number, end: number): boolean {
+  for (let at = s.indexOf('%', start); at >= 0 && at < end; at = s.indexOf('%', at + 3)) {
+    const hi = upperHexValue(s.charCodeAt(at + 1));
+    const lo = upperHexValue(s.charCodeAt(at + 2));
+    if (hi < 0 || lo < 0) return false;
+    const byte = (hi << 4) | lo;
+    if (byte < 128 && UNRESERVED[byte] === 1) return false;
+  }
+  return true;
+}
+
+function upperHexValue(code: number): number {
+  if (code >= 0x30 && code <= 0x39) return code - 0x30;
+  if (code >= 0x41 && code <= 0x46) return code - 0x41 + 10;
+  return -1;
+}
+
+/**
  * The most bytes {@link writePercentEncodedTwice} writes per UTF-16 code unit: a BMP character is up
  * to 3 UTF-8 bytes and each byte becomes `%25XY` (5); a surrogate pair is 4 bytes for 2 units.
  */

@@ -27,6 +27,11 @@ export interface V1Canonical {
   readonly method: string;
   /** Every query and form-body parameter except `Signature`, in arrival order. */
   readonly signedParams: readonly Param[];
+  /**
+   * The CanonicalizedQueryString (5.2 steps 1-3) of `signedParams`, when the parser could take it from
+   * the request as sent (the SDK's own, sorted and encoded); the verifier then need not build it.
+   */
+  readonly canonicalizedQuery?: string | undefined;
   /** The `Signature` parameter as sent (decoded): base64 of the 20-byte HMAC-SHA1. */
   readonly signature: string;
 }

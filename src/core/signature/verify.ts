@@ -3,6 +3,7 @@ import { timingSafeEqual } from 'node:crypto';
 import {
   canonicalQueryString,
   v1StringToSignMaxBytes,
+  v1StringToSignOf,
   v3CanonicalRequest,
   v3StringToSign,
   writeV1StringToSign,
@@ -50,17 +51,16 @@ export function verifySignature(req: SignedRequest, key: SigningKey): VerifyResu
   const c = req.canonical;
   let stringToSign: string;
   let matches: boolean;
-  if (c.style === 'v1') {
+  if (c.style === 'v1' && c.canonicalizedQuery !== undefined) {
+    // The parser found the canonicalized string ready in the request (the SDK's own).
+    stringToSign = v1StringToSignOf(c.method, c.canonicalizedQuery);
+    matches = v1SignatureMatches(key.v1.digest(stringToSign, 'base64'), c.signature);
+  } else if (c.style === 'v1') {
     // The string to sign is written as bytes straight after the HMAC's ipad block and hashed there;
     // it becomes a string only for a mismatch's message.
     const inner = key.v1.innerBuffer(v1StringToSignMaxBytes(c.method, c.signedParams));
     const end = writeV1StringToSign(inner, MESSAGE_OFFSET, c.method, c.signedParams);
-    const expected = key.v1.digestInner(inner, end, 'base64');
-    matches = encodedDigestsEqual(
-      expected,
-      isCanonicalBase64Sha1(c.signature) ? c.signature : undefined,
-      v1Scratch,
-    );
+    matches = v1SignatureMatches(key.v1.digestInner(inner, end, 'base64'), c.signature);
     stringToSign = matches ? '' : inner.toString('utf8', MESSAGE_OFFSET, end);
   } else {
     stringToSign = v3StringToSign(
@@ -82,15 +82,33 @@ export function verifySignature(req: SignedRequest, key: SigningKey): VerifyResu
   return matches ? MATCH : { ok: false, code: 'SignatureDoesNotMatch', stringToSign };
 }
 
-// Comparison buffers, one pair per encoded digest length (base64 SHA-1: 28, hex SHA-256: 64).
-// Verification is synchronous, so sharing them is safe. After a failed verification the expected
-// value is a valid signature for the client's (forged) request, so it is wiped after each use.
-interface ComparisonScratch {
-  readonly expected: Buffer;
-  readonly provided: Buffer;
+/** Whether `expected` (base64) is the V1 signature the client sent, compared in constant time. */
+function v1SignatureMatches(expected: string, provided: string): boolean {
+  return encodedDigestsEqual(expected, isCanonicalBase64Sha1(provided) ? provided : undefined, v1Scratch);
 }
-const v1Scratch: ComparisonScratch = { expected: Buffer.alloc(28), provided: Buffer.alloc(28) };
-const v3Scratch: ComparisonScratch = { expected: Buffer.alloc(64), provided: Buffer.alloc(64) };
+
+// Comparison buffers, one pair per encoded digest length (base64 SHA-1: 28, hex SHA-256: 64), as the
+// two halves of one buffer: both values go in with one write (each Buffer#write is a call into C++,
+// which costs more than the copy at this size). Plain Uint8Array views, so that wiping one is the
+// typed array's own fill rather than Buffer#fill's argument handling. Verification is synchronous,
+// so sharing them is safe. After a failed verification the expected value is a valid signature for
+// the client's (forged) request, so it is wiped after each use.
+interface ComparisonScratch {
+  readonly both: Buffer;
+  readonly expected: Uint8Array;
+  readonly provided: Uint8Array;
+}
+
+function comparisonScratch(length: number): ComparisonScratch {
+  const both = Buffer.alloc(2 * length);
+  return {
+    both,
+    expected: new Uint8Array(both.buffer, both.byteOffset, length),
+    provided: new Uint8Array(both.buffer, both.byteOffset + length, length),
+  };
+}
+const v1Scratch = comparisonScratch(28);
+const v3Scratch = comparisonScratch(64);
 
 /**
  * Security: constant-time comparison of the expected and the provided signature.
@@ -107,9 +125,12 @@ function encodedDigestsEqual(
   provided: string | undefined,
   scratch: ComparisonScratch,
 ): boolean {
-  scratch.expected.write(expected, 0, 'latin1');
-  if (provided === undefined) scratch.provided.fill(0);
-  else scratch.provided.write(provided, 0, 'latin1');
+  if (provided === undefined) {
+    scratch.both.write(expected, 0, 'latin1');
+    scratch.provided.fill(0);
+  } else {
+    scratch.both.write(expected + provided, 0, 'latin1');
+  }
   const same = timingSafeEqual(scratch.expected, scratch.provided);
   scratch.expected.fill(0);
   return same && provided !== undefined;
