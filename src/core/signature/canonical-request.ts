@@ -147,10 +147,13 @@ function writeAscii(buf: Buffer, at: number, s: string): number {
  *   host;x-acs-action;x-acs-content-sha256;x-acs-date;x-acs-signature-nonce;x-acs-version
  *   e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855
  *
- * CanonicalURI is always `/`: RAM, IMS and STS are RPC APIs served at the root path.
+ * CanonicalURI is the path as the client sent it: `/` for RAM, IMS and STS (RPC APIs served at the
+ * root path), the API's own path for a request verified for a gateway (forward authentication).
  */
 export function v3CanonicalRequest(parts: {
   method: string;
+  /** The path as received, percent-encoding untouched (the SDK signs the path it sends); `/` when absent. */
+  canonicalUri?: string;
   canonicalQueryString: string;
   canonicalHeaders: string;
   signedHeaders: string;
@@ -158,7 +161,9 @@ export function v3CanonicalRequest(parts: {
 }): string {
   return (
     parts.method +
-    '\n/\n' +
+    '\n' +
+    (parts.canonicalUri ?? '/') +
+    '\n' +
     parts.canonicalQueryString +
     '\n' +
     parts.canonicalHeaders +

@@ -8,7 +8,7 @@ export type {
   V1Canonical,
   V3Canonical,
 } from './signed-request.js';
-export { parseSignedRequest } from './parse-signed-request.js';
+export { parseSignedRequest, type ParseOptions } from './parse-signed-request.js';
 export { MAX_PARAMETERS, MAX_PARAMETER_NAME_LENGTH, MAX_PARAMETER_VALUE_LENGTH } from './form-params.js';
 export { prepareSigningKey, verifySignature, type SigningKey, type VerifyResult } from './verify.js';
 export { checkTimestamp, MAX_CLOCK_SKEW_MS, parseWireTimestamp } from './timestamp.js';

@@ -64,14 +64,34 @@ const FORM_CONTENT_TYPE = 'application/x-www-form-urlencoded';
  * parseSignedRequest({ method: 'GET', rawQuery: 'Action=ListUsers', headers: {}, body: Buffer.alloc(0) });
  * // => { ok: false, code: 'MissingParameter', params: ['Version'] }
  */
-export function parseSignedRequest(req: HttpRequestParts): Result<SignedRequest> {
+export function parseSignedRequest(req: HttpRequestParts, options?: ParseOptions): Result<SignedRequest> {
   const authorization = headerValue(req.headers, 'authorization');
   if (authorization !== undefined && typeof authorization !== 'string') {
     return fail('InvalidParameter.Duplicate', 'authorization');
   }
-  if (authorization !== undefined && isV3Authorization(authorization)) return parseV3(req, authorization);
+  if (authorization !== undefined && isV3Authorization(authorization)) {
+    return parseV3(req, authorization, options ?? RPC_ENDPOINT);
+  }
   return parseV1(req);
 }
+
+/** Where a request was sent and what its body is; Ramkey's own RPC endpoint unless said otherwise. */
+export interface ParseOptions {
+  /** The path exactly as received, percent-encoding untouched: V3's CanonicalURI. */
+  readonly path: string;
+  /**
+   * `form`: the body holds form parameters (Ramkey's own actions). `opaque`: the body is an API's
+   * own payload (a request verified for a gateway): never read as parameters, and of any type. A
+   * gateway may withhold it (nginx's auth_request does): then the signed `x-acs-content-sha256`
+   * stands for it, and whoever holds the body must check it. V1 signs form bodies as parameters, so
+   * for V1 `opaque` changes nothing.
+   */
+  readonly body: 'form' | 'opaque';
+}
+
+const RPC_ENDPOINT: ParseOptions = Object.freeze({ path: '/', body: 'form' });
+
+const SHA256_HEX = /^[0-9a-f]{64}$/;
 
 /**
  * V1 (RPC, HMAC-SHA1, 4.1 and 5.2): everything, signing fields included, travels as parameters in the
@@ -157,7 +177,11 @@ function canonicalizedQueryAsSent(sent: string, signed: readonly Param[]): strin
  * V3 (ACS3-HMAC-SHA256, 5.3): the signing fields travel in headers; the signature covers the query
  * string, the headers the client lists in SignedHeaders, and the body through x-acs-content-sha256.
  */
-function parseV3(req: HttpRequestParts, authorizationValue: string): Result<SignedRequest> {
+function parseV3(
+  req: HttpRequestParts,
+  authorizationValue: string,
+  options: ParseOptions,
+): Result<SignedRequest> {
   const parsedAuthorization = parseAuthorization(authorizationValue);
   if (!parsedAuthorization.ok) return parsedAuthorization;
   const authorization: V3Authorization = parsedAuthorization.value;
@@ -181,8 +205,11 @@ function parseV3(req: HttpRequestParts, authorizationValue: string): Result<Sign
   if (signedList.firstUnsigned !== undefined) {
     return fail('IncompleteSignature', `SignedHeaders must include ${signedList.firstUnsigned}.`);
   }
-  // Security: with a body, its type decides how it is read, so it must be signed too.
-  if (body.length > 0 && !signedList.signsContentType) {
+  const opaque = options.body === 'opaque';
+  // Security: with a body, its type decides how it is read, so it must be signed too. A withheld
+  // opaque body is known to exist by its claimed hash.
+  const hasBody = body.length > 0 || (opaque && hashedPayload !== EMPTY_BODY_SHA256);
+  if (hasBody && !signedList.signsContentType) {
     return fail('IncompleteSignature', 'SignedHeaders must include content-type when there is a body.');
   }
 
@@ -195,15 +222,25 @@ function parseV3(req: HttpRequestParts, authorizationValue: string): Result<Sign
     canonicalHeaders += name + ':' + canonicalHeaderValue(value) + '\n';
   }
 
-  if (body.length > 0 && !isFormContentType(headerValue(headers, 'content-type'))) {
+  if (!opaque && body.length > 0 && !isFormContentType(headerValue(headers, 'content-type'))) {
     return fail('InvalidParameter.ContentType');
   }
   // Security: the signature covers the body only through this header, so it must be the body's hash.
   // IncompleteSignature rather than SignatureDoesNotMatch: the key is not involved, and the latter's
   // message carries a string to sign, which a hash mismatch does not have.
-  const bodyHash = body.length === 0 ? EMPTY_BODY_SHA256 : hash('sha256', body, 'hex');
-  if (hashedPayload !== bodyHash) {
-    return fail('IncompleteSignature', 'x-acs-content-sha256 does not match the body.');
+  if (opaque && body.length === 0) {
+    // Withheld by the gateway: the claim stands, but it must at least be a hash.
+    if (!SHA256_HEX.test(hashedPayload)) {
+      return fail(
+        'IncompleteSignature',
+        'x-acs-content-sha256 must be the lower-case hex SHA-256 of the body.',
+      );
+    }
+  } else {
+    const bodyHash = body.length === 0 ? EMPTY_BODY_SHA256 : hash('sha256', body, 'hex');
+    if (hashedPayload !== bodyHash) {
+      return fail('IncompleteSignature', 'x-acs-content-sha256 does not match the body.');
+    }
   }
 
   const timestampMs = parseWireTimestamp(timestamp);
@@ -214,7 +251,7 @@ function parseV3(req: HttpRequestParts, authorizationValue: string): Result<Sign
   const query = decodeFormParams(req.rawQuery, params);
   if (!query.ok) return query;
   const queryParams = params.slice();
-  const bodyFailure = decodeFormBody(req, params);
+  const bodyFailure = opaque ? undefined : decodeFormBody(req, params);
   if (bodyFailure) return bodyFailure;
   const split = splitParams(params, SIGNING_FIELDS);
   if (!split.ok) return split;
@@ -238,6 +275,7 @@ function parseV3(req: HttpRequestParts, authorizationValue: string): Result<Sign
     canonical: {
       style: 'v3',
       method: req.method,
+      canonicalUri: options.path,
       queryParams,
       canonicalHeaders,
       signedHeaders: authorization.signedHeaders,

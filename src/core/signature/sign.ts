@@ -70,8 +70,10 @@ export function signRpcV1(input: {
  * `contentType: 'application/x-www-form-urlencoded'`.
  */
 export function signV3(input: {
-  method: 'GET' | 'POST';
+  method: string;
   host: string;
+  /** The request path, encoded as it will be sent; `/` when absent. */
+  path?: string;
   action: string;
   version: string;
   query: Record<string, string>;
@@ -105,6 +107,7 @@ export function signV3(input: {
   const query = canonicalQueryString(Object.entries(input.query));
   const canonicalRequest = v3CanonicalRequest({
     method: input.method,
+    canonicalUri: input.path ?? '/',
     canonicalQueryString: query,
     canonicalHeaders,
     signedHeaders,

@@ -40,6 +40,8 @@ export interface V1Canonical {
 export interface V3Canonical {
   readonly style: 'v3';
   readonly method: string;
+  /** The path as received (CanonicalURI): `/` at Ramkey's own endpoint, the API's path for a gateway. */
+  readonly canonicalUri: string;
   /** Query-string parameters only (V3 signs the body through its hash), in arrival order. */
   readonly queryParams: readonly Param[];
   /** The CanonicalHeaders block for the client's SignedHeaders: `name:value\n` per header, sorted. */

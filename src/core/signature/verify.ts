@@ -66,6 +66,7 @@ export function verifySignature(req: SignedRequest, key: SigningKey): VerifyResu
     stringToSign = v3StringToSign(
       v3CanonicalRequest({
         method: c.method,
+        canonicalUri: c.canonicalUri,
         canonicalQueryString: canonicalQueryString(c.queryParams),
         canonicalHeaders: c.canonicalHeaders,
         signedHeaders: c.signedHeaders,
