@@ -298,7 +298,14 @@ export interface Reply {
  */
 export function send(
   port: number,
-  input: { method: string; url: string; headers: Record<string, string>; body?: string | Buffer },
+  input: {
+    method: string;
+    url: string;
+    headers: Record<string, string>;
+    body?: string | Buffer;
+    /** Send the body chunked, without a Content-Length. */
+    chunked?: boolean;
+  },
 ): Promise<Reply> {
   return new Promise((resolve, reject) => {
     const body = input.body === undefined ? undefined : Buffer.from(input.body);
@@ -308,7 +315,11 @@ export function send(
         port,
         method: input.method,
         path: input.url,
-        headers: { ...input.headers, ...(body && { 'content-length': String(body.length) }) },
+        headers: {
+          ...input.headers,
+          ...(body &&
+            (input.chunked ? { 'transfer-encoding': 'chunked' } : { 'content-length': String(body.length) })),
+        },
       },
       (res) => {
         const chunks: Buffer[] = [];
@@ -320,6 +331,13 @@ export function send(
       },
     );
     req.on('error', reject);
-    req.end(body);
+    if (body && input.chunked) {
+      // Two chunks, so that no length is known before the end.
+      const half = Math.floor(body.length / 2);
+      req.write(body.subarray(0, half));
+      req.end(body.subarray(half));
+    } else {
+      req.end(body);
+    }
   });
 }

@@ -106,7 +106,14 @@ async function startApp(kind: Kind, client: ForwardAuthClient, options: AppOptio
 /** A customer's call: signed over `signedBody`, sending `sentBody` (tampered when they differ). */
 function order(
   port: number,
-  options: { action?: string; signedBody?: string; sentBody?: string; method?: string; path?: string } = {},
+  options: {
+    action?: string;
+    signedBody?: string;
+    sentBody?: string;
+    method?: string;
+    path?: string;
+    chunked?: boolean;
+  } = {},
 ): Promise<Reply> {
   const method = options.method ?? 'POST';
   const signedBody = options.signedBody ?? (method === 'POST' ? BODY : undefined);
@@ -124,6 +131,7 @@ function order(
     url: signed.url,
     headers: signed.headers,
     ...(sentBody !== undefined && { body: sentBody }),
+    ...(options.chunked && { chunked: true }),
   });
 }
 
@@ -317,14 +325,19 @@ describe.each(KINDS)('%s', (kind) => {
 });
 
 describe.each(['fastify', 'express, middleware first'] as const)('%s, a body over the limit', (kind) => {
-  it.each([false, true])(
-    'is refused with 413 before Ramkey hears of it (forwardBody %s)',
-    async (forwardBody) => {
+  it.each([
+    [false, false],
+    [true, false],
+    [false, true],
+    [true, true],
+  ])(
+    'is refused with 413, its body unread by Ramkey (forwardBody %s, chunked %s)',
+    async (forwardBody, chunked) => {
       const client = createForwardAuthClient({ endpoint: ramkey.endpoint });
       const app = await startApp(kind, client, { forwardBody, bodyLimit: 64 });
       try {
         const big = JSON.stringify({ item: 'x'.repeat(100) });
-        const reply = await order(app.port, { signedBody: big });
+        const reply = await order(app.port, { signedBody: big, chunked });
         expect(reply.status).toBe(413);
         expect(json(reply)).toMatchObject({
           Code: 'InvalidParameter.Body.TooLarge',
