@@ -3,8 +3,8 @@
 // to be passed to the caller unchanged (the official SDKs read it as any Alibaba Cloud error).
 //
 // It fails closed: no answer, a late one, or one that is not the contract's becomes a 503
-// ServiceUnavailable refusal, never an allow. It has no dependency beyond Node's own (crypto, and
-// the global fetch), so that any Node service can take it without taking Ramkey's server with it.
+// ServiceUnavailable refusal, never an allow. Like all of src/client it depends on Node alone (its
+// built-in modules and the global fetch), so that any Node service can take it without Ramkey's server.
 import { JSON_CONTENT_TYPE, unavailable } from './errors.js';
 
 /** Who signed an allowed request, as Ramkey answers it (the JSON body's field names). */
