@@ -1,5 +1,5 @@
-// One lint configuration for the whole package: type-aware rules stay on, and the layers
-// core <- store <- services <- api <- cli import only downwards.
+// One lint configuration for the whole package: type-aware rules stay on, the layers
+// core <- store <- services <- api <- cli import only downwards, and the client imports none of them.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
@@ -44,6 +44,18 @@ const layering = {
     }),
     layers(['cli'], 'api does not import the CLI.'),
     packages([...DRIVERS, 'commander'], 'api reaches the database through services only.'),
+  ],
+  // The forward-auth client is published on its own (ramkey/client) and runs inside other services.
+  client: [
+    layers(
+      ['core', 'store', 'services', 'api', 'cli'],
+      "client ships alone: it imports nothing of Ramkey's server.",
+    ),
+    {
+      regex: '^(?!node:|\\.)',
+      message: 'client has no runtime dependency: Node built-ins only (frameworks by `import type`).',
+      allowTypeImports: true,
+    },
   ],
   cli: [
     layers(['store'], 'cli goes through services.'),

@@ -1,5 +1,6 @@
 // The layering rule of eslint.config.js fires: core <- store <- services <- api <- cli import only
-// downwards, checked on sources placed in each layer, so that the rule cannot silently stop working.
+// downwards, and the client nothing of them and no package at run time; checked on sources placed in
+// each layer, so that the rule cannot silently stop working.
 import { fileURLToPath } from 'node:url';
 import { ESLint } from 'eslint';
 import tseslint from 'typescript-eslint';
@@ -38,6 +39,9 @@ describe('the layering lint rule', () => {
     ['src/api/x.ts', "import { main } from '../cli/main.js';", 'api does not import the CLI'],
     ['src/cli/x.ts', "import { openStore } from '../store/open-store.js';", 'cli goes through services'],
     ['src/cli/x.ts', "import { findAction } from '../api/registry.js';", 'only for the app composition'],
+    ['src/client/x.ts', "import { catalog } from '../core/errors/catalog.js';", 'client ships alone'],
+    ['src/client/x.ts', "import Fastify from 'fastify';", 'client has no runtime dependency'],
+    ['src/client/x.ts', "import { Kysely } from 'kysely';", 'client has no runtime dependency'],
   ])('refuses in %s: %s', async (path, source, message) => {
     const found = await refusals(path, source);
     expect(found).toHaveLength(1);
@@ -51,6 +55,9 @@ describe('the layering lint rule', () => {
     ['src/api/actions/x.ts', "import { Params } from '../params.js';"],
     ['src/cli/x.ts', "import { buildApp } from '../api/app.js';"],
     ['src/cli/x.ts', "import { createRamkey } from '../services/ramkey.js';"],
+    ['src/client/x.ts', "import { createHash } from 'node:crypto';"],
+    ['src/client/x.ts', "import type { FastifyRequest } from 'fastify';"],
+    ['src/client/x.ts', "import { verifyBody } from './body.js';"],
   ])('allows in %s: %s', async (path, source) => {
     expect(await refusals(path, source)).toEqual([]);
   });
