@@ -454,6 +454,7 @@ export const permissionActions = (facts: FactsLookup): Record<string, ActionDef>
         action: known?.authAction ?? action,
         actionAliases: known?.authAliases ?? [],
         resource,
+        rw: known?.rw,
         selfService: known?.selfService ?? false,
         context: {
           sourceIp: ctx.params.optional('SourceIp') ?? ctx.sourceIp,
