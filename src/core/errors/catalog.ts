@@ -248,6 +248,29 @@ export const catalog = {
     message: 'The policy document is malformed: {0}',
     retryable: false,
   },
+  // Custom services (RAM CreateService and friends, Ramkey extensions): a platform team's own API,
+  // described by a service document (src/core/service-definition).
+  'InvalidParameter.ServiceName.Format': {
+    httpStatus: 400,
+    message:
+      'The parameter - "ServiceName" must be 2-32 lower-case letters, digits and "-", starting with a letter.',
+    retryable: false,
+  },
+  'InvalidParameter.ServiceName.Reserved': {
+    httpStatus: 400,
+    message: 'The service name "{0}" is reserved for Ramkey (ram, ims, sts, actiontrail, acs, ramkey).',
+    retryable: false,
+  },
+  'InvalidParameter.ServiceDocument.Length': {
+    httpStatus: 400,
+    message: 'The service document is empty or longer than {0} characters.',
+    retryable: false,
+  },
+  MalformedServiceDocument: {
+    httpStatus: 400,
+    message: 'The service document is malformed: {0}',
+    retryable: false,
+  },
   // Network access restriction policies (IMS SetAccessKeyPolicy and friends). Alibaba's own codes
   // for a malformed AccessKeyPolicy are undocumented (reference/alibaba-api.md 2.2): these name the
   // part at fault, and the message names the bad entry.
