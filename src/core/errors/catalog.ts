@@ -271,6 +271,34 @@ export const catalog = {
     message: 'The service document is malformed: {0}',
     retryable: false,
   },
+  'EntityNotExist.Service': {
+    httpStatus: 404,
+    message: 'The service does not exist.',
+    retryable: false,
+  },
+  'EntityAlreadyExists.Service': {
+    httpStatus: 409,
+    message: 'The service does already EXIST.',
+    retryable: false,
+  },
+  'EntityAlreadyExists.Service.Route': {
+    httpStatus: 409,
+    message:
+      'The service "{0}" already claims the host "{1}" with the path prefix "{2}" ("" is any): a request there would match both.',
+    retryable: false,
+    recommend: 'Give each service of an account (or each global service) its own hosts or path prefixes.',
+  },
+  'LimitExceeded.Service': {
+    httpStatus: 409,
+    message: 'The count of services beyond the current limits.',
+    retryable: false,
+  },
+  'InvalidParameter.ServiceName.Global': {
+    httpStatus: 400,
+    message:
+      'The service "{0}" is a global service of the installation: only its operator can change it (ramkey global-services).',
+    retryable: false,
+  },
   // Network access restriction policies (IMS SetAccessKeyPolicy and friends). Alibaba's own codes
   // for a malformed AccessKeyPolicy are undocumented (reference/alibaba-api.md 2.2): these name the
   // part at fault, and the message names the bad entry.
