@@ -222,6 +222,11 @@ export const catalog = {
     message: 'The parameter - "Description" beyond the length limit.',
     retryable: false,
   },
+  'InvalidParameter.NewDescription.Length': {
+    httpStatus: 400,
+    message: 'The parameter - "NewDescription" beyond the length limit.',
+    retryable: false,
+  },
   'InvalidParameter.PolicyType': {
     httpStatus: 400,
     message: 'The parameter - "PolicyType" must be System or Custom.',
