@@ -1,6 +1,8 @@
 // The action registry's facts: unique names, risk by product, the self-service and unrestricted
 // actions, and the resources each kind of action is authorized on.
 import { describe, expect, it } from 'vitest';
+import { compilePolicies, evaluate, systemPolicies } from '../core/policy/index.js';
+import { WildcardSet } from '../core/policy/wildcard-set.js';
 import { Params } from './params.js';
 import { factsByAuthAction, findAction, isKnownVersion, registry } from './registry.js';
 
@@ -128,5 +130,40 @@ describe('the action registry', () => {
     expect(resources('ram:DetachPolicyFromUser', names)).toEqual([`${acct}:user/u`, `${acct}:policy/p`]);
     expect(resources('ram:AttachPolicyToGroup', names)).toEqual([`${acct}:group/g`, `${acct}:policy/p`]);
     expect(resources('ram:DetachPolicyFromGroup', names)).toEqual([`${acct}:group/g`, `${acct}:policy/p`]);
+  });
+
+  // ReadOnlyAccess grants by the read/write flag. Before, it named read verbs (Get*, List*,
+  // Describe*, Query*, Lookup*); every built-in action decides as it did then, except the two Read
+  // simulators, which no verb named and which the flag now covers.
+  it('lets ReadOnlyAccess allow exactly the Read actions, as the verbs did but for the simulators', () => {
+    const readOnly = systemPolicies.get('ReadOnlyAccess');
+    if (!readOnly) throw new Error('ReadOnlyAccess is missing');
+    const set = compilePolicies([
+      { policyName: 'ReadOnlyAccess', policyType: 'System', document: readOnly.document },
+    ]);
+    const verbs = new WildcardSet(['*:get*', '*:list*', '*:describe*', '*:query*', '*:lookup*']);
+    const changed: string[] = [];
+    for (const a of registry) {
+      const decision = evaluate(set, {
+        action: a.authAction,
+        actionAliases: a.authAliases,
+        resource: '*',
+        context: {
+          sourceIp: '203.0.113.7',
+          currentTime: 0,
+          secureTransport: true,
+          mfaPresent: false,
+          userAgent: '',
+          actionAccess: a.rw,
+        },
+      });
+      expect([a.authAction, decision.effect]).toEqual([a.authAction, a.rw === 'Read' ? 'allow' : 'noMatch']);
+      const byVerb = [a.authAction, ...a.authAliases].some((n) => verbs.matches(n.toLowerCase()));
+      if (byVerb !== (decision.effect === 'allow')) changed.push(`${a.version}/${a.name}`);
+    }
+    expect(changed.sort()).toEqual([
+      '2015-05-01/SimulatePrincipalPolicy',
+      '2019-08-15/SimulateAccessKeyPolicy',
+    ]);
   });
 });

@@ -4,13 +4,17 @@ import type { ServiceName } from './usage-recorder.js';
 
 /**
  * How dangerous an action is in a leaked key's hands. `identity`: RAM and IMS actions (users, keys,
- * policies), always refused to a leak-restricted key; `standard`: everything else, refused only when
+ * policies), always refused to a leak-restricted key; `high`: a custom service's action its service
+ * document marks `"Risk": "High"`, refused likewise; `standard`: everything else, refused only when
  * the operator lists the action as high-risk.
  */
-export type RiskClass = 'identity' | 'standard';
+export type RiskClass = 'identity' | 'high' | 'standard';
 
 export interface ActionFacts {
-  /** The product, as ActionTrail's serviceName and last-used service (`Ram`, `Ims`, ...). */
+  /**
+   * The product, as ActionTrail's serviceName and last-used service (`Ram`, `Ims`, ...), or a custom
+   * service's code (`orders`).
+   */
   readonly service: ServiceName;
   /** The API version that selects the product, e.g. `2015-05-01`. */
   readonly version: string;

@@ -27,11 +27,17 @@ export interface AuthorizationInput {
   /** The resource ARN, or `*`. */
   resource: string;
   /**
+   * The action's read/write flag, which `ramkey:ActionAccess` conditions test (ReadOnlyAccess grants
+   * by it). Undefined only for an action no product or service has (the simulator may be asked
+   * about one): such conditions then fail closed.
+   */
+  rw: 'Read' | 'Write' | undefined;
+  /**
    * Whether the action is one a RAM user may perform on its own AccessKeys without a policy when the
    * account's AllowUserToManageAccessKeys preference is on (a fact of the action registry).
    */
   selfService: boolean;
-  context: Omit<RequestContext, 'userName'>;
+  context: Omit<RequestContext, 'userName' | 'actionAccess'>;
 }
 
 /** Why a call was allowed or refused, for `NoPermission` details and the simulator. */
@@ -98,7 +104,8 @@ export class Authorizer {
       action: input.action,
       ...(input.actionAliases && { actionAliases: input.actionAliases }),
       resource: input.resource,
-      context: { ...input.context, userName: principal.userName },
+      // Undefined rw leaves the key unknown (EvaluationState reads only Read and Write).
+      context: { ...input.context, userName: principal.userName, actionAccess: input.rw },
     });
     if (decision.effect === 'allow') return { allowed: true, decision, byPreference: false };
     if (decision.effect !== 'noMatch' || !this.isOwnKeyAction(principal, input)) {

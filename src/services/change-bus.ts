@@ -17,7 +17,12 @@ export type Change =
    */
   | { readonly kind: 'permissions'; readonly accountId: string }
   /** A network access policy of the account, its own or one of its keys', was set. */
-  | { readonly kind: 'networkPolicy'; readonly accountId: string };
+  | { readonly kind: 'networkPolicy'; readonly accountId: string }
+  /**
+   * A custom service of the account was created, updated or deleted; `accountId` null: a global
+   * service (which every account resolves).
+   */
+  | { readonly kind: 'services'; readonly accountId: string | null };
 
 export type ChangeListener = (change: Change) => void;
 

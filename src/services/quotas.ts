@@ -22,6 +22,11 @@ export interface Quotas {
    * purges the oldest for good (keys that went to the bin with their user do not count).
    */
   readonly recycledAccessKeysPerPrincipal: number;
+  /**
+   * Custom services per account, and global services per installation (each scope's services are
+   * compiled together for every request to a customer's API, so a scope stays small).
+   */
+  readonly servicesPerAccount: number;
 }
 
 export const defaultQuotas: Quotas = {
@@ -33,6 +38,7 @@ export const defaultQuotas: Quotas = {
   versionsPerPolicy: 5,
   attachedPolicies: { System: 20, Custom: 10 },
   recycledAccessKeysPerPrincipal: 3,
+  servicesPerAccount: 50,
 };
 
 /**

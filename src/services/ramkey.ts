@@ -25,6 +25,7 @@ import { PermissionService } from './permission-service.js';
 import { RecycleBin } from './recycle-bin.js';
 import { defaultQuotas, type Quotas } from './quotas.js';
 import { SecretIndex, type BackfillProgress } from './secret-index.js';
+import { ServiceDirectory } from './service-directory.js';
 import { DEFAULT_FAILURE_LIMITS, FailureLimiter, type FailureLimits } from './failure-limiter.js';
 import { UsageRecorder, type UsageRecorderOptions } from './usage-recorder.js';
 
@@ -95,6 +96,11 @@ export interface Ramkey {
   /** Accounts grouped under management accounts, which see across them. */
   readonly directory: ResourceDirectory;
   /**
+   * Custom services (the accounts' own APIs, and the installation's global ones): managed through
+   * the API and operator commands, and resolving forwarded requests to an action and its resources.
+   */
+  readonly services: ServiceDirectory;
+  /**
    * The installation's secrets, as fingerprints, for masking. Loading starts with createRamkey;
    * await `secretIndex.load()` before serving (until then every secret-shaped value is masked).
    */
@@ -125,12 +131,16 @@ export function createRamkey(deps: RamkeyDeps): Ramkey {
     ...(deps.onUnopenableSecret && { onUnopenable: deps.onUnopenableSecret }),
   });
   const loading = secretIndex.load().catch(backgroundError);
+  const services = new ServiceDirectory(store, changes, clock, quotas);
   changes.subscribe((change) => {
     keys.apply(change);
     networkPolicies.apply(change);
+    services.apply(change);
     // Another node's new key: learn its fingerprint (on this node it is known already).
     if (change.kind === 'accessKey') secretIndex.refresh(change.accessKeyId).catch(backgroundError);
-    else if (change.kind !== 'networkPolicy') authorizer.invalidateAccount(change.accountId);
+    else if (change.kind === 'principal' || change.kind === 'permissions') {
+      authorizer.invalidateAccount(change.accountId);
+    }
   });
   const usage = new UsageRecorder(store, {
     ...deps.usage,
@@ -196,6 +206,7 @@ export function createRamkey(deps: RamkeyDeps): Ramkey {
     leaks: new LeakResponse(store, sealer, changes, audit, nonces, clock, random),
     notifications,
     directory,
+    services,
     secretIndex,
     async start() {
       // Claimed even when the nonce store was replaced (benchmarks): serving is what claims.

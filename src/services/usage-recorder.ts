@@ -2,10 +2,17 @@
 // audit events that need not commit with a change. All are coalesced in memory and written in one
 // transaction at most a second later and on shutdown; never one database write per request.
 import { approximateEventSize } from '../core/audit/event-fields.js';
+import type { ServiceCode } from '../core/service-definition/service-code.js';
 import type { AuditEventRecord, KeyUsageUpdate, LastUsedUpdate, Store } from '../store/store.js';
 
-/** The service names GetAccessKeyLastUsed and the audit trail report. */
-export type ServiceName = 'Ram' | 'Ims' | 'Sts' | 'Actiontrail';
+/** The products Ramkey answers for itself, as GetAccessKeyLastUsed and the audit trail name them. */
+export type BuiltInServiceName = 'Ram' | 'Ims' | 'Sts' | 'Actiontrail';
+
+/**
+ * The service names GetAccessKeyLastUsed and the audit trail report: a built-in product's, or a custom
+ * service's code (`orders`; lower case, so it never equals a built-in name).
+ */
+export type ServiceName = BuiltInServiceName | ServiceCode;
 
 /** One use of a key: a call whose signature verified and that was fresh. */
 export interface KeyUse {

@@ -258,6 +258,26 @@ export interface DirectoryAccountsTable {
   joined_at: number;
 }
 
+export interface ServicesTable {
+  /** The owning account's ID, or '' for a global service (see migration 0016). */
+  scope: string;
+  service_name: string;
+  description: string;
+  /** The service document as sent. */
+  document: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface ServiceRoutesTable {
+  scope: string;
+  /** '' for any host. */
+  host: string;
+  /** '' for any path. */
+  path_prefix: string;
+  service_name: string;
+}
+
 export interface Database {
   accounts: AccountsTable;
   users: UsersTable;
@@ -283,4 +303,6 @@ export interface Database {
   account_webhooks: AccountWebhooksTable;
   notifications: NotificationsTable;
   directory_accounts: DirectoryAccountsTable;
+  services: ServicesTable;
+  service_routes: ServiceRoutesTable;
 }

@@ -496,3 +496,31 @@ export interface DirectoryAccountRecord {
   managementAccountId: string;
   joinedAt: number;
 }
+
+/**
+ * A custom service: a platform team's own API, described by a service document (checked by the
+ * services layer with core/service-definition before it is stored).
+ */
+export interface ServiceRecord {
+  /** The account the service belongs to; null for a global service, which applies to every account. */
+  accountId: string | null;
+  /** The service code (lower case): its actions' policy prefix and its audit events' serviceName. */
+  serviceName: string;
+  description: string;
+  /** The service document as sent (GetService returns it verbatim). */
+  document: string;
+  createdAt: number;
+  updatedAt: number;
+}
+
+/** A (host, path prefix) pair a service claims; '' stands for any host, or any path. */
+export interface ServiceRouteClaim {
+  host: string;
+  pathPrefix: string;
+}
+
+/** What UpdateService changes; a new document comes with the routes it claims. */
+export interface ServicePatch {
+  document?: { text: string; routes: readonly ServiceRouteClaim[] };
+  description?: string;
+}

@@ -50,6 +50,9 @@ import type {
   RecycledUserRecord,
   SecretFingerprint,
   SecurityPreference,
+  ServicePatch,
+  ServiceRecord,
+  ServiceRouteClaim,
   UnindexedAccessKey,
   UserPatch,
   UserRecord,
@@ -602,6 +605,47 @@ export interface DirectoryStore {
   accountOfAccessKey(accessKeyId: string): Promise<string | undefined>;
 }
 
+/**
+ * Custom services: an account's own (`accountId`), or the installation's global ones (`accountId`
+ * null), each with the (host, path prefix) pairs it claims. Names are unique within a scope; an
+ * account's service may share its name with a global one (and shadows it for that account).
+ */
+export interface ServiceStore {
+  /**
+   * Creates the service with the pairs it claims if its scope has fewer than `maxServices` services,
+   * atomically. Throws RamkeyError('EntityAlreadyExists.Service') when the name is taken in the
+   * scope, ('EntityAlreadyExists.Service.Route', params: the other service, host, path prefix) when
+   * another service of the scope claims one of the pairs, ('LimitExceeded.Service') at the limit.
+   */
+  createService(
+    service: ServiceRecord,
+    routes: readonly ServiceRouteClaim[],
+    maxServices: number,
+  ): Promise<ServiceRecord>;
+  getService(accountId: string | null, serviceName: string): Promise<ServiceRecord | undefined>;
+  /** The scope's services in name order (byte by byte), paged like listPolicies. */
+  listServices(
+    accountId: string | null,
+    options: { after?: string; limit: number },
+  ): Promise<Page<ServiceRecord>>;
+  /** Every service of the scope in name order: what resolution compiles (a scope holds at most its quota). */
+  loadServices(accountId: string | null): Promise<ServiceRecord[]>;
+  countServices(accountId: string | null): Promise<number>;
+  /**
+   * Applies the patch and returns the updated service (its updatedAt `now`); a new document replaces
+   * the pairs the service claims, atomically. Undefined when no such service. Throws
+   * RamkeyError('EntityAlreadyExists.Service.Route') as createService does.
+   */
+  updateService(
+    accountId: string | null,
+    serviceName: string,
+    patch: ServicePatch,
+    now: number,
+  ): Promise<ServiceRecord | undefined>;
+  /** Deletes the service and the pairs it claims; false when there was no such service. */
+  deleteService(accountId: string | null, serviceName: string): Promise<boolean>;
+}
+
 /** Every aggregate, over one database. */
 export interface Store
   extends
@@ -618,7 +662,8 @@ export interface Store
     UsedNonceStore,
     JobLeaseStore,
     LeakResponseStore,
-    DirectoryStore {
+    DirectoryStore,
+    ServiceStore {
   readonly capabilities: StoreCapabilities;
 
   /** Creates or upgrades the schema. Idempotent. */

@@ -479,6 +479,31 @@ function permissionsMigrationSuite(makeSubject: () => Subject | Promise<Subject>
     const columns = (await db.introspection.getTables()).find((t) => t.name === 'audit_events')?.columns;
     expect(columns?.map((c) => c.name)).not.toContain('access_key_policy_audit');
   });
+
+  it('adds the services tables over a 0015 database, and reverts them', async () => {
+    subject = await makeSubject();
+    const { db, adapter, migrator } = subject;
+    expectMigrated(await migrator.migrateTo('0015_resource_directory'));
+    expectMigrated(await migrator.migrateTo('0016_services'));
+    const store = createKyselyStore(db, adapter);
+    const record = {
+      accountId: null,
+      serviceName: 'orders',
+      description: '',
+      document: '{}',
+      createdAt: T0,
+      updatedAt: T0,
+    };
+    await store.createService(record, [{ host: 'orders.example.com', pathPrefix: '' }], 50);
+    expect(await store.loadServices(null)).toEqual([record]);
+
+    const down = await migrator.migrateDown();
+    expect(down.results?.map((r) => r.migrationName)).toEqual(['0016_services']);
+    const tables = (await db.introspection.getTables()).map((t) => t.name);
+    expect(tables).not.toContain('services');
+    expect(tables).not.toContain('service_routes');
+    expectMigrated(await migrator.migrateToLatest());
+  });
 }
 
 describeSqlite('migrations on sqlite', () => {

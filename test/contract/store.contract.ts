@@ -15,6 +15,7 @@ import { describeRecycleBinStoreContract } from './recycle-bin-store.contract.js
 import { describeAccessKeyPolicyStoreContract } from './access-key-policy-store.contract.js';
 import { describeLeakResponseStoreContract } from './leak-response-store.contract.js';
 import { describeDirectoryStoreContract } from './directory-store.contract.js';
+import { describeServiceStoreContract } from './service-store.contract.js';
 
 /** Registers every aggregate's contract, each suite against a fresh store from `makeStore`. */
 export function describeStoreContract(name: string, makeStore: () => Promise<ContractStore>): void {
@@ -33,4 +34,5 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Con
   describeAccessKeyPolicyStoreContract(name, makeStore);
   describeLeakResponseStoreContract(name, makeStore);
   describeDirectoryStoreContract(name, makeStore);
+  describeServiceStoreContract(name, makeStore);
 }

@@ -3,7 +3,7 @@
 import type { ActionFacts, RiskClass } from '../../services/action-facts.js';
 import type { Caller } from '../../services/principal.js';
 import type { Ramkey } from '../../services/ramkey.js';
-import type { ServiceName } from '../../services/usage-recorder.js';
+import type { BuiltInServiceName } from '../../services/usage-recorder.js';
 import type { ResourcesOf } from '../authorization.js';
 import type { Params } from '../params.js';
 import type { Body } from '../render.js';
@@ -31,7 +31,7 @@ export interface ActionDef {
 export interface Product {
   /** The API version that selects this product, e.g. `2015-05-01`. */
   version: string;
-  service: ServiceName;
+  service: BuiltInServiceName;
   /** Prefix of authorization action names, e.g. `ram` in `ram:CreateUser`. */
   authPrefix: string;
   /** Another prefix policies may name the product's actions by (`ims` for IMS, whose RamCode is `ram`). */

@@ -222,6 +222,11 @@ export const catalog = {
     message: 'The parameter - "Description" beyond the length limit.',
     retryable: false,
   },
+  'InvalidParameter.NewDescription.Length': {
+    httpStatus: 400,
+    message: 'The parameter - "NewDescription" beyond the length limit.',
+    retryable: false,
+  },
   'InvalidParameter.PolicyType': {
     httpStatus: 400,
     message: 'The parameter - "PolicyType" must be System or Custom.',
@@ -246,6 +251,57 @@ export const catalog = {
   MalformedPolicyDocument: {
     httpStatus: 400,
     message: 'The policy document is malformed: {0}',
+    retryable: false,
+  },
+  // Custom services (RAM CreateService and friends, Ramkey extensions): a platform team's own API,
+  // described by a service document (src/core/service-definition).
+  'InvalidParameter.ServiceName.Format': {
+    httpStatus: 400,
+    message:
+      'The parameter - "ServiceName" must be 2-32 lower-case letters, digits and "-", starting with a letter.',
+    retryable: false,
+  },
+  'InvalidParameter.ServiceName.Reserved': {
+    httpStatus: 400,
+    message: 'The service name "{0}" is reserved for Ramkey (ram, ims, sts, actiontrail, acs, ramkey).',
+    retryable: false,
+  },
+  'InvalidParameter.ServiceDocument.Length': {
+    httpStatus: 400,
+    message: 'The service document is empty or longer than {0} characters.',
+    retryable: false,
+  },
+  MalformedServiceDocument: {
+    httpStatus: 400,
+    message: 'The service document is malformed: {0}',
+    retryable: false,
+  },
+  'EntityNotExist.Service': {
+    httpStatus: 404,
+    message: 'The service does not exist.',
+    retryable: false,
+  },
+  'EntityAlreadyExists.Service': {
+    httpStatus: 409,
+    message: 'The service does already EXIST.',
+    retryable: false,
+  },
+  'EntityAlreadyExists.Service.Route': {
+    httpStatus: 409,
+    message:
+      'The service "{0}" already claims the host "{1}" with the path prefix "{2}" ("" is any): a request there would match both.',
+    retryable: false,
+    recommend: 'Give each service of an account (or each global service) its own hosts or path prefixes.',
+  },
+  'LimitExceeded.Service': {
+    httpStatus: 409,
+    message: 'The count of services beyond the current limits.',
+    retryable: false,
+  },
+  'InvalidParameter.ServiceName.Global': {
+    httpStatus: 400,
+    message:
+      'The service "{0}" is a global service of the installation: only its operator can change it (ramkey global-services).',
     retryable: false,
   },
   // Network access restriction policies (IMS SetAccessKeyPolicy and friends). Alibaba's own codes

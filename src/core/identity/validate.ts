@@ -105,9 +105,12 @@ export function parsePolicyName(value: string): Result<string> {
 /** Policy descriptions, in characters (code points). */
 export const MAX_DESCRIPTION_LENGTH = 1024;
 
-export function parseDescription(value: string): Result<string> {
+export function parseDescription(
+  value: string,
+  field: 'Description' | 'NewDescription' = 'Description',
+): Result<string> {
   if (codePoints(value) > MAX_DESCRIPTION_LENGTH || hasControlChars(value))
-    return fail('InvalidParameter.Description.Length');
+    return fail(`InvalidParameter.${field}.Length`);
   return ok(value);
 }
 

@@ -73,8 +73,11 @@ type Test = (state: EvaluationState) => boolean | undefined;
 function compileTest(spec: OperatorSpec, key: ConditionKey, values: readonly unknown[]): Test | undefined {
   switch (spec.kind) {
     case 'string':
-      // acs:UserAgent is the one string key.
-      return stringTest(spec.comparison, values, (state) => state.userAgent);
+      return stringTest(
+        spec.comparison,
+        values,
+        key === 'ramkey:ActionAccess' ? (state) => state.actionAccess : (state) => state.userAgent,
+      );
     case 'numeric': {
       const numbers = parseAll(values, parseNumericValue);
       if (!numbers) return undefined;

@@ -60,7 +60,19 @@ export const CONDITION_KEYS: Readonly<Record<ConditionKey, readonly ValueKind[]>
   'acs:SecureTransport': Object.freeze(['bool'] as const),
   'acs:MFAPresent': Object.freeze(['bool'] as const),
   'acs:UserAgent': Object.freeze(['string'] as const),
+  'ramkey:ActionAccess': Object.freeze(['string'] as const),
 });
+
+/**
+ * The only values some keys can ever have. A value outside them is refused at write time: a
+ * misspelt `"write"` under StringEquals would never match, and a Deny written with it would quietly
+ * deny nothing.
+ */
+export const CONDITION_KEY_VALUES: Readonly<Partial<Record<ConditionKey, readonly string[]>>> = Object.freeze(
+  {
+    'ramkey:ActionAccess': Object.freeze(['Read', 'Write']),
+  },
+);
 
 function byLowerCase<K extends string>(names: readonly K[]): ReadonlyMap<string, K> {
   return new Map(names.map((n) => [asciiLower(n), n]));

@@ -14,6 +14,12 @@ export interface RequestContext {
   /** `acs:UserAgent`. */
   readonly userAgent: string;
   /**
+   * `ramkey:ActionAccess`: the called action's read/write flag. Absent only when the action is unknown
+   * (the policy simulator asked about one that no product or service has): conditions on it then
+   * cannot be evaluated and fail closed, as for any missing key.
+   */
+  readonly actionAccess?: 'Read' | 'Write';
+  /**
    * The calling RAM user's name, which `${ram:UserName}` in a Resource stands for. Absent (root,
    * role sessions) means the variable cannot be resolved: see `evaluate`.
    */

@@ -80,6 +80,12 @@ export class EvaluationState {
     return typeof ua === 'string' ? ua : undefined;
   }
 
+  /** `ramkey:ActionAccess`: `Read` or `Write`; `undefined` for anything else (the key is then unknown). */
+  get actionAccess(): string | undefined {
+    const access = this.context.actionAccess;
+    return access === 'Read' || access === 'Write' ? access : undefined;
+  }
+
   /**
    * The value `${ram:UserName}` becomes, lower-cased; `undefined` when there is no usable name. A name
    * containing `*` or `?` is unusable: substituted, it would act as a wildcard and widen the pattern.

@@ -6,6 +6,7 @@
 // but an ignored `Conditon` or `NotPrincipal` would look like a restriction that is not there.
 import { fail, ok, type Result } from '../errors/ramkey-error.js';
 import {
+  CONDITION_KEY_VALUES,
   CONDITION_KEYS,
   CONDITION_OPERATORS,
   normalizeConditionValue,
@@ -219,8 +220,11 @@ function toCondition(value: JsonValue, path: string): PolicyCondition {
       keys[key] = Object.freeze(
         rawValues.map((v, i) => {
           const normalized = normalizeConditionValue(spec.kind, v);
-          if (!normalized.ok) {
-            malformed(`${Array.isArray(raw) ? `${keyPath}[${i}]` : keyPath} ${normalized.reason}.`);
+          const valuePath = Array.isArray(raw) ? `${keyPath}[${i}]` : keyPath;
+          if (!normalized.ok) malformed(`${valuePath} ${normalized.reason}.`);
+          const allowed = CONDITION_KEY_VALUES[key];
+          if (allowed && !allowed.includes(normalized.text)) {
+            malformed(`${valuePath} must be ${allowed.map((a) => `"${a}"`).join(' or ')} (case-sensitive).`);
           }
           return normalized.text;
         }),

@@ -40,9 +40,19 @@ export type ConditionOperator =
   | 'IpAddress'
   | 'NotIpAddress';
 
-/** Condition keys, in their canonical spelling (matched case-insensitively when parsed). */
+/**
+ * Condition keys, in their canonical spelling (matched case-insensitively when parsed). `acs:` keys are
+ * RAM's; `ramkey:ActionAccess` is Ramkey's own: the called action's read/write flag (`Read` or
+ * `Write`), which every action has, built-in or a custom service's, so that one statement can grant
+ * every read (see `ReadOnlyAccess`).
+ */
 export type ConditionKey =
-  'acs:SourceIp' | 'acs:CurrentTime' | 'acs:SecureTransport' | 'acs:MFAPresent' | 'acs:UserAgent';
+  | 'acs:SourceIp'
+  | 'acs:CurrentTime'
+  | 'acs:SecureTransport'
+  | 'acs:MFAPresent'
+  | 'acs:UserAgent'
+  | 'ramkey:ActionAccess';
 
 /**
  * `Condition`: operator → key → values. All operators must hold, and within an operator all keys;

@@ -10,7 +10,13 @@ import {
   type Decision,
 } from './index.js';
 
-function decide(name: string, action: string, resource = '*', userName?: string): Decision['effect'] {
+function decide(
+  name: string,
+  action: string,
+  resource = '*',
+  userName?: string,
+  actionAccess?: 'Read' | 'Write',
+): Decision['effect'] {
   const policy = systemPolicies.get(name);
   if (!policy) throw new Error(name);
   const set = compilePolicies([{ policyName: name, policyType: 'System', document: policy.document }]);
@@ -24,6 +30,7 @@ function decide(name: string, action: string, resource = '*', userName?: string)
       mfaPresent: false,
       userAgent: 'test',
       ...(userName === undefined ? {} : { userName }),
+      ...(actionAccess === undefined ? {} : { actionAccess }),
     },
   }).effect;
 }
@@ -72,9 +79,21 @@ describe('systemPolicies', () => {
   // Security property: the read-only policies grant no write.
   it.each(['ReadOnlyAccess', 'AliyunRAMReadOnlyAccess'])('%s allows reads and no write', (name) => {
     for (const action of ['ram:GetUser', 'ram:ListUsers', 'ims:ListAccessKeys', 'ims:GetAccessKeyLastUsed']) {
-      expect([action, decide(name, action)]).toEqual([action, 'allow']);
+      expect([action, decide(name, action, '*', undefined, 'Read')]).toEqual([action, 'allow']);
     }
-    for (const action of WRITE_ACTIONS) expect([action, decide(name, action)]).toEqual([action, 'noMatch']);
+    for (const action of WRITE_ACTIONS) {
+      expect([action, decide(name, action, '*', undefined, 'Write')]).toEqual([action, 'noMatch']);
+    }
+  });
+
+  // ReadOnlyAccess grants by the action's read/write flag, not by its name: a custom service's read
+  // of any name is covered, its writes of any name are not, and an unknown flag grants nothing.
+  it('ReadOnlyAccess allows exactly the actions flagged Read', () => {
+    const order = 'acs:orders:*:1234567890123456:order/42';
+    expect(decide('ReadOnlyAccess', 'orders:FetchOrder', order, 'alice', 'Read')).toBe('allow');
+    expect(decide('ReadOnlyAccess', 'orders:GetOrderLock', order, 'alice', 'Write')).toBe('noMatch');
+    expect(decide('ReadOnlyAccess', 'ram:GetUser', '*', 'alice')).toBe('noMatch');
+    expect(decide('AliyunRAMReadOnlyAccess', 'orders:GetOrder', order, 'alice', 'Read')).toBe('noMatch');
   });
 
   it('AliyunRAMFullAccess covers RAM and IMS, not STS or other services', () => {

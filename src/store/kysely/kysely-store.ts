@@ -19,6 +19,7 @@ import { kyselyLeakResponseStore } from './leak-response-store.js';
 import { kyselyNonceStore } from './nonce-store.js';
 import { kyselyPolicyStore } from './policy-store.js';
 import { kyselySecretIndexStore } from './secret-index-store.js';
+import { kyselyServiceStore } from './service-store.js';
 import { kyselyUserStore } from './user-store.js';
 
 const MIGRATION_TABLE = 'ramkey_migration';
@@ -63,6 +64,7 @@ export function createKyselyStore(
     ...kyselySecretIndexStore(ctx),
     ...kyselyLeakResponseStore(ctx),
     ...kyselyDirectoryStore(ctx),
+    ...kyselyServiceStore(ctx),
     ...kyselyNonceStore(ctx),
     ...kyselyJobLeaseStore(ctx),
   };

@@ -15,6 +15,7 @@ import { recycleBinSchema } from './recycle-bin-schema.js';
 import { accessKeyPoliciesSchema } from './access-key-policies-schema.js';
 import { leakResponseSchema } from './leak-response-schema.js';
 import { resourceDirectorySchema } from './resource-directory-schema.js';
+import { servicesSchema } from './services-schema.js';
 
 /**
  * The migrations by name. Kysely runs them in name order, so names start with a zero-padded number;
@@ -35,6 +36,7 @@ export function ramkeyMigrations(dialect: MigrationDialect): Record<string, Migr
     '0011_access_key_policies': accessKeyPoliciesSchema(),
     '0014_leak_response': leakResponseSchema(),
     '0015_resource_directory': resourceDirectorySchema(),
+    '0016_services': servicesSchema(dialect),
   };
 }
 

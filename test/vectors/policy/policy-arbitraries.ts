@@ -190,6 +190,7 @@ export const contextArb: fc.Arbitrary<RequestContext> = fc.record(
     mfaPresent: fc.boolean(),
     userAgent: fc.constantFrom('aliyun-cli/3.0.200', 'curl/8.0', 'AlibabaCloud TeaDSL/2', ''),
     userName: fc.constantFrom('alice', 'Alice', 'bob', 'app-1', '*', ''),
+    actionAccess: fc.constantFrom('Read' as const, 'Write' as const),
   },
   { requiredKeys: ['sourceIp', 'currentTime', 'secureTransport', 'mfaPresent', 'userAgent'] },
 );

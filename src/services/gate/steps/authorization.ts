@@ -57,6 +57,7 @@ function inputOf({ action, connection, now }: KeyedRequest, resource: string): A
     action: action.authAction,
     actionAliases: action.authAliases,
     resource,
+    rw: action.rw,
     selfService: action.selfService,
     context: {
       sourceIp: connection.sourceIp,

@@ -1,6 +1,7 @@
 // Each gate check on its own, fed a keyed request directly (the pipeline's order is gate.test.ts's).
 import { describe, expect, it } from 'vitest';
 import { RamkeyError } from '../../../core/errors/ramkey-error.js';
+import { parseServiceCode } from '../../../core/service-definition/service-code.js';
 import { prepareSigningKey } from '../../../core/signature/index.js';
 import { routedAction, signedRequest, type RoutedAction } from '../../../../test/support/gate-fixture.js';
 import type { KeyedRequest } from '../gate-check.js';
@@ -133,6 +134,16 @@ describe('leak restriction check', () => {
     );
     expect(refused instanceof RamkeyError && refused.httpStatus).toBe(403);
     expect(codeOf(check.check(keyed({ restricted: true, action: lookup })))).toBe('Forbidden');
+  });
+
+  it("refuses a restricted key a custom service's High-risk action, and not its standard ones", () => {
+    const code = parseServiceCode('orders');
+    if (!code.ok) throw new Error('orders is a service code');
+    const pay = routedAction({ authAction: 'orders:RefundOrder', service: code.value, risk: 'high' });
+    const get = routedAction({ authAction: 'orders:GetOrder', service: code.value, risk: 'standard' });
+    expect(codeOf(check.check(keyed({ restricted: true, action: pay })))).toBe('Forbidden');
+    expect(check.check(keyed({ restricted: true, action: get }))).toBeUndefined();
+    expect(check.check(keyed({ restricted: false, action: pay }))).toBeUndefined();
   });
 
   it('lets a restricted key call the rest, and an unrestricted key call anything', () => {
