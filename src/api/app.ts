@@ -9,28 +9,20 @@ import Fastify, {
   type FastifyRequest,
 } from 'fastify';
 import type { FastifyBaseLogger } from 'fastify';
-import { catalogEntry, formatMessage, type ErrorCode } from '../core/errors/catalog.js';
 import { RamkeyError } from '../core/errors/ramkey-error.js';
-import { MAX_DESCRIPTION_LENGTH } from '../core/identity/validate.js';
-import { MAX_POLICY_DOCUMENT_LENGTH } from '../core/policy/index.js';
 import { parseSignedRequest, type HttpRequestParts, type SignedRequest } from '../core/signature/index.js';
 import { isAuthenticated, type CallRecord } from '../services/audit-trail.js';
 import type { Connection } from '../services/gate/admission.js';
 import type { Ramkey } from '../services/ramkey.js';
+import { auditedMessage, hostId, sendErrorReply, toRamkeyError } from './error-reply.js';
+import { DEFAULT_GATEWAYS, GatewayList, registerForwardAuth } from './forward-auth.js';
+
+/** For `ramkey serve`, to refuse a malformed RAMKEY_GATEWAYS before it opens anything. */
+export { GatewayList };
+import { MAX_BODY_BYTES, MAX_HEADER_BYTES } from './limits.js';
 import { Params } from './params.js';
 import { findAction, isKnownVersion, type RegisteredAction } from './registry.js';
 import { contentType, parseFormat, serialize, type Body, type ResponseFormat } from './render.js';
-
-/**
- * The largest request a legitimate call needs, and so the body limit (larger bodies are refused with
- * InvalidParameter.Body.TooLarge): CreatePolicy with a document and a description at their limits,
- * every character a 4-byte UTF-8 one, percent-encoded (12 bytes each), plus 8 KiB for the other
- * parameters. The official SDKs send CreatePolicy's parameters in the query string even over POST,
- * so the request line and headers may be as large (see maxHeaderSize).
- */
-export const MAX_BODY_BYTES = (MAX_POLICY_DOCUMENT_LENGTH + MAX_DESCRIPTION_LENGTH) * 12 + 8 * 1024;
-/** Request line and headers: a query as large as the largest body, plus 8 KiB of headers. */
-export const MAX_HEADER_BYTES = MAX_BODY_BYTES + 8 * 1024;
 
 /** How long a client may take and how many may connect at once; every limit guards against slow floods. */
 export interface ConnectionLimits {
@@ -58,6 +50,11 @@ export interface AppOptions {
   /** CIDRs (or `true`) whose X-Forwarded-For is believed for the source IP. */
   trustProxy?: string[] | boolean;
   https?: { key: Buffer; cert: Buffer };
+  /**
+   * Addresses and CIDRs of the gateways that may ask for forward authentication, and whose word
+   * (X-Real-IP, X-Forwarded-For) is taken for the client's address there; loopback when absent.
+   */
+  gateways?: readonly string[];
   connectionLimits?: Partial<ConnectionLimits>;
 }
 
@@ -112,11 +109,6 @@ type Served = { call: CallRecord; format: ResponseFormat } & (
   { body: Body; error?: undefined } | { body?: undefined; error: RamkeyError }
 );
 
-function hostId(request: FastifyRequest): string {
-  const host = request.headers.host;
-  return host && host.length <= 255 && /^[A-Za-z0-9.:[\]-]+$/.test(host) ? host : 'ramkey';
-}
-
 export function buildApp(options: AppOptions): FastifyInstance {
   const { ramkey } = options;
   const limits = { ...DEFAULT_CONNECTION_LIMITS, ...options.connectionLimits };
@@ -147,29 +139,8 @@ export function buildApp(options: AppOptions): FastifyInstance {
     done(null, body);
   });
 
-  function sendError(request: FastifyRequest, reply: FastifyReply, err: unknown, format: ResponseFormat) {
-    const error = toRamkeyError(err);
-    const entry = catalogEntry(error.code);
-    if (entry.httpStatus >= 500) {
-      request.log.error({ err, reqId: request.id }, 'request failed');
-    } else {
-      // The detail names resources built from the caller's parameters: a secret sent as one is masked.
-      const detail = error.detail === undefined ? undefined : ramkey.secretIndex.masker().text(error.detail);
-      request.log.debug({ code: error.code, detail, reqId: request.id }, 'request refused');
-    }
-    const body: Body = {
-      RequestId: request.id,
-      HostId: hostId(request),
-      Code: error.code,
-      Message: error.message,
-      ...(entry.recommend !== undefined && { Recommend: entry.recommend }),
-      ...error.extra,
-    };
-    return reply
-      .status(error.httpStatus)
-      .header('content-type', contentType(format))
-      .send(serialize(body, format, 'Error'));
-  }
+  const sendError = (request: FastifyRequest, reply: FastifyReply, err: unknown, format: ResponseFormat) =>
+    sendErrorReply(ramkey, request, reply, toRamkeyError(err), format);
 
   /** A call's way through: parse, route, admit, dispatch. Every outcome is a value for the audit trail. */
   async function serve(request: FastifyRequest, arrived: CallRecord): Promise<Served> {
@@ -309,6 +280,13 @@ export function buildApp(options: AppOptions): FastifyInstance {
     }
   });
 
+  registerForwardAuth(app, {
+    ramkey,
+    gateways: GatewayList.parse(options.gateways ?? DEFAULT_GATEWAYS),
+    resolve: (accountId, request) => ramkey.services.resolve(accountId, request),
+    sendError: (request, reply, error, nginx) => sendErrorReply(ramkey, request, reply, error, 'JSON', nginx),
+  });
+
   app.setNotFoundHandler((request, reply) =>
     sendError(request, reply, new RamkeyError('InvalidAction.NotFound'), formatOfUnparsed(request)),
   );
@@ -317,32 +295,4 @@ export function buildApp(options: AppOptions): FastifyInstance {
   app.setErrorHandler((err, request, reply) => sendError(request, reply, err, formatOfUnparsed(request)));
 
   return app;
-}
-
-/**
- * The message an audit event keeps. SignatureDoesNotMatch carries the string to sign, which holds
- * every signed parameter's value, secrets sent where they do not belong included: the event keeps
- * the catalog's message without it.
- */
-function auditedMessage(error: RamkeyError): string {
-  return error.code === 'SignatureDoesNotMatch' ? formatMessage(error.code) : error.message;
-}
-
-function toRamkeyError(err: unknown): RamkeyError {
-  if (err instanceof RamkeyError) return err;
-  const fastifyCode = (err as { code?: unknown }).code;
-  const statusCode = (err as { statusCode?: unknown }).statusCode;
-  const code: ErrorCode | undefined =
-    fastifyCode === 'FST_ERR_CTP_BODY_TOO_LARGE'
-      ? 'InvalidParameter.Body.TooLarge'
-      : fastifyCode === 'FST_ERR_CTP_INVALID_MEDIA_TYPE'
-        ? 'InvalidParameter.ContentType'
-        : typeof statusCode === 'number' && statusCode >= 400 && statusCode < 500
-          ? 'InvalidParameter'
-          : undefined;
-  if (code === 'InvalidParameter.Body.TooLarge')
-    return new RamkeyError(code, { params: [String(MAX_BODY_BYTES)] });
-  if (code === 'InvalidParameter') return new RamkeyError(code, { params: ['request'], cause: err });
-  if (code) return new RamkeyError(code, { cause: err });
-  return new RamkeyError('InternalError', { cause: err });
 }

@@ -4,7 +4,7 @@ import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import type pino from 'pino';
-import { buildApp, type ConnectionLimits } from '../api/app.js';
+import { buildApp, GatewayList, type ConnectionLimits } from '../api/app.js';
 import {
   bootstrapAccount,
   createMasterKeyFile,
@@ -212,6 +212,14 @@ async function serve(options: ServeOptions): Promise<void> {
       EXIT_USAGE,
     );
   }
+  const gateways = process.env.RAMKEY_GATEWAYS?.split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  try {
+    if (gateways) GatewayList.parse(gateways);
+  } catch (error) {
+    throw new CliError(`RAMKEY_GATEWAYS: ${toError(error).message}.`, EXIT_USAGE);
+  }
   if (!(await isInitialised(dir))) {
     throw new CliError(`No Ramkey installation in ${dir}: run "ramkey init --data ${dir}" first.`);
   }
@@ -231,6 +239,7 @@ async function serve(options: ServeOptions): Promise<void> {
     ramkey: installation.ramkey,
     logger,
     connectionLimits: limits,
+    ...(gateways && gateways.length > 0 && { gateways }),
     ...(trustProxy && trustProxy.length > 0 && { trustProxy }),
     ...(certFile && keyFile && { https: { cert: readFileSync(certFile), key: readFileSync(keyFile) } }),
   });

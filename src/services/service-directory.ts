@@ -45,7 +45,14 @@ export interface ForwardedRequest {
  * its Access, risk `high` or `standard`) and every resource it is authorized on; or the refusal.
  */
 export type ServiceResolution =
-  { ok: true; facts: ActionFacts; resources: readonly string[] } | { ok: false; error: RamkeyError };
+  | {
+      ok: true;
+      facts: ActionFacts;
+      resources: readonly string[];
+      /** Whether the action was found by its method and path (a ROA-style route), not by its name. */
+      routed: boolean;
+    }
+  | { ok: false; error: RamkeyError };
 
 /** A service as GetService and ListServices show it. */
 export interface ServiceView {
@@ -147,7 +154,12 @@ export class ServiceDirectory {
   ): ServiceResolution {
     const r = resolveServiceRequest([own.catalog, global.catalog], accountId, request);
     if (!r.ok) return { ok: false, error: new RamkeyError(r.code, r.params ? { params: r.params } : {}) };
-    return { ok: true, facts: this.factsOf(r.value.action), resources: r.value.resources };
+    return {
+      ok: true,
+      facts: this.factsOf(r.value.action),
+      resources: r.value.resources,
+      routed: r.value.action.method !== undefined,
+    };
   }
 
   private factsOf(action: CompiledServiceAction): ActionFacts {

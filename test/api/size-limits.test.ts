@@ -2,7 +2,8 @@
 // through the official SDKs (which send it in the query string) and through a form body; a body one
 // byte beyond what any call needs is refused.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp, MAX_BODY_BYTES } from '../../src/api/app.js';
+import { buildApp } from '../../src/api/app.js';
+import { MAX_BODY_BYTES } from '../../src/api/limits.js';
 import { makeGateFixture, type GateFixture } from '../support/gate-fixture.js';
 import { PopRpcClient, RamModule, sdkConfig, type SignatureChoice } from '../support/sdk.js';
 

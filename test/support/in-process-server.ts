@@ -49,6 +49,8 @@ export interface StartAppOptions {
   clock?: TestClock;
   /** RAMKEY_TRUST_PROXY: addresses whose X-Forwarded-For is believed. */
   trustProxy?: string[];
+  /** RAMKEY_GATEWAYS: the addresses forward authentication answers (loopback by default). */
+  gateways?: string[];
   /** Where to listen (default 127.0.0.1; `::` takes IPv6 and IPv4 calls, `endpoint` still works). */
   host?: string;
   /** Passed to createRamkey as they are (the usage recorder's bounds, the failure limits). */
@@ -130,7 +132,12 @@ export async function startApp(options: StartAppOptions = {}): Promise<RunningAp
   // As `ramkey serve`: due purges (and the daily idle-key run) before the first request.
   await ramkey.maintenance.run();
 
-  const app = buildApp({ ramkey, logger, ...(options.trustProxy && { trustProxy: options.trustProxy }) });
+  const app = buildApp({
+    ramkey,
+    logger,
+    ...(options.trustProxy && { trustProxy: options.trustProxy }),
+    ...(options.gateways && { gateways: options.gateways }),
+  });
   await app.listen({ host: options.host ?? '127.0.0.1', port: 0 });
   const address = app.server.address();
   if (address === null || typeof address === 'string') throw new Error('no TCP address to listen on');

@@ -420,6 +420,14 @@ export const catalog = {
     recommend:
       'The key is restricted as suspected leaked and stays so: create a new AccessKey, move the application to it, then disable and delete this one.',
   },
+
+  // Forward authentication (a gateway asks whether to let a request to the platform's own API through)
+  'Forbidden.NotGateway': {
+    httpStatus: 403,
+    message: 'Forward authentication answers configured gateways only.',
+    retryable: false,
+    recommend: "Add the gateway's address to RAMKEY_GATEWAYS (addresses or CIDRs) on the Ramkey server.",
+  },
   'InvalidLeakReport.Signature': {
     httpStatus: 401,
     message:

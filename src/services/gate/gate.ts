@@ -5,6 +5,7 @@ import type { Clock } from '../../core/clock.js';
 import { RamkeyError } from '../../core/errors/ramkey-error.js';
 import { isAccessKeyId } from '../../core/keys/key-id.js';
 import type { Authorizer } from '../authorizer.js';
+import type { Principal } from '../principal.js';
 import type { Admission, AdmissionRequest, GateStepName, Refused } from './admission.js';
 import type { CheckOutcome, GateCheck, GateFinding, KeyedRequest } from './gate-check.js';
 import type { CachedKey, KeyCache } from './key-cache.js';
@@ -79,6 +80,18 @@ export class Gate {
     // A malformed or checksum-failing ID cannot exist: answer without touching the cache or store.
     const key = isAccessKeyId(id) ? this.deps.keys.get(id) : undefined;
     return key instanceof Promise ? key.then((k) => this.withKey(input, k)) : this.withKey(input, key);
+  }
+
+  /**
+   * The owner of a live key, as the key lookup step finds it; `undefined` for any other ID. For
+   * deciding what a call is about before admitting it: a forwarded request's service depends on the
+   * caller's account. Reveals nothing the gate's own answer would not (an unknown key is refused as
+   * not found either way).
+   */
+  keyOwner(accessKeyId: string): Principal | undefined | Promise<Principal | undefined> {
+    if (!isAccessKeyId(accessKeyId)) return undefined;
+    const key = this.deps.keys.get(accessKeyId);
+    return key instanceof Promise ? key.then((k) => k?.principal) : key?.principal;
   }
 
   private withKey(input: AdmissionRequest, key: CachedKey | undefined): Admission | Promise<Admission> {
