@@ -25,7 +25,11 @@ export type ResourcesOf = (scope: ResourceScope) => readonly string[] | Promise<
 type ResourceOf = (scope: ResourceScope) => string;
 
 /** `acs:ram:*:<account>:<type>/<name>`, the resource form RAM policies use. */
-export function ramArn(accountId: string, type: 'user' | 'group' | 'policy', name: string): string {
+export function ramArn(
+  accountId: string,
+  type: 'user' | 'group' | 'policy' | 'service',
+  name: string,
+): string {
   return `acs:ram:*:${accountId}:${type}/${name}`;
 }
 
@@ -45,7 +49,7 @@ export function on(...resources: readonly ResourceOf[]): ResourcesOf {
 export const anyResource: ResourcesOf = () => ['*'];
 
 const named =
-  (type: 'user' | 'group' | 'policy', param: string): ResourceOf =>
+  (type: 'user' | 'group' | 'policy' | 'service', param: string): ResourceOf =>
   (s) =>
     ramArn(s.accountId, type, s.params.optional(param) ?? '');
 
@@ -55,6 +59,8 @@ export const user = named('user', 'UserName');
 export const group = named('group', 'GroupName');
 /** The policy `PolicyName` names. */
 export const policy = named('policy', 'PolicyName');
+/** The custom service `ServiceName` names (a Ramkey resource type, like `policy`). */
+export const service = named('service', 'ServiceName');
 
 /** RAM key actions: the named user, or the caller itself when `UserName` is absent. */
 export const keyOwner: ResourceOf = (s) => (s.params.optional('UserName') === undefined ? self(s) : user(s));

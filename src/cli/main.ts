@@ -10,6 +10,7 @@ import { registerNetworkCommands } from './network-commands.js';
 import { registerScanCommand } from './scan-commands.js';
 import { registerLeakCommands } from './leak-commands.js';
 import { registerServerCommands } from './server-commands.js';
+import { registerServiceCommands } from './service-commands.js';
 
 const program = new Command()
   .name('ramkey')
@@ -34,6 +35,7 @@ registerAuditCommands(program);
 registerNetworkCommands(program);
 registerScanCommand(program);
 registerLeakCommands(program);
+registerServiceCommands(program);
 
 try {
   await program.parseAsync(process.argv);

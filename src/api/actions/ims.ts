@@ -131,7 +131,10 @@ const actions: Record<string, ActionDef> = {
     rw: 'Read',
     resources: anyResource,
     async handle({ ramkey, caller }) {
-      const counts = await ramkey.identity.counts(caller.principal.accountId);
+      const [counts, services] = await Promise.all([
+        ramkey.identity.counts(caller.principal.accountId),
+        ramkey.services.count(caller.principal.accountId),
+      ]);
       const q = ramkey.quotas;
       // Only what Ramkey has and enforces: no quota is reported for roles or MFA devices, which
       // Ramkey does not have.
@@ -154,6 +157,9 @@ const actions: Record<string, ActionDef> = {
           AttachedSystemPoliciesPerGroupQuota: q.attachedPolicies.System,
           ConditionsPerAKPolicyQuota: ACCESS_KEY_POLICY_RULES_QUOTA,
           IPItemsPerAKPolicyQuota: ACCESS_KEY_POLICY_IP_ITEMS_QUOTA,
+          // Ramkey extensions: the account's own custom services (global ones are the installation's).
+          Services: services,
+          ServicesQuota: q.servicesPerAccount,
           // True counts: Ramkey has no roles and no MFA devices.
           Roles: 0,
           MFADevices: 0,

@@ -448,8 +448,11 @@ export const permissionActions = (facts: FactsLookup): Record<string, ActionDef>
       const action = ctx.params.required('ActionName');
       const resource = ctx.params.optional('ResourceArn') ?? '*';
       // Simulated as the call would be authorized: `ims:CreateAccessKey` is IMS's CreateAccessKey,
-      // which is authorized as ram:CreateAccessKey with ims:CreateAccessKey as an alias.
-      const known = facts(action);
+      // which is authorized as ram:CreateAccessKey with ims:CreateAccessKey as an alias; a custom
+      // service's action (`orders:GetOrder`) with its read/write flag, as the account resolves it.
+      const known =
+        facts(action) ??
+        (await ctx.ramkey.services.factsByAuthAction(ctx.caller.principal.accountId, action));
       const verdict = await ctx.ramkey.permissions.simulate(user, {
         action: known?.authAction ?? action,
         actionAliases: known?.authAliases ?? [],

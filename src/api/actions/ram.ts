@@ -1,4 +1,4 @@
-// RAM (2015-05-01): users and their AccessKeys.
+// RAM (2015-05-01): users and their AccessKeys; with the permission and custom service actions, RAM's table.
 import {
   parseComments,
   parseDisplayName,
@@ -10,6 +10,7 @@ import { unwrap, type Params } from '../params.js';
 import { anyResource, keyOwner, on, user } from '../authorization.js';
 import type { ActionContext, ActionDef, FactsLookup, Product } from './action.js';
 import { permissionActions } from './ram-permissions.js';
+import { serviceActions } from './services.js';
 import { accessKeyActions } from './access-key-actions.js';
 import { callerAsOwner, userAsOwner } from './owner.js';
 import { userBody } from './shapes.js';
@@ -115,6 +116,6 @@ export function ramProduct(facts: FactsLookup): Product {
     service: 'Ram',
     authPrefix: 'ram',
     risk: 'identity',
-    actions: { ...actions, ...permissionActions(facts) },
+    actions: { ...actions, ...permissionActions(facts), ...serviceActions },
   };
 }
