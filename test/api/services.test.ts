@@ -264,6 +264,24 @@ describe('custom services through the API', () => {
     expect(events.Events.filter((e) => e.errorCode === 'NoPermission')).toHaveLength(2);
   });
 
+  // A custom service's calls are audited and counted under its code (lower case, with dashes): the
+  // trail's ServiceName filters take such a code.
+  it("lets the trail's ServiceName filters name a service code", async () => {
+    const { admin } = await tenant();
+    const byService = (await callAction(app.endpoint, admin, {
+      action: 'LookupEvents',
+      version: '2020-07-06',
+      query: { LookupAttribute: [{ Key: 'ServiceName', Value: 'orders-api' }] },
+    })) as { Events: unknown[] };
+    expect(byService.Events).toEqual([]);
+    const ips = (await callAction(app.endpoint, admin, {
+      action: 'GetAccessKeyLastUsedIps',
+      version: '2020-07-06',
+      query: { AccessKey: admin.id, ServiceName: 'orders-api' },
+    })) as Record<string, unknown>;
+    expect(ips).toMatchObject({ RequestId: expect.any(String) as unknown });
+  });
+
   it("lets ReadOnlyAccess read services and simulate, and grants a service's actions by their flag", async () => {
     const t = await tenant();
     await ram(t.admin, 'CreateService', { ServiceName: 'orders', ServiceDocument: ORDERS });
