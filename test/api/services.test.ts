@@ -123,7 +123,7 @@ describe('custom services through the API', () => {
     expect(described.Service).toMatchObject({ ServiceDocument: moved, Description: 'Orders' });
 
     expect(await ram(admin, 'DeleteService', { ServiceName: 'orders' })).toEqual({
-      RequestId: expect.any(String),
+      RequestId: expect.any(String) as unknown,
     });
     const gone = await sdkError(ram(admin, 'GetService', { ServiceName: 'orders' }));
     expect(gone).toMatchObject({ code: 'EntityNotExist.Service', statusCode: 404 });
@@ -133,7 +133,9 @@ describe('custom services through the API', () => {
     const { admin } = await tenant();
     const refused = async (action: string, query: Record<string, unknown>) => {
       const e = await sdkError(ram(admin, action, query));
-      return `${String(e.statusCode)} ${e.code}: ${String(e.data?.Message ?? e.message)}`;
+      // The SDK's own message adds its decoration; the body's Message is the server's, as sent.
+      const message = e.data?.Message;
+      return `${String(e.statusCode)} ${e.code}: ${typeof message === 'string' ? message : e.message}`;
     };
     expect(await refused('CreateService', { ServiceName: 'Orders', ServiceDocument: ORDERS })).toBe(
       '400 InvalidParameter.ServiceName.Format: The parameter - "ServiceName" must be 2-32 lower-case letters, digits and "-", starting with a letter.',
@@ -260,6 +262,24 @@ describe('custom services through the API', () => {
       requestParameters: { ServiceName: 'orders', ServiceDocument: ORDERS },
     });
     expect(events.Events.filter((e) => e.errorCode === 'NoPermission')).toHaveLength(2);
+  });
+
+  // A custom service's calls are audited and counted under its code (lower case, with dashes): the
+  // trail's ServiceName filters take such a code.
+  it("lets the trail's ServiceName filters name a service code", async () => {
+    const { admin } = await tenant();
+    const byService = (await callAction(app.endpoint, admin, {
+      action: 'LookupEvents',
+      version: '2020-07-06',
+      query: { LookupAttribute: [{ Key: 'ServiceName', Value: 'orders-api' }] },
+    })) as { Events: unknown[] };
+    expect(byService.Events).toEqual([]);
+    const ips = (await callAction(app.endpoint, admin, {
+      action: 'GetAccessKeyLastUsedIps',
+      version: '2020-07-06',
+      query: { AccessKey: admin.id, ServiceName: 'orders-api' },
+    })) as Record<string, unknown>;
+    expect(ips).toMatchObject({ RequestId: expect.any(String) as unknown });
   });
 
   it("lets ReadOnlyAccess read services and simulate, and grants a service's actions by their flag", async () => {

@@ -138,7 +138,8 @@ describeSqlite('ramkey services and global-services', () => {
     const listed = await global('list');
     expect(listed.stdout).toMatch(/\npayments +Global +Payments for all +\S+Z\n$/);
     const shown = await global('get', 'payments', '--json');
-    expect(JSON.parse(JSON.parse(shown.stdout).ServiceDocument as string)).toMatchObject({
+    const shownService = JSON.parse(shown.stdout) as { ServiceDocument: string };
+    expect(JSON.parse(shownService.ServiceDocument)).toMatchObject({
       Hosts: ['pay.example.com'],
     });
 
