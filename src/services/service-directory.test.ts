@@ -93,6 +93,8 @@ describe('ServiceDirectory', () => {
         risk: 'high',
       },
       resources: [`acs:orders:*:${accountId}:order/*`],
+      // Found by its method and path, not by a name the request gave.
+      routed: true,
     });
     const warm = ramkey.services.resolve(accountId, forwarded());
     expect(warm).not.toBeInstanceOf(Promise);
