@@ -15,8 +15,10 @@ import { createRamkey } from '../dist/services/ramkey.js';
 import { createPostgresStore } from '../dist/store/postgres/postgres-store.js';
 import { createSqliteStore } from '../dist/store/sqlite/sqlite-store.js';
 import { generateMasterKeyText, parseMasterKeyRing, Sealer } from '../dist/store/sealer.js';
+import { signedLoad, startServer } from './signed-load.js';
 
 const POSTGRES_URL = process.env.RAMKEY_BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const REDIS_URL = process.env.RAMKEY_BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
 /** Installation sizes for the key-lookup section; BENCH_KEY_COUNTS overrides (comma-separated). */
 const KEY_COUNTS = (process.env.BENCH_KEY_COUNTS ?? '1,10000,1000000').split(',').map(Number);
 /** Real keys (sealed secrets) looked up; the rest of an installation is filler rows. */
@@ -28,6 +30,10 @@ const LOOKUP_ROUNDS = 5;
 const NONCE_SEQUENTIAL = 3000;
 const NONCE_CONCURRENT = 20_000;
 const NONCE_IN_FLIGHT = 64;
+/** CPU section: paired rounds (SQLite node, then PostgreSQL + Redis node, alternating), seconds each. */
+const CPU_ROUNDS = Number(process.env.BENCH_ROUNDS ?? 4);
+const CPU_SECONDS = 5;
+const CPU_CONNECTIONS = 16;
 
 const print = (line = '') => process.stdout.write(line + '\n');
 const int = (n) => Math.round(n).toLocaleString('en-US');
@@ -240,6 +246,54 @@ async function nonceSection(engines, extra) {
   print();
 }
 
+// ---------------------------------------------------------------------------------------------------------
+// 3. A node's CPU per signed request: on PostgreSQL + Redis (nonces SET NX in Redis, the change bus
+//    subscribed) next to the same node on SQLite (durable nonces group-committed to the file).
+
+async function cpuSection() {
+  print(
+    `## Server CPU per signed V1 GetCallerIdentity (${CPU_CONNECTIONS} connections, ${CPU_SECONDS} s runs)`,
+  );
+  print();
+  const schema = `bench_node_${process.pid}_${Date.now()}`;
+  const sqlite = await startServer({});
+  const scaled = await startServer({
+    RAMKEY_BENCH_POSTGRES_URL: POSTGRES_URL,
+    RAMKEY_BENCH_POSTGRES_SCHEMA: schema,
+    RAMKEY_BENCH_REDIS_URL: REDIS_URL,
+    RAMKEY_BENCH_REDIS_PREFIX: `ramkey-bench-${process.pid}:`,
+  });
+  try {
+    await signedLoad(sqlite, 2, CPU_CONNECTIONS); // warm-up: JIT, key cache
+    await signedLoad(scaled, 2, CPU_CONNECTIONS);
+    print('| round | SQLite req/s | µs CPU/req | PG + Redis req/s | µs CPU/req | CPU ratio | failed |');
+    print('|---:|---:|---:|---:|---:|---:|---:|');
+    const ratios = [];
+    for (let round = 0; round < CPU_ROUNDS; round++) {
+      const order = round % 2 === 0 ? [sqlite, scaled] : [scaled, sqlite];
+      const runs = new Map();
+      for (const server of order) runs.set(server, await signedLoad(server, CPU_SECONDS, CPU_CONNECTIONS));
+      const [a, b] = [runs.get(sqlite), runs.get(scaled)];
+      ratios.push(b.usPerReq / a.usPerReq);
+      print(
+        `| ${round + 1} | ${int(a.rps)} | ${fixed(a.usPerReq)} | ${int(b.rps)} | ${fixed(b.usPerReq)} | ${fixed(b.usPerReq / a.usPerReq, 2)} | ${a.failed + b.failed} |`,
+      );
+    }
+    print();
+    print(
+      `median CPU per request, PostgreSQL + Redis / SQLite: ${fixed(median(ratios), 2)}x (target 1.3x at most)`,
+    );
+    print();
+  } finally {
+    await sqlite.stop();
+    await scaled.stop();
+    const admin = new pg.Client({ connectionString: POSTGRES_URL });
+    await admin.connect();
+    await admin.query(`drop schema if exists ${schema} cascade`);
+    await admin.end();
+  }
+}
+
 async function pgReachable() {
   const client = new pg.Client({ connectionString: POSTGRES_URL, connectionTimeoutMillis: 2000 });
   try {
@@ -257,3 +311,5 @@ print('# Ramkey scale-out benchmark');
 print();
 await keyLookupSection(engines);
 await nonceSection(engines, []);
+if (engines.includes('postgres') && !process.env.BENCH_SKIP_CPU) await cpuSection();
+else print('(CPU section skipped: it needs PostgreSQL and Redis)');

@@ -6,6 +6,7 @@ import { cryptoRandom } from '../dist/core/random.js';
 import { bootstrapAccount } from '../dist/services/installation.js';
 import { createRamkey } from '../dist/services/ramkey.js';
 import { openStore } from '../dist/store/open-store.js';
+import { createPostgresStore } from '../dist/store/postgres/postgres-store.js';
 import { generateMasterKeyText, parseMasterKeyRing, Sealer } from '../dist/store/sealer.js';
 
 if (!process.send)
@@ -24,7 +25,14 @@ process.on('disconnect', () => process.exit(0));
 const replayOff = process.env.RAMKEY_BENCH_NONCES === 'off';
 const windowMs = Number(process.env.RAMKEY_BENCH_WINDOW_MS ?? '') || undefined;
 
-const store = await openStore({ dataDir });
+// Scale section (bench/scale.js) only: RAMKEY_BENCH_POSTGRES_URL + RAMKEY_BENCH_POSTGRES_SCHEMA put the
+// installation in that (throw-away) PostgreSQL schema; RAMKEY_BENCH_REDIS_URL (+ _PREFIX) puts nonces and
+// the change bus in Redis, as `ramkey serve` does with RAMKEY_REDIS_URL.
+const postgresUrl = process.env.RAMKEY_BENCH_POSTGRES_URL;
+const redisUrl = process.env.RAMKEY_BENCH_REDIS_URL;
+const store = postgresUrl
+  ? createPostgresStore({ url: postgresUrl, schema: process.env.RAMKEY_BENCH_POSTGRES_SCHEMA })
+  : await openStore({ dataDir });
 await store.migrate();
 const sealer = new Sealer(parseMasterKeyRing(generateMasterKeyText(cryptoRandom)));
 const ramkey = createRamkey({
@@ -32,6 +40,9 @@ const ramkey = createRamkey({
   sealer,
   ...(replayOff && { nonces: { remember: () => true } }),
   ...(windowMs !== undefined && { maxClockSkewMs: windowMs }),
+  ...(redisUrl && {
+    redis: { url: redisUrl, prefix: process.env.RAMKEY_BENCH_REDIS_PREFIX ?? 'ramkey-bench:' },
+  }),
 });
 if (!auditing) {
   // Every call still counts as use of its key (countUse is private in TypeScript, not in JavaScript);
@@ -128,6 +139,16 @@ process.on('message', (message) => {
     flushes,
     heapMb: process.memoryUsage().heapUsed / 2 ** 20,
   });
+});
+
+// SIGTERM: close the server, then the installation (a PostgreSQL schema can only be dropped once its
+// connections are gone).
+process.once('SIGTERM', () => {
+  app
+    .close()
+    .then(() => ramkey.close())
+    .then(() => store.close())
+    .finally(() => process.exit(0));
 });
 
 process.send({ type: 'ready', port: address.port, accessKeyId, accessKeySecret });
