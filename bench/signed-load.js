@@ -17,6 +17,8 @@ export async function startServer(env) {
   const dataDir = mkdtempSync(join(tmpdir(), 'ramkey-bench-'));
   const child = fork(fileURLToPath(new URL('./server.js', import.meta.url)), [dataDir], {
     env: { ...process.env, ...env },
+    // BENCH_SERVER_FLAGS: node flags for the servers (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`).
+    execArgv: (process.env.BENCH_SERVER_FLAGS ?? '').split(' ').filter(Boolean),
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   const ready = await new Promise((resolve, reject) => {
