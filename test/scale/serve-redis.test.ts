@@ -27,9 +27,10 @@ describe('ramkey serve refuses a scale-out it cannot make safe', () => {
     expect(res.stderr).toContain('RAMKEY_REDIS_URL');
     expect(res.stderr).toContain('RAMKEY_SINGLE_NODE=1');
     const single = await runCli(['serve', '--data', dir, '--port', '0'], { ...env, RAMKEY_SINGLE_NODE: '1' });
-    // Past that check: it stops only because there is no database there.
+    // Past that check: it stops only because there is no database there, and says so.
     expect(single.code).toBe(1);
     expect(single.stderr).not.toContain('RAMKEY_SINGLE_NODE');
+    expect(single.stderr).toContain('Error: the database is unreachable (connect ECONNREFUSED');
   });
 
   it('with a RAMKEY_REDIS_URL that is not redis:// or rediss://, without repeating it', async () => {
