@@ -171,7 +171,7 @@ export function createRamkey(deps: RamkeyDeps): Ramkey {
     }
   });
   // A node whose bus is down cannot learn of other nodes' changes: its caches are bypassed meanwhile.
-  keepFresh(changes, [keys, networkPolicies, authorizer, services]);
+  keepFresh(changes, [keys, networkPolicies, authorizer, services, secretIndex]);
   const usage = new UsageRecorder(store, {
     ...deps.usage,
     ...(deps.onBackgroundError && { onError: deps.onBackgroundError }),
