@@ -15,10 +15,11 @@ import {
   type InstallationConfig,
 } from '../services/installation.js';
 import type { BackgroundJobsOptions } from '../services/background-jobs.js';
+import { Metrics } from '../services/metrics.js';
 import type { Ramkey } from '../services/ramkey.js';
 import type { BackfillProgress } from '../services/secret-index.js';
 import { CliError, EXIT_USAGE } from './exit-codes.js';
-import { createLogger } from './logger.js';
+import { createLogger, parseLogFormat } from './logger.js';
 import { printFields, printJson } from './output.js';
 
 const DEFAULT_DATA_DIR = './ramkey-data';
@@ -89,11 +90,12 @@ function isInitialised(dir: string): Promise<boolean> {
   return installationExists(installationConfig(dir));
 }
 
-/** Opens the installation; a server passes its logger and the background jobs' settings. */
+/** Opens the installation; a server passes its logger, the background jobs' settings and its metrics. */
 function openInstallation(
   dir: string,
   logger?: pino.Logger,
   jobs?: BackgroundJobsOptions,
+  metrics?: Metrics,
 ): Promise<Installation> {
   const retention = auditRetentionDays();
   const highRisk = process.env.RAMKEY_LEAK_HIGH_RISK_ACTIONS?.split(',')
@@ -109,6 +111,7 @@ function openInstallation(
     ...(retention !== undefined && { auditRetentionDays: retention }),
     ...(highRisk && { leakHighRiskActions: highRisk }),
     ...(jobs && { jobs }),
+    ...(metrics && { metrics }),
     ...(logger && {
       onBackgroundError: (err: unknown) => {
         logger.error({ err }, 'background write failed');
@@ -202,6 +205,20 @@ function toError(err: unknown): Error {
   return err instanceof Error ? err : new Error(String(err));
 }
 
+/** A comma-separated list of addresses and CIDRs from the environment; a malformed entry is refused. */
+function addressListEnv(name: string): string[] | undefined {
+  const entries = process.env[name]
+    ?.split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  try {
+    if (entries) GatewayList.parse(entries);
+  } catch (error) {
+    throw new CliError(`${name}: ${toError(error).message}.`, EXIT_USAGE);
+  }
+  return entries;
+}
+
 function isLoopback(host: string): boolean {
   return host === 'localhost' || host === '::1' || (isIP(host) === 4 && host.startsWith('127.'));
 }
@@ -233,19 +250,21 @@ async function serve(options: ServeOptions): Promise<void> {
       EXIT_USAGE,
     );
   }
-  const gateways = process.env.RAMKEY_GATEWAYS?.split(',')
-    .map((s) => s.trim())
-    .filter(Boolean);
-  try {
-    if (gateways) GatewayList.parse(gateways);
-  } catch (error) {
-    throw new CliError(`RAMKEY_GATEWAYS: ${toError(error).message}.`, EXIT_USAGE);
+  const gateways = addressListEnv('RAMKEY_GATEWAYS');
+  const metricsFrom = addressListEnv('RAMKEY_METRICS_FROM');
+  const logFormat = parseLogFormat(process.env.RAMKEY_LOG_FORMAT);
+  if (!logFormat) {
+    throw new CliError(
+      `Invalid RAMKEY_LOG_FORMAT "${process.env.RAMKEY_LOG_FORMAT ?? ''}": use json or pretty.`,
+      EXIT_USAGE,
+    );
   }
   if (!(await isInitialised(dir))) {
     throw new CliError(`No Ramkey installation in ${dir}: run "ramkey init --data ${dir}" first.`);
   }
-  const logger = createLogger();
-  const installation = await openInstallation(dir, logger, { ...jobs, log: logger });
+  const logger = createLogger({ format: logFormat });
+  const metrics = new Metrics({ processMetrics: true });
+  const installation = await openInstallation(dir, logger, { ...jobs, log: logger }, metrics);
   try {
     await installation.ramkey.start();
   } catch (error) {
@@ -261,6 +280,7 @@ async function serve(options: ServeOptions): Promise<void> {
     logger,
     connectionLimits: limits,
     ...(gateways && gateways.length > 0 && { gateways }),
+    ...(metricsFrom && metricsFrom.length > 0 && { metricsFrom }),
     ...(trustProxy && trustProxy.length > 0 && { trustProxy }),
     ...(certFile && keyFile && { https: { cert: readFileSync(certFile), key: readFileSync(keyFile) } }),
   });

@@ -15,6 +15,7 @@ import {
   type RequestContext,
 } from '../core/policy/index.js';
 import type { SecurityPreference, Store } from '../store/store.js';
+import type { LookupCounter } from './metrics.js';
 import type { Principal } from './principal.js';
 
 const MAX_CACHED_DOCUMENTS = 10_000;
@@ -62,7 +63,11 @@ export class Authorizer {
   // compilePolicies compiles its statements once (parsing and compiling is ~5 ms; reuse ~0.1 ms).
   private readonly documents = new Map<string, PolicyDocument>();
 
-  constructor(private readonly store: Store) {}
+  constructor(
+    private readonly store: Store,
+    /** Told of each lookup of a principal's compiled policies, hit or miss (see Metrics). */
+    private readonly lookups?: LookupCounter,
+  ) {}
 
   /**
    * Undefined when `principal` may perform the call, else the NoPermission refusal (with
@@ -140,8 +145,13 @@ export class Authorizer {
       this.compiled.set(accountId, account);
     }
     const cached = account.get(userId);
-    if (cached !== undefined) return cached;
-    return settle(account, userId, this.load(accountId, userId));
+    // A load under way is a miss too: the call waits for the store.
+    if (cached !== undefined && !(cached instanceof Promise)) {
+      this.lookups?.hit();
+      return cached;
+    }
+    this.lookups?.miss();
+    return cached ?? settle(account, userId, this.load(accountId, userId));
   }
 
   private parsed(policyName: string, text = ''): PolicyDocument {

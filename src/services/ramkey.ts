@@ -21,8 +21,10 @@ import { KeyCache } from './gate/key-cache.js';
 import { NetworkPolicyCache } from './gate/network-policy-cache.js';
 import { NetworkPolicyService } from './network-policy-service.js';
 import { DurableNonceStore, type NonceStore } from './gate/nonce-store.js';
+import { TimedNonceStore } from './gate/timed-nonce-store.js';
 import { JobScheduler } from './jobs.js';
 import { Maintenance } from './maintenance.js';
+import { Metrics } from './metrics.js';
 import { PermissionService } from './permission-service.js';
 import { RecycleBin } from './recycle-bin.js';
 import { defaultQuotas, type Quotas } from './quotas.js';
@@ -44,6 +46,12 @@ export interface RamkeyDeps {
   nonces?: NonceStore;
   /** Where services publish committed changes (default: this process only). */
   changes?: ChangeBus;
+  /**
+   * Where the gate, the caches, the nonce store and the audit queue report (default: a registry of
+   * this Ramkey's own, without process metrics). Pass one to hand its hooks to parts made before
+   * Ramkey (the change bus's delivery lag: Metrics.observeBusLag).
+   */
+  metrics?: Metrics;
   /** The usage recorder's flush interval and backlog bounds (defaults: 1 s, 100,000 events, 64 MiB). */
   usage?: Omit<UsageRecorderOptions, 'onError'>;
   /** Per-source limits on calls that fail to authenticate (see FailureLimiter). */
@@ -74,6 +82,8 @@ export interface Ramkey {
   readonly quotas: Quotas;
   readonly gate: Gate;
   readonly changes: ChangeBus;
+  /** Prometheus metrics (served at /metrics). */
+  readonly metrics: Metrics;
   /** Counts each source's failed authentications and says when it must wait (Throttling). */
   readonly failures: FailureLimiter;
   readonly identity: IdentityService;
@@ -126,9 +136,12 @@ export function createRamkey(deps: RamkeyDeps): Ramkey {
   const quotas: Quotas = { ...defaultQuotas, ...deps.quotas };
   const { store, sealer } = deps;
   const changes = deps.changes ?? new LocalChangeBus();
-  const keys = new KeyCache(store, sealer, clock);
-  const networkPolicies = new NetworkPolicyCache(store, clock);
-  const authorizer = new Authorizer(store);
+  const metrics = deps.metrics ?? new Metrics();
+  const keys = new KeyCache(store, sealer, clock, { lookups: metrics.cacheLookups('keys') });
+  const networkPolicies = new NetworkPolicyCache(store, clock, {
+    lookups: metrics.cacheLookups('networkPolicies'),
+  });
+  const authorizer = new Authorizer(store, metrics.cacheLookups('policies'));
   const backgroundError = deps.onBackgroundError ?? (() => undefined);
   const secretIndex = new SecretIndex(store, sealer, {
     onError: backgroundError,
@@ -136,7 +149,9 @@ export function createRamkey(deps: RamkeyDeps): Ramkey {
     ...(deps.onUnopenableSecret && { onUnopenable: deps.onUnopenableSecret }),
   });
   const loading = secretIndex.load().catch(backgroundError);
-  const services = new ServiceDirectory(store, changes, clock, quotas);
+  const services = new ServiceDirectory(store, changes, clock, quotas, {
+    lookups: metrics.cacheLookups('services'),
+  });
   changes.subscribe((change) => {
     keys.apply(change);
     networkPolicies.apply(change);
@@ -151,14 +166,17 @@ export function createRamkey(deps: RamkeyDeps): Ramkey {
     ...deps.usage,
     ...(deps.onBackgroundError && { onError: deps.onBackgroundError }),
   });
+  metrics.watchAuditQueue(usage);
   // The durable store is the default; only tests and benchmarks pass another (and own it).
   let durableNonces: DurableNonceStore | undefined;
-  const nonces =
+  const nonces = new TimedNonceStore(
     deps.nonces ??
-    (durableNonces = new DurableNonceStore(store, {
-      clock,
-      ...(deps.onBackgroundError && { onError: deps.onBackgroundError }),
-    }));
+      (durableNonces = new DurableNonceStore(store, {
+        clock,
+        ...(deps.onBackgroundError && { onError: deps.onBackgroundError }),
+      })),
+    metrics.observeNonce,
+  );
   const gate = new Gate({
     keys,
     networkPolicies,
@@ -203,6 +221,7 @@ export function createRamkey(deps: RamkeyDeps): Ramkey {
     quotas,
     gate,
     changes,
+    metrics,
     failures: new FailureLimiter(clock, { ...DEFAULT_FAILURE_LIMITS, ...deps.failureLimits }),
     identity: new IdentityService(store, changes, clock, random, quotas),
     permissions: new PermissionService(store, authorizer, changes, clock, random, quotas),
