@@ -60,8 +60,6 @@ class Lookups implements LookupCounter {
   }
 }
 
-type Observe = (seconds: number) => void;
-
 export class Metrics {
   private readonly registry = new Registry();
   /** Requests by route, then action label, then result code: how many. */
@@ -76,8 +74,8 @@ export class Metrics {
     policies: new Lookups(),
     services: new Lookups(),
   };
-  private readonly gateLatency: Record<RouteKind, Observe>;
-  private readonly nonceLatency: Record<NonceOutcome, Observe>;
+  private readonly gateLatency: Record<RouteKind, Histogram.Internal<'route'>>;
+  private readonly nonceLatency: Record<NonceOutcome, Histogram.Internal<'outcome'>>;
   private readonly busLag: Histogram;
   private auditQueue: AuditQueue | undefined;
 
@@ -114,14 +112,14 @@ export class Metrics {
     });
     const gate = new Histogram({
       name: 'ramkey_gate_latency_seconds',
-      help: "From the request's arrival at its handler (read and parsed) to the gate's decision.",
+      help: "From the request's arrival at its handler (its body read) to the gate's decision.",
       labelNames: ['route'],
       buckets: LATENCY_BUCKETS,
       registers,
     });
     this.gateLatency = {
-      rpc: observer(gate, 'route', 'rpc'),
-      'forward-auth': observer(gate, 'route', 'forward-auth'),
+      rpc: gate.labels({ route: 'rpc' }),
+      'forward-auth': gate.labels({ route: 'forward-auth' }),
     };
     const nonces = new Histogram({
       name: 'ramkey_nonce_store_latency_seconds',
@@ -131,9 +129,9 @@ export class Metrics {
       registers,
     });
     this.nonceLatency = {
-      fresh: observer(nonces, 'outcome', 'fresh'),
-      replayed: observer(nonces, 'outcome', 'replayed'),
-      failed: observer(nonces, 'outcome', 'failed'),
+      fresh: nonces.labels({ outcome: 'fresh' }),
+      replayed: nonces.labels({ outcome: 'replayed' }),
+      failed: nonces.labels({ outcome: 'failed' }),
     };
     const queue = () => this.auditQueue;
     new Gauge({
@@ -192,12 +190,12 @@ export class Metrics {
 
   /** The gate decided on a request that arrived at `startedAt` (performance.now()). */
   gateDecided(route: RouteKind, startedAt: number): void {
-    this.gateLatency[route]((performance.now() - startedAt) / 1000);
+    this.gateLatency[route].observe((performance.now() - startedAt) / 1000);
   }
 
   /** The nonce store answered after `seconds`; see TimedNonceStore. */
   readonly observeNonce = (outcome: NonceOutcome, seconds: number): void => {
-    this.nonceLatency[outcome](seconds);
+    this.nonceLatency[outcome].observe(seconds);
   };
 
   /**
@@ -217,12 +215,4 @@ export class Metrics {
   watchAuditQueue(queue: AuditQueue): void {
     this.auditQueue = queue;
   }
-}
-
-/** A histogram child with its one label set, made once. */
-function observer(histogram: Histogram, label: string, value: string): Observe {
-  const child = histogram.labels({ [label]: value });
-  return (seconds) => {
-    child.observe(seconds);
-  };
 }

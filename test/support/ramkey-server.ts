@@ -97,7 +97,8 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
         const line = buffered.slice(0, nl);
         buffered = buffered.slice(nl + 1);
         logs.push(line);
-        const match = /"address":"https?:\/\/127\.0\.0\.1:(\d+)"/.exec(line);
+        // `"address":"http://..."` in JSON lines, `address: "http://..."` with RAMKEY_LOG_FORMAT=pretty.
+        const match = /address"?: ?"https?:\/\/127\.0\.0\.1:(\d+)"/.exec(line);
         if (match?.[1]) resolve(Number(match[1]));
       }
     };
