@@ -5,9 +5,11 @@ import { createLogger, parseLogFormat, type LogFormat } from './logger.js';
 
 const SECRET = 'Zq7' + 'x'.repeat(27);
 
-function capture(format: LogFormat): { lines: string[]; log: ReturnType<typeof createLogger> } {
+type Logger = Awaited<ReturnType<typeof createLogger>>;
+
+async function capture(format: LogFormat): Promise<{ lines: string[]; log: Logger }> {
   const lines: string[] = [];
-  const log = createLogger({
+  const log = await createLogger({
     level: 'debug',
     format,
     colorize: false,
@@ -21,7 +23,7 @@ function capture(format: LogFormat): { lines: string[]; log: ReturnType<typeof c
 }
 
 /** What a careless call site might hand the logger: a request ID, and a secret in a nested object. */
-function logSomething(log: ReturnType<typeof createLogger>): void {
+function logSomething(log: Logger): void {
   log.info(
     {
       reqId: 'B6E0A5F2-0000-4000-8000-000000000001',
@@ -33,8 +35,8 @@ function logSomething(log: ReturnType<typeof createLogger>): void {
 }
 
 describe('createLogger', () => {
-  it('writes JSON lines by default, redacted, with the request ID', () => {
-    const { lines, log } = capture('json');
+  it('writes JSON lines by default, redacted, with the request ID', async () => {
+    const { lines, log } = await capture('json');
     logSomething(log);
     expect(lines).toHaveLength(1);
     const record = JSON.parse(lines[0] ?? '') as Record<string, unknown>;
@@ -48,8 +50,8 @@ describe('createLogger', () => {
     expect(lines.join('\n')).not.toContain(SECRET);
   });
 
-  it('writes lines for people in pretty mode, redacted the same way, with the request ID', () => {
-    const { lines, log } = capture('pretty');
+  it('writes lines for people in pretty mode, redacted the same way, with the request ID', async () => {
+    const { lines, log } = await capture('pretty');
     logSomething(log);
     const text = lines.join('\n');
     // `[2026-12-01 10:00:00.000] INFO: request served`, then the fields, one per line.
@@ -63,9 +65,9 @@ describe('createLogger', () => {
     expect(text).not.toContain('\u001b[');
   });
 
-  it('leaves out what is below the level', () => {
+  it('leaves out what is below the level', async () => {
     const lines: string[] = [];
-    const log = createLogger({
+    const log = await createLogger({
       level: 'info',
       format: 'pretty',
       destination: { write: (l: string) => lines.push(l) },

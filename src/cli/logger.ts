@@ -2,7 +2,6 @@
 // JSON lines by default, for log collectors; `pretty` prints the same records as lines for people
 // (pino-pretty), formatted after redaction, so both modes print exactly the same fields.
 import pino from 'pino';
-import { prettyFactory } from 'pino-pretty';
 
 /** Paths that could carry secrets if an object holding them were ever logged. */
 export const REDACTED_PATHS = [
@@ -34,13 +33,15 @@ export interface LoggerOptions {
   colorize?: boolean;
 }
 
-export function createLogger(options: LoggerOptions = {}): pino.Logger {
+/** The logger; pino-pretty is loaded for pretty mode only (every other command starts faster). */
+export async function createLogger(options: LoggerOptions = {}): Promise<pino.Logger> {
   const settings: pino.LoggerOptions = {
     level: options.level ?? process.env.RAMKEY_LOG_LEVEL ?? 'info',
     redact: { paths: REDACTED_PATHS, censor: '[REDACTED]' },
   };
   const out = options.destination ?? pino.destination({ dest: 1, sync: true });
   if ((options.format ?? 'json') === 'json') return pino(settings, out);
+  const { prettyFactory } = await import('pino-pretty');
   const pretty = prettyFactory({
     ...(options.colorize !== undefined && { colorize: options.colorize }),
     translateTime: 'SYS:yyyy-mm-dd HH:MM:ss.l',

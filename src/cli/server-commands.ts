@@ -262,7 +262,7 @@ async function serve(options: ServeOptions): Promise<void> {
   if (!(await isInitialised(dir))) {
     throw new CliError(`No Ramkey installation in ${dir}: run "ramkey init --data ${dir}" first.`);
   }
-  const logger = createLogger({ format: logFormat });
+  const logger = await createLogger({ format: logFormat });
   const metrics = new Metrics({ processMetrics: true });
   const installation = await openInstallation(dir, logger, { ...jobs, log: logger }, metrics);
   try {
