@@ -15,6 +15,7 @@ import {
   type RequestContext,
 } from '../core/policy/index.js';
 import type { SecurityPreference, Store } from '../store/store.js';
+import type { LookupCounter } from './metrics.js';
 import type { Principal } from './principal.js';
 
 const MAX_CACHED_DOCUMENTS = 10_000;
@@ -63,7 +64,11 @@ export class Authorizer {
   private readonly documents = new Map<string, PolicyDocument>();
   private bypassed = false;
 
-  constructor(private readonly store: Store) {}
+  constructor(
+    private readonly store: Store,
+    /** Told of each lookup of a principal's compiled policies, hit or miss (see Metrics). */
+    private readonly lookups?: LookupCounter,
+  ) {}
 
   /**
    * Undefined when `principal` may perform the call, else the NoPermission refusal (with
@@ -147,15 +152,23 @@ export class Authorizer {
   }
 
   private policiesOf(accountId: string, userId: string): Loaded<CompiledPolicySet> {
-    if (this.bypassed) return this.load(accountId, userId);
+    if (this.bypassed) {
+      this.lookups?.miss();
+      return this.load(accountId, userId);
+    }
     let account = this.compiled.get(accountId);
     if (!account) {
       account = new Map();
       this.compiled.set(accountId, account);
     }
     const cached = account.get(userId);
-    if (cached !== undefined) return cached;
-    return settle(account, userId, this.load(accountId, userId));
+    // A load under way is a miss too: the call waits for the store.
+    if (cached !== undefined && !(cached instanceof Promise)) {
+      this.lookups?.hit();
+      return cached;
+    }
+    this.lookups?.miss();
+    return cached ?? settle(account, userId, this.load(accountId, userId));
   }
 
   private parsed(policyName: string, text = ''): PolicyDocument {

@@ -8,6 +8,7 @@ import type { Sealer } from '../store/sealer.js';
 import type { Store } from '../store/store.js';
 import { AccessKeyService } from './access-key-service.js';
 import { AuditTrail, DEFAULT_AUDIT_RETENTION_DAYS } from './audit-trail.js';
+import { backgroundJobs, type BackgroundJobsOptions } from './background-jobs.js';
 import { Authorizer } from './authorizer.js';
 import { CredentialReportService } from './credential-report.js';
 import { keepFresh, LocalChangeBus, type ChangeBus } from './change-bus.js';
@@ -21,7 +22,10 @@ import { KeyCache } from './gate/key-cache.js';
 import { NetworkPolicyCache } from './gate/network-policy-cache.js';
 import { NetworkPolicyService } from './network-policy-service.js';
 import { DurableNonceStore, type NonceStore } from './gate/nonce-store.js';
+import { TimedNonceStore } from './gate/timed-nonce-store.js';
+import { JobScheduler } from './jobs.js';
 import { Maintenance } from './maintenance.js';
+import { Metrics } from './metrics.js';
 import { PermissionService } from './permission-service.js';
 import {
   connectRedisScaleOut,
@@ -53,6 +57,12 @@ export interface RamkeyDeps {
    * in place of `nonces` and `changes`. Its connections are opened here and closed by close().
    */
   redis?: RedisScaleOutOptions;
+  /**
+   * Where the gate, the caches, the nonce store and the audit queue report (default: a registry of
+   * this Ramkey's own, without process metrics). Pass one to hand its hooks to parts made before
+   * Ramkey (the change bus's delivery lag: Metrics.observeBusLag).
+   */
+  metrics?: Metrics;
   /** The usage recorder's flush interval and backlog bounds (defaults: 1 s, 100,000 events, 64 MiB). */
   usage?: Omit<UsageRecorderOptions, 'onError'>;
   /** Per-source limits on calls that fail to authenticate (see FailureLimiter). */
@@ -70,8 +80,8 @@ export interface RamkeyDeps {
    * name (`actiontrail:LookupEvents`); matched case-insensitively.
    */
   leakHighRiskActions?: readonly string[];
-  /** How often the notification outbox is delivered (default 5 s). */
-  notificationIntervalMs?: number;
+  /** The background jobs' runner: this node's ID, the lease's timing, the log (see JobScheduler). */
+  jobs?: BackgroundJobsOptions;
   /** Progress of the secret index's start-up backfill (see SecretIndex.load). */
   onSecretIndexProgress?: (progress: BackfillProgress) => void;
   /** A live key whose sealed secret the master key ring cannot open (found by the backfill). */
@@ -93,6 +103,8 @@ export interface Ramkey {
   readonly quotas: Quotas;
   readonly gate: Gate;
   readonly changes: ChangeBus;
+  /** Prometheus metrics (served at /metrics). */
+  readonly metrics: Metrics;
   /** Counts each source's failed authentications and says when it must wait (Throttling). */
   readonly failures: FailureLimiter;
   readonly identity: IdentityService;
@@ -103,10 +115,7 @@ export interface Ramkey {
   readonly credentialReports: CredentialReportService;
   /** Deleted keys and users, restorable until their DeleteDate. */
   readonly recycleBin: RecycleBin;
-  /**
-   * The recycle bin's purge and idle-key disabling: `run()` them once before serving (due purges
-   * happen at start-up), then `schedule` them.
-   */
+  /** The recycle bin's purge and idle-key disabling, one run of both (`jobs` runs it periodically). */
   readonly maintenance: Maintenance;
   readonly usage: UsageRecorder;
   readonly audit: AuditTrail;
@@ -127,9 +136,15 @@ export interface Ramkey {
    */
   readonly secretIndex: SecretIndex;
   /**
-   * Starts what only a serving process runs, before it serves: claims the nonce store (on SQLite
-   * one server per installation; rejects with NonceJournalBusyError while another holds it) and
-   * starts its purge. Operator commands do not call it. Without it, the first signed call claims.
+   * The background jobs (purges, idle-key disabling, audit retention, notification delivery), run
+   * by one serving node at a time: `jobs.start()` once serving, `jobs.isLeader()` says whether this
+   * node runs them now, `jobs.nodeId` names it. Operator commands do not start it.
+   */
+  readonly jobs: JobScheduler;
+  /**
+   * Readies what only a serving process needs, before it serves: claims the nonce store (on SQLite
+   * one server per installation; rejects with NonceJournalBusyError while another holds it).
+   * Operator commands do not call it. Without it, the first signed call claims.
    */
   start(): Promise<void>;
   /**
@@ -137,7 +152,10 @@ export interface Ramkey {
    * answers and the change bus is subscribed. Each check takes a second at most.
    */
   readiness(): Promise<Readiness>;
-  /** Flushes pending writes and closes Redis; the store is closed by whoever opened it. */
+  /**
+   * Stops the background jobs (giving their lease up), flushes pending writes and closes Redis; the
+   * store is closed by whoever opened it.
+   */
   close(): Promise<void>;
 }
 
@@ -146,20 +164,30 @@ export function createRamkey(deps: RamkeyDeps): Ramkey {
   const random = deps.random ?? cryptoRandom;
   const quotas: Quotas = { ...defaultQuotas, ...deps.quotas };
   const { store, sealer } = deps;
+  const metrics = deps.metrics ?? new Metrics();
   const backgroundError = deps.onBackgroundError ?? (() => undefined);
   // The node's ID on the bus: unique per process, whatever Random a test injects.
-  const redis = deps.redis && connectRedisScaleOut({ onError: backgroundError, ...deps.redis }, randomUUID());
+  const redis =
+    deps.redis &&
+    connectRedisScaleOut(
+      { onError: backgroundError, onBusDelivery: metrics.observeBusLag, ...deps.redis },
+      randomUUID(),
+    );
   const changes = redis?.changes ?? deps.changes ?? new LocalChangeBus();
-  const keys = new KeyCache(store, sealer, clock);
-  const networkPolicies = new NetworkPolicyCache(store, clock);
-  const authorizer = new Authorizer(store);
+  const keys = new KeyCache(store, sealer, clock, { lookups: metrics.cacheLookups('keys') });
+  const networkPolicies = new NetworkPolicyCache(store, clock, {
+    lookups: metrics.cacheLookups('networkPolicies'),
+  });
+  const authorizer = new Authorizer(store, metrics.cacheLookups('policies'));
   const secretIndex = new SecretIndex(store, sealer, {
     onError: backgroundError,
     ...(deps.onSecretIndexProgress && { onProgress: deps.onSecretIndexProgress }),
     ...(deps.onUnopenableSecret && { onUnopenable: deps.onUnopenableSecret }),
   });
   const loading = secretIndex.load().catch(backgroundError);
-  const services = new ServiceDirectory(store, changes, clock, quotas);
+  const services = new ServiceDirectory(store, changes, clock, quotas, {
+    lookups: metrics.cacheLookups('services'),
+  });
   changes.subscribe((change) => {
     keys.apply(change);
     networkPolicies.apply(change);
@@ -176,15 +204,18 @@ export function createRamkey(deps: RamkeyDeps): Ramkey {
     ...deps.usage,
     ...(deps.onBackgroundError && { onError: deps.onBackgroundError }),
   });
+  metrics.watchAuditQueue(usage);
   // The durable store is the default; only tests and benchmarks pass another (and own it).
   let durableNonces: DurableNonceStore | undefined;
-  const nonces =
+  const nonces = new TimedNonceStore(
     redis?.nonces ??
-    deps.nonces ??
-    (durableNonces = new DurableNonceStore(store, {
-      clock,
-      ...(deps.onBackgroundError && { onError: deps.onBackgroundError }),
-    }));
+      deps.nonces ??
+      (durableNonces = new DurableNonceStore(store, {
+        clock,
+        ...(deps.onBackgroundError && { onError: deps.onBackgroundError }),
+      })),
+    metrics.observeNonce,
+  );
   const gate = new Gate({
     keys,
     networkPolicies,
@@ -203,17 +234,33 @@ export function createRamkey(deps: RamkeyDeps): Ramkey {
     secretIndex,
   );
   const directory = new ResourceDirectory(store, clock);
-  const notifications = new Notifications(store, sealer, clock, random, {
-    ...(deps.notificationIntervalMs !== undefined && { intervalMs: deps.notificationIntervalMs }),
-    ...(deps.onBackgroundError && { onError: deps.onBackgroundError }),
-  });
+  const notifications = new Notifications(store, sealer, clock, random);
   const recycleBin = new RecycleBin(store, changes, secretIndex, clock, random, quotas);
-  const idleKeys = new IdleKeyDisabler(store, usage, changes, clock, random, random.uuid());
+  const { log: jobLog, ...jobOptions } = deps.jobs ?? {};
+  const nodeId = jobOptions.nodeId ?? random.uuid();
+  // Without a log, a failed run still reaches onBackgroundError.
+  const log = jobLog ?? {
+    info: () => undefined,
+    error: (fields: Record<string, unknown>) => {
+      backgroundError(fields.err);
+    },
+  };
+  const maintenance = new Maintenance(
+    recycleBin,
+    new IdleKeyDisabler(store, usage, changes, clock, random, nodeId),
+  );
+  const jobs = new JobScheduler(
+    store,
+    clock,
+    backgroundJobs({ maintenance, audit, notifications, nonces: durableNonces }, log, jobOptions),
+    { ...jobOptions, nodeId, log },
+  );
   return {
     clock,
     quotas,
     gate,
     changes,
+    metrics,
     failures: new FailureLimiter(clock, { ...DEFAULT_FAILURE_LIMITS, ...deps.failureLimits }),
     identity: new IdentityService(store, changes, clock, random, quotas),
     permissions: new PermissionService(store, authorizer, changes, clock, random, quotas),
@@ -231,7 +278,7 @@ export function createRamkey(deps: RamkeyDeps): Ramkey {
     networkPolicies: new NetworkPolicyService(store, changes, usage, clock),
     credentialReports: new CredentialReportService(store, usage, clock, quotas),
     recycleBin,
-    maintenance: new Maintenance(recycleBin, idleKeys),
+    maintenance,
     usage,
     audit,
     leaks: new LeakResponse(store, sealer, changes, audit, nonces, clock, random),
@@ -239,10 +286,10 @@ export function createRamkey(deps: RamkeyDeps): Ramkey {
     directory,
     services,
     secretIndex,
+    jobs,
     async start() {
       // Claimed even when the nonce store was replaced (benchmarks): serving is what claims.
       await store.claimNonces();
-      await durableNonces?.start();
     },
     async readiness() {
       const [database, redisCheck] = await Promise.all([
@@ -264,6 +311,7 @@ export function createRamkey(deps: RamkeyDeps): Ramkey {
       return { ready: Object.values(checks).every((c) => c.ok), checks };
     },
     async close() {
+      await jobs.stop();
       await notifications.close();
       // The store is closed after this: the start-up load must not outlive it.
       await loading;

@@ -25,6 +25,7 @@ import {
 import type { Page, ServiceRecord, Store } from '../store/store.js';
 import type { ActionFacts } from './action-facts.js';
 import type { Change, ChangeBus } from './change-bus.js';
+import type { LookupCounter } from './metrics.js';
 import type { Quotas } from './quotas.js';
 
 /** What the gateway tells of one request to a customer's API (see ServiceRequest in the core). */
@@ -73,6 +74,8 @@ export interface ServiceDirectoryOptions {
   globalTtlMs?: number;
   /** Accounts kept compiled (default 10,000); the oldest loaded goes first. */
   maxAccounts?: number;
+  /** Told of each scope's lookup, hit or miss (see Metrics). */
+  lookups?: LookupCounter;
 }
 
 interface Compiled {
@@ -92,6 +95,7 @@ export class ServiceDirectory {
   private readonly ttlMs: number;
   private readonly globalTtlMs: number;
   private readonly maxAccounts: number;
+  private readonly lookups: LookupCounter | undefined;
   private generation = 0;
   private bypassed = false;
 
@@ -105,6 +109,7 @@ export class ServiceDirectory {
     this.ttlMs = options.ttlMs ?? 60_000;
     this.globalTtlMs = options.globalTtlMs ?? 10_000;
     this.maxAccounts = options.maxAccounts ?? 10_000;
+    this.lookups = options.lookups;
   }
 
   // ---- resolution ----
@@ -195,7 +200,11 @@ export class ServiceDirectory {
 
   private scope(key: ScopeKey): Compiled | Promise<Compiled> {
     const entry = this.entries.get(key);
-    if (entry && entry.expiresAt > this.clock.now()) return entry;
+    if (entry && entry.expiresAt > this.clock.now()) {
+      this.lookups?.hit();
+      return entry;
+    }
+    this.lookups?.miss();
     return this.load(key);
   }
 

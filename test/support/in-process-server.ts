@@ -51,6 +51,8 @@ export interface StartAppOptions {
   trustProxy?: string[];
   /** RAMKEY_GATEWAYS: the addresses forward authentication answers (loopback by default). */
   gateways?: string[];
+  /** RAMKEY_METRICS_FROM: the addresses `/metrics` answers (loopback by default). */
+  metricsFrom?: string[];
   /** Where to listen (default 127.0.0.1; `::` takes IPv6 and IPv4 calls, `endpoint` still works). */
   host?: string;
   /**
@@ -143,6 +145,7 @@ export async function startApp(options: StartAppOptions = {}): Promise<RunningAp
     logger,
     ...(options.trustProxy && { trustProxy: options.trustProxy }),
     ...(options.gateways && { gateways: options.gateways }),
+    ...(options.metricsFrom && { metricsFrom: options.metricsFrom }),
   });
   await app.listen({ host: options.host ?? '127.0.0.1', port: 0 });
   const address = app.server.address();

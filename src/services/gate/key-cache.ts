@@ -12,6 +12,7 @@ import { prepareSigningKey, type SigningKey } from '../../core/signature/index.j
 import type { Sealer } from '../../store/sealer.js';
 import type { AccessKeyStatus, Store } from '../../store/store.js';
 import type { Change } from '../change-bus.js';
+import type { LookupCounter } from '../metrics.js';
 import type { Principal } from '../principal.js';
 
 export interface CachedKey {
@@ -34,6 +35,8 @@ export interface KeyCacheOptions {
   ttlMs?: number;
   /** How long an unknown ID is remembered as unknown (default 10 s). */
   negativeTtlMs?: number;
+  /** Told of each lookup, hit or miss (see Metrics). */
+  lookups?: LookupCounter;
 }
 
 export class KeyCache {
@@ -42,6 +45,7 @@ export class KeyCache {
   private readonly maxEntries: number;
   private readonly ttlMs: number;
   private readonly negativeTtlMs: number;
+  private readonly lookups: LookupCounter | undefined;
   private generation = 0;
   private bypassed = false;
 
@@ -54,12 +58,17 @@ export class KeyCache {
     this.maxEntries = options.maxEntries ?? 100_000;
     this.ttlMs = options.ttlMs ?? 60_000;
     this.negativeTtlMs = options.negativeTtlMs ?? 10_000;
+    this.lookups = options.lookups;
   }
 
   /** The key, or undefined when it does not exist (or is deleted); a value when cached. */
   get(accessKeyId: string): CachedKey | undefined | Promise<CachedKey | undefined> {
     const entry = this.entries.get(accessKeyId);
-    if (entry && entry.expiresAt > this.clock.now()) return entry.key;
+    if (entry && entry.expiresAt > this.clock.now()) {
+      this.lookups?.hit();
+      return entry.key;
+    }
+    this.lookups?.miss();
     return this.load(accessKeyId);
   }
 

@@ -11,6 +11,7 @@ import {
 } from '../../core/network/access-key-policy.js';
 import type { AccessKeyPolicyRecord, Store } from '../../store/store.js';
 import type { Change } from '../change-bus.js';
+import type { LookupCounter } from '../metrics.js';
 import type { AccountNetworkPolicies, NetworkPolicySource } from './steps/network-policy.js';
 
 interface Entry {
@@ -23,6 +24,8 @@ export interface NetworkPolicyCacheOptions {
   maxEntries?: number;
   /** How long an entry is trusted without a change event (a backstop; default 60 s). */
   ttlMs?: number;
+  /** Told of each lookup, hit or miss (see Metrics). */
+  lookups?: LookupCounter;
 }
 
 /** What an account without any policy that is on compiles to: shared, so caching it costs nothing. */
@@ -33,6 +36,7 @@ export class NetworkPolicyCache implements NetworkPolicySource {
   private readonly loading = new Map<string, Promise<AccountNetworkPolicies>>();
   private readonly maxEntries: number;
   private readonly ttlMs: number;
+  private readonly lookups: LookupCounter | undefined;
   private generation = 0;
   private bypassed = false;
 
@@ -43,11 +47,16 @@ export class NetworkPolicyCache implements NetworkPolicySource {
   ) {
     this.maxEntries = options.maxEntries ?? 10_000;
     this.ttlMs = options.ttlMs ?? 60_000;
+    this.lookups = options.lookups;
   }
 
   forAccount(accountId: string, now: number): AccountNetworkPolicies | Promise<AccountNetworkPolicies> {
     const entry = this.entries.get(accountId);
-    if (entry && entry.expiresAt > now) return entry.policies;
+    if (entry && entry.expiresAt > now) {
+      this.lookups?.hit();
+      return entry.policies;
+    }
+    this.lookups?.miss();
     return this.load(accountId);
   }
 
