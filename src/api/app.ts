@@ -2,6 +2,7 @@
 // envelope, and a health route. Business rules live in services; this layer parses and renders.
 import { randomUUID } from 'node:crypto';
 import { isIP } from 'node:net';
+import { performance } from 'node:perf_hooks';
 import Fastify, {
   LogController,
   type FastifyInstance,
@@ -13,6 +14,7 @@ import { RamkeyError } from '../core/errors/ramkey-error.js';
 import { parseSignedRequest, type HttpRequestParts, type SignedRequest } from '../core/signature/index.js';
 import { isAuthenticated, type CallRecord } from '../services/audit-trail.js';
 import type { Connection } from '../services/gate/admission.js';
+import { SUCCESS } from '../services/metrics.js';
 import type { Ramkey } from '../services/ramkey.js';
 import { auditedMessage, hostId, sendErrorReply, toRamkeyError } from './error-reply.js';
 import { DEFAULT_GATEWAYS, GatewayList, registerForwardAuth } from './forward-auth.js';
@@ -55,8 +57,13 @@ export interface AppOptions {
    * (X-Real-IP, X-Forwarded-For) is taken for the client's address there; loopback when absent.
    */
   gateways?: readonly string[];
+  /** Addresses and CIDRs that may read `/metrics` (RAMKEY_METRICS_FROM); loopback when absent. */
+  metricsFrom?: readonly string[];
   connectionLimits?: Partial<ConnectionLimits>;
 }
+
+/** Who may read `/metrics` when RAMKEY_METRICS_FROM is not set: a scraper on the same machine. */
+export const DEFAULT_METRICS_FROM: readonly string[] = ['127.0.0.0/8', '::1'];
 
 interface Route {
   def: RegisteredAction;
@@ -143,7 +150,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
     sendErrorReply(ramkey, request, reply, toRamkeyError(err), format);
 
   /** A call's way through: parse, route, admit, dispatch. Every outcome is a value for the audit trail. */
-  async function serve(request: FastifyRequest, arrived: CallRecord): Promise<Served> {
+  async function serve(request: FastifyRequest, arrived: CallRecord, startedAt: number): Promise<Served> {
     let call = arrived;
     // Known once the parameters parse; until then errors guess it from the raw URL (error path only).
     let format: ResponseFormat | undefined;
@@ -168,6 +175,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
         connection: call.connection,
       });
       const admission = pending instanceof Promise ? await pending : pending;
+      ramkey.metrics.gateDecided('rpc', startedAt);
       call = { ...call, admission };
       if (!admission.admitted) throw admission.refusal;
       const ctx = {
@@ -207,6 +215,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
   }
 
   async function handleRpc(request: FastifyRequest, reply: FastifyReply) {
+    const startedAt = performance.now();
     const arrived: CallRecord = {
       requestId: request.id,
       receivedAt: ramkey.clock.now(),
@@ -215,13 +224,14 @@ export function buildApp(options: AppOptions): FastifyInstance {
     };
     let served = throttled(request, arrived);
     if (!served) {
-      served = await serve(request, arrived);
+      served = await serve(request, arrived, startedAt);
       if (!isAuthenticated(served.call)) ramkey.failures.fail(arrived.connection.sourceIp);
     }
     const { call, format, body, error } = served;
     await ramkey.audit.record(call).catch((err: unknown) => {
       request.log.error({ err, reqId: request.id }, 'audit event not recorded');
     });
+    ramkey.metrics.countRequest('rpc', call.action?.authAction, error ? error.code : SUCCESS);
     if (error) return sendError(request, reply, error, format);
     request.log.debug(
       { reqId: request.id, action: call.action?.name, accessKeyId: call.request?.accessKeyId },
@@ -243,6 +253,34 @@ export function buildApp(options: AppOptions): FastifyInstance {
       reply
         .header('content-type', contentType('JSON'))
         .send(JSON.stringify({ RequestId: request.id, Status: 'ok' })),
+  });
+
+  // Probes for orchestrators and load balancers, unauthenticated: they name each dependency and its
+  // state, never an address or a secret. Liveness: the process serves (restart it if not).
+  app.get('/healthz', (_request, reply) =>
+    reply.header('content-type', contentType('JSON')).send(JSON.stringify({ status: 'ok' })),
+  );
+  // Readiness: send it traffic only while 200 (a 503 lists what is down; it recovers by itself).
+  app.get('/readyz', async (_request, reply) => {
+    const { ready, checks } = await ramkey.readiness();
+    return reply
+      .code(ready ? 200 : 503)
+      .header('content-type', contentType('JSON'))
+      .send(JSON.stringify({ status: ready ? 'ready' : 'not ready', checks }));
+  });
+
+  // Prometheus metrics: operational data (request rates, error codes, queue depths), but no secrets,
+  // AccessKey IDs, accounts or addresses. Answered to RAMKEY_METRICS_FROM's addresses only, judged by
+  // the connection's peer (a forwarded header could name any address).
+  const metricsFrom = GatewayList.parse(options.metricsFrom ?? DEFAULT_METRICS_FROM);
+  app.get('/metrics', async (request, reply) => {
+    if (!metricsFrom.includes(request.socket.remoteAddress)) {
+      return reply
+        .code(403)
+        .header('content-type', 'text/plain; charset=utf-8')
+        .send('Forbidden: /metrics answers the addresses in RAMKEY_METRICS_FROM only.\n');
+    }
+    return reply.header('content-type', ramkey.metrics.contentType).send(await ramkey.metrics.text());
   });
 
   // Leak reports from registered reporters (secret-scanning partners, `ramkey scan --report`): signed

@@ -5,6 +5,7 @@
 // service, and answered with the caller's identity or an error the official SDKs understand.
 import { createHash } from 'node:crypto';
 import { isIP } from 'node:net';
+import { performance } from 'node:perf_hooks';
 import type { FastifyInstance, FastifyReply, FastifyRequest, HTTPMethods } from 'fastify';
 import { RamkeyError } from '../core/errors/ramkey-error.js';
 import { isInIpRange, parseIpAddress, parseIpRange, type IpRange } from '../core/policy/ip-range.js';
@@ -12,6 +13,7 @@ import { EMPTY_BODY_SHA256, parseSignedRequest } from '../core/signature/index.j
 import type { ActionFacts } from '../services/action-facts.js';
 import { isAuthenticated, type CallRecord } from '../services/audit-trail.js';
 import type { Connection } from '../services/gate/admission.js';
+import { SUCCESS } from '../services/metrics.js';
 import type { Principal } from '../services/principal.js';
 import type { Ramkey } from '../services/ramkey.js';
 import type { ForwardedRequest, ServiceResolution } from '../services/service-directory.js';
@@ -119,11 +121,13 @@ async function handle(
   convention: Convention,
 ) {
   const { ramkey } = deps;
+  const startedAt = performance.now();
   // nginx's auth_request passes only 401 and 403 on (anything else becomes a 500): the real status
   // travels in a header, and the error body in another, for the configuration's error page to use.
   const nginx = header(request, 'x-ramkey-gateway')?.toLowerCase() === 'nginx';
-  const refuse = (error: RamkeyError) =>
-    deps.sendError(
+  const refuse = (error: RamkeyError, action?: ActionFacts) => {
+    ramkey.metrics.countRequest('forward-auth', action?.authAction, error.code);
+    return deps.sendError(
       request,
       reply,
       error,
@@ -137,6 +141,7 @@ async function handle(
           }
         : undefined,
     );
+  };
 
   if (!deps.gateways.includes(request.socket.remoteAddress)) {
     return refuse(new RamkeyError('Forbidden.NotGateway'));
@@ -158,15 +163,16 @@ async function handle(
     const error = new RamkeyError('Throttling');
     served = { call: { ...arrived, error: { code: error.code, message: error.message } }, error };
   } else {
-    served = await serve(deps, request, original, arrived);
+    served = await serve(deps, request, original, arrived, startedAt);
     if (!isAuthenticated(served.call)) ramkey.failures.fail(arrived.connection.sourceIp);
   }
   await ramkey.audit.record(served.call).catch((err: unknown) => {
     request.log.error({ err, reqId: request.id }, 'audit event not recorded');
   });
   if (served.error) {
-    return refuse(served.error);
+    return refuse(served.error, served.call.action);
   }
+  ramkey.metrics.countRequest('forward-auth', served.call.action?.authAction, SUCCESS);
   return reply
     .headers(identityHeaders(served.identity))
     .header('content-type', 'application/json; charset=utf-8')
@@ -213,6 +219,7 @@ async function serve(
   request: FastifyRequest,
   original: OriginalRequest,
   arrived: CallRecord,
+  startedAt: number,
 ): Promise<Served> {
   const { ramkey } = deps;
   let call = arrived;
@@ -260,6 +267,7 @@ async function serve(
       connection: call.connection,
     });
     const admission = pendingAdmission instanceof Promise ? await pendingAdmission : pendingAdmission;
+    ramkey.metrics.gateDecided('forward-auth', startedAt);
     call = { ...call, admission };
     if (!admission.admitted) throw admission.refusal;
 

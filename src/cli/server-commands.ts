@@ -14,16 +14,17 @@ import {
   type Installation,
   type InstallationConfig,
 } from '../services/installation.js';
-import { MAINTENANCE_INTERVAL_MS, type MaintenanceOutcome } from '../services/maintenance.js';
+import type { BackgroundJobsOptions } from '../services/background-jobs.js';
+import { Metrics } from '../services/metrics.js';
 import type { Ramkey } from '../services/ramkey.js';
+import { checkRedisUrl, describeRedisUrl } from '../services/scale/redis-connection.js';
+import { DEFAULT_REDIS_PREFIX, type RedisScaleOutOptions } from '../services/scale/redis-scale-out.js';
 import type { BackfillProgress } from '../services/secret-index.js';
 import { CliError, EXIT_USAGE } from './exit-codes.js';
-import { createLogger } from './logger.js';
+import { createLogger, parseLogFormat } from './logger.js';
 import { printFields, printJson } from './output.js';
 
 const DEFAULT_DATA_DIR = './ramkey-data';
-/** How often the audit retention job runs (it also runs once at start). */
-const RETENTION_INTERVAL_MS = 60 * 60 * 1000;
 
 export interface DataOptions {
   data?: string;
@@ -62,11 +63,27 @@ function connectionLimits(): Partial<ConnectionLimits> {
   return limits;
 }
 
-/** The installation in `dir`, or in RAMKEY_DATABASE_URL's database, with RAMKEY_MASTER_KEY if set. */
+/** RAMKEY_JOB_LEASE_MS and RAMKEY_MAINTENANCE_INTERVAL_MS; unset ones keep the defaults. */
+function jobSettings(): BackgroundJobsOptions {
+  const leaseMs = integerEnv('RAMKEY_JOB_LEASE_MS', 1000, 3_600_000, 'milliseconds');
+  const maintenanceIntervalMs = integerEnv(
+    'RAMKEY_MAINTENANCE_INTERVAL_MS',
+    1000,
+    86_400_000,
+    'milliseconds',
+  );
+  return {
+    ...(leaseMs !== undefined && { leaseMs }),
+    ...(maintenanceIntervalMs !== undefined && { maintenanceIntervalMs }),
+  };
+}
+
+/** The installation in `dir`, or in RAMKEY_DATABASE_URL's database (RAMKEY_DATABASE_SCHEMA's schema), with RAMKEY_MASTER_KEY if set. */
 function installationConfig(dir: string): InstallationConfig {
   return {
     dataDir: dir,
     databaseUrl: process.env.RAMKEY_DATABASE_URL,
+    databaseSchema: process.env.RAMKEY_DATABASE_SCHEMA,
     masterKey: process.env.RAMKEY_MASTER_KEY,
   };
 }
@@ -75,7 +92,49 @@ function isInitialised(dir: string): Promise<boolean> {
   return installationExists(installationConfig(dir));
 }
 
-function openInstallation(dir: string, logger?: pino.Logger): Promise<Installation> {
+/** RAMKEY_REDIS_URL and RAMKEY_REDIS_PREFIX, or undefined when Redis is not configured. */
+function redisSettings(): { url: string; prefix: string } | undefined {
+  const url = process.env.RAMKEY_REDIS_URL;
+  if (url === undefined || url === '') return undefined;
+  try {
+    checkRedisUrl(url);
+  } catch (error) {
+    // The URL itself stays out of the message: it may hold a password.
+    throw new CliError(`Invalid RAMKEY_REDIS_URL: ${toError(error).message}.`, EXIT_USAGE);
+  }
+  const prefix = process.env.RAMKEY_REDIS_PREFIX ?? DEFAULT_REDIS_PREFIX;
+  if (!/^[\w.:-]{0,64}$/.test(prefix)) {
+    throw new CliError('Invalid RAMKEY_REDIS_PREFIX: use up to 64 letters, digits and _ . : -.', EXIT_USAGE);
+  }
+  return { url, prefix };
+}
+
+/**
+ * Several nodes on one PostgreSQL database must hear each other's changes (a key disabled on one must
+ * be refused on all at once), which only the Redis change bus carries: without it, `ramkey serve` on
+ * PostgreSQL refuses to start unless RAMKEY_SINGLE_NODE=1 says this is the only node.
+ */
+function checkScaleOut(redis: { url: string } | undefined): void {
+  if (redis || !process.env.RAMKEY_DATABASE_URL || process.env.RAMKEY_SINGLE_NODE === '1') return;
+  throw new CliError(
+    'RAMKEY_DATABASE_URL is set without RAMKEY_REDIS_URL: nodes sharing the database would not hear ' +
+      "each other's changes (a key disabled on one would keep working on another for up to a minute). " +
+      'Set RAMKEY_REDIS_URL, or RAMKEY_SINGLE_NODE=1 if this is the only server on this database.',
+    EXIT_USAGE,
+  );
+}
+
+/**
+ * Opens the installation; a server passes its logger, the background jobs' settings, its metrics and
+ * Redis (RAMKEY_REDIS_URL).
+ */
+function openInstallation(
+  dir: string,
+  logger?: pino.Logger,
+  jobs?: BackgroundJobsOptions,
+  metrics?: Metrics,
+  redis?: RedisScaleOutOptions,
+): Promise<Installation> {
   const retention = auditRetentionDays();
   const highRisk = process.env.RAMKEY_LEAK_HIGH_RISK_ACTIONS?.split(',')
     .map((s) => s.trim())
@@ -89,6 +148,9 @@ function openInstallation(dir: string, logger?: pino.Logger): Promise<Installati
     },
     ...(retention !== undefined && { auditRetentionDays: retention }),
     ...(highRisk && { leakHighRiskActions: highRisk }),
+    ...(jobs && { jobs }),
+    ...(metrics && { metrics }),
+    ...(redis && { redis }),
     ...(logger && {
       onBackgroundError: (err: unknown) => {
         logger.error({ err }, 'background write failed');
@@ -182,6 +244,20 @@ function toError(err: unknown): Error {
   return err instanceof Error ? err : new Error(String(err));
 }
 
+/** A comma-separated list of addresses and CIDRs from the environment; a malformed entry is refused. */
+function addressListEnv(name: string): string[] | undefined {
+  const entries = process.env[name]
+    ?.split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  try {
+    if (entries) GatewayList.parse(entries);
+  } catch (error) {
+    throw new CliError(`${name}: ${toError(error).message}.`, EXIT_USAGE);
+  }
+  return entries;
+}
+
 function isLoopback(host: string): boolean {
   return host === 'localhost' || host === '::1' || (isIP(host) === 4 && host.startsWith('127.'));
 }
@@ -199,6 +275,7 @@ async function serve(options: ServeOptions): Promise<void> {
   const host = options.host ?? process.env.RAMKEY_HOST ?? '127.0.0.1';
   const port = parsePort(options.port ?? process.env.RAMKEY_PORT ?? '8080');
   const limits = connectionLimits();
+  const jobs = jobSettings();
   const certFile = process.env.RAMKEY_TLS_CERT;
   const keyFile = process.env.RAMKEY_TLS_KEY;
   if (Boolean(certFile) !== Boolean(keyFile)) {
@@ -212,19 +289,45 @@ async function serve(options: ServeOptions): Promise<void> {
       EXIT_USAGE,
     );
   }
-  const gateways = process.env.RAMKEY_GATEWAYS?.split(',')
-    .map((s) => s.trim())
-    .filter(Boolean);
-  try {
-    if (gateways) GatewayList.parse(gateways);
-  } catch (error) {
-    throw new CliError(`RAMKEY_GATEWAYS: ${toError(error).message}.`, EXIT_USAGE);
+  const gateways = addressListEnv('RAMKEY_GATEWAYS');
+  const metricsFrom = addressListEnv('RAMKEY_METRICS_FROM');
+  const logFormat = parseLogFormat(process.env.RAMKEY_LOG_FORMAT);
+  if (!logFormat) {
+    throw new CliError(
+      `Invalid RAMKEY_LOG_FORMAT "${process.env.RAMKEY_LOG_FORMAT ?? ''}": use json or pretty.`,
+      EXIT_USAGE,
+    );
   }
+  const redisConfig = redisSettings();
+  checkScaleOut(redisConfig);
   if (!(await isInitialised(dir))) {
     throw new CliError(`No Ramkey installation in ${dir}: run "ramkey init --data ${dir}" first.`);
   }
-  const logger = createLogger();
-  const installation = await openInstallation(dir, logger);
+  const logger = await createLogger({ format: logFormat });
+  const metrics = new Metrics({ processMetrics: true });
+  // An unreachable Redis does not stop the start: the server serves, answers signed calls with
+  // ServiceUnavailable and /readyz with 503, and is ready within a second of Redis answering.
+  const redis: RedisScaleOutOptions | undefined = redisConfig && {
+    ...redisConfig,
+    onConnection: ({ connection, state, reason }) => {
+      if (state === 'ready') logger.info({ connection }, 'Redis connection ready');
+      else {
+        logger.warn(
+          { connection, reason },
+          connection === 'commands'
+            ? 'Redis connection lost: signed calls are refused (ServiceUnavailable) until it returns'
+            : 'Redis change bus lost: caches are bypassed (every lookup reads the database) until it returns',
+        );
+      }
+    },
+  };
+  if (redisConfig) {
+    logger.info(
+      { redis: describeRedisUrl(redisConfig.url), prefix: redisConfig.prefix },
+      'scale-out: nonces and the change bus in Redis',
+    );
+  }
+  const installation = await openInstallation(dir, logger, { ...jobs, log: logger }, metrics, redis);
   try {
     await installation.ramkey.start();
   } catch (error) {
@@ -240,46 +343,33 @@ async function serve(options: ServeOptions): Promise<void> {
     logger,
     connectionLimits: limits,
     ...(gateways && gateways.length > 0 && { gateways }),
+    ...(metricsFrom && metricsFrom.length > 0 && { metricsFrom }),
     ...(trustProxy && trustProxy.length > 0 && { trustProxy }),
     ...(certFile && keyFile && { https: { cert: readFileSync(certFile), key: readFileSync(keyFile) } }),
   });
 
-  const stopRetention = installation.ramkey.audit.scheduleRetention(RETENTION_INTERVAL_MS, (outcome) => {
-    if (outcome instanceof Error) logger.error({ err: outcome }, 'audit retention purge failed');
-    else if (outcome > 0) logger.info({ deleted: outcome }, 'purged audit events past their retention');
-  });
-  const reportMaintenance = (outcome: MaintenanceOutcome | Error) => {
-    if (outcome instanceof Error) {
-      logger.error({ err: outcome }, 'maintenance failed (recycle bin purge, idle-key disabling)');
-      return;
-    }
-    const { purged, disabledIdleKeys } = outcome;
+  // Due purges happen before the first request is served, on every node (a purge another node made
+  // first changes nothing): nothing past its DeleteDate is left in the recycle bin.
+  try {
+    const purged = await installation.ramkey.recycleBin.purgeDue();
     if (purged.keys > 0 || purged.users > 0) {
       logger.info(purged, 'purged AccessKeys and users past their recycle bin DeleteDate');
     }
-    if (disabledIdleKeys !== undefined && disabledIdleKeys > 0) {
-      logger.info({ disabled: disabledIdleKeys }, 'disabled AccessKeys idle past MaxIdleDaysForAccessKeys');
-    }
-  };
-  // Due purges happen before the first request is served: nothing past its DeleteDate is restorable.
-  reportMaintenance(await installation.ramkey.maintenance.run().catch((err: unknown) => toError(err)));
-  const stopMaintenance = installation.ramkey.maintenance.schedule(
-    MAINTENANCE_INTERVAL_MS,
-    reportMaintenance,
-  );
-
-  // The notification outbox: what is due now (left by a previous run too), then every few seconds.
-  installation.ramkey.notifications.start();
+  } catch (err) {
+    logger.error({ err }, 'recycle bin purge failed');
+  }
+  // Then the periodic jobs, on whichever node holds their lease (this one, if it is alone).
+  await installation.ramkey.jobs.start();
 
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
-    stopRetention();
-    stopMaintenance();
     logger.info({ signal }, 'shutting down: finishing requests and flushing pending writes');
-    app
-      .close()
+    // The jobs first, their lease given up so that another node takes them over at once.
+    installation.ramkey.jobs
+      .stop()
+      .then(() => app.close())
       .then(() => installation.close())
       .then(() => {
         logger.info('stopped');
@@ -300,7 +390,10 @@ async function serve(options: ServeOptions): Promise<void> {
   // Serving before the secret index is read would mask every secret-shaped value (safe, but lossy).
   await installation.ramkey.secretIndex.load();
   const address = await app.listen({ host, port });
-  logger.info({ address, store: installation.engine, dataDir: dir }, 'Ramkey is serving');
+  logger.info(
+    { address, store: installation.engine, dataDir: dir, nodeId: installation.ramkey.jobs.nodeId },
+    'Ramkey is serving',
+  );
 }
 
 export function registerServerCommands(program: Command): void {

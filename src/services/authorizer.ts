@@ -15,6 +15,7 @@ import {
   type RequestContext,
 } from '../core/policy/index.js';
 import type { SecurityPreference, Store } from '../store/store.js';
+import type { LookupCounter } from './metrics.js';
 import type { Principal } from './principal.js';
 
 const MAX_CACHED_DOCUMENTS = 10_000;
@@ -61,8 +62,13 @@ export class Authorizer {
   // Parsed custom documents by their text: the same object for every user that has the policy, so
   // compilePolicies compiles its statements once (parsing and compiling is ~5 ms; reuse ~0.1 ms).
   private readonly documents = new Map<string, PolicyDocument>();
+  private bypassed = false;
 
-  constructor(private readonly store: Store) {}
+  constructor(
+    private readonly store: Store,
+    /** Told of each lookup of a principal's compiled policies, hit or miss (see Metrics). */
+    private readonly lookups?: LookupCounter,
+  ) {}
 
   /**
    * Undefined when `principal` may perform the call, else the NoPermission refusal (with
@@ -86,6 +92,17 @@ export class Authorizer {
   invalidateAccount(accountId: string): void {
     this.compiled.delete(accountId);
     this.preferences.delete(accountId);
+  }
+
+  /**
+   * Drops every account's policies and preferences; while `bypassed` (the change bus is down), every
+   * check reads them from the store and nothing is kept. Parsed documents stay: they are keyed by
+   * their own text, which no change can make stale. See keepFresh.
+   */
+  setBypassed(bypassed: boolean): void {
+    this.bypassed = bypassed;
+    this.compiled.clear();
+    this.preferences.clear();
   }
 
   private verdictOf(principal: UserPrincipal, input: AuthorizationInput): Loaded<Verdict> {
@@ -128,20 +145,30 @@ export class Authorizer {
   }
 
   private preferenceOf(accountId: string): Loaded<SecurityPreference> {
+    if (this.bypassed) return this.store.getSecurityPreference(accountId);
     const cached = this.preferences.get(accountId);
     if (cached !== undefined) return cached;
     return settle(this.preferences, accountId, this.store.getSecurityPreference(accountId));
   }
 
   private policiesOf(accountId: string, userId: string): Loaded<CompiledPolicySet> {
+    if (this.bypassed) {
+      this.lookups?.miss();
+      return this.load(accountId, userId);
+    }
     let account = this.compiled.get(accountId);
     if (!account) {
       account = new Map();
       this.compiled.set(accountId, account);
     }
     const cached = account.get(userId);
-    if (cached !== undefined) return cached;
-    return settle(account, userId, this.load(accountId, userId));
+    // A load under way is a miss too: the call waits for the store.
+    if (cached !== undefined && !(cached instanceof Promise)) {
+      this.lookups?.hit();
+      return cached;
+    }
+    this.lookups?.miss();
+    return cached ?? settle(account, userId, this.load(accountId, userId));
   }
 
   private parsed(policyName: string, text = ''): PolicyDocument {

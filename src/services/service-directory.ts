@@ -25,6 +25,7 @@ import {
 import type { Page, ServiceRecord, Store } from '../store/store.js';
 import type { ActionFacts } from './action-facts.js';
 import type { Change, ChangeBus } from './change-bus.js';
+import type { LookupCounter } from './metrics.js';
 import type { Quotas } from './quotas.js';
 
 /** What the gateway tells of one request to a customer's API (see ServiceRequest in the core). */
@@ -73,6 +74,8 @@ export interface ServiceDirectoryOptions {
   globalTtlMs?: number;
   /** Accounts kept compiled (default 10,000); the oldest loaded goes first. */
   maxAccounts?: number;
+  /** Told of each scope's lookup, hit or miss (see Metrics). */
+  lookups?: LookupCounter;
 }
 
 interface Compiled {
@@ -92,7 +95,9 @@ export class ServiceDirectory {
   private readonly ttlMs: number;
   private readonly globalTtlMs: number;
   private readonly maxAccounts: number;
+  private readonly lookups: LookupCounter | undefined;
   private generation = 0;
+  private bypassed = false;
 
   constructor(
     private readonly store: Store,
@@ -104,6 +109,7 @@ export class ServiceDirectory {
     this.ttlMs = options.ttlMs ?? 60_000;
     this.globalTtlMs = options.globalTtlMs ?? 10_000;
     this.maxAccounts = options.maxAccounts ?? 10_000;
+    this.lookups = options.lookups;
   }
 
   // ---- resolution ----
@@ -146,6 +152,17 @@ export class ServiceDirectory {
     this.entries.delete(change.accountId ?? GLOBAL);
   }
 
+  /**
+   * Drops every compiled scope and the loads under way; while `bypassed` (the change bus is down),
+   * every resolution reads the store and nothing is kept. See keepFresh.
+   */
+  setBypassed(bypassed: boolean): void {
+    this.bypassed = bypassed;
+    this.generation++;
+    this.entries.clear();
+    this.loading.clear();
+  }
+
   private resolveIn(
     accountId: string,
     own: Compiled,
@@ -183,7 +200,11 @@ export class ServiceDirectory {
 
   private scope(key: ScopeKey): Compiled | Promise<Compiled> {
     const entry = this.entries.get(key);
-    if (entry && entry.expiresAt > this.clock.now()) return entry;
+    if (entry && entry.expiresAt > this.clock.now()) {
+      this.lookups?.hit();
+      return entry;
+    }
+    this.lookups?.miss();
     return this.load(key);
   }
 
@@ -191,7 +212,7 @@ export class ServiceDirectory {
     const inFlight = this.loading.get(key);
     if (inFlight) return inFlight;
     const generation = this.generation;
-    const promise = this.store
+    const promise: Promise<Compiled> = this.store
       .loadServices(key === GLOBAL ? null : key)
       .then((records) => {
         const compiled: Compiled = {
@@ -200,10 +221,12 @@ export class ServiceDirectory {
           expiresAt: this.clock.now() + (key === GLOBAL ? this.globalTtlMs : this.ttlMs),
         };
         // A change that raced with this load wins: don't cache what may already be stale.
-        if (generation === this.generation) this.put(key, compiled);
+        if (generation === this.generation && !this.bypassed) this.put(key, compiled);
         return compiled;
       })
-      .finally(() => this.loading.delete(key));
+      .finally(() => {
+        if (this.loading.get(key) === promise) this.loading.delete(key);
+      });
     this.loading.set(key, promise);
     return promise;
   }

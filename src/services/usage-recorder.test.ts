@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ManualClock } from '../core/clock.js';
 import { generateAccessKeyId, generateAccountId } from '../core/keys/key-id.js';
@@ -247,6 +248,37 @@ describe('UsageRecorder', () => {
     expect(rows.find((e) => e.sourceIp === '(various)')?.callCount).toBe(501);
     // The next flush starts afresh.
     usage.recordFailure(failure('203.0.113.7'));
+    await usage.close();
+  });
+  it('tells how many audit events wait and since when the oldest record waits, through a failed flush', async () => {
+    const usage = new UsageRecorder(handle.store, { flushIntervalMs: 60_000 });
+    expect(usage.queuedEvents()).toBe(0);
+    expect(usage.oldestUnwrittenSince()).toBeUndefined();
+    const before = performance.now();
+    usage.recordUse(use('Sts', '127.0.0.1'));
+    const since = usage.oldestUnwrittenSince();
+    expect(since).toBeGreaterThanOrEqual(before);
+    usage.recordEvent(event(clock.now()));
+    // Failures past the first few of a kind wait as one aggregate: one event more.
+    const failure = { ...event(clock.now()), errorCode: 'SignatureDoesNotMatch' };
+    for (let i = 0; i < INDIVIDUAL_FAILURES + 3; i++) usage.recordFailure(failure);
+    expect(usage.queuedEvents()).toBe(1 + INDIVIDUAL_FAILURES + 1);
+    expect(usage.oldestUnwrittenSince()).toBe(since);
+
+    const failing = vi
+      .spyOn(handle.store, 'recordActivity')
+      .mockRejectedValueOnce(new Error('database is locked'));
+    await expect(usage.flush()).rejects.toThrow('database is locked');
+    usage.recordEvent(event(clock.now()));
+    // What failed waits still, and is the oldest.
+    expect(usage.queuedEvents()).toBe(1 + INDIVIDUAL_FAILURES + 1 + 1);
+    expect(usage.oldestUnwrittenSince()).toBe(since);
+    failing.mockRestore();
+    await usage.flush();
+    expect(usage.queuedEvents()).toBe(0);
+    expect(usage.oldestUnwrittenSince()).toBeUndefined();
+    usage.recordEvent(event(clock.now()));
+    expect(usage.oldestUnwrittenSince()).toBeGreaterThan(since ?? Infinity);
     await usage.close();
   });
 });

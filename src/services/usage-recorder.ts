@@ -1,9 +1,11 @@
 // Usage bookkeeping: last use per key, per-key usage counts (service, action, source IP) and the
 // audit events that need not commit with a change. All are coalesced in memory and written in one
 // transaction at most a second later and on shutdown; never one database write per request.
+import { performance } from 'node:perf_hooks';
 import { approximateEventSize } from '../core/audit/event-fields.js';
 import type { ServiceCode } from '../core/service-definition/service-code.js';
 import type { AuditEventRecord, KeyUsageUpdate, LastUsedUpdate, Store } from '../store/store.js';
+import type { AuditQueue } from './metrics.js';
 
 /** The products Ramkey answers for itself, as GetAccessKeyLastUsed and the audit trail name them. */
 export type BuiltInServiceName = 'Ram' | 'Ims' | 'Sts' | 'Actiontrail';
@@ -61,7 +63,7 @@ export interface UsageRecorderOptions {
   onError?: (err: unknown) => void;
 }
 
-export class UsageRecorder {
+export class UsageRecorder implements AuditQueue {
   private lastUsed = new Map<string, LastUsedUpdate>();
   private keyUsage = new Map<string, KeyUsageUpdate>();
   private events: AuditEventRecord[] = [];
@@ -73,6 +75,12 @@ export class UsageRecorder {
   private flushSoon = false;
   /** The last uses of the flush in progress, until their transaction commits. */
   private writing: Map<string, LastUsedUpdate> | undefined;
+  /** Events of the flush in progress not committed yet. */
+  private writingEvents = 0;
+  /** When (performance.now()) the oldest record queued since the last flush began was queued. */
+  private queuedSince: number | undefined;
+  /** The same for the records of the flush in progress, until they are all committed. */
+  private writingSince: number | undefined;
   private timer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> = Promise.resolve();
   private readonly flushIntervalMs: number;
@@ -177,6 +185,16 @@ export class UsageRecorder {
     return this.events.length >= this.maxPendingEvents || this.eventBytes >= this.maxPendingEventBytes;
   }
 
+  /** Audit events not committed yet: queued, aggregated failures, and the flush's uncommitted ones. */
+  queuedEvents(): number {
+    return this.events.length + this.failures.size + this.writingEvents;
+  }
+
+  /** When (performance.now()) the oldest record (event, use) not committed yet was queued. */
+  oldestUnwrittenSince(): number | undefined {
+    return this.writingSince ?? this.queuedSince;
+  }
+
   /**
    * The last use not yet written for this key, so reads can show it before the flush: queued, or
    * being written right now (until its transaction commits, the store does not show it either).
@@ -198,7 +216,10 @@ export class UsageRecorder {
         this.failures = new Map();
         this.failureCounts = new Map();
       }
-      if (this.lastUsed.size === 0 && this.keyUsage.size === 0 && this.events.length === 0) return;
+      if (this.lastUsed.size === 0 && this.keyUsage.size === 0 && this.events.length === 0) {
+        this.queuedSince = undefined;
+        return;
+      }
       let lastUsed = this.lastUsed;
       let keyUsage = this.keyUsage;
       const events = this.events;
@@ -208,6 +229,9 @@ export class UsageRecorder {
       this.eventBytes = 0;
       let written = 0;
       this.writing = lastUsed;
+      this.writingEvents = events.length;
+      this.writingSince = this.queuedSince;
+      this.queuedSince = undefined;
       try {
         do {
           if (written > 0) await new Promise((resolve) => setImmediate(resolve));
@@ -218,12 +242,18 @@ export class UsageRecorder {
             keyUsage: [...keyUsage.values()],
           });
           written += chunk.length;
+          this.writingEvents -= chunk.length;
           this.writing = undefined;
           lastUsed = new Map();
           keyUsage = new Map();
         } while (written < events.length);
+        this.writingSince = undefined;
       } catch (err) {
         this.writing = undefined;
+        this.writingEvents = 0;
+        // What was not written is older than anything queued meanwhile.
+        this.queuedSince = this.writingSince ?? this.queuedSince;
+        this.writingSince = undefined;
         this.requeue(lastUsed, keyUsage, events.slice(written));
         throw err;
       }
@@ -268,6 +298,7 @@ export class UsageRecorder {
   }
 
   private schedule(): void {
+    this.queuedSince ??= performance.now();
     // A full write's worth is written at once rather than piling up for the whole interval.
     if (this.events.length >= EVENTS_PER_WRITE && !this.flushSoon) {
       this.flushSoon = true;

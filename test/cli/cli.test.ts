@@ -80,8 +80,9 @@ describe('ramkey init and serve', () => {
   });
 });
 
-// Each test has an account of its own, so they run side by side: the CLI processes overlap.
-describe.concurrent('client commands against a running server', () => {
+// Each test has an account of its own, so they run side by side: the CLI processes overlap. Each test
+// spawns a dozen CLI processes; on a loaded 2-core CI machine that can take over the default 30 s.
+describe.concurrent('client commands against a running server', { timeout: 120_000 }, () => {
   let server: RunningApp;
 
   beforeAll(async () => {

@@ -51,10 +51,18 @@ export interface StartAppOptions {
   trustProxy?: string[];
   /** RAMKEY_GATEWAYS: the addresses forward authentication answers (loopback by default). */
   gateways?: string[];
+  /** RAMKEY_METRICS_FROM: the addresses `/metrics` answers (loopback by default). */
+  metricsFrom?: string[];
   /** Where to listen (default 127.0.0.1; `::` takes IPv6 and IPv4 calls, `endpoint` still works). */
   host?: string;
-  /** Passed to createRamkey as they are (the usage recorder's bounds, the failure limits). */
-  ramkey?: Pick<RamkeyDeps, 'usage' | 'failureLimits' | 'leakHighRiskActions'>;
+  /**
+   * Passed to createRamkey as they are (the usage recorder's bounds, the failure limits, Redis as
+   * RAMKEY_REDIS_URL sets it, or a nonce store and change bus of the test's own).
+   */
+  ramkey?: Pick<
+    RamkeyDeps,
+    'usage' | 'failureLimits' | 'leakHighRiskActions' | 'redis' | 'nonces' | 'changes'
+  >;
   /**
    * Serve the state of an earlier app (stopped with `keepData`) instead of a new installation: a
    * restart. Its first account stays `admin`.
@@ -137,6 +145,7 @@ export async function startApp(options: StartAppOptions = {}): Promise<RunningAp
     logger,
     ...(options.trustProxy && { trustProxy: options.trustProxy }),
     ...(options.gateways && { gateways: options.gateways }),
+    ...(options.metricsFrom && { metricsFrom: options.metricsFrom }),
   });
   await app.listen({ host: options.host ?? '127.0.0.1', port: 0 });
   const address = app.server.address();

@@ -66,11 +66,14 @@ export async function runCli(
 
 export async function startServer(options: StartOptions = {}): Promise<RunningServer> {
   const database = options.engine === 'postgres' ? await createTestDatabase() : undefined;
-  const env = {
+  const env: Record<string, string> = {
     RAMKEY_LOG_LEVEL: 'debug',
     ...(database && { RAMKEY_DATABASE_URL: database.url }),
     ...options.env,
   };
+  // Without Redis, `ramkey serve` on PostgreSQL must be told it is alone. Suites that start several
+  // servers on one database without Redis test what needs no change bus (the background jobs' lease).
+  if (env.RAMKEY_DATABASE_URL && !env.RAMKEY_REDIS_URL) env.RAMKEY_SINGLE_NODE ??= '1';
   let dataDir: string;
   let admin: InitOutput;
   if (options.reuse) {
@@ -97,7 +100,8 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
         const line = buffered.slice(0, nl);
         buffered = buffered.slice(nl + 1);
         logs.push(line);
-        const match = /"address":"https?:\/\/127\.0\.0\.1:(\d+)"/.exec(line);
+        // `"address":"http://..."` in JSON lines, `address: "http://..."` with RAMKEY_LOG_FORMAT=pretty.
+        const match = /address"?: ?"https?:\/\/127\.0\.0\.1:(\d+)"/.exec(line);
         if (match?.[1]) resolve(Number(match[1]));
       }
     };

@@ -1,11 +1,18 @@
 // The gate's view of AccessKeys: record, owning principal and prepared signing key, cached in memory so
 // the hot path neither queries the database nor decrypts. Change events drop stale entries at once;
-// a time-to-live bounds how long any entry can outlive a change that was missed.
+// a time-to-live bounds how long any entry can outlive a change that was missed, and a node whose
+// change bus is down bypasses the cache altogether (see setBypassed).
+//
+// With the database unreachable, an entry keeps being served until it expires: a key can only be
+// narrowed (disabled, deleted, restricted, re-policied) by a change that commits to the database,
+// which none can meanwhile, so serving it widens nothing. A miss (or any lookup while bypassed) reads
+// the store and fails closed: the store's ServiceUnavailable refuses the call.
 import type { Clock } from '../../core/clock.js';
 import { prepareSigningKey, type SigningKey } from '../../core/signature/index.js';
 import type { Sealer } from '../../store/sealer.js';
 import type { AccessKeyStatus, Store } from '../../store/store.js';
 import type { Change } from '../change-bus.js';
+import type { LookupCounter } from '../metrics.js';
 import type { Principal } from '../principal.js';
 
 export interface CachedKey {
@@ -28,6 +35,8 @@ export interface KeyCacheOptions {
   ttlMs?: number;
   /** How long an unknown ID is remembered as unknown (default 10 s). */
   negativeTtlMs?: number;
+  /** Told of each lookup, hit or miss (see Metrics). */
+  lookups?: LookupCounter;
 }
 
 export class KeyCache {
@@ -36,7 +45,9 @@ export class KeyCache {
   private readonly maxEntries: number;
   private readonly ttlMs: number;
   private readonly negativeTtlMs: number;
+  private readonly lookups: LookupCounter | undefined;
   private generation = 0;
+  private bypassed = false;
 
   constructor(
     private readonly store: Store,
@@ -47,12 +58,17 @@ export class KeyCache {
     this.maxEntries = options.maxEntries ?? 100_000;
     this.ttlMs = options.ttlMs ?? 60_000;
     this.negativeTtlMs = options.negativeTtlMs ?? 10_000;
+    this.lookups = options.lookups;
   }
 
   /** The key, or undefined when it does not exist (or is deleted); a value when cached. */
   get(accessKeyId: string): CachedKey | undefined | Promise<CachedKey | undefined> {
     const entry = this.entries.get(accessKeyId);
-    if (entry && entry.expiresAt > this.clock.now()) return entry.key;
+    if (entry && entry.expiresAt > this.clock.now()) {
+      this.lookups?.hit();
+      return entry.key;
+    }
+    this.lookups?.miss();
     return this.load(accessKeyId);
   }
 
@@ -72,23 +88,38 @@ export class KeyCache {
     }
   }
 
-  /** Drops every entry (a node that can no longer trust its change feed starts afresh). */
+  /**
+   * Drops every entry, and the loads under way (a node that can no longer trust its change feed
+   * starts afresh: a lookup after this reads the store anew).
+   */
   clear(): void {
     this.generation++;
     this.entries.clear();
+    this.loading.clear();
+  }
+
+  /**
+   * Clears; while `bypassed`, every lookup reads the store and nothing is kept (the change bus is
+   * down: an entry could not learn of a change). See keepFresh.
+   */
+  setBypassed(bypassed: boolean): void {
+    this.bypassed = bypassed;
+    this.clear();
   }
 
   private load(accessKeyId: string): Promise<CachedKey | undefined> {
     const inFlight = this.loading.get(accessKeyId);
     if (inFlight) return inFlight;
     const generation = this.generation;
-    const promise = this.fetch(accessKeyId)
+    const promise: Promise<CachedKey | undefined> = this.fetch(accessKeyId)
       .then((key) => {
         // A change that raced with this load wins: don't cache what may already be stale.
-        if (generation === this.generation) this.put(accessKeyId, key);
+        if (generation === this.generation && !this.bypassed) this.put(accessKeyId, key);
         return key;
       })
-      .finally(() => this.loading.delete(accessKeyId));
+      .finally(() => {
+        if (this.loading.get(accessKeyId) === promise) this.loading.delete(accessKeyId);
+      });
     this.loading.set(accessKeyId, promise);
     return promise;
   }

@@ -1,6 +1,7 @@
 // The gate's view of network access policies: each account's policies (its own and its keys'), loaded
 // in one query and compiled once, cached until a change to them is published. A time-to-live bounds how
-// long an entry can outlive a change that was missed, as the key cache's does.
+// long an entry can outlive a change that was missed, and a node whose change bus is down bypasses the
+// cache, as the key cache does.
 import type { Clock } from '../../core/clock.js';
 import {
   compileAccessKeyPolicy,
@@ -10,6 +11,7 @@ import {
 } from '../../core/network/access-key-policy.js';
 import type { AccessKeyPolicyRecord, Store } from '../../store/store.js';
 import type { Change } from '../change-bus.js';
+import type { LookupCounter } from '../metrics.js';
 import type { AccountNetworkPolicies, NetworkPolicySource } from './steps/network-policy.js';
 
 interface Entry {
@@ -22,6 +24,8 @@ export interface NetworkPolicyCacheOptions {
   maxEntries?: number;
   /** How long an entry is trusted without a change event (a backstop; default 60 s). */
   ttlMs?: number;
+  /** Told of each lookup, hit or miss (see Metrics). */
+  lookups?: LookupCounter;
 }
 
 /** What an account without any policy that is on compiles to: shared, so caching it costs nothing. */
@@ -32,7 +36,9 @@ export class NetworkPolicyCache implements NetworkPolicySource {
   private readonly loading = new Map<string, Promise<AccountNetworkPolicies>>();
   private readonly maxEntries: number;
   private readonly ttlMs: number;
+  private readonly lookups: LookupCounter | undefined;
   private generation = 0;
+  private bypassed = false;
 
   constructor(
     private readonly store: Pick<Store, 'listAccessKeyPolicies'>,
@@ -41,11 +47,16 @@ export class NetworkPolicyCache implements NetworkPolicySource {
   ) {
     this.maxEntries = options.maxEntries ?? 10_000;
     this.ttlMs = options.ttlMs ?? 60_000;
+    this.lookups = options.lookups;
   }
 
   forAccount(accountId: string, now: number): AccountNetworkPolicies | Promise<AccountNetworkPolicies> {
     const entry = this.entries.get(accountId);
-    if (entry && entry.expiresAt > now) return entry.policies;
+    if (entry && entry.expiresAt > now) {
+      this.lookups?.hit();
+      return entry.policies;
+    }
+    this.lookups?.miss();
     return this.load(accountId);
   }
 
@@ -56,25 +67,34 @@ export class NetworkPolicyCache implements NetworkPolicySource {
     this.entries.delete(change.accountId);
   }
 
-  /** Drops every entry (a node that can no longer trust its change feed starts afresh). */
+  /** Drops every entry and the loads under way (a node that can no longer trust its change feed starts afresh). */
   clear(): void {
     this.generation++;
     this.entries.clear();
+    this.loading.clear();
+  }
+
+  /** Clears; while `bypassed`, every lookup reads the store and nothing is kept. See keepFresh. */
+  setBypassed(bypassed: boolean): void {
+    this.bypassed = bypassed;
+    this.clear();
   }
 
   private load(accountId: string): Promise<AccountNetworkPolicies> {
     const inFlight = this.loading.get(accountId);
     if (inFlight) return inFlight;
     const generation = this.generation;
-    const promise = this.store
+    const promise: Promise<AccountNetworkPolicies> = this.store
       .listAccessKeyPolicies(accountId)
       .then((records) => {
         const policies = compileAll(records);
         // A change that raced with this load wins: don't cache what may already be stale.
-        if (generation === this.generation) this.put(accountId, policies);
+        if (generation === this.generation && !this.bypassed) this.put(accountId, policies);
         return policies;
       })
-      .finally(() => this.loading.delete(accountId));
+      .finally(() => {
+        if (this.loading.get(accountId) === promise) this.loading.delete(accountId);
+      });
     this.loading.set(accountId, promise);
     return promise;
   }
