@@ -73,7 +73,9 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
   };
   // Without Redis, `ramkey serve` on PostgreSQL must be told it is alone. Suites that start several
   // servers on one database without Redis test what needs no change bus (the background jobs' lease).
-  if (env.RAMKEY_DATABASE_URL && !env.RAMKEY_REDIS_URL) env.RAMKEY_SINGLE_NODE ??= '1';
+  if (env.RAMKEY_DATABASE_URL && !env.RAMKEY_REDIS_URL && !('RAMKEY_SINGLE_NODE' in env)) {
+    env.RAMKEY_SINGLE_NODE = '1';
+  }
   let dataDir: string;
   let admin: InitOutput;
   if (options.reuse) {
