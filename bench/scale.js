@@ -12,6 +12,8 @@ import { cryptoRandom } from '../dist/core/random.js';
 import { KeyCache } from '../dist/services/gate/key-cache.js';
 import { DurableNonceStore } from '../dist/services/gate/nonce-store.js';
 import { createRamkey } from '../dist/services/ramkey.js';
+import { openRedis } from '../dist/services/scale/redis-connection.js';
+import { RedisNonceStore } from '../dist/services/scale/redis-nonce-store.js';
 import { createPostgresStore } from '../dist/store/postgres/postgres-store.js';
 import { createSqliteStore } from '../dist/store/sqlite/sqlite-store.js';
 import { generateMasterKeyText, parseMasterKeyRing, Sealer } from '../dist/store/sealer.js';
@@ -226,8 +228,8 @@ async function nonceSection(engines, extra) {
     );
   for (const engine of engines) {
     await withStore(engine, async (store) => {
+      await store.claimNonces();
       const nonces = new DurableNonceStore(store, { clock: systemClock });
-      await nonces.start();
       try {
         row(`${engine} (durable, group commit)`, await timeNonces(nonces));
       } finally {
@@ -310,6 +312,30 @@ if (engines.length === 1) print(`(PostgreSQL at ${POSTGRES_URL} is not reachable
 print('# Ramkey scale-out benchmark');
 print();
 await keyLookupSection(engines);
-await nonceSection(engines, []);
+await nonceSection(engines, [
+  [
+    'redis (SET NX PX)',
+    async () => {
+      const prefix = `ramkey-bench-${process.pid}:`;
+      const redis = openRedis(REDIS_URL, 'commands', prefix, () => undefined);
+      await new Promise((resolve, reject) => {
+        redis.once('ready', resolve);
+        redis.once('end', () => reject(new Error(`Redis at ${REDIS_URL} is not reachable`)));
+      });
+      return {
+        nonces: new RedisNonceStore(redis, prefix),
+        async close() {
+          // Leave nothing behind in a shared Redis.
+          for (let cursor = '0'; ;) {
+            const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+            if (keys.length > 0) await redis.del(...keys);
+            if ((cursor = next) === '0') break;
+          }
+          redis.disconnect();
+        },
+      };
+    },
+  ],
+]);
 if (engines.includes('postgres') && !process.env.BENCH_SKIP_CPU) await cpuSection();
 else print('(CPU section skipped: it needs PostgreSQL and Redis)');

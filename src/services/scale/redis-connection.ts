@@ -67,6 +67,9 @@ export function openRedis(
     autoResubscribe: false,
     // CLIENT SETINFO is unknown before Redis 7.2.
     disableClientInfo: true,
+    // Commands issued in one turn of the event loop go out in one write: under load a node's nonce
+    // SETs share syscalls (bench/scale.js: the CPU per signed call on PostgreSQL + Redis).
+    enableAutoPipelining: true,
   });
   let state: RedisConnectionEvent['state'] | undefined;
   let lastError: string | undefined;
