@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import process from 'node:process';
+import { setTimeout } from 'node:timers';
 import pg from 'pg';
 import { systemClock } from '../dist/core/clock.js';
 import { cryptoRandom } from '../dist/core/random.js';
@@ -296,6 +297,18 @@ async function cpuSection() {
   }
 }
 
+async function redisReachable() {
+  const redis = openRedis(REDIS_URL, 'commands', 'ramkey-bench-probe:', () => undefined);
+  try {
+    return await new Promise((resolve) => {
+      redis.once('ready', () => resolve(true));
+      setTimeout(() => resolve(false), 3000).unref();
+    });
+  } finally {
+    redis.disconnect();
+  }
+}
+
 async function pgReachable() {
   const client = new pg.Client({ connectionString: POSTGRES_URL, connectionTimeoutMillis: 2000 });
   try {
@@ -312,30 +325,35 @@ if (engines.length === 1) print(`(PostgreSQL at ${POSTGRES_URL} is not reachable
 print('# Ramkey scale-out benchmark');
 print();
 await keyLookupSection(engines);
-await nonceSection(engines, [
-  [
-    'redis (SET NX PX)',
-    async () => {
-      const prefix = `ramkey-bench-${process.pid}:`;
-      const redis = openRedis(REDIS_URL, 'commands', prefix, () => undefined);
-      await new Promise((resolve, reject) => {
-        redis.once('ready', resolve);
-        redis.once('end', () => reject(new Error(`Redis at ${REDIS_URL} is not reachable`)));
-      });
-      return {
-        nonces: new RedisNonceStore(redis, prefix),
-        async close() {
-          // Leave nothing behind in a shared Redis.
-          for (let cursor = '0'; ;) {
-            const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-            if (keys.length > 0) await redis.del(...keys);
-            if ((cursor = next) === '0') break;
-          }
-          redis.disconnect();
-        },
-      };
-    },
-  ],
-]);
-if (engines.includes('postgres') && !process.env.BENCH_SKIP_CPU) await cpuSection();
+await nonceSection(
+  engines,
+  !(await redisReachable())
+    ? []
+    : [
+        [
+          'redis (SET NX PX)',
+          async () => {
+            const prefix = `ramkey-bench-${process.pid}:`;
+            const redis = openRedis(REDIS_URL, 'commands', prefix, () => undefined);
+            await new Promise((resolve, reject) => {
+              redis.once('ready', resolve);
+              setTimeout(() => reject(new Error(`Redis at ${REDIS_URL} is not reachable`)), 5000).unref();
+            });
+            return {
+              nonces: new RedisNonceStore(redis, prefix),
+              async close() {
+                // Leave nothing behind in a shared Redis.
+                for (let cursor = '0'; ;) {
+                  const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+                  if (keys.length > 0) await redis.del(...keys);
+                  if ((cursor = next) === '0') break;
+                }
+                redis.disconnect();
+              },
+            };
+          },
+        ],
+      ],
+);
+if (engines.includes('postgres') && (await redisReachable())) await cpuSection();
 else print('(CPU section skipped: it needs PostgreSQL and Redis)');
