@@ -91,6 +91,7 @@ function restore(options: DataOptions & JsonOption & { from: string }): void {
       bytes: report.bytes,
       rows: report.rows,
       previous: report.previous,
+      carriedNonces: report.carriedNonces,
       masterKey: report.masterKey,
     });
     return;
@@ -98,8 +99,10 @@ function restore(options: DataOptions & JsonOption & { from: string }): void {
   process.stdout.write(
     `Restored ${resolve(options.from)} into ${report.file}: ${summary(report.rows)}.\n` +
       (report.previous
-        ? `The database it replaced is kept at ${report.previous}.\n`
-        : 'There was no database to replace.\n') +
+        ? `The database it replaced is kept at ${report.previous}; ${count(report.carriedNonces)} ` +
+          'nonces it had seen used in the last 15 minutes stay refused as replays.\n'
+        : 'There was no database to replace: calls signed in the last 15 minutes that the backup does\n' +
+          'not know of could be replayed once; wait 15 minutes before letting clients in where that matters.\n') +
       `Its secrets open with the master key ${report.masterKey}.\n` +
       `\nServe it with: ramkey serve --data ${dir}\n`,
   );

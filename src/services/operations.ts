@@ -81,6 +81,8 @@ export interface RestoreReport extends SqliteDatabaseFacts {
   file: string;
   /** Where the database it replaced was set aside; absent when there was none. */
   previous?: string;
+  /** Used nonces, still inside their window, that the replaced database gave the restored one. */
+  carriedNonces: number;
   masterKey: string;
 }
 
@@ -118,7 +120,13 @@ export function restoreInstallation(config: InstallationConfig, from: string, no
         );
       }
     });
-    return { ...outcome.facts, file, ...(outcome.previous && { previous: outcome.previous }), masterKey };
+    return {
+      ...outcome.facts,
+      file,
+      ...(outcome.previous && { previous: outcome.previous }),
+      carriedNonces: outcome.carriedNonces,
+      masterKey,
+    };
   } catch (error) {
     if (error instanceof NonceJournalBusyError) {
       throw new Error(`A Ramkey server is running on ${config.dataDir}: stop it before restoring into it`, {

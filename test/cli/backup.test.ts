@@ -18,8 +18,8 @@ import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { runCli, startServer, type RunningServer } from '../support/ramkey-server.js';
-import { checkScene, makeScene } from '../support/installation-scene.js';
-import { clients, RamModule } from '../support/sdk.js';
+import { answerOnce, checkScene, expectReplayRefused, makeScene } from '../support/installation-scene.js';
+import { clients, RamModule, type Key } from '../support/sdk.js';
 import { makeTempDir, type TempDir } from '../support/temp-dir.js';
 import { describeSqlite } from '../support/test-stores.js';
 
@@ -138,9 +138,13 @@ describeSqlite('ramkey backup and restore', () => {
     expect(users.body?.users?.user).toHaveLength(made.rows.users ?? -1);
   });
 
-  it('refuses to restore under a running server; stopped, it restores and keeps the old database', async () => {
-    const running = restored as RunningServer;
+  it('refuses to restore under a running server; stopped, it restores, keeping the old database and its used nonces', async () => {
+    let running = restored as RunningServer;
     const backupFile = join(temp.dir, 'backups', 'ramkey-backup.db');
+    const admin: Key = { id: running.admin.accessKeyId, secret: running.admin.accessKeySecret };
+    // A call answered after the backup was made: the backup does not know its nonce.
+    const afterBackup = await answerOnce(running, admin);
+
     const refused = await runCli(['restore', '--from', backupFile, '--data', running.dataDir]);
     expectRefusal(refused, /A Ramkey server is running on .*: stop it before restoring/);
     expect(readdirSync(running.dataDir).filter((n) => !n.startsWith('ramkey.db-nonces.'))).toEqual([
@@ -149,15 +153,22 @@ describeSqlite('ramkey backup and restore', () => {
       'ramkey.db-shm',
       'ramkey.db-wal',
     ]);
-    const admin = { id: running.admin.accessKeyId, secret: running.admin.accessKeySecret };
-    expect((await clients(running.endpoint, admin, 'v3').sts.getCallerIdentity()).statusCode).toBe(200);
+    await expectReplayRefused(running, afterBackup);
 
+    // Restarted once, the server merges its nonce journal into the database: the nonce is then in the
+    // database being replaced, and nowhere else.
+    await running.stop({ keepData: true });
+    running = await startServer({ reuse: { dataDir: running.dataDir, admin: running.admin } });
     await running.stop({ keepData: true });
     restored = undefined;
+    const journal = readdirSync(running.dataDir).filter((n) => /^ramkey\.db-nonces\.\d+$/.test(n));
+    expect(journal.map((n) => statSync(join(running.dataDir, n)).size)).toEqual([0]);
+
     const again = await runCli(['restore', '--from', backupFile, '--data', running.dataDir]);
     expect(again.code, again.stderr).toBe(0);
-    const previous = /kept at (\S+)\.$/m.exec(again.stdout)?.[1] ?? '';
+    const previous = /kept at (\S+);/.exec(again.stdout)?.[1] ?? '';
     expect(previous).toMatch(/ramkey\.db\.before-restore-\d{8}T\d{6}Z$/);
+    expect(again.stdout).toMatch(/; [1-9]\d* nonces it had seen used in the last 15 minutes stay refused/);
     expect(again.stdout).toContain('accounts 1, RAM users');
     expect(statSync(previous).mode & 0o777).toBe(0o600);
     // The old database, whole: its WAL folded in, so it opens on its own.
@@ -169,6 +180,9 @@ describeSqlite('ramkey backup and restore', () => {
       old.close();
     }
     expect(existsSync(join(running.dataDir, 'ramkey.db-wal'))).toBe(false);
+
+    restored = await startServer({ reuse: { dataDir: running.dataDir, admin: running.admin } });
+    await expectReplayRefused(restored, afterBackup);
   });
 });
 

@@ -19,6 +19,28 @@ export interface Scene {
   answeredCall: string;
 }
 
+/** A signed GetCallerIdentity of `key` (V1, GET), answered once by `server`; for replaying later. */
+export async function answerOnce(server: RunningServer, key: Key): Promise<string> {
+  const call = signRpcV1({
+    method: 'GET',
+    params: { Action: 'GetCallerIdentity', Version: '2015-04-01', Format: 'JSON' },
+    accessKeyId: key.id,
+    secret: key.secret,
+    nonce: randomUUID(),
+    timestamp: toWireDate(Date.now()),
+  }).query;
+  const first = await fetch(`http://${server.endpoint}/?${call}`);
+  expect(first.status).toBe(200);
+  return call;
+}
+
+/** `call`, sent again, is refused as a replay. */
+export async function expectReplayRefused(server: RunningServer, call: string): Promise<void> {
+  const replay = await fetch(`http://${server.endpoint}/?${call}`);
+  expect(replay.status).toBe(400);
+  expect(((await replay.json()) as { Code?: string }).Code).toBe('SignatureNonceUsed');
+}
+
 /** Creates the user `app` with a key, and answers one signed call of the admin key. */
 export async function makeScene(server: RunningServer): Promise<Scene> {
   const admin: Key = { id: server.admin.accessKeyId, secret: server.admin.accessKeySecret };
@@ -29,16 +51,7 @@ export async function makeScene(server: RunningServer): Promise<Scene> {
     id: made.body?.accessKey?.accessKeyId ?? '',
     secret: made.body?.accessKey?.accessKeySecret ?? '',
   };
-  const answeredCall = signRpcV1({
-    method: 'GET',
-    params: { Action: 'GetCallerIdentity', Version: '2015-04-01', Format: 'JSON' },
-    accessKeyId: admin.id,
-    secret: admin.secret,
-    nonce: randomUUID(),
-    timestamp: toWireDate(Date.now()),
-  }).query;
-  const first = await fetch(`http://${server.endpoint}/?${answeredCall}`);
-  expect(first.status).toBe(200);
+  const answeredCall = await answerOnce(server, admin);
   return { admin, app, appUserId: user.body?.user?.userId ?? '', answeredCall };
 }
 
@@ -65,7 +78,5 @@ export async function checkScene(server: RunningServer, scene: Scene): Promise<v
     }),
   ]);
 
-  const replay = await fetch(`http://${server.endpoint}/?${scene.answeredCall}`);
-  expect(replay.status).toBe(400);
-  expect(((await replay.json()) as { Code?: string }).Code).toBe('SignatureNonceUsed');
+  await expectReplayRefused(server, scene.answeredCall);
 }

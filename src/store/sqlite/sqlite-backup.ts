@@ -235,6 +235,8 @@ export interface SqliteRestoreOutcome {
   facts: SqliteDatabaseFacts;
   /** Where the database that was replaced now is; undefined when there was none. */
   previous?: string;
+  /** Used nonces still inside their window carried over from the replaced database. */
+  carriedNonces: number;
 }
 
 /**
@@ -288,16 +290,49 @@ export function restoreSqlite(
         );
       }
       verify(facts);
+      const carriedNonces = existsSync(file) ? carryNonces(file, temp, now) : 0;
       syncFile(temp);
       const previous = existsSync(file) ? setAside(file, now) : undefined;
       renameSync(temp, file);
       syncDirectory(dirname(file));
-      return { facts, ...(previous !== undefined && { previous }) };
+      return { facts, carriedNonces, ...(previous !== undefined && { previous }) };
     } finally {
       removeTemp(temp);
     }
   } finally {
     unlock();
+  }
+}
+
+/**
+ * Copies the used nonces of the database being replaced that are still inside their window into the
+ * restored copy: calls it answered after the backup was made stay refused as replays. (Its journal
+ * files stay beside it and are merged into the restored database by the next server.) A replaced
+ * database too damaged to read carries none over.
+ */
+function carryNonces(file: string, restored: string, now: number): number {
+  let db: BetterSqlite3.Database | undefined;
+  try {
+    db = new BetterSqlite3(restored, { fileMustExist: true });
+    db.prepare('attach database ? as replaced').run(file);
+    const both = db
+      .prepare<[], number>(
+        "select count(*) from replaced.sqlite_master where type = 'table' and name = 'nonces'",
+      )
+      .pluck()
+      .get();
+    if (both !== 1 || !hasTable(db, 'nonces')) return 0;
+    return db
+      .prepare<[number]>(
+        `insert into main.nonces (expires_at, fingerprint)
+         select expires_at, fingerprint from replaced.nonces where expires_at >= ? on conflict do nothing`,
+      )
+      .run(now).changes;
+  } catch (error) {
+    if (isNotADatabase(error)) return 0;
+    throw error;
+  } finally {
+    db?.close();
   }
 }
 
