@@ -8,6 +8,7 @@ import { ApiError } from './client.js';
 import { registerClientCommands } from './client-commands.js';
 import { CliError, EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from './exit-codes.js';
 import { registerNetworkCommands } from './network-commands.js';
+import { registerOperationsCommands } from './operations-commands.js';
 import { registerScanCommand } from './scan-commands.js';
 import { registerLeakCommands } from './leak-commands.js';
 import { registerServerCommands } from './server-commands.js';
@@ -31,6 +32,7 @@ found), 2 wrong usage.`,
   );
 
 registerServerCommands(program);
+registerOperationsCommands(program);
 registerClientCommands(program);
 registerAuditCommands(program);
 registerNetworkCommands(program);

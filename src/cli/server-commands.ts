@@ -30,7 +30,7 @@ export interface DataOptions {
   data?: string;
 }
 
-function dataDir(options: DataOptions): string {
+export function dataDir(options: DataOptions): string {
   return resolve(options.data ?? process.env.RAMKEY_DATA ?? DEFAULT_DATA_DIR);
 }
 
@@ -79,7 +79,7 @@ function jobSettings(): BackgroundJobsOptions {
 }
 
 /** The installation in `dir`, or in RAMKEY_DATABASE_URL's database (RAMKEY_DATABASE_SCHEMA's schema), with RAMKEY_MASTER_KEY if set. */
-function installationConfig(dir: string): InstallationConfig {
+export function installationConfig(dir: string): InstallationConfig {
   return {
     dataDir: dir,
     databaseUrl: process.env.RAMKEY_DATABASE_URL,

@@ -8,7 +8,7 @@ import { openStore, SQLITE_FILE_NAME, type StoreConfig } from '../store/open-sto
 import { generateMasterKeyText, loadMasterKeyRing, Sealer, writeMasterKeyFile } from '../store/sealer.js';
 import { createRamkey, type Ramkey, type RamkeyDeps } from './ramkey.js';
 
-const MASTER_KEY_FILE = 'master.key';
+export const MASTER_KEY_FILE = 'master.key';
 
 /** Where an installation lives: RAMKEY_DATA, RAMKEY_DATABASE_URL and RAMKEY_MASTER_KEY. */
 export interface InstallationConfig extends StoreConfig {

@@ -45,11 +45,36 @@ export class NonceJournalBusyError extends Error {
   }
 }
 
+/**
+ * Takes the lock a serving process holds on a SQLite database file (`<file>-nonces.lock`), for as long
+ * as the process lives or until the returned function releases it. Throws NonceJournalBusyError when
+ * another process holds it: a server, or an operator command (restore, migrate) that must not run
+ * beside one.
+ */
+export function lockServing(file: string): () => void {
+  const lockFile = `${file}-nonces.lock`;
+  closeSync(openSync(lockFile, 'a', 0o600));
+  const connection = new BetterSqlite3(lockFile, { timeout: 0 });
+  try {
+    // In exclusive locking mode a connection keeps the lock of its first write until closed.
+    connection.pragma('locking_mode = exclusive');
+    connection.exec('begin exclusive; commit');
+  } catch (error) {
+    connection.close();
+    if ((error as { code?: unknown }).code === 'SQLITE_BUSY')
+      throw new NonceJournalBusyError(lockFile, { cause: error });
+    throw error;
+  }
+  return () => {
+    connection.close();
+  };
+}
+
 /** One journal entry: expiry (float64, little-endian) then the 16-byte fingerprint. */
 const ENTRY_BYTES = 24;
 
 /** An entry as the merge handles it (made only then: memory holds the journal as bytes). */
-interface Entry {
+export interface JournalEntry {
   expiresAt: number;
   fingerprint: Buffer;
 }
@@ -87,7 +112,7 @@ export function sqliteNonceStore(
   const pending = new Set<string>();
   /** Oldest first; the last one is being appended to. */
   const segments: Segment[] = [];
-  let lock: BetterSqlite3.Database | undefined;
+  let unlock: (() => void) | undefined;
   let nextSequence = 1;
   let claimed = false;
   let merging: Promise<void> | undefined;
@@ -104,7 +129,7 @@ export function sqliteNonceStore(
     lookUp: raw.transaction((nonces: readonly NonceRecord[], batch: Batch) =>
       nonces.map((n) => check(n, batch)),
     ),
-    mergeChunk: raw.transaction((entries: readonly Entry[]) => {
+    mergeChunk: raw.transaction((entries: readonly JournalEntry[]) => {
       const merge = statements().merge;
       for (const e of entries) merge.run(e.expiresAt, e.fingerprint);
     }),
@@ -135,25 +160,8 @@ export function sqliteNonceStore(
   function claim(): void {
     if (claimed) return;
     if (options.file !== undefined && prefix !== undefined && dir !== undefined) {
-      const lockFile = `${options.file}-nonces.lock`;
-      closeSync(openSync(lockFile, 'a', 0o600));
-      const connection = new BetterSqlite3(lockFile, { timeout: 0 });
-      try {
-        // In exclusive locking mode a connection keeps the lock of its first write until closed.
-        connection.pragma('locking_mode = exclusive');
-        connection.exec('begin exclusive; commit');
-      } catch (error) {
-        connection.close();
-        if ((error as { code?: unknown }).code === 'SQLITE_BUSY')
-          throw new NonceJournalBusyError(lockFile, { cause: error });
-        throw error;
-      }
-      lock = connection;
-      const left = readdirSync(dir)
-        .filter((name) => name.startsWith(prefix) && /^\d+$/.test(name.slice(prefix.length)))
-        .map((name) => Number(name.slice(prefix.length)))
-        .sort((a, b) => a - b);
-      for (const sequence of left) {
+      unlock = lockServing(options.file);
+      for (const sequence of journalSequences(dir, prefix)) {
         const path = join(dir, `${prefix}${String(sequence)}`);
         const entries = readJournal(readFileSync(path));
         for (let i = 0; i < entries.length; i += mergeChunk)
@@ -260,8 +268,8 @@ export function sqliteNonceStore(
       for (const segment of segments) if (segment.fd !== undefined) closeSync(segment.fd);
       segments.length = 0;
       pending.clear();
-      lock?.close();
-      lock = undefined;
+      unlock?.();
+      unlock = undefined;
       claimed = false;
     },
 
@@ -286,14 +294,40 @@ export function sqliteNonceStore(
   };
 }
 
+/** The sequence numbers of the journal files named `<prefix><n>` in `dir`, oldest first. */
+function journalSequences(dir: string, prefix: string): number[] {
+  return readdirSync(dir)
+    .filter((name) => name.startsWith(prefix) && /^\d+$/.test(name.slice(prefix.length)))
+    .map((name) => Number(name.slice(prefix.length)))
+    .sort((a, b) => a - b);
+}
+
+/**
+ * The nonces in the journal files of the database `file`: what its server recorded and has not merged
+ * into `nonces` yet. Read without the lock, beside a running server: a file it merges and deletes
+ * meanwhile is skipped, and a partial entry at a file's end (a write under way) is ignored.
+ */
+export function journalNonces(file: string): JournalEntry[] {
+  const prefix = `${basename(file)}-nonces.`;
+  const dir = dirname(file);
+  return journalSequences(dir, prefix).flatMap((sequence) => {
+    try {
+      return readJournal(readFileSync(join(dir, `${prefix}${String(sequence)}`)));
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw error;
+    }
+  });
+}
+
 /** Expiry, then fingerprint: the primary key's order, so that a merge writes each page once. */
-function byKey(a: Entry, b: Entry): number {
+function byKey(a: JournalEntry, b: JournalEntry): number {
   return a.expiresAt - b.expiresAt || Buffer.compare(a.fingerprint, b.fingerprint);
 }
 
 /** The whole entries of a journal file; a partial one at its end (a write cut short) is ignored. */
-function readJournal(bytes: Buffer): Entry[] {
-  const entries: Entry[] = [];
+function readJournal(bytes: Buffer): JournalEntry[] {
+  const entries: JournalEntry[] = [];
   for (let at = 0; at + ENTRY_BYTES <= bytes.length; at += ENTRY_BYTES) {
     entries.push({
       expiresAt: bytes.readDoubleLE(at),
