@@ -29,6 +29,13 @@ const IMS = '2019-08-15';
 const ACTIONTRAIL = '2020-07-06';
 /** The issue's promise: a change made on one node holds on every node within a second. */
 const PROPAGATION_MS = 1000;
+/** The background jobs' lease, short so that a takeover comes within seconds. */
+const JOB_LEASE_MS = 3000;
+/** How long Redis may take to be back in use once it answers again (the issue: "within seconds"). */
+const REDIS_RETURN_MS = 10_000;
+const RUNS_JOBS = /"msg":"this node runs the background jobs"/;
+const STANDS_BY = /"msg":"another node runs the background jobs: this one stands by"/;
+const PURGED = /"msg":"purged AccessKeys and users past their recycle bin DeleteDate"/;
 
 const availability = await clusterAvailability();
 if (!availability.ok && process.env.CI) {
@@ -72,6 +79,18 @@ function servedBy(requestId: string): Promise<ClusterNode> {
   );
 }
 
+/** The node whose current run logs a line matching `pattern`, when exactly one does. */
+function onlyNodeLogging(pattern: RegExp): ClusterNode | undefined {
+  const logging = cluster.nodes.filter((node) => node.runLogs.some((line) => pattern.test(line)));
+  return logging.length === 1 ? logging[0] : undefined;
+}
+
+/** What a node answers on a plain GET of `path` (the probes). */
+async function probe(node: ClusterNode, path: string): Promise<{ status: number; body: string }> {
+  const response = await fetch(`http://${node.endpoint}${path}`);
+  return { status: response.status, body: await response.text() };
+}
+
 /** A user with AliyunRAMReadOnlyAccess and a key, made through node A. */
 async function reader(name: string): Promise<Key> {
   const client = ram(cluster.a.endpoint, admin);
@@ -108,7 +127,13 @@ async function refusedWithin(node: ClusterNode, since: number, call: () => Promi
 
 describe.skipIf(!availability.ok)('two nodes behind nginx on PostgreSQL and Redis', () => {
   beforeAll(async () => {
-    cluster = await startCluster({ env: { RAMKEY_TRUST_PROXY: 'loopback' } });
+    cluster = await startCluster({
+      env: {
+        RAMKEY_TRUST_PROXY: 'loopback',
+        RAMKEY_JOB_LEASE_MS: String(JOB_LEASE_MS),
+        RAMKEY_MAINTENANCE_INTERVAL_MS: '1000',
+      },
+    });
     admin = { id: cluster.admin.accessKeyId, secret: cluster.admin.accessKeySecret };
   }, 60_000);
 
@@ -253,5 +278,121 @@ describe.skipIf(!availability.ok)('two nodes behind nginx on PostgreSQL and Redi
       expect(lastUsed).toBeGreaterThanOrEqual(Math.floor(before / 1000) * 1000);
       expect(lastUsed).toBeLessThanOrEqual(after);
     }
+  });
+  describe('background jobs', () => {
+    it('run on exactly one node, the other standing by', async () => {
+      const runner = await waitFor('a node to run the jobs', JOB_LEASE_MS * 2, () =>
+        Promise.resolve(onlyNodeLogging(RUNS_JOBS)),
+      );
+      const other = cluster.nodes.find((node) => node !== runner) as ClusterNode;
+      await other.waitForLog(STANDS_BY, JOB_LEASE_MS * 2);
+      // Still so after a whole lease: the runner renewed it, the other did not take it.
+      await sleep(JOB_LEASE_MS);
+      expect(onlyNodeLogging(RUNS_JOBS)).toBe(runner);
+    });
+
+    it('are taken over by the other node when the runner is killed with kill -9', async () => {
+      const runner = onlyNodeLogging(RUNS_JOBS);
+      if (!runner) throw new Error('no single node runs the jobs');
+      const survivor = cluster.nodes.find((node) => node !== runner) as ClusterNode;
+      // A key in the recycle bin, through nginx.
+      const userName = 'binned-during-takeover';
+      const client = ram(cluster.gateway.endpoint, admin);
+      await client.createUser(new RamModule.CreateUserRequest({ userName }));
+      const created = await client.createAccessKey(new RamModule.CreateAccessKeyRequest({ userName }));
+      const keyId = created.body?.accessKey?.accessKeyId ?? '';
+      secrets.push(created.body?.accessKey?.accessKeySecret ?? '');
+      await client.deleteAccessKey(
+        new RamModule.DeleteAccessKeyRequest({ userName, userAccessKeyId: keyId }),
+      );
+
+      await runner.kill();
+      // Its DeleteDate passed: due for the purge job, which only the jobs' runner runs now that the
+      // nodes are serving. The runner is dead; the purge must come from the survivor.
+      await cluster.query(`update access_keys set purge_at = $1 where access_key_id = $2`, [
+        Date.now() - 60_000,
+        keyId,
+      ]);
+      await survivor.waitForLog(RUNS_JOBS, JOB_LEASE_MS * 3);
+      await survivor.waitForLog(PURGED, 5000);
+      const owner = (await callAction(cluster.gateway.endpoint, admin, {
+        action: 'GetAccessKeyOwner',
+        version: IMS,
+        query: { UserAccessKeyId: keyId },
+      })) as { State?: string };
+      expect(owner.State).toBe('Deleted');
+
+      // nginx passes over the dead node: every call through it is served.
+      for (let i = 0; i < 4; i++) {
+        expect(await outcome(sts(cluster.gateway.endpoint, admin).getCallerIdentity())).toBe('ok');
+      }
+
+      // Back, it serves and stands by: the survivor keeps the jobs.
+      await runner.start();
+      await runner.waitForLog(STANDS_BY, JOB_LEASE_MS * 2);
+      expect(onlyNodeLogging(RUNS_JOBS)).toBe(survivor);
+      expect(await outcome(sts(runner.endpoint, admin).getCallerIdentity())).toBe('ok');
+    });
+  });
+
+  describe('Redis stopped and started again', () => {
+    /** Served before Redis stopped, to be replayed after it came back (having forgotten it). */
+    const before = { nonce: randomUUID(), date: '' };
+
+    it('refuses every signed call on both nodes while Redis is down (ServiceUnavailable), and serves again once it is back', async () => {
+      before.date = toWireDate(Date.now());
+      await pinnedSts(cluster.a.endpoint, admin, before.nonce, before.date).getCallerIdentity();
+      for (const node of cluster.nodes) {
+        expect(await outcome(sts(node.endpoint, admin).getCallerIdentity())).toBe('ok');
+        expect((await probe(node, '/readyz')).status).toBe(200);
+      }
+
+      await cluster.redis.stop();
+      for (const node of cluster.nodes) {
+        const refused = await sdkError(sts(node.endpoint, admin).getCallerIdentity());
+        expect(refused.code).toBe('ServiceUnavailable');
+        expect(refused.statusCode).toBe(503);
+        // Not even with a key both nodes have cached.
+        expect(await outcome(listUsers(node, admin))).toBe('ServiceUnavailable');
+        const ready = await probe(node, '/readyz');
+        expect(ready.status).toBe(503);
+        expect(ready.body).toMatch(/redis/i);
+        // Alive all the same: nothing to restart.
+        expect((await probe(node, '/healthz')).status).toBe(200);
+      }
+      // Nor through nginx, whichever node it picks.
+      expect(await outcome(sts(cluster.gateway.endpoint, admin).getCallerIdentity())).toBe(
+        'ServiceUnavailable',
+      );
+
+      await cluster.redis.start();
+      for (const node of cluster.nodes) {
+        await waitFor(`node ${node.name} to serve again`, REDIS_RETURN_MS, async () =>
+          (await outcome(sts(node.endpoint, admin).getCallerIdentity())) === 'ok' ? true : undefined,
+        );
+        expect((await probe(node, '/readyz')).status).toBe(200);
+      }
+    });
+
+    it('still refuses a request served before Redis went down, though Redis forgot its nonce', async () => {
+      const replay = await sdkError(
+        pinnedSts(cluster.b.endpoint, admin, before.nonce, before.date).getCallerIdentity(),
+      );
+      expect(replay.code).toBe('SignatureNonceUsed');
+    });
+
+    it('carries changes between the nodes again: a key disabled on A is refused on B within a second', async () => {
+      const key = await reader('disabled-after-redis');
+      expect(await outcome(listUsers(cluster.b, key))).toBe('ok');
+      await ram(cluster.a.endpoint, admin).updateAccessKey(
+        new RamModule.UpdateAccessKeyRequest({
+          userName: 'disabled-after-redis',
+          userAccessKeyId: key.id,
+          status: 'Inactive',
+        }),
+      );
+      const code = await refusedWithin(cluster.b, Date.now(), () => listUsers(cluster.b, key));
+      expect(code).toBe('InvalidAccessKeyId.Inactive');
+    });
   });
 });
