@@ -544,7 +544,10 @@ export interface UsedNonceStore {
   claimNonces(): Promise<void>;
 }
 
-/** Leases that keep a maintenance job (idle-key disabling) to one node at a time. */
+/**
+ * Leases that keep work to one node at a time: a run's turn (idle-key disabling, once a day) or a
+ * node's turn (the background jobs' runner, renewed while it lives).
+ */
 export interface JobLeaseStore {
   /**
    * Takes the job's lease for `holder` until `expiresAt` when nobody (`holder` included) holds it at
@@ -552,6 +555,14 @@ export interface JobLeaseStore {
    * a node's: the holder itself runs again only once its lease expired.
    */
   acquireJobLease(jobName: string, holder: string, now: number, expiresAt: number): Promise<boolean>;
+  /**
+   * Takes the job's lease for `holder` until `expiresAt` when nobody else holds it at `now`, or
+   * extends it when `holder` already does, atomically across processes and nodes; returns whether
+   * `holder` holds it now. A node's turn: it keeps the lease for as long as it renews in time.
+   */
+  renewJobLease(jobName: string, holder: string, now: number, expiresAt: number): Promise<boolean>;
+  /** Gives the lease up when `holder` holds it (expired or not), so that another may take it at once; returns whether it did. */
+  releaseJobLease(jobName: string, holder: string): Promise<boolean>;
 }
 
 /** Leak response: restricted keys, leak reporters, webhooks and the notification outbox. */

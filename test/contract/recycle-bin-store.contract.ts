@@ -501,6 +501,45 @@ export function describeRecycleBinStoreContract(name: string, makeStore: () => P
         );
         expect(results.filter(Boolean)).toHaveLength(1);
       });
+
+      it('lets its holder renew it, and nobody else until it expires', async () => {
+        const job = `job-${cryptoRandom.uuid()}`;
+        expect(await store.renewJobLease(job, 'node-a', T0, T0 + 100)).toBe(true);
+        expect(await store.renewJobLease(job, 'node-b', T0 + 50, T0 + 150)).toBe(false);
+        // Renewed before it expired: held past the first expiry.
+        expect(await store.renewJobLease(job, 'node-a', T0 + 99, T0 + 199)).toBe(true);
+        expect(await store.renewJobLease(job, 'node-b', T0 + 150, T0 + 250)).toBe(false);
+        expect(await store.acquireJobLease(job, 'node-b', T0 + 198, T0 + 300)).toBe(false);
+        // Not renewed in time: another takes it, and the old holder's renewal then fails.
+        expect(await store.renewJobLease(job, 'node-b', T0 + 199, T0 + 299)).toBe(true);
+        expect(await store.renewJobLease(job, 'node-a', T0 + 200, T0 + 300)).toBe(false);
+        // A lease taken by a run is renewable by that holder as well.
+        const run = `${job}-run`;
+        expect(await store.acquireJobLease(run, 'node-a', T0, T0 + 100)).toBe(true);
+        expect(await store.renewJobLease(run, 'node-a', T0 + 1, T0 + 200)).toBe(true);
+        expect(await store.acquireJobLease(run, 'node-b', T0 + 150, T0 + 300)).toBe(false);
+      });
+
+      it('gives the lease up on release, to its holder only, so that another takes it at once', async () => {
+        const job = `job-${cryptoRandom.uuid()}`;
+        expect(await store.renewJobLease(job, 'node-a', T0, T0 + 100)).toBe(true);
+        expect(await store.releaseJobLease(job, 'node-b')).toBe(false);
+        expect(await store.renewJobLease(job, 'node-b', T0 + 1, T0 + 101)).toBe(false);
+        expect(await store.releaseJobLease(job, 'node-a')).toBe(true);
+        expect(await store.releaseJobLease(job, 'node-a')).toBe(false);
+        expect(await store.renewJobLease(job, 'node-b', T0 + 2, T0 + 102)).toBe(true);
+        // Released, the daily kind of lease is free again too.
+        expect(await store.releaseJobLease(job, 'node-b')).toBe(true);
+        expect(await store.acquireJobLease(job, 'node-a', T0 + 3, T0 + 103)).toBe(true);
+      });
+
+      it('lets exactly one of many concurrent renewers have a free lease', async () => {
+        const job = `job-${cryptoRandom.uuid()}`;
+        const results = await Promise.all(
+          Array.from({ length: 8 }, (_, i) => store.renewJobLease(job, `node-${i}`, T0, T0 + 100)),
+        );
+        expect(results.filter(Boolean)).toHaveLength(1);
+      });
     });
   });
 }
