@@ -14,7 +14,7 @@ import {
   type Installation,
   type InstallationConfig,
 } from '../services/installation.js';
-import { MAINTENANCE_INTERVAL_MS, type MaintenanceOutcome } from '../services/maintenance.js';
+import type { BackgroundJobsOptions } from '../services/background-jobs.js';
 import type { Ramkey } from '../services/ramkey.js';
 import type { BackfillProgress } from '../services/secret-index.js';
 import { CliError, EXIT_USAGE } from './exit-codes.js';
@@ -22,8 +22,6 @@ import { createLogger } from './logger.js';
 import { printFields, printJson } from './output.js';
 
 const DEFAULT_DATA_DIR = './ramkey-data';
-/** How often the audit retention job runs (it also runs once at start). */
-const RETENTION_INTERVAL_MS = 60 * 60 * 1000;
 
 export interface DataOptions {
   data?: string;
@@ -62,6 +60,21 @@ function connectionLimits(): Partial<ConnectionLimits> {
   return limits;
 }
 
+/** RAMKEY_JOB_LEASE_MS and RAMKEY_MAINTENANCE_INTERVAL_MS; unset ones keep the defaults. */
+function jobSettings(): BackgroundJobsOptions {
+  const leaseMs = integerEnv('RAMKEY_JOB_LEASE_MS', 1000, 3_600_000, 'milliseconds');
+  const maintenanceIntervalMs = integerEnv(
+    'RAMKEY_MAINTENANCE_INTERVAL_MS',
+    1000,
+    86_400_000,
+    'milliseconds',
+  );
+  return {
+    ...(leaseMs !== undefined && { leaseMs }),
+    ...(maintenanceIntervalMs !== undefined && { maintenanceIntervalMs }),
+  };
+}
+
 /** The installation in `dir`, or in RAMKEY_DATABASE_URL's database, with RAMKEY_MASTER_KEY if set. */
 function installationConfig(dir: string): InstallationConfig {
   return {
@@ -75,7 +88,12 @@ function isInitialised(dir: string): Promise<boolean> {
   return installationExists(installationConfig(dir));
 }
 
-function openInstallation(dir: string, logger?: pino.Logger): Promise<Installation> {
+/** Opens the installation; a server passes its logger and the background jobs' settings. */
+function openInstallation(
+  dir: string,
+  logger?: pino.Logger,
+  jobs?: BackgroundJobsOptions,
+): Promise<Installation> {
   const retention = auditRetentionDays();
   const highRisk = process.env.RAMKEY_LEAK_HIGH_RISK_ACTIONS?.split(',')
     .map((s) => s.trim())
@@ -89,6 +107,7 @@ function openInstallation(dir: string, logger?: pino.Logger): Promise<Installati
     },
     ...(retention !== undefined && { auditRetentionDays: retention }),
     ...(highRisk && { leakHighRiskActions: highRisk }),
+    ...(jobs && { jobs }),
     ...(logger && {
       onBackgroundError: (err: unknown) => {
         logger.error({ err }, 'background write failed');
@@ -199,6 +218,7 @@ async function serve(options: ServeOptions): Promise<void> {
   const host = options.host ?? process.env.RAMKEY_HOST ?? '127.0.0.1';
   const port = parsePort(options.port ?? process.env.RAMKEY_PORT ?? '8080');
   const limits = connectionLimits();
+  const jobs = jobSettings();
   const certFile = process.env.RAMKEY_TLS_CERT;
   const keyFile = process.env.RAMKEY_TLS_KEY;
   if (Boolean(certFile) !== Boolean(keyFile)) {
@@ -224,7 +244,7 @@ async function serve(options: ServeOptions): Promise<void> {
     throw new CliError(`No Ramkey installation in ${dir}: run "ramkey init --data ${dir}" first.`);
   }
   const logger = createLogger();
-  const installation = await openInstallation(dir, logger);
+  const installation = await openInstallation(dir, logger, { ...jobs, log: logger });
   try {
     await installation.ramkey.start();
   } catch (error) {
@@ -244,42 +264,28 @@ async function serve(options: ServeOptions): Promise<void> {
     ...(certFile && keyFile && { https: { cert: readFileSync(certFile), key: readFileSync(keyFile) } }),
   });
 
-  const stopRetention = installation.ramkey.audit.scheduleRetention(RETENTION_INTERVAL_MS, (outcome) => {
-    if (outcome instanceof Error) logger.error({ err: outcome }, 'audit retention purge failed');
-    else if (outcome > 0) logger.info({ deleted: outcome }, 'purged audit events past their retention');
-  });
-  const reportMaintenance = (outcome: MaintenanceOutcome | Error) => {
-    if (outcome instanceof Error) {
-      logger.error({ err: outcome }, 'maintenance failed (recycle bin purge, idle-key disabling)');
-      return;
-    }
-    const { purged, disabledIdleKeys } = outcome;
+  // Due purges happen before the first request is served, on every node (a purge another node made
+  // first changes nothing): nothing past its DeleteDate is left in the recycle bin.
+  try {
+    const purged = await installation.ramkey.recycleBin.purgeDue();
     if (purged.keys > 0 || purged.users > 0) {
       logger.info(purged, 'purged AccessKeys and users past their recycle bin DeleteDate');
     }
-    if (disabledIdleKeys !== undefined && disabledIdleKeys > 0) {
-      logger.info({ disabled: disabledIdleKeys }, 'disabled AccessKeys idle past MaxIdleDaysForAccessKeys');
-    }
-  };
-  // Due purges happen before the first request is served: nothing past its DeleteDate is restorable.
-  reportMaintenance(await installation.ramkey.maintenance.run().catch((err: unknown) => toError(err)));
-  const stopMaintenance = installation.ramkey.maintenance.schedule(
-    MAINTENANCE_INTERVAL_MS,
-    reportMaintenance,
-  );
-
-  // The notification outbox: what is due now (left by a previous run too), then every few seconds.
-  installation.ramkey.notifications.start();
+  } catch (err) {
+    logger.error({ err }, 'recycle bin purge failed');
+  }
+  // Then the periodic jobs, on whichever node holds their lease (this one, if it is alone).
+  await installation.ramkey.jobs.start();
 
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
-    stopRetention();
-    stopMaintenance();
     logger.info({ signal }, 'shutting down: finishing requests and flushing pending writes');
-    app
-      .close()
+    // The jobs first, their lease given up so that another node takes them over at once.
+    installation.ramkey.jobs
+      .stop()
+      .then(() => app.close())
       .then(() => installation.close())
       .then(() => {
         logger.info('stopped');
@@ -300,7 +306,10 @@ async function serve(options: ServeOptions): Promise<void> {
   // Serving before the secret index is read would mask every secret-shaped value (safe, but lossy).
   await installation.ramkey.secretIndex.load();
   const address = await app.listen({ host, port });
-  logger.info({ address, store: installation.engine, dataDir: dir }, 'Ramkey is serving');
+  logger.info(
+    { address, store: installation.engine, dataDir: dir, nodeId: installation.ramkey.jobs.nodeId },
+    'Ramkey is serving',
+  );
 }
 
 export function registerServerCommands(program: Command): void {

@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../core/clock.js';
 import { cryptoRandom } from '../core/random.js';
 import { makeSqliteTestStore, type TestStore } from '../../test/support/test-stores.js';
@@ -162,18 +162,5 @@ describe('AuditTrail', () => {
     expect(await new AuditTrail(handle.store, usage, clock, cryptoRandom, 365, secrets).purgeExpired()).toBe(
       0,
     );
-  });
-
-  it('runs the retention job at once and on its interval until stopped', async () => {
-    const outcomes: (number | Error)[] = [];
-    const stop = audit.scheduleRetention(10, (o) => outcomes.push(o));
-    await vi.waitFor(() => {
-      expect(outcomes.length).toBeGreaterThanOrEqual(2);
-    });
-    stop();
-    const seen = outcomes.length;
-    expect(outcomes.every((o) => o === 0)).toBe(true);
-    await new Promise((resolve) => setTimeout(resolve, 40));
-    expect(outcomes).toHaveLength(seen);
   });
 });

@@ -227,30 +227,6 @@ export class AuditTrail {
   }
 
   /**
-   * Runs purgeExpired now and then every `intervalMs`, reporting each outcome, until the returned
-   * function is called. Runs never overlap.
-   */
-  scheduleRetention(intervalMs: number, report: (outcome: number | Error) => void): () => void {
-    let running = false;
-    const run = () => {
-      if (running) return;
-      running = true;
-      this.purgeExpired()
-        .then(report, (err: unknown) => {
-          report(err instanceof Error ? err : new Error(String(err)));
-        })
-        .finally(() => {
-          running = false;
-        });
-    };
-    const timer = setInterval(run, intervalMs).unref();
-    setImmediate(run);
-    return () => {
-      clearInterval(timer);
-    };
-  }
-
-  /**
    * The event of a call. Every value the caller chose passes through one masker first: an AccessKey
    * secret of the installation, in whatever parameter or header it came, is replaced before anything
    * is bounded or stored, so that no event, export or database page ever holds one (see

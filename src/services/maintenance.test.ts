@@ -1,12 +1,11 @@
 // The maintenance jobs as a serving node runs them, over a real store with a clock moved by hand: the
-// timer fires them, the idle-key run belongs to one node at a time, and a purge forgets the secret
-// while the recycle bin still masks a deleted key's secret (it may come back).
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+// background jobs' runner fires them, the idle-key run belongs to one node at a time, and a purge
+// forgets the secret while the recycle bin still masks a deleted key's secret (it may come back).
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { DAY_MS, ManualClock } from '../core/clock.js';
 import { cryptoRandom } from '../core/random.js';
 import { makeSqliteTestStore, type SqliteTestStore } from '../../test/support/test-stores.js';
 import { generateMasterKeyText, parseMasterKeyRing, Sealer } from '../store/sealer.js';
-import type { MaintenanceOutcome } from './maintenance.js';
 import { createRamkey, type Ramkey } from './ramkey.js';
 import { SECRET_MASK } from './secret-index.js';
 
@@ -34,26 +33,19 @@ afterEach(async () => {
 });
 
 describe('maintenance', () => {
-  it('runs on its timer: a key past its DeleteDate is purged without anyone asking', async () => {
+  it("runs under the background jobs' runner: a key past its DeleteDate is purged without anyone asking", async () => {
     const ramkey = node();
     const accountId = (await ramkey.identity.createAccount()).account.accountId;
     const { key } = await ramkey.accessKeys.create({ accountId, userId: null });
     await ramkey.accessKeys.delete({ accountId, userId: null }, key.accessKeyId);
     clock.advance(30 * DAY_MS);
-    const outcomes: (MaintenanceOutcome | Error)[] = [];
-    const fired = new Promise<void>((resolve) => {
-      const stop = ramkey.maintenance.schedule(10, (outcome) => {
-        outcomes.push(outcome);
-        stop();
-        resolve();
+    await ramkey.jobs.tick();
+    expect(ramkey.jobs.isLeader()).toBe(true);
+    await vi.waitFor(async () => {
+      expect(await ramkey.accessKeys.inAccount(accountId, key.accessKeyId)).toMatchObject({
+        state: 'purged',
+        sealedSecret: '',
       });
-    });
-    await fired;
-    expect(outcomes).toHaveLength(1);
-    expect((outcomes[0] as MaintenanceOutcome).purged).toEqual({ keys: 1, users: 0 });
-    expect(await ramkey.accessKeys.inAccount(accountId, key.accessKeyId)).toMatchObject({
-      state: 'purged',
-      sealedSecret: '',
     });
   });
 

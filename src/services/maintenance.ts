@@ -1,9 +1,9 @@
-// The maintenance jobs a serving node runs: the recycle bin's purge of what passed its DeleteDate, and
-// idle-key disabling (daily, one node at a time). Once at start-up, before serving, then periodically.
+// The maintenance jobs the background jobs' runner runs (see background-jobs.ts): the recycle bin's
+// purge of what passed its DeleteDate, and idle-key disabling (daily, under its own lease).
 import type { IdleKeyDisabler } from './idle-keys.js';
 import type { PurgeOutcome, RecycleBin } from './recycle-bin.js';
 
-/** How often a serving node runs the jobs (idle-key disabling itself runs once a day). */
+/** How often the runner runs the jobs by default (idle-key disabling itself runs once a day). */
 export const MAINTENANCE_INTERVAL_MS = 10 * 60_000;
 
 export interface MaintenanceOutcome {
@@ -23,27 +23,5 @@ export class Maintenance {
     const purged = await this.bin.purgeDue();
     const disabledIdleKeys = await this.idle.run();
     return { purged, disabledIdleKeys };
-  }
-
-  /**
-   * Runs the jobs every `intervalMs`, reporting each outcome (or failure), until the returned function
-   * is called. Runs never overlap. The first run comes after one interval: run `run()` at start-up.
-   */
-  schedule(intervalMs: number, report: (outcome: MaintenanceOutcome | Error) => void): () => void {
-    let running = false;
-    const timer = setInterval(() => {
-      if (running) return;
-      running = true;
-      this.run()
-        .then(report, (err: unknown) => {
-          report(err instanceof Error ? err : new Error(String(err)));
-        })
-        .finally(() => {
-          running = false;
-        });
-    }, intervalMs).unref();
-    return () => {
-      clearInterval(timer);
-    };
   }
 }

@@ -34,14 +34,7 @@ export interface Alert {
   lastError: string;
 }
 
-export interface NotificationsOptions {
-  /** How often the outbox is looked at (default 5 s); also once at start. */
-  intervalMs?: number;
-  onError?: (err: unknown) => void;
-}
-
 export class Notifications {
-  private timer: NodeJS.Timeout | undefined;
   private running: Promise<number> | undefined;
   private closed = false;
 
@@ -50,7 +43,6 @@ export class Notifications {
     private readonly sealer: Sealer,
     private readonly clock: Clock,
     private readonly random: Random,
-    private readonly options: NotificationsOptions = {},
   ) {}
 
   /** Sets the account's webhook with a new signing secret, returned this once. */
@@ -93,34 +85,29 @@ export class Notifications {
     }));
   }
 
-  /** Delivers what is due now, once round; answers how many were delivered. Runs never overlap. */
-  deliverDue(): Promise<number> {
-    this.running ??= this.deliverBatch().finally(() => {
+  /**
+   * Delivers what is due now, once round (the background jobs' runner calls it periodically); answers
+   * how many were delivered. Runs never overlap: a call during a run shares it. `signal` stops the
+   * run between two deliveries.
+   */
+  deliverDue(signal?: AbortSignal): Promise<number> {
+    this.running ??= this.deliverBatch(signal).finally(() => {
       this.running = undefined;
     });
     return this.running;
   }
 
-  /** Delivers now and then every interval, until close. */
-  start(): void {
-    const run = () => {
-      if (!this.closed) this.deliverDue().catch((err: unknown) => this.options.onError?.(err));
-    };
-    this.timer = setInterval(run, this.options.intervalMs ?? 5_000).unref();
-    setImmediate(run);
-  }
-
+  /** Waits for the run under way; later runs deliver nothing. */
   async close(): Promise<void> {
     this.closed = true;
-    clearInterval(this.timer);
     await this.running?.catch(() => undefined);
   }
 
-  private async deliverBatch(): Promise<number> {
+  private async deliverBatch(signal: AbortSignal | undefined): Promise<number> {
     let delivered = 0;
     const due = await this.store.dueNotifications(this.clock.now(), BATCH);
     for (const notification of due) {
-      if (this.closed) break;
+      if (this.closed || signal?.aborted === true) break;
       if (await this.deliver(notification)) delivered++;
     }
     return delivered;

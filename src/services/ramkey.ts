@@ -7,6 +7,7 @@ import type { Sealer } from '../store/sealer.js';
 import type { Store } from '../store/store.js';
 import { AccessKeyService } from './access-key-service.js';
 import { AuditTrail, DEFAULT_AUDIT_RETENTION_DAYS } from './audit-trail.js';
+import { backgroundJobs, type BackgroundJobsOptions } from './background-jobs.js';
 import { Authorizer } from './authorizer.js';
 import { CredentialReportService } from './credential-report.js';
 import { LocalChangeBus, type ChangeBus } from './change-bus.js';
@@ -20,6 +21,7 @@ import { KeyCache } from './gate/key-cache.js';
 import { NetworkPolicyCache } from './gate/network-policy-cache.js';
 import { NetworkPolicyService } from './network-policy-service.js';
 import { DurableNonceStore, type NonceStore } from './gate/nonce-store.js';
+import { JobScheduler } from './jobs.js';
 import { Maintenance } from './maintenance.js';
 import { PermissionService } from './permission-service.js';
 import { RecycleBin } from './recycle-bin.js';
@@ -59,8 +61,8 @@ export interface RamkeyDeps {
    * name (`actiontrail:LookupEvents`); matched case-insensitively.
    */
   leakHighRiskActions?: readonly string[];
-  /** How often the notification outbox is delivered (default 5 s). */
-  notificationIntervalMs?: number;
+  /** The background jobs' runner: this node's ID, the lease's timing, the log (see JobScheduler). */
+  jobs?: BackgroundJobsOptions;
   /** Progress of the secret index's start-up backfill (see SecretIndex.load). */
   onSecretIndexProgress?: (progress: BackfillProgress) => void;
   /** A live key whose sealed secret the master key ring cannot open (found by the backfill). */
@@ -82,10 +84,7 @@ export interface Ramkey {
   readonly credentialReports: CredentialReportService;
   /** Deleted keys and users, restorable until their DeleteDate. */
   readonly recycleBin: RecycleBin;
-  /**
-   * The recycle bin's purge and idle-key disabling: `run()` them once before serving (due purges
-   * happen at start-up), then `schedule` them.
-   */
+  /** The recycle bin's purge and idle-key disabling, one run of both (`jobs` runs it periodically). */
   readonly maintenance: Maintenance;
   readonly usage: UsageRecorder;
   readonly audit: AuditTrail;
@@ -106,12 +105,18 @@ export interface Ramkey {
    */
   readonly secretIndex: SecretIndex;
   /**
-   * Starts what only a serving process runs, before it serves: claims the nonce store (on SQLite
-   * one server per installation; rejects with NonceJournalBusyError while another holds it) and
-   * starts its purge. Operator commands do not call it. Without it, the first signed call claims.
+   * The background jobs (purges, idle-key disabling, audit retention, notification delivery), run
+   * by one serving node at a time: `jobs.start()` once serving, `jobs.isLeader()` says whether this
+   * node runs them now, `jobs.nodeId` names it. Operator commands do not start it.
+   */
+  readonly jobs: JobScheduler;
+  /**
+   * Readies what only a serving process needs, before it serves: claims the nonce store (on SQLite
+   * one server per installation; rejects with NonceJournalBusyError while another holds it).
+   * Operator commands do not call it. Without it, the first signed call claims.
    */
   start(): Promise<void>;
-  /** Flushes pending writes; the store is closed by whoever opened it. */
+  /** Stops the background jobs (giving their lease up) and flushes pending writes; the store is closed by whoever opened it. */
   close(): Promise<void>;
 }
 
@@ -172,12 +177,27 @@ export function createRamkey(deps: RamkeyDeps): Ramkey {
     secretIndex,
   );
   const directory = new ResourceDirectory(store, clock);
-  const notifications = new Notifications(store, sealer, clock, random, {
-    ...(deps.notificationIntervalMs !== undefined && { intervalMs: deps.notificationIntervalMs }),
-    ...(deps.onBackgroundError && { onError: deps.onBackgroundError }),
-  });
+  const notifications = new Notifications(store, sealer, clock, random);
   const recycleBin = new RecycleBin(store, changes, secretIndex, clock, random, quotas);
-  const idleKeys = new IdleKeyDisabler(store, usage, changes, clock, random, random.uuid());
+  const { log: jobLog, ...jobOptions } = deps.jobs ?? {};
+  const nodeId = jobOptions.nodeId ?? random.uuid();
+  // Without a log, a failed run still reaches onBackgroundError.
+  const log = jobLog ?? {
+    info: () => undefined,
+    error: (fields: Record<string, unknown>) => {
+      backgroundError(fields.err);
+    },
+  };
+  const maintenance = new Maintenance(
+    recycleBin,
+    new IdleKeyDisabler(store, usage, changes, clock, random, nodeId),
+  );
+  const jobs = new JobScheduler(
+    store,
+    clock,
+    backgroundJobs({ maintenance, audit, notifications, nonces: durableNonces }, log, jobOptions),
+    { ...jobOptions, nodeId, log },
+  );
   return {
     clock,
     quotas,
@@ -200,7 +220,7 @@ export function createRamkey(deps: RamkeyDeps): Ramkey {
     networkPolicies: new NetworkPolicyService(store, changes, usage, clock),
     credentialReports: new CredentialReportService(store, usage, clock, quotas),
     recycleBin,
-    maintenance: new Maintenance(recycleBin, idleKeys),
+    maintenance,
     usage,
     audit,
     leaks: new LeakResponse(store, sealer, changes, audit, nonces, clock, random),
@@ -208,12 +228,13 @@ export function createRamkey(deps: RamkeyDeps): Ramkey {
     directory,
     services,
     secretIndex,
+    jobs,
     async start() {
       // Claimed even when the nonce store was replaced (benchmarks): serving is what claims.
       await store.claimNonces();
-      await durableNonces?.start();
     },
     async close() {
+      await jobs.stop();
       await notifications.close();
       // The store is closed after this: the start-up load must not outlive it.
       await loading;

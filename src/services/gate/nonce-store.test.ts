@@ -22,12 +22,9 @@ class FakeUsedNonces implements UsedNonceStore {
   fail: Error | undefined;
   hang = false;
   purgeable = 0;
-  claimed = 0;
-  claimFailure: Error | undefined;
 
   claimNonces(): Promise<void> {
-    this.claimed++;
-    return this.claimFailure ? Promise.reject(this.claimFailure) : Promise.resolve();
+    return Promise.resolve();
   }
 
   recordNonces(nonces: readonly NonceRecord[]): Promise<boolean[]> {
@@ -156,11 +153,11 @@ describe('DurableNonceStore', () => {
     );
   });
 
-  it('purges at start what expired before now minus the grace, a bounded batch per statement', async () => {
+  it('purges what expired before now minus the grace, a bounded batch per statement', async () => {
     const fake = new FakeUsedNonces();
     fake.purgeable = 25;
     const nonces = new DurableNonceStore(fake, { clock: new ManualClock(NOW), purgeBatch: 10 });
-    await nonces.start();
+    await nonces.purge();
     await nonces.close();
     expect(fake.purges).toEqual([
       [NOW - PURGE_GRACE_MS, 10],
@@ -168,16 +165,6 @@ describe('DurableNonceStore', () => {
       [NOW - PURGE_GRACE_MS, 10],
     ]);
     expect(fake.purgeable).toBe(0);
-  });
-
-  it('claims the store before anything else, and does not start when the claim fails', async () => {
-    const fake = new FakeUsedNonces();
-    fake.claimFailure = new Error('another server holds the nonces');
-    const nonces = new DurableNonceStore(fake, { clock: new ManualClock(NOW) });
-    await expect(nonces.start()).rejects.toThrow('another server holds the nonces');
-    expect(fake.claimed).toBe(1);
-    expect(fake.purges).toEqual([]);
-    await nonces.close();
   });
 });
 
@@ -216,7 +203,7 @@ describe('the window edge, on a real store', () => {
     expect(await nonce.check(keyed(NOW))).toBeUndefined();
     const edge = NOW + WINDOW;
     clock.set(edge + PURGE_GRACE_MS); // the purge at this instant must keep the row expiring at `edge`
-    await nonces.start();
+    await nonces.purge();
     await nonces.close();
     const again = new DurableNonceStore(handle.store, { clock }); // as after a restart
     expect(fresh.check(keyed(edge))).toBeUndefined();

@@ -35,11 +35,9 @@ export interface DurableNonceStoreOptions {
   maxPending?: number;
   /** A batch the database has not answered within this is refused (default 5,000 ms). */
   timeoutMs?: number;
-  /** How often expired nonces are purged (default 30 s), and once at start. */
-  purgeIntervalMs?: number;
   /** Rows per purge statement (default 10,000); the event loop turns between statements. */
   purgeBatch?: number;
-  /** Database errors (failed batches and purges), for the log. */
+  /** Database errors (failed batches), for the log. */
   onError?: (err: unknown) => void;
 }
 
@@ -68,14 +66,12 @@ export class DurableNonceStore implements NonceStore {
   private readonly maxInFlight: number;
   private readonly maxPending: number;
   private readonly timeoutMs: number;
-  private readonly purgeIntervalMs: number;
   private readonly purgeBatch: number;
   private pending: Pending[] = [];
   private scheduled = false;
   private inFlight = 0;
   private readonly writes = new Set<Promise<void>>();
   private purging: Promise<void> | undefined;
-  private purgeTimer: NodeJS.Timeout | undefined;
   private closed = false;
 
   constructor(
@@ -86,7 +82,6 @@ export class DurableNonceStore implements NonceStore {
     this.maxInFlight = options.maxInFlight ?? 2;
     this.maxPending = options.maxPending ?? 50_000;
     this.timeoutMs = options.timeoutMs ?? 5000;
-    this.purgeIntervalMs = options.purgeIntervalMs ?? 30_000;
     this.purgeBatch = options.purgeBatch ?? 10_000;
   }
 
@@ -107,26 +102,23 @@ export class DurableNonceStore implements NonceStore {
   }
 
   /**
-   * Claims the store's nonces for this process (rejects when another server holds them: see
-   * UsedNonceStore.claimNonces), then starts the purge: once now (what expired while the server was
-   * down), then every interval. Resolves when the first purge is done (its errors go to onError).
+   * Deletes what expired, up to PURGE_GRACE_MS ago (the background jobs' runner calls it
+   * periodically). Runs never overlap: a call during a run shares it.
    */
-  async start(): Promise<void> {
-    await this.store.claimNonces();
-    this.purgeTimer = setInterval(() => {
-      void this.purge();
-    }, this.purgeIntervalMs);
-    this.purgeTimer.unref();
-    await this.purge();
+  purge(): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    this.purging ??= this.purgeExpired().finally(() => {
+      this.purging = undefined;
+    });
+    return this.purging;
   }
 
-  /** Stops the purge and waits for the batches being written; later calls are refused. */
+  /** Waits for the batches being written and a purge under way; later calls are refused. */
   async close(): Promise<void> {
     this.closed = true;
-    clearInterval(this.purgeTimer);
     while (this.pending.length > 0 || this.writes.size > 0 || this.purging) {
       this.flush();
-      await Promise.race([...this.writes, this.purging, turn()]);
+      await Promise.race([...this.writes, this.purging?.catch(() => undefined), turn()]);
     }
   }
 
@@ -188,16 +180,6 @@ export class DurableNonceStore implements NonceStore {
       // A timed-out statement gives its slot back: the next batch may find the database answering.
       release();
     }
-  }
-
-  private purge(): Promise<void> {
-    if (this.closed) return Promise.resolve();
-    this.purging ??= this.purgeExpired()
-      .catch((err: unknown) => this.options.onError?.(err))
-      .finally(() => {
-        this.purging = undefined;
-      });
-    return this.purging;
   }
 
   /** Deletes what expired, a bounded batch per statement, letting the event loop turn in between. */
