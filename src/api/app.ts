@@ -245,6 +245,20 @@ export function buildApp(options: AppOptions): FastifyInstance {
         .send(JSON.stringify({ RequestId: request.id, Status: 'ok' })),
   });
 
+  // Probes for orchestrators and load balancers, unauthenticated: they name each dependency and its
+  // state, never an address or a secret. Liveness: the process serves (restart it if not).
+  app.get('/healthz', (_request, reply) =>
+    reply.header('content-type', contentType('JSON')).send(JSON.stringify({ status: 'ok' })),
+  );
+  // Readiness: send it traffic only while 200 (a 503 lists what is down; it recovers by itself).
+  app.get('/readyz', async (_request, reply) => {
+    const { ready, checks } = await ramkey.readiness();
+    return reply
+      .code(ready ? 200 : 503)
+      .header('content-type', contentType('JSON'))
+      .send(JSON.stringify({ status: ready ? 'ready' : 'not ready', checks }));
+  });
+
   // Leak reports from registered reporters (secret-scanning partners, `ramkey scan --report`): signed
   // with the reporter's secret, never with an AccessKey. See LeakResponse.report.
   app.post('/leak-reports', async (request, reply) => {

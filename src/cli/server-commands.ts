@@ -16,6 +16,8 @@ import {
 } from '../services/installation.js';
 import type { BackgroundJobsOptions } from '../services/background-jobs.js';
 import type { Ramkey } from '../services/ramkey.js';
+import { checkRedisUrl, describeRedisUrl } from '../services/scale/redis-connection.js';
+import { DEFAULT_REDIS_PREFIX, type RedisScaleOutOptions } from '../services/scale/redis-scale-out.js';
 import type { BackfillProgress } from '../services/secret-index.js';
 import { CliError, EXIT_USAGE } from './exit-codes.js';
 import { createLogger } from './logger.js';
@@ -88,11 +90,44 @@ function isInitialised(dir: string): Promise<boolean> {
   return installationExists(installationConfig(dir));
 }
 
-/** Opens the installation; a server passes its logger and the background jobs' settings. */
+/** RAMKEY_REDIS_URL and RAMKEY_REDIS_PREFIX, or undefined when Redis is not configured. */
+function redisSettings(): { url: string; prefix: string } | undefined {
+  const url = process.env.RAMKEY_REDIS_URL;
+  if (url === undefined || url === '') return undefined;
+  try {
+    checkRedisUrl(url);
+  } catch (error) {
+    // The URL itself stays out of the message: it may hold a password.
+    throw new CliError(`Invalid RAMKEY_REDIS_URL: ${toError(error).message}.`, EXIT_USAGE);
+  }
+  const prefix = process.env.RAMKEY_REDIS_PREFIX ?? DEFAULT_REDIS_PREFIX;
+  if (!/^[\w.:-]{0,64}$/.test(prefix)) {
+    throw new CliError('Invalid RAMKEY_REDIS_PREFIX: use up to 64 letters, digits and _ . : -.', EXIT_USAGE);
+  }
+  return { url, prefix };
+}
+
+/**
+ * Several nodes on one PostgreSQL database must hear each other's changes (a key disabled on one must
+ * be refused on all at once), which only the Redis change bus carries: without it, `ramkey serve` on
+ * PostgreSQL refuses to start unless RAMKEY_SINGLE_NODE=1 says this is the only node.
+ */
+function checkScaleOut(redis: { url: string } | undefined): void {
+  if (redis || !process.env.RAMKEY_DATABASE_URL || process.env.RAMKEY_SINGLE_NODE === '1') return;
+  throw new CliError(
+    'RAMKEY_DATABASE_URL is set without RAMKEY_REDIS_URL: nodes sharing the database would not hear ' +
+      "each other's changes (a key disabled on one would keep working on another for up to a minute). " +
+      'Set RAMKEY_REDIS_URL, or RAMKEY_SINGLE_NODE=1 if this is the only server on this database.',
+    EXIT_USAGE,
+  );
+}
+
+/** Opens the installation; a server passes its logger, the background jobs' settings and Redis. */
 function openInstallation(
   dir: string,
   logger?: pino.Logger,
   jobs?: BackgroundJobsOptions,
+  redis?: RedisScaleOutOptions,
 ): Promise<Installation> {
   const retention = auditRetentionDays();
   const highRisk = process.env.RAMKEY_LEAK_HIGH_RISK_ACTIONS?.split(',')
@@ -108,6 +143,7 @@ function openInstallation(
     ...(retention !== undefined && { auditRetentionDays: retention }),
     ...(highRisk && { leakHighRiskActions: highRisk }),
     ...(jobs && { jobs }),
+    ...(redis && { redis }),
     ...(logger && {
       onBackgroundError: (err: unknown) => {
         logger.error({ err }, 'background write failed');
@@ -240,11 +276,35 @@ async function serve(options: ServeOptions): Promise<void> {
   } catch (error) {
     throw new CliError(`RAMKEY_GATEWAYS: ${toError(error).message}.`, EXIT_USAGE);
   }
+  const redisConfig = redisSettings();
+  checkScaleOut(redisConfig);
   if (!(await isInitialised(dir))) {
     throw new CliError(`No Ramkey installation in ${dir}: run "ramkey init --data ${dir}" first.`);
   }
   const logger = createLogger();
-  const installation = await openInstallation(dir, logger, { ...jobs, log: logger });
+  // An unreachable Redis does not stop the start: the server serves, answers signed calls with
+  // ServiceUnavailable and /readyz with 503, and is ready within a second of Redis answering.
+  const redis: RedisScaleOutOptions | undefined = redisConfig && {
+    ...redisConfig,
+    onConnection: ({ connection, state, reason }) => {
+      if (state === 'ready') logger.info({ connection }, 'Redis connection ready');
+      else {
+        logger.warn(
+          { connection, reason },
+          connection === 'commands'
+            ? 'Redis connection lost: signed calls are refused (ServiceUnavailable) until it returns'
+            : 'Redis change bus lost: caches are bypassed (every lookup reads the database) until it returns',
+        );
+      }
+    },
+  };
+  if (redisConfig) {
+    logger.info(
+      { redis: describeRedisUrl(redisConfig.url), prefix: redisConfig.prefix },
+      'scale-out: nonces and the change bus in Redis',
+    );
+  }
+  const installation = await openInstallation(dir, logger, { ...jobs, log: logger }, redis);
   try {
     await installation.ramkey.start();
   } catch (error) {

@@ -1,6 +1,6 @@
 // The change bus: services publish what changed once it is committed; caches subscribe and drop what
-// the change makes stale. In-process here; a multi-node transport (Redis pub/sub, PostgreSQL
-// LISTEN/NOTIFY) implements the same interface to carry changes between nodes.
+// the change makes stale. In-process here; the multi-node transport (RedisChangeBus, in scale/)
+// implements the same interface to carry changes between nodes.
 
 /** What changed, as narrowly as the subscribers need to know it. */
 export type Change =
@@ -26,16 +26,29 @@ export type Change =
 
 export type ChangeListener = (change: Change) => void;
 
+/** Told `false` the moment the bus may be missing changes, `true` once it carries them all again. */
+export type FreshnessListener = (fresh: boolean) => void;
+
 export interface ChangeBus {
   /** Delivers the change to every subscriber (on this node at once; on others within a second). */
   publish(change: Change): void;
   /** Returns the function that unsubscribes. */
   subscribe(listener: ChangeListener): () => void;
+  /**
+   * Whether every change committed anywhere reaches this node's subscribers. While false (the
+   * connection to the other nodes is lost), a cache would not learn of changes: it must not serve
+   * what it holds, and must drop it once fresh again (what changed meanwhile was never delivered).
+   */
+  readonly fresh: boolean;
+  /** Calls `listener` whenever `fresh` changes; returns the function that unsubscribes. */
+  onFreshness(listener: FreshnessListener): () => void;
 }
 
 /** The single-node bus: delivers synchronously, so a change is in force before publish returns. */
 export class LocalChangeBus implements ChangeBus {
   private readonly listeners = new Set<ChangeListener>();
+  /** Nothing can be missed within one process. */
+  readonly fresh = true;
 
   publish(change: Change): void {
     for (const listener of this.listeners) listener(change);
@@ -47,4 +60,27 @@ export class LocalChangeBus implements ChangeBus {
       this.listeners.delete(listener);
     };
   }
+
+  onFreshness(): () => void {
+    return () => undefined;
+  }
+}
+
+/** A cache that the bus's changes keep fresh (the key cache, the authorizer's policies, ...). */
+export interface ChangeFedCache {
+  /** Drops every entry; while `bypassed`, every lookup reads the store and nothing is kept. */
+  setBypassed(bypassed: boolean): void;
+}
+
+/**
+ * Never serve from a cache the bus cannot keep fresh: while the bus is stale every cache is emptied
+ * and bypassed; once fresh again each is emptied once more (what changed during the gap was never
+ * delivered) and caches anew. Returns the function that stops following the bus.
+ */
+export function keepFresh(bus: ChangeBus, caches: readonly ChangeFedCache[]): () => void {
+  const follow = (fresh: boolean) => {
+    for (const cache of caches) cache.setBypassed(!fresh);
+  };
+  if (!bus.fresh) follow(false);
+  return bus.onFreshness(follow);
 }

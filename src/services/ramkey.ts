@@ -10,7 +10,7 @@ import { AuditTrail, DEFAULT_AUDIT_RETENTION_DAYS } from './audit-trail.js';
 import { backgroundJobs, type BackgroundJobsOptions } from './background-jobs.js';
 import { Authorizer } from './authorizer.js';
 import { CredentialReportService } from './credential-report.js';
-import { LocalChangeBus, type ChangeBus } from './change-bus.js';
+import { keepFresh, LocalChangeBus, type ChangeBus } from './change-bus.js';
 import { LeakResponse } from './leak-response.js';
 import { Notifications } from './notifications.js';
 import { ResourceDirectory } from './resource-directory.js';
@@ -24,6 +24,11 @@ import { DurableNonceStore, type NonceStore } from './gate/nonce-store.js';
 import { JobScheduler } from './jobs.js';
 import { Maintenance } from './maintenance.js';
 import { PermissionService } from './permission-service.js';
+import {
+  connectRedisScaleOut,
+  type DependencyCheck,
+  type RedisScaleOutOptions,
+} from './scale/redis-scale-out.js';
 import { RecycleBin } from './recycle-bin.js';
 import { defaultQuotas, type Quotas } from './quotas.js';
 import { SecretIndex, type BackfillProgress } from './secret-index.js';
@@ -44,6 +49,11 @@ export interface RamkeyDeps {
   nonces?: NonceStore;
   /** Where services publish committed changes (default: this process only). */
   changes?: ChangeBus;
+  /**
+   * Scale-out (RAMKEY_REDIS_URL): nonces in Redis and the change bus carried between nodes over it,
+   * in place of `nonces` and `changes`. Its connections are opened here and closed by close().
+   */
+  redis?: RedisScaleOutOptions;
   /** The usage recorder's flush interval and backlog bounds (defaults: 1 s, 100,000 events, 64 MiB). */
   usage?: Omit<UsageRecorderOptions, 'onError'>;
   /** Per-source limits on calls that fail to authenticate (see FailureLimiter). */
@@ -68,6 +78,16 @@ export interface RamkeyDeps {
   /** A live key whose sealed secret the master key ring cannot open (found by the backfill). */
   onUnopenableSecret?: (accessKeyId: string) => void;
 }
+
+/** What `/readyz` answers: ready when every dependency is. */
+export interface Readiness {
+  ready: boolean;
+  /** `database`, and with Redis `redis` and `changeBus` (whether the bus is subscribed). */
+  checks: Record<string, DependencyCheck>;
+}
+
+/** A database that has not answered a readiness ping within this is reported down. */
+const READINESS_TIMEOUT_MS = 1000;
 
 export interface Ramkey {
   readonly clock: Clock;
@@ -116,7 +136,15 @@ export interface Ramkey {
    * Operator commands do not call it. Without it, the first signed call claims.
    */
   start(): Promise<void>;
-  /** Stops the background jobs (giving their lease up) and flushes pending writes; the store is closed by whoever opened it. */
+  /**
+   * Whether this node can serve signed calls now: the database answers, and with Redis, Redis
+   * answers and the change bus is subscribed. Each check takes a second at most.
+   */
+  readiness(): Promise<Readiness>;
+  /**
+   * Stops the background jobs (giving their lease up), flushes pending writes and closes Redis; the
+   * store is closed by whoever opened it.
+   */
   close(): Promise<void>;
 }
 
@@ -125,11 +153,13 @@ export function createRamkey(deps: RamkeyDeps): Ramkey {
   const random = deps.random ?? cryptoRandom;
   const quotas: Quotas = { ...defaultQuotas, ...deps.quotas };
   const { store, sealer } = deps;
-  const changes = deps.changes ?? new LocalChangeBus();
+  const backgroundError = deps.onBackgroundError ?? (() => undefined);
+  const redis =
+    deps.redis && connectRedisScaleOut({ onError: backgroundError, ...deps.redis }, random.uuid());
+  const changes = redis?.changes ?? deps.changes ?? new LocalChangeBus();
   const keys = new KeyCache(store, sealer, clock);
   const networkPolicies = new NetworkPolicyCache(store, clock);
   const authorizer = new Authorizer(store);
-  const backgroundError = deps.onBackgroundError ?? (() => undefined);
   const secretIndex = new SecretIndex(store, sealer, {
     onError: backgroundError,
     ...(deps.onSecretIndexProgress && { onProgress: deps.onSecretIndexProgress }),
@@ -147,6 +177,8 @@ export function createRamkey(deps: RamkeyDeps): Ramkey {
       authorizer.invalidateAccount(change.accountId);
     }
   });
+  // A node whose bus is down cannot learn of other nodes' changes: its caches are bypassed meanwhile.
+  keepFresh(changes, [keys, networkPolicies, authorizer, services]);
   const usage = new UsageRecorder(store, {
     ...deps.usage,
     ...(deps.onBackgroundError && { onError: deps.onBackgroundError }),
@@ -154,6 +186,7 @@ export function createRamkey(deps: RamkeyDeps): Ramkey {
   // The durable store is the default; only tests and benchmarks pass another (and own it).
   let durableNonces: DurableNonceStore | undefined;
   const nonces =
+    redis?.nonces ??
     deps.nonces ??
     (durableNonces = new DurableNonceStore(store, {
       clock,
@@ -233,6 +266,25 @@ export function createRamkey(deps: RamkeyDeps): Ramkey {
       // Claimed even when the nonce store was replaced (benchmarks): serving is what claims.
       await store.claimNonces();
     },
+    async readiness() {
+      const [database, redisCheck] = await Promise.all([
+        withTimeout(store.ping(), READINESS_TIMEOUT_MS).then(
+          (): DependencyCheck => ({ ok: true }),
+          // The driver's error may name the host: the probe says only what is wrong.
+          (): DependencyCheck => ({ ok: false, detail: 'the database does not answer' }),
+        ),
+        redis?.check(),
+      ]);
+      const checks: Record<string, DependencyCheck> = { database };
+      if (redisCheck) checks.redis = redisCheck;
+      // Stale: not ready, since other nodes' changes would not arrive (the caches are bypassed).
+      if (!(changes instanceof LocalChangeBus)) {
+        checks.changeBus = changes.fresh
+          ? { ok: true }
+          : { ok: false, detail: 'not subscribed: caches are bypassed until it is' };
+      }
+      return { ready: Object.values(checks).every((c) => c.ok), checks };
+    },
     async close() {
       await jobs.stop();
       await notifications.close();
@@ -241,6 +293,20 @@ export function createRamkey(deps: RamkeyDeps): Ramkey {
       // Calls still waiting for their nonce's commit get their answer before the store closes.
       await durableNonces?.close();
       await usage.close();
+      await redis?.close();
     },
   };
+}
+
+/** `promise`, or a rejection once `ms` passed. */
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      reject(new Error(`no answer within ${String(ms)} ms`));
+    }, ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => {
+    clearTimeout(timer);
+  });
 }

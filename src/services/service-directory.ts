@@ -93,6 +93,7 @@ export class ServiceDirectory {
   private readonly globalTtlMs: number;
   private readonly maxAccounts: number;
   private generation = 0;
+  private bypassed = false;
 
   constructor(
     private readonly store: Store,
@@ -146,6 +147,17 @@ export class ServiceDirectory {
     this.entries.delete(change.accountId ?? GLOBAL);
   }
 
+  /**
+   * Drops every compiled scope and the loads under way; while `bypassed` (the change bus is down),
+   * every resolution reads the store and nothing is kept. See keepFresh.
+   */
+  setBypassed(bypassed: boolean): void {
+    this.bypassed = bypassed;
+    this.generation++;
+    this.entries.clear();
+    this.loading.clear();
+  }
+
   private resolveIn(
     accountId: string,
     own: Compiled,
@@ -191,7 +203,7 @@ export class ServiceDirectory {
     const inFlight = this.loading.get(key);
     if (inFlight) return inFlight;
     const generation = this.generation;
-    const promise = this.store
+    const promise: Promise<Compiled> = this.store
       .loadServices(key === GLOBAL ? null : key)
       .then((records) => {
         const compiled: Compiled = {
@@ -200,10 +212,12 @@ export class ServiceDirectory {
           expiresAt: this.clock.now() + (key === GLOBAL ? this.globalTtlMs : this.ttlMs),
         };
         // A change that raced with this load wins: don't cache what may already be stale.
-        if (generation === this.generation) this.put(key, compiled);
+        if (generation === this.generation && !this.bypassed) this.put(key, compiled);
         return compiled;
       })
-      .finally(() => this.loading.delete(key));
+      .finally(() => {
+        if (this.loading.get(key) === promise) this.loading.delete(key);
+      });
     this.loading.set(key, promise);
     return promise;
   }

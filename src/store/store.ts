@@ -679,5 +679,7 @@ export interface Store
 
   /** Creates or upgrades the schema. Idempotent. */
   migrate(): Promise<void>;
+  /** The cheapest round trip to the database (`select 1`), for readiness probes. */
+  ping(): Promise<void>;
   close(): Promise<void>;
 }

@@ -53,8 +53,14 @@ export interface StartAppOptions {
   gateways?: string[];
   /** Where to listen (default 127.0.0.1; `::` takes IPv6 and IPv4 calls, `endpoint` still works). */
   host?: string;
-  /** Passed to createRamkey as they are (the usage recorder's bounds, the failure limits). */
-  ramkey?: Pick<RamkeyDeps, 'usage' | 'failureLimits' | 'leakHighRiskActions'>;
+  /**
+   * Passed to createRamkey as they are (the usage recorder's bounds, the failure limits, Redis as
+   * RAMKEY_REDIS_URL sets it, or a nonce store and change bus of the test's own).
+   */
+  ramkey?: Pick<
+    RamkeyDeps,
+    'usage' | 'failureLimits' | 'leakHighRiskActions' | 'redis' | 'nonces' | 'changes'
+  >;
   /**
    * Serve the state of an earlier app (stopped with `keepData`) instead of a new installation: a
    * restart. Its first account stays `admin`.

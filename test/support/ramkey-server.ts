@@ -68,7 +68,8 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
   const database = options.engine === 'postgres' ? await createTestDatabase() : undefined;
   const env = {
     RAMKEY_LOG_LEVEL: 'debug',
-    ...(database && { RAMKEY_DATABASE_URL: database.url }),
+    // One server per database here (without Redis, `ramkey serve` on PostgreSQL must be told so).
+    ...(database && { RAMKEY_DATABASE_URL: database.url, RAMKEY_SINGLE_NODE: '1' }),
     ...options.env,
   };
   let dataDir: string;

@@ -1,6 +1,7 @@
 // The gate's view of AccessKeys: record, owning principal and prepared signing key, cached in memory so
 // the hot path neither queries the database nor decrypts. Change events drop stale entries at once;
-// a time-to-live bounds how long any entry can outlive a change that was missed.
+// a time-to-live bounds how long any entry can outlive a change that was missed, and a node whose
+// change bus is down bypasses the cache altogether (see setBypassed).
 import type { Clock } from '../../core/clock.js';
 import { prepareSigningKey, type SigningKey } from '../../core/signature/index.js';
 import type { Sealer } from '../../store/sealer.js';
@@ -37,6 +38,7 @@ export class KeyCache {
   private readonly ttlMs: number;
   private readonly negativeTtlMs: number;
   private generation = 0;
+  private bypassed = false;
 
   constructor(
     private readonly store: Store,
@@ -72,23 +74,38 @@ export class KeyCache {
     }
   }
 
-  /** Drops every entry (a node that can no longer trust its change feed starts afresh). */
+  /**
+   * Drops every entry, and the loads under way (a node that can no longer trust its change feed
+   * starts afresh: a lookup after this reads the store anew).
+   */
   clear(): void {
     this.generation++;
     this.entries.clear();
+    this.loading.clear();
+  }
+
+  /**
+   * Clears; while `bypassed`, every lookup reads the store and nothing is kept (the change bus is
+   * down: an entry could not learn of a change). See keepFresh.
+   */
+  setBypassed(bypassed: boolean): void {
+    this.bypassed = bypassed;
+    this.clear();
   }
 
   private load(accessKeyId: string): Promise<CachedKey | undefined> {
     const inFlight = this.loading.get(accessKeyId);
     if (inFlight) return inFlight;
     const generation = this.generation;
-    const promise = this.fetch(accessKeyId)
+    const promise: Promise<CachedKey | undefined> = this.fetch(accessKeyId)
       .then((key) => {
         // A change that raced with this load wins: don't cache what may already be stale.
-        if (generation === this.generation) this.put(accessKeyId, key);
+        if (generation === this.generation && !this.bypassed) this.put(accessKeyId, key);
         return key;
       })
-      .finally(() => this.loading.delete(accessKeyId));
+      .finally(() => {
+        if (this.loading.get(accessKeyId) === promise) this.loading.delete(accessKeyId);
+      });
     this.loading.set(accessKeyId, promise);
     return promise;
   }

@@ -1,6 +1,7 @@
 // The gate's view of network access policies: each account's policies (its own and its keys'), loaded
 // in one query and compiled once, cached until a change to them is published. A time-to-live bounds how
-// long an entry can outlive a change that was missed, as the key cache's does.
+// long an entry can outlive a change that was missed, and a node whose change bus is down bypasses the
+// cache, as the key cache does.
 import type { Clock } from '../../core/clock.js';
 import {
   compileAccessKeyPolicy,
@@ -33,6 +34,7 @@ export class NetworkPolicyCache implements NetworkPolicySource {
   private readonly maxEntries: number;
   private readonly ttlMs: number;
   private generation = 0;
+  private bypassed = false;
 
   constructor(
     private readonly store: Pick<Store, 'listAccessKeyPolicies'>,
@@ -56,25 +58,34 @@ export class NetworkPolicyCache implements NetworkPolicySource {
     this.entries.delete(change.accountId);
   }
 
-  /** Drops every entry (a node that can no longer trust its change feed starts afresh). */
+  /** Drops every entry and the loads under way (a node that can no longer trust its change feed starts afresh). */
   clear(): void {
     this.generation++;
     this.entries.clear();
+    this.loading.clear();
+  }
+
+  /** Clears; while `bypassed`, every lookup reads the store and nothing is kept. See keepFresh. */
+  setBypassed(bypassed: boolean): void {
+    this.bypassed = bypassed;
+    this.clear();
   }
 
   private load(accountId: string): Promise<AccountNetworkPolicies> {
     const inFlight = this.loading.get(accountId);
     if (inFlight) return inFlight;
     const generation = this.generation;
-    const promise = this.store
+    const promise: Promise<AccountNetworkPolicies> = this.store
       .listAccessKeyPolicies(accountId)
       .then((records) => {
         const policies = compileAll(records);
         // A change that raced with this load wins: don't cache what may already be stale.
-        if (generation === this.generation) this.put(accountId, policies);
+        if (generation === this.generation && !this.bypassed) this.put(accountId, policies);
         return policies;
       })
-      .finally(() => this.loading.delete(accountId));
+      .finally(() => {
+        if (this.loading.get(accountId) === promise) this.loading.delete(accountId);
+      });
     this.loading.set(accountId, promise);
     return promise;
   }

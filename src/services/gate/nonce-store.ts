@@ -42,6 +42,15 @@ export interface DurableNonceStoreOptions {
 }
 
 /**
+ * What a nonce store keeps of a nonce: 128 bits of SHA-256 over the key ID (which cannot contain a
+ * newline) and the nonce. The nonce text is never stored, and a collision could only make a call look
+ * like a replay (refused), never admit one. Hex is the cheapest output of the one-shot hash.
+ */
+export function nonceFingerprint(accessKeyId: string, nonce: string): string {
+  return hash('sha256', `${accessKeyId}\n${nonce}`, 'hex').slice(0, 32);
+}
+
+/**
  * A nonce is kept this long past its expiry before the purge deletes it: should the clock step back
  * by up to this much, a purged nonce's request could pass the freshness check again.
  */
@@ -91,10 +100,7 @@ export class DurableNonceStore implements NonceStore {
     if (this.pending.length >= this.maxPending) {
       return Promise.reject(new NonceStoreUnavailableError('too many nonces waiting for the database'));
     }
-    // 128 bits of SHA-256 over the key ID (which cannot contain a newline) and the nonce: the nonce
-    // text is never stored, and a collision could only make a call look like a replay (refused),
-    // never admit one. Hex is the cheapest output of the one-shot hash.
-    const fingerprint = hash('sha256', `${accessKeyId}\n${nonce}`, 'hex').slice(0, 32);
+    const fingerprint = nonceFingerprint(accessKeyId, nonce);
     return new Promise<boolean>((resolve, reject) => {
       this.pending.push({ fingerprint, expiresAt, resolve, reject });
       this.schedule();

@@ -1,6 +1,6 @@
 // createKyselyStore: the one Store implementation, composed of one Kysely module per aggregate over
 // a shared context, the same queries on SQLite and PostgreSQL.
-import { Migrator, type Kysely } from 'kysely';
+import { Migrator, sql, type Kysely } from 'kysely';
 import type { Database } from '../database.js';
 import type { EngineAdapter } from '../engine-adapter.js';
 import { ramkeyMigrationProvider } from '../migrations/ramkey-migrations.js';
@@ -48,6 +48,10 @@ export function createKyselyStore(
         const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'setup';
         throw new Error(`database migration failed (${failed})`, { cause: error });
       }
+    },
+
+    async ping() {
+      await sql`select 1`.execute(db);
     },
 
     close: () => db.destroy(),
