@@ -201,7 +201,7 @@ export class ClusterNode {
     return pid;
   }
 
-  /** Starts the node (again) and waits until it says it is serving. */
+  /** Starts the node (again) and waits until it says it is serving and its /readyz says ready. */
   async start(): Promise<void> {
     if (this.child) throw new Error(`node ${this.name} is already running`);
     this.runStart = this.logs.length;
@@ -222,10 +222,20 @@ export class ClusterNode {
         }
         return Promise.resolve(this.runLogs.some((l) => l.includes('"Ramkey is serving"')) || undefined);
       });
+      await this.waitReady(20_000);
     } catch (error) {
       await this.kill();
       throw error;
     }
+  }
+
+  /** Waits until its /readyz answers 200: the database, Redis and the change bus are all in use. */
+  async waitReady(timeoutMs: number): Promise<void> {
+    await waitFor(`node ${this.name} to be ready`, timeoutMs, async () => {
+      const response = await fetch(`http://${this.endpoint}/readyz`).catch(() => undefined);
+      await response?.body?.cancel();
+      return response?.status === 200 ? true : undefined;
+    });
   }
 
   /** `kill -9`: no shutdown, no flush; waits until the process is gone. */
