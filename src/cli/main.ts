@@ -2,6 +2,7 @@
 // The `ramkey` command: operator commands (init, accounts, serve, start), API client commands and
 // the leak scanner.
 import { Command, CommanderError } from 'commander';
+import { RamkeyError } from '../core/errors/ramkey-error.js';
 import { registerAuditCommands } from './audit-commands.js';
 import { ApiError } from './client.js';
 import { registerClientCommands } from './client-commands.js';
@@ -51,6 +52,11 @@ try {
   } else if (err instanceof CliError) {
     process.stderr.write(`Error: ${err.message}\n`);
     process.exitCode = err.exitCode;
+  } else if (err instanceof RamkeyError && err.code === 'ServiceUnavailable' && err.detail !== undefined) {
+    // The operator's side of an unreachable database: what is down, and the driver's reason.
+    const reason = err.cause instanceof Error ? ` (${err.cause.message})` : '';
+    process.stderr.write(`Error: ${err.detail}${reason}\n`);
+    process.exitCode = EXIT_FAILURE;
   } else {
     process.stderr.write(`Error: ${err instanceof Error ? err.message : String(err)}\n`);
     process.exitCode = EXIT_FAILURE;

@@ -2,6 +2,11 @@
 // the hot path neither queries the database nor decrypts. Change events drop stale entries at once;
 // a time-to-live bounds how long any entry can outlive a change that was missed, and a node whose
 // change bus is down bypasses the cache altogether (see setBypassed).
+//
+// With the database unreachable, an entry keeps being served until it expires: a key can only be
+// narrowed (disabled, deleted, restricted, re-policied) by a change that commits to the database,
+// which none can meanwhile, so serving it widens nothing. A miss (or any lookup while bypassed) reads
+// the store and fails closed: the store's ServiceUnavailable refuses the call.
 import type { Clock } from '../../core/clock.js';
 import { prepareSigningKey, type SigningKey } from '../../core/signature/index.js';
 import type { Sealer } from '../../store/sealer.js';

@@ -1,6 +1,14 @@
 // createPostgresStore: the scale-out store, PostgreSQL through a node-postgres pool.
-import { Kysely, PostgresDialect, sql, type Transaction } from 'kysely';
+import {
+  Kysely,
+  PostgresDialect,
+  sql,
+  type PostgresPool,
+  type PostgresPoolClient,
+  type Transaction,
+} from 'kysely';
 import pg from 'pg';
+import { RamkeyError } from '../../core/errors/ramkey-error.js';
 import type { Database } from '../database.js';
 import type { EngineAdapter } from '../engine-adapter.js';
 import { createKyselyStore } from '../kysely/kysely-store.js';
@@ -8,6 +16,7 @@ import type { Store } from '../store.js';
 import {
   isPostgresForeignKeyViolation,
   isPostgresSchemaRace,
+  isPostgresUnavailable,
   isPostgresUniqueViolation,
 } from './postgres-errors.js';
 
@@ -22,6 +31,11 @@ export interface PostgresStoreOptions {
   schema?: string;
   /** Pool size. Default 10. */
   maxConnections?: number;
+  /**
+   * How long opening a connection may take before the query waiting for it fails (default 5,000 ms):
+   * a server that does not answer at all fails calls rather than holding them.
+   */
+  connectionTimeoutMs?: number;
   /**
    * Called when an idle pooled connection fails (say, the server restarted). The pool has already
    * dropped that connection and opens a fresh one for the next query; without a listener node-postgres
@@ -63,6 +77,7 @@ export function createPostgresPool(options: PostgresStoreOptions): pg.Pool {
   const config: pg.PoolConfig = {
     connectionString: options.url,
     max: options.maxConnections ?? 10,
+    connectionTimeoutMillis: options.connectionTimeoutMs ?? 5000,
     types: ramkeyTypes,
   };
   // A startup parameter applies search_path to every connection the pool ever opens, before any
@@ -75,7 +90,52 @@ export function createPostgresPool(options: PostgresStoreOptions): pg.Pool {
 
 /** A Kysely instance over a PostgreSQL pool; the store uses it, and tests use it to look underneath. */
 export function createPostgresKysely(options: PostgresStoreOptions): Kysely<Database> {
-  return new Kysely<Database>({ dialect: new PostgresDialect({ pool: createPostgresPool(options) }) });
+  const pool = reportingUnavailable(createPostgresPool(options));
+  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+}
+
+/**
+ * A server that cannot be reached (down, restarting, out of connections, gone mid-query) fails the
+ * call with ServiceUnavailable (503, retryable) rather than InternalError: the call may be sent again
+ * unchanged. Nothing is half-written meanwhile: every write is one transaction (see
+ * StoreContext.write), which PostgreSQL rolls back when its connection is lost before COMMIT.
+ */
+function unavailable(error: unknown): unknown {
+  if (!isPostgresUnavailable(error)) return error;
+  return new RamkeyError('ServiceUnavailable', { detail: 'the database is unreachable', cause: error });
+}
+
+/** The pool as Kysely uses it, with the errors of an unreachable server translated (see unavailable). */
+function reportingUnavailable(pool: pg.Pool): PostgresPool {
+  // One wrapper per pooled connection: Kysely keeps its own per-connection state keyed by it.
+  const wrappers = new WeakMap<pg.PoolClient, PostgresPoolClient>();
+  return {
+    async connect() {
+      let client: pg.PoolClient;
+      try {
+        client = await pool.connect();
+      } catch (error) {
+        throw unavailable(error);
+      }
+      let wrapper = wrappers.get(client);
+      if (!wrapper) {
+        // Only the (text, parameters) form: the store configures no cursor.
+        const query = (text: string, parameters: readonly unknown[]) =>
+          client.query(text, [...parameters]).catch((error: unknown) => {
+            throw unavailable(error);
+          });
+        wrapper = {
+          query: query as unknown as PostgresPoolClient['query'],
+          release: (destroy?: boolean) => {
+            client.release(destroy);
+          },
+        };
+        wrappers.set(client, wrapper);
+      }
+      return wrapper;
+    },
+    end: () => pool.end(),
+  };
 }
 
 export function postgresEngineAdapter(schema: string | undefined): EngineAdapter {
