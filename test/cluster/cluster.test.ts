@@ -240,6 +240,25 @@ describe.skipIf(!availability.ok)('two nodes behind nginx on PostgreSQL and Redi
       expect(code).toBe('Forbidden');
     });
 
+    it('a network access policy that leaves out its source (InvalidAccessKeyId.AccessPolicyDenied)', async () => {
+      const code = await changeOnA('pinned-on-a', (key) =>
+        callAction(cluster.a.endpoint, admin, {
+          action: 'SetAccessKeyPolicy',
+          version: IMS,
+          query: {
+            UserAccessKeyId: key.id,
+            UserPrincipalName: `pinned-on-a@${cluster.admin.accountId}.onaliyun.com`,
+            AccessKeyPolicy: JSON.stringify({
+              Version: 1,
+              Status: 'Active',
+              Statements: [{ Type: 'ClassicWhiteList', IPList: ['203.0.113.0/24'] }],
+            }),
+          },
+        }),
+      );
+      expect(code).toBe('InvalidAccessKeyId.AccessPolicyDenied');
+    });
+
     it('a detached policy (NoPermission)', async () => {
       const code = await changeOnA('detached-on-a', () =>
         ram(cluster.a.endpoint, admin).detachPolicyFromUser(
