@@ -77,11 +77,12 @@ function jobSettings(): BackgroundJobsOptions {
   };
 }
 
-/** The installation in `dir`, or in RAMKEY_DATABASE_URL's database, with RAMKEY_MASTER_KEY if set. */
+/** The installation in `dir`, or in RAMKEY_DATABASE_URL's database (RAMKEY_DATABASE_SCHEMA's schema), with RAMKEY_MASTER_KEY if set. */
 function installationConfig(dir: string): InstallationConfig {
   return {
     dataDir: dir,
     databaseUrl: process.env.RAMKEY_DATABASE_URL,
+    databaseSchema: process.env.RAMKEY_DATABASE_SCHEMA,
     masterKey: process.env.RAMKEY_MASTER_KEY,
   };
 }

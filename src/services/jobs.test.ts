@@ -209,13 +209,32 @@ await describeEachStore('background jobs runner', (makeStore) => {
     expect(b.jobs.isLeader()).toBe(true);
   });
 
-  it('stops a node from running jobs once its lease runs out, even while its renewal hangs', async () => {
+  it('says a node no longer runs the jobs once its lease runs out unrenewed (a dead or stalled node)', async () => {
     const a = node('node-a');
     await a.jobs.tick();
     clock.advance(LEASE_MS - 1);
     expect(a.jobs.isLeader()).toBe(true);
     clock.advance(1);
     expect(a.jobs.isLeader()).toBe(false);
+  });
+
+  it('does not take the jobs with a lease that ran out before the statement came back', async () => {
+    const a = node('node-a');
+    const b = node('node-b');
+    await a.jobs.tick();
+    await b.jobs.tick();
+    // Node A dies; its lease runs out at 30 s, when node B asks, and B's answer is slow to come.
+    clock.set(T0 + LEASE_MS);
+    const asking = b.jobs.tick();
+    clock.advance(LEASE_MS);
+    await asking;
+    // The statement took the lease, but only until a moment already past: not the runner.
+    expect(b.jobs.isLeader()).toBe(false);
+    expect(b.runs.size).toBe(0);
+    expect(b.lines.map((l) => l.message)).toEqual([STANDS_BY]);
+    await elapse(RENEW_MS, [b]);
+    expect(b.jobs.isLeader()).toBe(true);
+    expect(b.lines.map((l) => l.message)).toEqual([STANDS_BY, RUNS]);
   });
 
   it('gives the lease up on stop, after the runs under way, so that another node takes over at its next renewal', async () => {

@@ -192,6 +192,11 @@ export class JobScheduler {
       return;
     }
     this.announced = true;
+    // Renewed too late to be of use (a slow database): the lease it got has already run out.
+    if (this.clock.now() >= now + this.leaseMs) {
+      if (this.leading) this.stepDown('its lease ran out before a renewal came through');
+      return;
+    }
     this.leaseUntil = now + this.leaseMs;
     if (this.leading) return;
     this.leading = true;

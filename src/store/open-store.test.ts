@@ -51,6 +51,13 @@ describe('openStore', () => {
     }
   });
 
+  it('refuses a schema without a PostgreSQL URL, and an invalid schema name', async () => {
+    await expect(openStore({ dataDir: base, databaseSchema: 'ramkey' })).rejects.toThrow(/PostgreSQL only/);
+    await expect(
+      openStore({ dataDir: base, databaseUrl: 'postgres://u@127.0.0.1:1/db', databaseSchema: 'Bad-Name' }),
+    ).rejects.toThrow(/invalid PostgreSQL schema name/);
+  });
+
   it('refuses any other URL without echoing it (it may carry a password)', async () => {
     await expect(openStore({ dataDir: base, databaseUrl: 'mysql://u:hunter2@db/x' })).rejects.toThrow(
       /only postgres/,

@@ -10,6 +10,11 @@ export interface StoreConfig {
   databaseUrl?: string;
   /** RAMKEY_DATA: where `ramkey.db` lives when no database URL is given. */
   dataDir: string;
+  /**
+   * RAMKEY_DATABASE_SCHEMA: the PostgreSQL schema that holds Ramkey's tables (created when missing);
+   * unset or empty means the server's search_path. PostgreSQL only.
+   */
+  databaseSchema?: string;
 }
 
 export const SQLITE_FILE_NAME = 'ramkey.db';
@@ -28,7 +33,11 @@ export function openStore(config: StoreConfig): Promise<Store> {
 
 function openStoreNow(config: StoreConfig): Store {
   const url = config.databaseUrl?.trim() ?? '';
-  if (/^postgres(ql)?:\/\//i.test(url)) return createPostgresStore({ url });
+  const schema = config.databaseSchema?.trim() ?? '';
+  if (/^postgres(ql)?:\/\//i.test(url)) {
+    return createPostgresStore({ url, ...(schema !== '' && { schema }) });
+  }
+  if (schema !== '') throw new Error('a database schema applies to PostgreSQL only: set a postgres:// URL');
   // Failing loudly beats quietly storing everything in a local file the operator did not ask for.
   // The URL itself is not echoed: it may carry a password.
   if (url !== '')
