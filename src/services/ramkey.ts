@@ -1,4 +1,5 @@
 // The composition root: wires store, sealer, caches, gate and services into one running Ramkey.
+import { randomUUID } from 'node:crypto';
 import { asciiLower } from '../core/ascii-case.js';
 import { systemClock, type Clock } from '../core/clock.js';
 import { MAX_CLOCK_SKEW_MS } from '../core/signature/index.js';
@@ -154,8 +155,8 @@ export function createRamkey(deps: RamkeyDeps): Ramkey {
   const quotas: Quotas = { ...defaultQuotas, ...deps.quotas };
   const { store, sealer } = deps;
   const backgroundError = deps.onBackgroundError ?? (() => undefined);
-  const redis =
-    deps.redis && connectRedisScaleOut({ onError: backgroundError, ...deps.redis }, random.uuid());
+  // The node's ID on the bus: unique per process, whatever Random a test injects.
+  const redis = deps.redis && connectRedisScaleOut({ onError: backgroundError, ...deps.redis }, randomUUID());
   const changes = redis?.changes ?? deps.changes ?? new LocalChangeBus();
   const keys = new KeyCache(store, sealer, clock);
   const networkPolicies = new NetworkPolicyCache(store, clock);
@@ -178,7 +179,7 @@ export function createRamkey(deps: RamkeyDeps): Ramkey {
     }
   });
   // A node whose bus is down cannot learn of other nodes' changes: its caches are bypassed meanwhile.
-  keepFresh(changes, [keys, networkPolicies, authorizer, services]);
+  keepFresh(changes, [keys, networkPolicies, authorizer, services, secretIndex]);
   const usage = new UsageRecorder(store, {
     ...deps.usage,
     ...(deps.onBackgroundError && { onError: deps.onBackgroundError }),

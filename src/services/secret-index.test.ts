@@ -1,6 +1,6 @@
 // The secret index: exact recognition of the installation's secrets, kept up to date as keys come and
 // go, backfilled at start-up, and still exact after a master key rotation.
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { generateAccessKeyId, generateAccessKeySecret } from '../core/keys/key-id.js';
 import { Secret } from '../core/keys/secret.js';
 import { cryptoRandom } from '../core/random.js';
@@ -67,6 +67,21 @@ async function legacyKey(sealer: Sealer): Promise<{ id: string; secret: string }
 const isSecret = (index: SecretIndex, value: string) => index.masker().isSecret(value);
 
 describe('secret index', () => {
+  // Security: a node that cannot hear of other nodes' new keys must not let their secrets into its trail.
+  it('masks every secret-shaped value while bypassed, then learns what other nodes indexed meanwhile', async () => {
+    const other = node(sealerOf(V1)); // another node: its changes do not reach this one
+    const unrelated = generateAccessKeySecret(cryptoRandom);
+    expect(isSecret(ramkey.secretIndex, unrelated)).toBe(false);
+    ramkey.secretIndex.setBypassed(true);
+    expect(isSecret(ramkey.secretIndex, unrelated)).toBe(true);
+    const made = await newKey(other);
+    ramkey.secretIndex.setBypassed(false);
+    await vi.waitFor(() => {
+      expect(isSecret(ramkey.secretIndex, unrelated)).toBe(false);
+    });
+    expect(isSecret(ramkey.secretIndex, made.secret)).toBe(true);
+  });
+
   it('recognises a live secret exactly: not another 30-character base62 value, not a near miss', async () => {
     const { secret } = await newKey();
     const index = ramkey.secretIndex;

@@ -105,6 +105,9 @@ export class SecretIndex {
   readonly #fingerprints = new Set<string>();
   #loaded = false;
   #loading: Promise<void> | undefined;
+  /** The change bus may have missed other nodes' new keys: every candidate counts as a secret. */
+  #stale = false;
+  #catchUps = 0;
 
   constructor(
     private readonly store: SecretIndexStore,
@@ -167,6 +170,26 @@ export class SecretIndex {
   }
 
   /**
+   * While `bypassed` (the change bus is down, so other nodes' new keys go unannounced), every
+   * secret-shaped value is masked, as before the index is read: too much, never too little. Once
+   * resumed, the fingerprints are read again from the store, and exact masking resumes when they are.
+   * See keepFresh.
+   */
+  setBypassed(bypassed: boolean): void {
+    this.#stale = true;
+    const catchUp = ++this.#catchUps;
+    if (bypassed) return;
+    this.store.listSecretFingerprints(this.sealer.indexVersion).then(
+      (fingerprints) => {
+        for (const fingerprint of fingerprints) this.#fingerprints.add(fingerprint);
+        if (catchUp === this.#catchUps) this.#stale = false;
+      },
+      // Stays stale (masking every candidate) until the bus's next return reads them.
+      (err: unknown) => this.options.onError?.(err),
+    );
+  }
+
+  /**
    * Learns a key's fingerprint from the store, for a key another node created (its `accessKey`
    * change). A purged key's fingerprint stays in memory until restart: masking its dead secret a
    * little longer is harmless.
@@ -177,7 +200,7 @@ export class SecretIndex {
   }
 
   private isKnown(candidate: string): boolean {
-    return !this.#loaded || this.#fingerprints.has(this.sealer.fingerprint(candidate));
+    return !this.#loaded || this.#stale || this.#fingerprints.has(this.sealer.fingerprint(candidate));
   }
 
   private async read(): Promise<void> {

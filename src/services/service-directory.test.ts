@@ -176,6 +176,27 @@ describe('ServiceDirectory', () => {
     expect(await resolved(server, accountId)).toBe(`orders:GetOrder acs:orders:*:${accountId}:order/42`);
   });
 
+  // Security: a node whose change bus is down cannot hear of other nodes' changes.
+  it('reads the store on every resolution while bypassed, and caches again once resumed', async () => {
+    const server = node();
+    const other = node(); // another node whose changes do not reach this one
+    const accountId = await account(server);
+    const found = `orders:GetOrder acs:orders:*:${accountId}:order/42`;
+    expect(await resolved(server, accountId)).toBe('InvalidAction.NotFound');
+    await other.services.create(accountId, 'orders', ORDERS);
+    expect(await resolved(server, accountId)).toBe('InvalidAction.NotFound');
+    server.services.setBypassed(true);
+    expect(await resolved(server, accountId)).toBe(found);
+    await other.services.delete(accountId, 'orders');
+    expect(await resolved(server, accountId)).toBe('InvalidAction.NotFound');
+    await other.services.create(accountId, 'orders', ORDERS);
+    expect(await resolved(server, accountId)).toBe(found);
+    server.services.setBypassed(false);
+    expect(await resolved(server, accountId)).toBe(found);
+    await other.services.delete(accountId, 'orders');
+    expect(await resolved(server, accountId)).toBe(found);
+  });
+
   it("gives the simulator a custom action's facts by its authorization name, in any case", async () => {
     const ramkey = node();
     const accountId = await account(ramkey);

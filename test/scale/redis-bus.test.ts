@@ -203,6 +203,16 @@ await describeScaleOut('the change bus over Redis', () => {
       expect(await whoAmI(c, key)).toBe('InvalidAccessKeyId.Inactive');
       await setStatusUnderneath(key, 'Active');
       expect(await whoAmI(c, key)).toBe('OK');
+      // A permission granted and taken on A, whose messages C does not hear, is in force on C at once.
+      const listUsers = () =>
+        clients(c.endpoint, key, 'v3').ram.listUsers(new RamModule.ListUsersRequest({}));
+      expect((await sdkError(listUsers())).code).toBe('NoPermission');
+      const ram = clients(a.endpoint, adminKey(a), 'v3').ram;
+      const grant = { userName: 'cut-bus', policyName: 'AliyunRAMReadOnlyAccess', policyType: 'System' };
+      await ram.attachPolicyToUser(new RamModule.AttachPolicyToUserRequest(grant));
+      expect((await listUsers()).statusCode).toBe(200);
+      await ram.detachPolicyFromUser(new RamModule.DetachPolicyFromUserRequest(grant));
+      expect((await sdkError(listUsers())).code).toBe('NoPermission');
 
       await relay.restore();
       await eventually(async () => (await readyz(c)).http === 200, 5000);

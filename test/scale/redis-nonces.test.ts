@@ -153,6 +153,36 @@ await describeScaleOut('nonces in Redis', () => {
     });
   });
 
+  describe('a node whose Redis stops answering without closing the connection', () => {
+    const prefix = uniqueRedisPrefix();
+    let relay: TcpRelay;
+    let app: RunningApp;
+
+    beforeAll(async () => {
+      relay = await TcpRelay.forRedis();
+      app = await startApp({
+        engine: 'postgres',
+        ramkey: { redis: { url: relay.url(testRedisUrl), prefix } },
+      });
+      await eventually(async () => (await readyz(app)).status === 200, 5000);
+    });
+
+    afterAll(async () => {
+      await app.stop();
+      await relay.cut();
+    });
+
+    it('refuses signed calls once a command times out, and reconnects by itself', async () => {
+      const sts = () => clients(app.endpoint, adminKey(app), 'v3').sts;
+      relay.freeze();
+      // The nonce's SET gets no answer within a second: refused, never admitted unrecorded.
+      expect((await sdkError(sts().getCallerIdentity())).code).toBe('ServiceUnavailable');
+      // The silent connections are dropped and opened anew (new connections are relayed again).
+      await eventually(async () => (await readyz(app)).status === 200, 10_000);
+      expect((await sts().getCallerIdentity()).body?.accountId).toBe(app.admin.accountId);
+    });
+  });
+
   describe('a node started while Redis is unreachable', () => {
     const prefix = uniqueRedisPrefix();
     let relay: TcpRelay;

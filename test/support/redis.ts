@@ -69,7 +69,7 @@ export async function describeScaleOut(name: string, body: () => void): Promise<
 /**
  * A TCP relay to a server on a port of its own. `cut()` drops every relayed connection and stops
  * listening (new connections are refused, as by a server that is down); `restore()` listens again on
- * the same port.
+ * the same port; `freeze()` silences the connections open now.
  */
 export class TcpRelay {
   private server: Server | undefined;
@@ -121,6 +121,14 @@ export class TcpRelay {
     if (address === null || typeof address === 'string') throw new Error('relay has no TCP port');
     this.port = address.port;
     this.server = server;
+  }
+
+  /**
+   * Stops relaying on the connections open now, which stay open (a server that stopped answering, or
+   * a network that drops packets); new connections are relayed as before.
+   */
+  freeze(): void {
+    for (const socket of this.sockets) socket.pause();
   }
 
   async cut(): Promise<void> {

@@ -70,6 +70,38 @@ describe('NetworkPolicyCache', () => {
     expect((await fresh).account).toBeDefined();
   });
 
+  // Security: a node whose change bus is down must not serve what it cached, nor what it was loading.
+  it('while bypassed, loads on every call and keeps nothing, then caches again', async () => {
+    const store = manualStore();
+    const clock = new ManualClock(0);
+    const cache = new NetworkPolicyCache(store, clock);
+    const warm = cache.forAccount(ACCOUNT, clock.now());
+    store.answer([active('10.0.0.1')]);
+    await warm;
+    const loading = cache.forAccount(ACCOUNT + '0', clock.now());
+    cache.setBypassed(true);
+    const again = cache.forAccount(ACCOUNT + '0', clock.now());
+    expect(again).not.toBe(loading);
+    expect(store.loads()).toBe(2);
+    store.answer([]);
+    store.answer([]);
+    await Promise.all([loading, again]);
+    for (const policies of [[active('10.0.0.2')], []]) {
+      const read = cache.forAccount(ACCOUNT, clock.now());
+      expect(read).toBeInstanceOf(Promise);
+      store.answer(policies);
+      expect((await read).account !== undefined).toBe(policies.length > 0);
+    }
+    cache.setBypassed(false);
+    for (const id of [ACCOUNT, ACCOUNT + '0']) {
+      const load = cache.forAccount(id, clock.now());
+      expect(load).toBeInstanceOf(Promise);
+      store.answer([]);
+      await load;
+      expect(cache.forAccount(id, clock.now())).not.toBeInstanceOf(Promise);
+    }
+  });
+
   it('reloads an entry after its time-to-live', async () => {
     const store = manualStore();
     const clock = new ManualClock(0);

@@ -45,6 +45,8 @@ export class RedisChangeBus implements ChangeBus {
   private isFresh = false;
   /** A publish failed: the other nodes may miss a change until a reset reaches them. */
   private owesReset = false;
+  /** The last publish failed: further failures are not reported again until one succeeds. */
+  private publishFailing = false;
   private resetTimer: NodeJS.Timeout | undefined;
   private closed = false;
 
@@ -107,9 +109,13 @@ export class RedisChangeBus implements ChangeBus {
     const sent = this.options.publisher
       .publish(this.options.channel, JSON.stringify(message))
       .then(
-        () => undefined,
+        () => {
+          this.publishFailing = false;
+        },
         (err: unknown) => {
-          this.options.onError?.(err);
+          // Once per outage in the log, not once a second.
+          if (!this.publishFailing) this.options.onError?.(err);
+          this.publishFailing = true;
           this.oweReset();
         },
       )

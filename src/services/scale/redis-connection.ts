@@ -56,6 +56,9 @@ export function openRedis(
     connectionName: `ramkey-${connection}@${prefix}`.replace(/[^!-~]/g, '_'),
     enableOfflineQueue: false,
     commandTimeout: REDIS_COMMAND_TIMEOUT_MS,
+    // A connection that answers nothing for this long while a command waits is dropped and opened
+    // anew: a server gone without closing it (a half-open connection) is left within seconds.
+    socketTimeout: 2 * REDIS_COMMAND_TIMEOUT_MS,
     connectTimeout: REDIS_COMMAND_TIMEOUT_MS,
     // A command under way when the connection drops fails rather than being sent again later.
     maxRetriesPerRequest: 0,
