@@ -314,14 +314,12 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
     if (errors.length > 0) throw new AggregateError(errors, 'cluster cleanup failed');
   };
   try {
-    await pool.query(`create schema ${schema}`);
-    // Every connection of every node (and of `ramkey init`) puts the schema first on its search path.
-    const url = new URL(testDatabaseUrl);
-    url.searchParams.set('options', `-c search_path=${schema}`);
     const redis = await PrivateRedis.start();
     cleanups.push(() => redis.stop('SIGTERM'));
     const env: Record<string, string> = {
-      RAMKEY_DATABASE_URL: url.toString(),
+      RAMKEY_DATABASE_URL: testDatabaseUrl,
+      // `ramkey init` creates it; every node's connections use it.
+      RAMKEY_DATABASE_SCHEMA: schema,
       RAMKEY_MASTER_KEY: newMasterKey(),
       RAMKEY_REDIS_URL: redis.url,
       RAMKEY_REDIS_PREFIX: `${schema}:`,
