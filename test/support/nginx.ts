@@ -21,8 +21,8 @@ export interface RunningNginx {
   stop(): Promise<void>;
 }
 
-/** A free TCP port on 127.0.0.1 (nginx binds it right after; a clash is retried by the caller). */
-async function freePort(): Promise<number> {
+/** A free TCP port on 127.0.0.1, for a server that binds it right after. */
+export async function freePort(): Promise<number> {
   const server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const address = server.address();
@@ -53,17 +53,49 @@ async function accepts(port: number): Promise<boolean> {
  * listening on 127.0.0.1 only (tests bind clients to 127.0.0.2 and .3 to be two sources).
  */
 export async function startNginx(ports: { ramkey: number; api: number }): Promise<RunningNginx> {
+  const example = await readFile(EXAMPLE_CONFIG, 'utf8');
+  return runNginx((port) => {
+    const site = example
+      .replace('server 127.0.0.1:8080;', `server 127.0.0.1:${String(ports.ramkey)};`)
+      .replace('server 127.0.0.1:3000;', `server 127.0.0.1:${String(ports.api)};`)
+      .replace('listen 8000;', `listen ${String(port)};`);
+    if (site === example) throw new Error('the example configuration no longer has the expected addresses');
+    return site;
+  });
+}
+
+/**
+ * Starts nginx as a plain load balancer: a round-robin `upstream` of Ramkey nodes on 127.0.0.1 (nginx's
+ * defaults: a node that refuses connections is passed over and the request goes to the next one),
+ * keeping the client's Host header, which V3 signatures sign.
+ */
+export function startLoadBalancer(nodePorts: readonly number[]): Promise<RunningNginx> {
+  return runNginx((port) =>
+    [
+      'upstream ramkey_nodes {',
+      ...nodePorts.map((p) => `    server 127.0.0.1:${String(p)};`),
+      '}',
+      'server {',
+      `    listen 127.0.0.1:${String(port)};`,
+      '    location / {',
+      '        proxy_pass http://ramkey_nodes;',
+      '        proxy_set_header Host $http_host;',
+      '        proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;',
+      '    }',
+      '}',
+      '',
+    ].join('\n'),
+  );
+}
+
+/** Runs nginx in a prefix directory of its own with `site(port)` as its only site, on a free port. */
+async function runNginx(site: (port: number) => string): Promise<RunningNginx> {
+  const port = await freePort();
+  const siteConfig = site(port);
   const prefix = await mkdtemp(join(tmpdir(), 'ramkey-nginx-'));
   await mkdir(join(prefix, 'tmp'), { recursive: true });
-  const example = await readFile(EXAMPLE_CONFIG, 'utf8');
-  const port = await freePort();
-  const site = example
-    .replace('server 127.0.0.1:8080;', `server 127.0.0.1:${String(ports.ramkey)};`)
-    .replace('server 127.0.0.1:3000;', `server 127.0.0.1:${String(ports.api)};`)
-    .replace('listen 8000;', `listen ${String(port)};`);
-  if (site === example) throw new Error('the example configuration no longer has the expected addresses');
   const tmp = join(prefix, 'tmp');
-  await writeFile(join(prefix, 'site.conf'), site);
+  await writeFile(join(prefix, 'site.conf'), siteConfig);
   await writeFile(
     join(prefix, 'nginx.conf'),
     [
@@ -98,12 +130,19 @@ export async function startNginx(ports: { ramkey: number; api: number }): Promis
       resolve();
     }),
   );
+  // Should the test process end without stop() (a crash, a timeout), nginx must not outlive it. Never
+  // SIGKILL: that ends the master alone and leaves its workers behind.
+  const onExit = () => {
+    child.kill('SIGTERM');
+  };
+  process.once('exit', onExit);
   for (let i = 0; i < 100 && child.exitCode === null; i++) {
     if (await accepts(port)) {
       return {
         endpoint: `127.0.0.1:${String(port)}`,
         port,
         async stop() {
+          process.off('exit', onExit);
           child.kill('SIGQUIT');
           await exited;
           await rm(prefix, { recursive: true, force: true });
@@ -112,7 +151,8 @@ export async function startNginx(ports: { ramkey: number; api: number }): Promis
     }
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
-  child.kill('SIGKILL');
+  process.off('exit', onExit);
+  child.kill('SIGTERM');
   await exited;
   const log = await readFile(join(prefix, 'error.log'), 'utf8').catch(() => '');
   await rm(prefix, { recursive: true, force: true });
