@@ -340,7 +340,11 @@ await nonceSection(
               setTimeout(() => reject(new Error(`Redis at ${REDIS_URL} is not reachable`)), 5000).unref();
             });
             return {
-              nonces: new RedisNonceStore(redis, prefix),
+              nonces: new RedisNonceStore(redis, {
+                prefix,
+                now: () => Date.now(),
+                firstUse: () => Promise.resolve(true),
+              }),
               async close() {
                 // Leave nothing behind in a shared Redis.
                 for (let cursor = '0'; ;) {

@@ -133,7 +133,7 @@ function openInstallation(
   logger?: pino.Logger,
   jobs?: BackgroundJobsOptions,
   metrics?: Metrics,
-  redis?: RedisScaleOutOptions,
+  redis?: Omit<RedisScaleOutOptions, 'firstUse'>,
 ): Promise<Installation> {
   const retention = auditRetentionDays();
   const highRisk = process.env.RAMKEY_LEAK_HIGH_RISK_ACTIONS?.split(',')
@@ -307,7 +307,7 @@ async function serve(options: ServeOptions): Promise<void> {
   const metrics = new Metrics({ processMetrics: true });
   // An unreachable Redis does not stop the start: the server serves, answers signed calls with
   // ServiceUnavailable and /readyz with 503, and is ready within a second of Redis answering.
-  const redis: RedisScaleOutOptions | undefined = redisConfig && {
+  const redis: Omit<RedisScaleOutOptions, 'firstUse'> | undefined = redisConfig && {
     ...redisConfig,
     onConnection: ({ connection, state, reason }) => {
       if (state === 'ready') logger.info({ connection }, 'Redis connection ready');
@@ -319,6 +319,12 @@ async function serve(options: ServeOptions): Promise<void> {
             : 'Redis change bus lost: caches are bypassed (every lookup reads the database) until it returns',
         );
       }
+    },
+    onFence: (fenceMs) => {
+      logger.warn(
+        { fence: new Date(fenceMs).toISOString() },
+        'Redis holds no nonces of this installation (first start, or it restarted or was flushed): requests signed before the fence are refused as replays',
+      );
     },
   };
   if (redisConfig) {

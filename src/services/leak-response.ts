@@ -212,6 +212,7 @@ export class LeakResponse {
       given,
       at + LEAK_REPORT_WINDOW_MS,
       this.clock.now(),
+      at,
     );
     if (!fresh) throw new RamkeyError('InvalidLeakReport.Replayed');
     return name;

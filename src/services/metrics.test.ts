@@ -92,11 +92,11 @@ describe('TimedNonceStore around the durable nonce store', () => {
     const nonces = new TimedNonceStore(durable, metrics.observeNonce);
     const expiresAt = clock.now() + 60_000;
     const id = 'LTAI' + 'm'.repeat(20);
-    expect(await nonces.remember(id, 'n-1', expiresAt, clock.now())).toBe(true);
-    expect(await nonces.remember(id, 'n-2', expiresAt, clock.now())).toBe(true);
-    expect(await nonces.remember(id, 'n-1', expiresAt, clock.now())).toBe(false);
+    expect(await nonces.remember(id, 'n-1', expiresAt, clock.now(), clock.now())).toBe(true);
+    expect(await nonces.remember(id, 'n-2', expiresAt, clock.now(), clock.now())).toBe(true);
+    expect(await nonces.remember(id, 'n-1', expiresAt, clock.now(), clock.now())).toBe(false);
     await durable.close();
-    await expect(nonces.remember(id, 'n-3', expiresAt, clock.now())).rejects.toBeInstanceOf(
+    await expect(nonces.remember(id, 'n-3', expiresAt, clock.now(), clock.now())).rejects.toBeInstanceOf(
       NonceStoreUnavailableError,
     );
     const text = await metrics.text();

@@ -29,6 +29,7 @@ import { Metrics } from './metrics.js';
 import { PermissionService } from './permission-service.js';
 import {
   connectRedisScaleOut,
+  DEFAULT_REDIS_PREFIX,
   type DependencyCheck,
   type RedisScaleOutOptions,
 } from './scale/redis-scale-out.js';
@@ -56,7 +57,7 @@ export interface RamkeyDeps {
    * Scale-out (RAMKEY_REDIS_URL): nonces in Redis and the change bus carried between nodes over it,
    * in place of `nonces` and `changes`. Its connections are opened here and closed by close().
    */
-  redis?: RedisScaleOutOptions;
+  redis?: Omit<RedisScaleOutOptions, 'firstUse'>;
   /**
    * Where the gate, the caches, the nonce store and the audit queue report (default: a registry of
    * this Ramkey's own, without process metrics). Pass one to hand its hooks to parts made before
@@ -170,7 +171,20 @@ export function createRamkey(deps: RamkeyDeps): Ramkey {
   const redis =
     deps.redis &&
     connectRedisScaleOut(
-      { onError: backgroundError, onBusDelivery: metrics.observeBusLag, ...deps.redis },
+      {
+        onError: backgroundError,
+        onBusDelivery: metrics.observeBusLag,
+        ...deps.redis,
+        // A marker row that never expires: present once any node of the installation used Redis
+        // under this prefix, so that a missing nonce sentinel is a loss (see RedisNonceStore).
+        firstUse: () =>
+          store.acquireJobLease(
+            `redis-nonces:${deps.redis?.prefix ?? DEFAULT_REDIS_PREFIX}`,
+            'installation',
+            clock.now(),
+            Number.MAX_SAFE_INTEGER,
+          ),
+      },
       randomUUID(),
     );
   const changes = redis?.changes ?? deps.changes ?? new LocalChangeBus();

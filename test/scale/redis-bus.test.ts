@@ -179,7 +179,14 @@ await describeScaleOut('the change bus over Redis', () => {
       c = await startApp({
         engine: 'postgres',
         reuse: a,
-        ramkey: { nonces: new RedisNonceStore(commands, prefix), changes: bus },
+        ramkey: {
+          nonces: new RedisNonceStore(commands, {
+            prefix,
+            now: () => Date.now(),
+            firstUse: () => Promise.resolve(true),
+          }),
+          changes: bus,
+        },
       });
       await eventually(async () => (await readyz(c)).http === 200, 5000);
     });

@@ -11,7 +11,14 @@ export interface NonceStore {
    * was already used and has not expired: a replay. Throws (or rejects with)
    * NonceStoreUnavailableError when it cannot tell.
    */
-  remember(accessKeyId: string, nonce: string, expiresAt: number, now: number): boolean | Promise<boolean>;
+  remember(
+    accessKeyId: string,
+    nonce: string,
+    expiresAt: number,
+    now: number,
+    /** When the request was signed (its signed timestamp): a store that lost nonces fences by it. */
+    signedAt: number,
+  ): boolean | Promise<boolean>;
 }
 
 /** The nonce store could not answer (database error, timeout, overload): the call must be refused. */

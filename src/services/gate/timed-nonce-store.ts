@@ -12,11 +12,17 @@ export class TimedNonceStore implements NonceStore {
     private readonly observe: NonceTimer,
   ) {}
 
-  remember(accessKeyId: string, nonce: string, expiresAt: number, now: number): boolean | Promise<boolean> {
+  remember(
+    accessKeyId: string,
+    nonce: string,
+    expiresAt: number,
+    now: number,
+    signedAt: number,
+  ): boolean | Promise<boolean> {
     const started = performance.now();
     let answer: boolean | Promise<boolean>;
     try {
-      answer = this.inner.remember(accessKeyId, nonce, expiresAt, now);
+      answer = this.inner.remember(accessKeyId, nonce, expiresAt, now, signedAt);
     } catch (err) {
       this.done('failed', started);
       throw err;

@@ -17,6 +17,10 @@ export interface RedisScaleOutOptions {
   onConnection?: (event: RedisConnectionEvent) => void;
   /** Each change received from another node, with its publish-to-receive lag (for the metrics). */
   onBusDelivery?: (lagMs: number) => void;
+  /** See RedisNonceStoreOptions.firstUse (createRamkey gives it from the store). */
+  firstUse: () => Promise<boolean>;
+  /** This node found that Redis lost the nonces (restarted, flushed): requests signed before `fenceMs` are refused. */
+  onFence?: (fenceMs: number) => void;
   /** Failed publishes and unreadable bus messages. */
   onError?: (err: unknown) => void;
 }
@@ -51,7 +55,13 @@ export function connectRedisScaleOut(options: RedisScaleOutOptions, nodeId: stri
     ...(options.onError && { onError: options.onError }),
   });
   return {
-    nonces: new RedisNonceStore(commands, prefix),
+    nonces: new RedisNonceStore(commands, {
+      prefix,
+      now: () => Date.now(),
+      firstUse: options.firstUse,
+      ...(options.onFence && { onFence: options.onFence }),
+      ...(options.onError && { onError: options.onError }),
+    }),
     changes,
     async check() {
       try {

@@ -30,6 +30,7 @@ export function nonceCheck(nonces: NonceStore, maxClockSkewMs: number): GateChec
           request.nonce,
           request.timestampMs + maxClockSkewMs,
           now,
+          request.timestampMs,
         );
       } catch (err) {
         return unavailable(err);
