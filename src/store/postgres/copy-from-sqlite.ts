@@ -265,7 +265,7 @@ async function foreignKeys(db: Kysely<Database>): Promise<[string, string][]> {
 }
 
 /** The tables in name order, each after every table it references (a foreign key's row exists first). */
-export function copyOrder(tables: readonly string[], references: readonly [string, string][]): string[] {
+function copyOrder(tables: readonly string[], references: readonly [string, string][]): string[] {
   const order: string[] = [];
   const visiting = new Set<string>();
   const visit = (table: string) => {
