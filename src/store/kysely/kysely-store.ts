@@ -43,10 +43,18 @@ export function createKyselyStore(
         migrationLockTableName: MIGRATION_LOCK_TABLE,
         migrationTableSchema,
       });
-      const { error, results } = await migrator.migrateToLatest();
-      if (error !== undefined) {
-        const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'setup';
-        throw new Error(`database migration failed (${failed})`, { cause: error });
+      // Nodes starting together race to set up the migration tables and lock row: a setup that
+      // failed is tried again (the migrations themselves run under the migrator's lock).
+      for (let attempt = 1; ; attempt++) {
+        const { error, results } = await migrator.migrateToLatest();
+        if (error === undefined) return;
+        const failed = results?.find((r) => r.status === 'Error')?.migrationName;
+        if (failed === undefined && attempt < 3) {
+          await new Promise((resolve) => setTimeout(resolve, 100 * attempt));
+          continue;
+        }
+        const reason = error instanceof Error ? `: ${error.message}` : '';
+        throw new Error(`database migration failed (${failed ?? 'setup'})${reason}`, { cause: error });
       }
     },
 
