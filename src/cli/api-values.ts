@@ -3,7 +3,8 @@
 // credential report.
 import type { Command } from 'commander';
 import { toWireDate } from '../core/clock.js';
-import { ApiError, RamkeyClient, resolveCredentials } from './client.js';
+import { ApiError, RamkeyClient } from './client.js';
+import { describeCredentials, resolveCredentials, type CredentialOptions } from './credentials.js';
 import { CliError } from './exit-codes.js';
 
 export const RAM = '2015-05-01';
@@ -11,16 +12,21 @@ export const IMS = '2019-08-15';
 export const STS = '2015-04-01';
 export const ACTIONTRAIL = '2020-07-06';
 
-interface GlobalOptions {
-  profile?: string;
+interface GlobalOptions extends CredentialOptions {
   json?: boolean;
 }
 
 export type Json = Record<string, unknown>;
 
-export function client(command: Command): { api: RamkeyClient; json: boolean } {
+/** The signed client of the command line's credentials; `source` says where they came from (whoami). */
+export function client(command: Command): { api: RamkeyClient; json: boolean; source: string } {
   const options = command.optsWithGlobals<GlobalOptions>();
-  return { api: new RamkeyClient(resolveCredentials(options.profile)), json: options.json ?? false };
+  const credentials = resolveCredentials(options);
+  return {
+    api: new RamkeyClient(credentials),
+    json: options.json ?? false,
+    source: describeCredentials(credentials),
+  };
 }
 
 export function str(value: unknown): string {

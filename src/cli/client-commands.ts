@@ -65,7 +65,9 @@ export function registerClientCommands(program: Command): void {
     .command('whoami')
     .description('show the identity of the AccessKey in use (STS GetCallerIdentity)')
     .action(async (_options: unknown, command: Command) => {
-      const { api, json } = client(command);
+      const { api, json, source } = client(command);
+      // On stderr: it explains the answer (which key, which server) without changing --json's stdout.
+      process.stderr.write(`${source}\n`);
       const me = await api.call(STS, 'GetCallerIdentity');
       if (json) printJson(me);
       else

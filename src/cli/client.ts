@@ -1,14 +1,11 @@
 // A minimal RPC client for the CLI: signs each request with ACS3-HMAC-SHA256 exactly as the
 // official SDKs do, sends it over HTTP(S), and turns error envelopes into ApiError.
 import { randomBytes } from 'node:crypto';
-import { readFileSync, statSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import { homedir } from 'node:os';
-import { join } from 'node:path';
 import { toWireDate } from '../core/clock.js';
 import { signV3 } from '../core/signature/index.js';
-import { CliError, EXIT_USAGE } from './exit-codes.js';
+import { CliError } from './exit-codes.js';
 
 export interface ClientCredentials {
   endpoint: string;
@@ -30,68 +27,12 @@ export class ApiError extends Error {
 
 export const DEFAULT_ENDPOINT = 'http://127.0.0.1:8080';
 
-export function defaultProfileFile(): string {
-  return process.env.RAMKEY_PROFILE_FILE ?? join(homedir(), '.ramkey', 'profiles.json');
-}
-
-interface ProfileFile {
-  profiles?: Record<string, Partial<ClientCredentials>>;
-}
-
-/**
- * Credentials from RAMKEY_ACCESS_KEY_ID / RAMKEY_ACCESS_KEY_SECRET / RAMKEY_ENDPOINT, or else from
- * the named profile of the profile file (`{"profiles":{"default":{"endpoint":..,"accessKeyId":..,"accessKeySecret":..}}}`).
- */
-export function resolveCredentials(profileName: string | undefined): ClientCredentials {
-  const env = process.env;
-  if (env.RAMKEY_ACCESS_KEY_ID && env.RAMKEY_ACCESS_KEY_SECRET && profileName === undefined) {
-    return {
-      endpoint: env.RAMKEY_ENDPOINT ?? DEFAULT_ENDPOINT,
-      accessKeyId: env.RAMKEY_ACCESS_KEY_ID,
-      accessKeySecret: env.RAMKEY_ACCESS_KEY_SECRET,
-    };
-  }
-  const file = defaultProfileFile();
-  const name = profileName ?? 'default';
-  let parsed: ProfileFile;
-  try {
-    parsed = JSON.parse(readFileSync(file, 'utf8')) as ProfileFile;
-  } catch {
-    throw new CliError(
-      'No credentials: set RAMKEY_ACCESS_KEY_ID and RAMKEY_ACCESS_KEY_SECRET (and RAMKEY_ENDPOINT), ' +
-        `or create the profile file ${file}.`,
-      EXIT_USAGE,
-    );
-  }
-  if ((statSync(file).mode & 0o077) !== 0) {
-    process.stderr.write(`warning: ${file} is readable by other users; chmod 600 it.\n`);
-  }
-  const profile = parsed.profiles?.[name];
-  if (!profile?.accessKeyId || !profile.accessKeySecret) {
-    throw new CliError(`Profile "${name}" in ${file} lacks accessKeyId or accessKeySecret.`, EXIT_USAGE);
-  }
-  return {
-    endpoint: profile.endpoint ?? env.RAMKEY_ENDPOINT ?? DEFAULT_ENDPOINT,
-    accessKeyId: profile.accessKeyId,
-    accessKeySecret: profile.accessKeySecret,
-  };
-}
-
 export class RamkeyClient {
   private readonly url: URL;
 
+  /** `credentials.endpoint` is an http(s) origin, as credentials.ts's parseEndpoint returns it. */
   constructor(private readonly credentials: ClientCredentials) {
-    try {
-      this.url = new URL(credentials.endpoint);
-    } catch {
-      throw new CliError(
-        `Invalid endpoint "${credentials.endpoint}": use e.g. http://127.0.0.1:8080.`,
-        EXIT_USAGE,
-      );
-    }
-    if (this.url.protocol !== 'http:' && this.url.protocol !== 'https:') {
-      throw new CliError(`Invalid endpoint "${credentials.endpoint}": use http:// or https://.`, EXIT_USAGE);
-    }
+    this.url = new URL(credentials.endpoint);
   }
 
   /** Calls one RPC action; parameters travel in the query string, as the official SDKs send them. */

@@ -1,11 +1,13 @@
 #!/usr/bin/env node
 // The `ramkey` command: operator commands (init, accounts, serve, start), API client commands and
 // the leak scanner.
+import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { RamkeyError } from '../core/errors/ramkey-error.js';
 import { registerAuditCommands } from './audit-commands.js';
 import { ApiError } from './client.js';
 import { registerClientCommands } from './client-commands.js';
+import { registerConfigureCommands } from './configure-commands.js';
 import { CliError, EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from './exit-codes.js';
 import { registerNetworkCommands } from './network-commands.js';
 import { registerOperationsCommands } from './operations-commands.js';
@@ -14,18 +16,33 @@ import { registerLeakCommands } from './leak-commands.js';
 import { registerServerCommands } from './server-commands.js';
 import { registerServiceCommands } from './service-commands.js';
 
+/** The version of the installed package: package.json sits two levels above dist/cli/main.js. */
+const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+  version: string;
+};
+
 const program = new Command()
   .name('ramkey')
   .description('Self-hosted AccessKeys over the Alibaba Cloud RAM/IMS/STS wire protocol.')
-  .option('--profile <name>', 'profile of the profile file to use (client commands)')
+  .version(version, '-V, --version', 'print the version of ramkey')
+  .option('--profile <name>', 'profile to use (client commands; see below)')
+  .option('--endpoint <url>', 'Ramkey server: http(s)://host:port or host:port (client commands)')
+  .option('--access-key-id <id>', 'AccessKey ID (client commands; prefer a profile)')
+  .option('--access-key-secret <secret>', 'AccessKey secret: lands in the shell history, prefer a profile')
   .option('--json', 'print JSON for scripts instead of tables')
   .showHelpAfterError()
   .exitOverride()
   .addHelpText(
     'after',
     `
-Client commands read RAMKEY_ACCESS_KEY_ID, RAMKEY_ACCESS_KEY_SECRET and RAMKEY_ENDPOINT
-(default http://127.0.0.1:8080), or a profile file (RAMKEY_PROFILE_FILE, default ~/.ramkey/profiles.json).
+Client commands take their AccessKey from, first match wins:
+  1. --access-key-id and --access-key-secret, or --profile NAME
+  2. RAMKEY_ACCESS_KEY_ID and RAMKEY_ACCESS_KEY_SECRET, or RAMKEY_PROFILE
+  3. ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET, or ALIBABA_CLOUD_PROFILE
+  4. the default profile (config.json's "current", else default)
+A profile is read from ~/.aliyun/config.json (write one with: ramkey configure), then
+~/.alibabacloud/credentials, then ~/.ramkey/profiles.json (RAMKEY_PROFILE_FILE). The endpoint is
+--endpoint, else RAMKEY_ENDPOINT, else the profile's, else http://127.0.0.1:8080.
 
 Exit codes: 0 success, 1 the operation failed (API error, unreachable server; for scan: a key was
 found), 2 wrong usage.`,
@@ -34,6 +51,7 @@ found), 2 wrong usage.`,
 registerServerCommands(program);
 registerOperationsCommands(program);
 registerClientCommands(program);
+registerConfigureCommands(program);
 registerAuditCommands(program);
 registerNetworkCommands(program);
 registerScanCommand(program);
