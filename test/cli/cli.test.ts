@@ -10,9 +10,15 @@ import { runCli, startServer } from '../support/ramkey-server.js';
 
 /** No ambient credentials leak into these runs. */
 const noProfile = {
+  HOME: '/nonexistent',
   RAMKEY_PROFILE_FILE: '/nonexistent/profiles.json',
   RAMKEY_ACCESS_KEY_ID: '',
   RAMKEY_ACCESS_KEY_SECRET: '',
+  RAMKEY_PROFILE: '',
+  ALIBABA_CLOUD_ACCESS_KEY_ID: '',
+  ALIBABA_CLOUD_ACCESS_KEY_SECRET: '',
+  ALIBABA_CLOUD_PROFILE: '',
+  ALIBABA_CLOUD_CREDENTIALS_FILE: '',
 };
 
 describe.concurrent('exit codes and help', () => {
