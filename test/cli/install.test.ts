@@ -2,7 +2,16 @@
 // installed package asks for a Node.js the project's engines range admits but the package refuses
 // (npm's EBADENGINE warning).
 import { execFile } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -67,7 +76,9 @@ describe('after npm install', () => {
 
       const built = join(work, bin ?? '');
       expect(readFileSync(built, 'utf8').startsWith('#!/usr/bin/env node\n')).toBe(true);
-      const { stdout } = await execFileAsync(process.execPath, [built, '--version']);
+      // npx runs the bin itself, so it must be executable (tsc writes it 0644).
+      expect(statSync(built).mode & 0o111).toBe(0o111);
+      const { stdout } = await execFileAsync('npx', ['--no-install', 'ramkey', '--version'], { cwd: work });
       expect(stdout.trim()).toBe(project.version);
     },
   );
