@@ -98,15 +98,15 @@ export function kyselyAccountStore(ctx: StoreContext): AccountStore {
         .where(isLiveKey())
         .groupBy('account_id')
         .execute();
-      const userCounts = new Map(users.map((r) => [r.account_id, Number(r.n)]));
+      const userCounts = new Map(users.map((r) => [r.account_id, r.n]));
       const keyCounts = new Map(keys.map((r) => [r.account_id, r]));
       return accounts.map((a): AccountOverview => ({
         accountId: a.account_id,
         loginName: a.login_name,
         createdAt: a.created_at,
         users: userCounts.get(a.account_id) ?? 0,
-        liveAccessKeys: Number(keyCounts.get(a.account_id)?.n ?? 0),
-        hasRootAccessKey: Number(keyCounts.get(a.account_id)?.root ?? 0) > 0,
+        liveAccessKeys: keyCounts.get(a.account_id)?.n ?? 0,
+        hasRootAccessKey: (keyCounts.get(a.account_id)?.root ?? 0) > 0,
       }));
     },
 
