@@ -1,0 +1,288 @@
+// The policy, group and users update commands as users run them: the built `ramkey` against a real
+// server, each test in an account of its own; least privilege set up with the CLI alone.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startApp, type RunningApp } from '../support/in-process-server.js';
+import { runCli } from '../support/ramkey-server.js';
+
+const home = mkdtempSync(join(tmpdir(), 'ramkey-policy-cli-'));
+
+/** No ambient credentials leak into these runs: an empty HOME, no profile file, no variables. */
+const noProfile = {
+  HOME: home,
+  RAMKEY_PROFILE_FILE: join(home, 'no-profiles.json'),
+  RAMKEY_ACCESS_KEY_ID: '',
+  RAMKEY_ACCESS_KEY_SECRET: '',
+  ALIBABA_CLOUD_ACCESS_KEY_ID: '',
+  ALIBABA_CLOUD_ACCESS_KEY_SECRET: '',
+};
+
+function writeDocument(name: string, statements: object[]): string {
+  const file = join(home, name);
+  writeFileSync(file, JSON.stringify({ Version: '1', Statement: statements }));
+  return file;
+}
+
+const allow = (action: string) => ({ Effect: 'Allow', Action: action, Resource: '*' });
+
+/** The `ramkey ...` lines of a suggestion, as the words to run them with. */
+function suggestedCommands(text: string): string[][] {
+  return text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l.startsWith('ramkey '))
+    .map((l) => l.split(' ').slice(1));
+}
+
+type Row = Record<string, unknown>;
+
+describe.concurrent('policy and group commands against a running server', { timeout: 120_000 }, () => {
+  let server: RunningApp;
+
+  beforeAll(async () => {
+    server = await startApp();
+  });
+  afterAll(async () => {
+    await server.stop();
+    rmSync(home, { recursive: true, force: true });
+  });
+
+  async function account() {
+    const admin = await server.createAccount();
+    const env = {
+      ...noProfile,
+      RAMKEY_ENDPOINT: `http://${server.endpoint}`,
+      RAMKEY_ACCESS_KEY_ID: admin.accessKeyId,
+      RAMKEY_ACCESS_KEY_SECRET: admin.accessKeySecret,
+    };
+    /** Runs the CLI as this account's admin, expecting success; returns stdout. */
+    const ok = async (args: string[], input?: string) => {
+      const res = await runCli(args, env, input);
+      expect(res.code, `ramkey ${args.join(' ')}: ${res.stderr}`).toBe(0);
+      return res.stdout;
+    };
+    return { admin, env, ok };
+  }
+
+  // The README's least-privilege walkthrough, without an SDK.
+  it('grants a user ram:ListUsers alone with a custom policy, and takes it back', async () => {
+    const { env, ok } = await account();
+    await ok(['users', 'create', 'reader']);
+    const document = writeDocument('list-users.json', [allow('ram:ListUsers')]);
+    const created = JSON.parse(
+      await ok(['policy', 'create', 'list-users-only', '--document', document, '--json']),
+    ) as Row;
+    expect(created).toMatchObject({
+      PolicyName: 'list-users-only',
+      PolicyType: 'Custom',
+      DefaultVersion: 'v1',
+    });
+
+    // No --type: the Custom policy of that name is found.
+    const attached = JSON.parse(
+      await ok(['policy', 'attach', 'list-users-only', '--user', 'reader', '--json']),
+    ) as Row;
+    expect(attached).toEqual({ PolicyName: 'list-users-only', PolicyType: 'Custom', UserName: 'reader' });
+    const ofUser = JSON.parse(await ok(['policy', 'list', '--user', 'reader', '--json'])) as Row[];
+    expect(ofUser.map((p) => p.PolicyName)).toEqual(['list-users-only']);
+
+    const key = JSON.parse(await ok(['keys', 'create', '--user', 'reader', '--json'])) as Row;
+    const asReader = {
+      ...env,
+      RAMKEY_ACCESS_KEY_ID: String(key.AccessKeyId),
+      RAMKEY_ACCESS_KEY_SECRET: String(key.AccessKeySecret),
+    };
+    const listed = await runCli(['users', 'list'], asReader);
+    expect(listed.code, listed.stderr).toBe(0);
+    expect(listed.stdout).toContain('reader');
+    const refused = await runCli(['users', 'create', 'sneaky'], asReader);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('NoPermission');
+
+    expect(await ok(['policy', 'detach', 'list-users-only', '--user', 'reader'])).toBe(
+      'Detached Custom policy list-users-only from user reader.\n',
+    );
+    const after = await runCli(['users', 'list'], asReader);
+    expect(after.code).toBe(1);
+    expect(after.stderr).toContain('NoPermission');
+  });
+
+  it('versions a policy, and names what blocks its deletion as commands that work as printed', async () => {
+    const { env, ok } = await account();
+    const v1 = JSON.stringify({ Version: '1', Statement: [allow('ram:GetUser')] });
+    // The document from standard input.
+    await ok(['policy', 'create', 'ops', '--document', '-', '--description', 'operators'], v1);
+    const v2 = [allow('ram:GetUser'), allow('ram:ListUsers')];
+    const v2File = writeDocument('ops-v2.json', v2);
+    const made = await ok(['policy', 'create-version', 'ops', '--document', v2File]);
+    expect(made).toBe(
+      'Created version v2 of ops; make it the default with "ramkey policy set-default ops v2".\n',
+    );
+    for (const words of suggestedCommands(made.replaceAll('"', '\n'))) await ok(words);
+
+    const versions = JSON.parse(await ok(['policy', 'versions', 'ops', '--json'])) as Row[];
+    expect(versions.map((v) => [v.VersionId, v.IsDefaultVersion])).toEqual(
+      expect.arrayContaining([
+        ['v1', false],
+        ['v2', true],
+      ]),
+    );
+    const policy = JSON.parse(await ok(['policy', 'get', 'ops', '--json'])) as Row;
+    expect(policy).toMatchObject({
+      PolicyName: 'ops',
+      PolicyType: 'Custom',
+      DefaultVersion: 'v2',
+      AttachmentCount: 0,
+    });
+    expect(JSON.parse(String(policy.PolicyDocument))).toEqual({ Version: '1', Statement: v2 });
+    const first = JSON.parse(await ok(['policy', 'get', 'ops', '--version-id', 'v1', '--json'])) as Row;
+    expect(first).toMatchObject({ VersionId: 'v1', IsDefaultVersion: false, PolicyDocument: v1 });
+    expect(await ok(['policy', 'get', 'ops'])).toMatch(
+      /Default version:\s+v2[\s\S]*Policy document:\n\{\n {2}"Version": "1"/,
+    );
+
+    await ok(['users', 'create', 'op-1']);
+    await ok(['groups', 'create', 'operators']);
+    await ok(['policy', 'attach', 'ops', '--user', 'op-1']);
+    await ok(['policy', 'attach', 'ops', '--group', 'operators', '--type', 'custom']);
+
+    const blocked = await runCli(['policy', 'delete', 'ops'], env);
+    expect(blocked.code).toBe(1);
+    expect(blocked.stderr).toContain('DeleteConflict.Policy');
+    const steps = suggestedCommands(blocked.stderr);
+    expect(steps).toEqual([
+      ['policy', 'detach', 'ops', '--user', 'op-1', '--type', 'Custom'],
+      ['policy', 'detach', 'ops', '--group', 'operators', '--type', 'Custom'],
+      ['policy', 'delete-version', 'ops', 'v1'],
+    ]);
+    for (const words of steps) await ok(words);
+    expect(await ok(['policy', 'delete', 'ops'])).toBe('Deleted policy ops.\n');
+    const gone = await runCli(['policy', 'get', 'ops'], env);
+    expect(gone.code).toBe(1);
+    expect(gone.stderr).toContain('EntityNotExist.Policy');
+  });
+
+  it('refuses bad documents, missing files and conflicting flags with the right exit codes', async () => {
+    const { env, ok } = await account();
+    const bad = join(home, 'bad.json');
+    writeFileSync(bad, '{"Version":"1","Statement":[');
+    const malformed = await runCli(['policy', 'create', 'broken', '--document', bad], env);
+    expect(malformed.code).toBe(1);
+    expect(malformed.stderr).toContain('MalformedPolicyDocument');
+
+    const missing = await runCli(['policy', 'create', 'nofile', '--document', join(home, 'nope.json')], env);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain(`Cannot read the policy document ${join(home, 'nope.json')}`);
+
+    const both = await runCli(['policy', 'attach', 'ReadOnlyAccess', '--user', 'a', '--group', 'b'], env);
+    expect(both.code).toBe(2);
+    const neither = await runCli(['policy', 'attach', 'ReadOnlyAccess'], env);
+    expect(neither.code).toBe(2);
+    expect(neither.stderr).toContain('--user <name> or --group <name>');
+    const badType = await runCli(['policy', 'get', 'ReadOnlyAccess', '--type', 'builtin'], env);
+    expect(badType.code).toBe(2);
+    const noChange = await runCli(['users', 'update', 'admin'], env);
+    expect(noChange.code).toBe(2);
+
+    // A System policy is found without --type.
+    await ok(['users', 'create', 'viewer']);
+    expect(await ok(['policy', 'attach', 'ReadOnlyAccess', '--user', 'viewer'])).toBe(
+      'Attached System policy ReadOnlyAccess to user viewer.\n',
+    );
+    const system = JSON.parse(await ok(['policy', 'list', '--type', 'SYSTEM', '--json'])) as Row[];
+    expect(system.length).toBeGreaterThan(0);
+    expect(new Set(system.map((p) => p.PolicyType))).toEqual(new Set(['System']));
+    const table = await ok(['policy', 'list', '--user', 'viewer']);
+    expect(table).toMatch(
+      /^POLICY NAME\s+TYPE\s+DEFAULT VERSION\s+ATTACHED\s+DESCRIPTION\nReadOnlyAccess\s+System\s+v1/,
+    );
+  });
+
+  it('manages groups and their members, and names what blocks a group deletion', async () => {
+    const { env, ok } = await account();
+    const group = JSON.parse(
+      await ok(['groups', 'create', 'devs', '--comments', 'developers', '--json']),
+    ) as Row;
+    expect(group).toMatchObject({ GroupName: 'devs', Comments: 'developers' });
+    await ok(['users', 'create', 'dev-1']);
+    expect(await ok(['groups', 'add-user', 'devs', 'dev-1'])).toBe('Added user dev-1 to group devs.\n');
+    await ok(['policy', 'attach', 'ReadOnlyAccess', '--group', 'devs']);
+
+    expect(await ok(['groups', 'list'])).toMatch(
+      /^GROUP NAME\s+GROUP ID\s+COMMENTS\s+CREATED\ndevs\s+\S+\s+developers/,
+    );
+    const got = JSON.parse(await ok(['groups', 'get', 'devs', '--json'])) as {
+      Group: Row;
+      Users: Row[];
+      Policies: Row[];
+    };
+    expect(got.Group).toMatchObject({ GroupName: 'devs', GroupId: group.GroupId });
+    expect(got.Users.map((u) => u.UserName)).toEqual(['dev-1']);
+    expect(got.Policies.map((p) => [p.PolicyName, p.PolicyType])).toEqual([['ReadOnlyAccess', 'System']]);
+    const members = JSON.parse(await ok(['groups', 'users', 'devs', '--json'])) as Row[];
+    expect(members.map((u) => u.UserName)).toEqual(['dev-1']);
+    const ofUser = JSON.parse(await ok(['users', 'groups', 'dev-1', '--json'])) as Row[];
+    expect(ofUser.map((g) => g.GroupName)).toEqual(['devs']);
+
+    const renamed = JSON.parse(
+      await ok([
+        'groups',
+        'update',
+        'devs',
+        '--new-name',
+        'developers',
+        '--comments',
+        'all developers',
+        '--json',
+      ]),
+    ) as Row;
+    expect(renamed).toMatchObject({ GroupName: 'developers', Comments: 'all developers' });
+
+    const blocked = await runCli(['groups', 'delete', 'developers'], env);
+    expect(blocked.code).toBe(1);
+    expect(blocked.stderr).toContain('DeleteConflict.Group');
+    const steps = suggestedCommands(blocked.stderr);
+    expect(steps).toEqual([
+      ['groups', 'remove-user', 'developers', 'dev-1'],
+      ['policy', 'detach', 'ReadOnlyAccess', '--group', 'developers', '--type', 'System'],
+    ]);
+    for (const words of steps) await ok(words);
+    expect(JSON.parse(await ok(['groups', 'delete', 'developers', '--json']))).toEqual({
+      GroupName: 'developers',
+    });
+    expect(await ok(['groups', 'list'])).toBe('(none)\n');
+  });
+
+  it('updates a user: name, display name, comments, e-mail and mobile phone', async () => {
+    const { ok } = await account();
+    await ok(['users', 'create', 'old-name']);
+    const updated = JSON.parse(
+      await ok([
+        'users',
+        'update',
+        'old-name',
+        '--new-name',
+        'new-name',
+        '--display-name',
+        'New Name',
+        '--comments',
+        'renamed',
+        '--email',
+        'new@example.com',
+        '--mobile',
+        '86-18600008888',
+        '--json',
+      ]),
+    ) as Row;
+    expect(updated).toMatchObject({
+      UserName: 'new-name',
+      DisplayName: 'New Name',
+      Comments: 'renamed',
+      Email: 'new@example.com',
+      MobilePhone: '86-18600008888',
+    });
+    expect(await ok(['users', 'get', 'new-name'])).toMatch(/Display name:\s+New Name/);
+  });
+});
