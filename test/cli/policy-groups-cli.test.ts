@@ -66,45 +66,77 @@ describe.concurrent('policy and group commands against a running server', { time
     return { admin, env, ok };
   }
 
-  // The README's least-privilege walkthrough, without an SDK.
-  it('grants a user ram:ListUsers alone with a custom policy, and takes it back', async () => {
+  // The README's least-privilege walkthrough, step by step, with the CLI alone.
+  it('grants an application two read actions with a custom policy, narrows it to a subnet, and takes it back', async () => {
     const { env, ok } = await account();
-    await ok(['users', 'create', 'reader']);
-    const document = writeDocument('list-users.json', [allow('ram:ListUsers')]);
+    await ok(['users', 'create', 'billing-app']);
+    const document = writeDocument('billing-app.json', [
+      { Effect: 'Allow', Action: ['ram:GetUser', 'ram:ListUsers'], Resource: '*' },
+    ]);
     const created = JSON.parse(
-      await ok(['policy', 'create', 'list-users-only', '--document', document, '--json']),
+      await ok([
+        'policy',
+        'create',
+        'BillingApp',
+        '--document',
+        document,
+        '--description',
+        'what billing-app needs',
+        '--json',
+      ]),
     ) as Row;
-    expect(created).toMatchObject({
-      PolicyName: 'list-users-only',
-      PolicyType: 'Custom',
-      DefaultVersion: 'v1',
-    });
+    expect(created).toMatchObject({ PolicyName: 'BillingApp', PolicyType: 'Custom', DefaultVersion: 'v1' });
 
     // No --type: the Custom policy of that name is found.
-    const attached = JSON.parse(
-      await ok(['policy', 'attach', 'list-users-only', '--user', 'reader', '--json']),
-    ) as Row;
-    expect(attached).toEqual({ PolicyName: 'list-users-only', PolicyType: 'Custom', UserName: 'reader' });
-    const ofUser = JSON.parse(await ok(['policy', 'list', '--user', 'reader', '--json'])) as Row[];
-    expect(ofUser.map((p) => p.PolicyName)).toEqual(['list-users-only']);
+    expect(await ok(['policy', 'attach', 'BillingApp', '--user', 'billing-app'])).toBe(
+      'Attached Custom policy BillingApp to user billing-app.\n',
+    );
+    const ofUser = JSON.parse(await ok(['policy', 'list', '--user', 'billing-app', '--json'])) as Row[];
+    expect(ofUser.map((p) => [p.PolicyName, p.PolicyType])).toEqual([['BillingApp', 'Custom']]);
+    const decision = async (...args: string[]) =>
+      (JSON.parse(await ok(['policy', 'simulate', '--user', 'billing-app', ...args, '--json'])) as Row)
+        .EvalDecision;
+    expect(await decision('--action', 'ram:CreateUser')).toBe('implicitDeny');
+    expect(await decision('--action', 'ram:ListUsers')).toBe('allowed');
 
-    const key = JSON.parse(await ok(['keys', 'create', '--user', 'reader', '--json'])) as Row;
-    const asReader = {
+    const key = JSON.parse(await ok(['keys', 'create', '--user', 'billing-app', '--json'])) as Row;
+    const asApp = {
       ...env,
       RAMKEY_ACCESS_KEY_ID: String(key.AccessKeyId),
       RAMKEY_ACCESS_KEY_SECRET: String(key.AccessKeySecret),
     };
-    const listed = await runCli(['users', 'list'], asReader);
+    const listed = await runCli(['users', 'list'], asApp);
     expect(listed.code, listed.stderr).toBe(0);
-    expect(listed.stdout).toContain('reader');
-    const refused = await runCli(['users', 'create', 'sneaky'], asReader);
+    expect(listed.stdout).toContain('billing-app');
+    const refused = await runCli(['users', 'create', 'sneaky'], asApp);
     expect(refused.code).toBe(1);
     expect(refused.stderr).toContain('NoPermission');
 
-    expect(await ok(['policy', 'detach', 'list-users-only', '--user', 'reader'])).toBe(
-      'Detached Custom policy list-users-only from user reader.\n',
+    // Narrowed to the application's subnet by a new default version; this test calls from 127.0.0.1.
+    const narrowed = writeDocument('billing-app-v2.json', [
+      { Effect: 'Allow', Action: ['ram:GetUser', 'ram:ListUsers'], Resource: '*' },
+      {
+        Effect: 'Deny',
+        Action: '*',
+        Resource: '*',
+        Condition: { NotIpAddress: { 'acs:SourceIp': ['10.1.2.0/24'] } },
+      },
+    ]);
+    expect(
+      await ok(['policy', 'create-version', 'BillingApp', '--document', narrowed, '--set-default']),
+    ).toBe('Created version v2 of BillingApp, now the default.\n');
+    expect(await decision('--action', 'ram:ListUsers', '--source-ip', '10.1.2.7')).toBe('allowed');
+    expect(await decision('--action', 'ram:ListUsers')).toBe('explicitDeny');
+    const outside = await runCli(['users', 'list'], asApp);
+    expect(outside.code).toBe(1);
+    expect(outside.stderr).toContain('NoPermission');
+    // Back to v1, then no policy at all.
+    await ok(['policy', 'set-default', 'BillingApp', 'v1']);
+    expect((await runCli(['users', 'list'], asApp)).code).toBe(0);
+    expect(await ok(['policy', 'detach', 'BillingApp', '--user', 'billing-app'])).toBe(
+      'Detached Custom policy BillingApp from user billing-app.\n',
     );
-    const after = await runCli(['users', 'list'], asReader);
+    const after = await runCli(['users', 'list'], asApp);
     expect(after.code).toBe(1);
     expect(after.stderr).toContain('NoPermission');
   });
