@@ -196,6 +196,23 @@ describe.concurrent('policy and group commands against a running server', { time
     expect(gone.stderr).toContain('EntityNotExist.Policy');
   });
 
+  it('keeps at most 5 versions, deleting the oldest non-default one only with --rotate', async () => {
+    const { env, ok } = await account();
+    const document = writeDocument('rotate.json', [allow('ram:GetUser')]);
+    await ok(['policy', 'create', 'rotating', '--document', document]);
+    for (let i = 2; i <= 5; i++) await ok(['policy', 'create-version', 'rotating', '--document', document]);
+    const full = await runCli(['policy', 'create-version', 'rotating', '--document', document], env);
+    expect(full.code).toBe(1);
+    expect(full.stderr).toContain('LimitExceeded.Policy.Version');
+    const rotated = JSON.parse(
+      await ok(['policy', 'create-version', 'rotating', '--document', document, '--rotate', '--json']),
+    ) as Row;
+    expect(rotated).toMatchObject({ VersionId: 'v6', IsDefaultVersion: false });
+    const versions = JSON.parse(await ok(['policy', 'versions', 'rotating', '--json'])) as Row[];
+    // v1 is the default: the oldest non-default one, v2, made room.
+    expect(versions.map((v) => v.VersionId).sort()).toEqual(['v1', 'v3', 'v4', 'v5', 'v6']);
+  });
+
   it('refuses bad documents, missing files and conflicting flags with the right exit codes', async () => {
     const { env, ok } = await account();
     const bad = join(home, 'bad.json');
