@@ -25,7 +25,7 @@ function typeOption(): Option {
 }
 
 /** The subcommand `name` of `parent`, created when no other module registered it first. */
-export function subcommand(parent: Command, name: string, description: string): Command {
+function subcommand(parent: Command, name: string, description: string): Command {
   const existing = parent.commands.find((c) => c.name() === name);
   return (existing ?? parent.command(name)).description(description);
 }
