@@ -16,7 +16,7 @@ import {
   wireTime,
   type Json,
 } from './api-values.js';
-import { CliError } from './exit-codes.js';
+import { CliError, EXIT_USAGE } from './exit-codes.js';
 import { formatJson, formatTable, printFields, printJson, printTable } from './output.js';
 import {
   binnedUser,
@@ -146,6 +146,59 @@ export function registerClientCommands(program: Command): void {
           Created: str(user.CreateDate),
           Updated: str(user.UpdateDate),
         });
+    });
+  users
+    .command('update <name>')
+    .description('change a RAM user: its name, display name, comments, e-mail or mobile phone')
+    .option('--new-name <name>', 'rename the user')
+    .option('--display-name <text>', 'new display name')
+    .option('--comments <text>', 'new comments')
+    .option('--email <address>', 'new e-mail address')
+    .option('--mobile <phone>', 'new mobile phone, e.g. 86-18600008888')
+    .action(async (name: string, options: Record<string, string | undefined>, command: Command) => {
+      const params: Record<string, string> = { UserName: name };
+      for (const [option, param] of [
+        ['newName', 'NewUserName'],
+        ['displayName', 'NewDisplayName'],
+        ['comments', 'NewComments'],
+        ['email', 'NewEmail'],
+        ['mobile', 'NewMobilePhone'],
+      ] as const) {
+        const value = options[option];
+        if (value !== undefined) params[param] = value;
+      }
+      if (Object.keys(params).length === 1) {
+        throw new CliError(
+          'Nothing to change: pass --new-name, --display-name, --comments, --email or --mobile.',
+          EXIT_USAGE,
+        );
+      }
+      const { api, json } = client(command);
+      const user = obj((await api.call(RAM, 'UpdateUser', params)).User);
+      if (json) printJson(user);
+      else
+        printFields({
+          'User name': str(user.UserName),
+          'User ID': str(user.UserId),
+          'Display name': str(user.DisplayName),
+          Email: str(user.Email),
+          'Mobile phone': str(user.MobilePhone),
+          Comments: str(user.Comments),
+          Updated: str(user.UpdateDate),
+        });
+    });
+  users
+    .command('groups <name>')
+    .description('list the groups a RAM user belongs to')
+    .action(async (name: string, _options: unknown, command: Command) => {
+      const { api, json } = client(command);
+      const groups = list((await api.call(RAM, 'ListGroupsForUser', { UserName: name })).Groups, 'Group');
+      if (json) printJson(groups);
+      else
+        printTable(
+          ['GROUP NAME', 'COMMENTS', 'JOINED'],
+          groups.map((g) => [str(g.GroupName), str(g.Comments), str(g.JoinDate)]),
+        );
     });
   users
     .command('delete <name>')

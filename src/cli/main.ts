@@ -8,9 +8,12 @@ import { registerAuditCommands } from './audit-commands.js';
 import { ApiError } from './client.js';
 import { registerClientCommands } from './client-commands.js';
 import { registerConfigureCommands } from './configure-commands.js';
+import { registerCompletionCommand } from './completion-command.js';
 import { CliError, EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from './exit-codes.js';
+import { registerGroupCommands } from './group-commands.js';
 import { registerNetworkCommands } from './network-commands.js';
 import { registerOperationsCommands } from './operations-commands.js';
+import { registerPolicyCommands } from './policy-commands.js';
 import { registerScanCommand } from './scan-commands.js';
 import { registerLeakCommands } from './leak-commands.js';
 import { registerServerCommands } from './server-commands.js';
@@ -52,11 +55,14 @@ registerServerCommands(program);
 registerOperationsCommands(program);
 registerClientCommands(program);
 registerConfigureCommands(program);
+registerPolicyCommands(program);
+registerGroupCommands(program);
 registerAuditCommands(program);
 registerNetworkCommands(program);
 registerScanCommand(program);
 registerLeakCommands(program);
 registerServiceCommands(program);
+registerCompletionCommand(program);
 
 try {
   await program.parseAsync(process.argv);

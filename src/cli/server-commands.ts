@@ -1,9 +1,10 @@
-// Operator commands that work on the installation directly: init, accounts create, serve, start.
+// Operator commands that work on the installation directly: init, accounts create and list, serve, start.
 import { mkdirSync, readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import type pino from 'pino';
+import { toWireDate } from '../core/clock.js';
 import { buildApp, GatewayList, type ConnectionLimits } from '../api/app.js';
 import {
   bootstrapAccount,
@@ -22,7 +23,7 @@ import { DEFAULT_REDIS_PREFIX, type RedisScaleOutOptions } from '../services/sca
 import type { BackfillProgress } from '../services/secret-index.js';
 import { CliError, EXIT_USAGE } from './exit-codes.js';
 import { createLogger, parseLogFormat } from './logger.js';
-import { printFields, printJson } from './output.js';
+import { printFields, printJson, printTable } from './output.js';
 
 const DEFAULT_DATA_DIR = './ramkey-data';
 
@@ -415,9 +416,10 @@ export function registerServerCommands(program: Command): void {
       printCredentials(credentials, options.json ?? false, 'Ramkey initialised.');
     });
 
-  program
+  const accounts = program
     .command('accounts')
-    .description('manage accounts of this installation (operator commands)')
+    .description('manage accounts of this installation (operator commands)');
+  accounts
     .command('create')
     .description('add another account (a tenant) with its admin user and AccessKey')
     .option('--data <dir>', 'data directory (default $RAMKEY_DATA or ./ramkey-data)')
@@ -429,6 +431,36 @@ export function registerServerCommands(program: Command): void {
         bootstrapAccount(ramkey, { rootAccessKey: options.rootAccessKey ?? false }),
       );
       printCredentials(credentials, options.json ?? false, 'Account created.');
+    });
+  accounts
+    .command('list')
+    .description('list the accounts: login name, creation, users, live AccessKeys, whether a root key exists')
+    .option('--data <dir>', 'data directory (default $RAMKEY_DATA or ./ramkey-data)')
+    .option('--json', 'print the accounts as JSON')
+    .action(async (_options: unknown, command: Command) => {
+      const options = command.optsWithGlobals<CredentialOptions>();
+      const listed = await withInstallation(options, (ramkey) => ramkey.identity.listAccounts());
+      const rows = listed.map((a) => ({
+        AccountId: a.accountId,
+        LoginName: a.loginName,
+        CreateDate: toWireDate(a.createdAt),
+        Users: a.users,
+        LiveAccessKeys: a.liveAccessKeys,
+        HasRootAccessKey: a.hasRootAccessKey,
+      }));
+      if (options.json) printJson(rows);
+      else
+        printTable(
+          ['ACCOUNT ID', 'LOGIN NAME', 'CREATED', 'USERS', 'LIVE KEYS', 'ROOT KEY'],
+          rows.map((r) => [
+            r.AccountId,
+            r.LoginName,
+            r.CreateDate,
+            String(r.Users),
+            String(r.LiveAccessKeys),
+            r.HasRootAccessKey ? 'yes' : 'no',
+          ]),
+        );
     });
 
   const serveOptions = (command: Command) =>

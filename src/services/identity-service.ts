@@ -4,7 +4,7 @@ import { RamkeyError } from '../core/errors/ramkey-error.js';
 import { generateAccountId, generateUserId } from '../core/keys/key-id.js';
 import { generatePassword, hashPassword } from '../core/keys/password.js';
 import type { Random } from '../core/random.js';
-import type { AccountRecord, Page, Store, UserRecord } from '../store/store.js';
+import type { AccountOverview, AccountRecord, Page, Store, UserRecord } from '../store/store.js';
 import type { ChangeBus } from './change-bus.js';
 import { RECYCLE_BIN_RETENTION_DAYS, type Quotas } from './quotas.js';
 
@@ -53,6 +53,11 @@ export class IdentityService {
     };
     await this.store.createAccount(account);
     return { account, password };
+  }
+
+  /** Every account of the installation with what it holds (the operator's `ramkey accounts list`). */
+  listAccounts(): Promise<AccountOverview[]> {
+    return this.store.listAccounts();
   }
 
   async createUser(accountId: string, input: NewUser): Promise<UserRecord> {

@@ -13,6 +13,17 @@ export interface AccountRecord {
   createdAt: number;
 }
 
+/** An account as the operator's listing shows it: what it holds, counted, and never a secret. */
+export interface AccountOverview {
+  accountId: string;
+  loginName: string;
+  createdAt: number;
+  users: number;
+  /** Live AccessKeys (the recycle bin's are not counted), the root's included. */
+  liveAccessKeys: number;
+  hasRootAccessKey: boolean;
+}
+
 export interface UserRecord {
   accountId: string;
   userId: string;

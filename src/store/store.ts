@@ -12,6 +12,7 @@ import type {
   AccessKeyPolicyRecord,
   AccessKeyRecord,
   AccessKeyStatus,
+  AccountOverview,
   AccountRecord,
   ActivityBatch,
   AuditEventPage,
@@ -76,6 +77,8 @@ export interface AccountStore {
   createAccount(account: AccountRecord): Promise<void>;
   getAccount(accountId: string): Promise<AccountRecord | undefined>;
   countAccounts(): Promise<number>;
+  /** Every account of the installation, oldest first, with its users and live AccessKeys counted. */
+  listAccounts(): Promise<AccountOverview[]>;
 
   // Security preferences (one set per account)
   /** The account's preferences, DEFAULT_SECURITY_PREFERENCE for what was never set. */

@@ -3,12 +3,12 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { generateAccountId } from '../../src/core/keys/key-id.js';
 import { cryptoRandom } from '../../src/core/random.js';
 import { DEFAULT_SECURITY_PREFERENCE, type Store } from '../../src/store/store.js';
-import { expectRamkeyError, type ContractStore, useContractStore } from './contract-fixtures.js';
+import { expectRamkeyError, T0, type ContractStore, useContractStore } from './contract-fixtures.js';
 
 export function describeAccountStoreContract(name: string, makeStore: () => Promise<ContractStore>): void {
   describe(`AccountStore contract: ${name}`, () => {
     const fixtures = useContractStore(makeStore);
-    const { newAccount } = fixtures;
+    const { newAccount, newUser, newKey, purgeKey } = fixtures;
     let store: Store;
 
     beforeAll(() => {
@@ -43,6 +43,32 @@ export function describeAccountStoreContract(name: string, makeStore: () => Prom
         await newAccount();
         await newAccount();
         expect(await store.countAccounts()).toBe(before + 2);
+      });
+
+      it('lists every account with its users and live keys counted, a purged key not among them', async () => {
+        const a = await newAccount();
+        const b = await newAccount();
+        const alice = await newUser(a.accountId, 'alice');
+        await newUser(a.accountId, 'bob');
+        await newKey(a.accountId, alice.userId);
+        await newKey(a.accountId, null);
+        const gone = await newKey(b.accountId, null);
+        await purgeKey(b.accountId, null, gone.accessKeyId, T0);
+        const listed = await store.listAccounts();
+        expect(listed.find((x) => x.accountId === a.accountId)).toEqual({
+          accountId: a.accountId,
+          loginName: a.loginName,
+          createdAt: a.createdAt,
+          users: 2,
+          liveAccessKeys: 2,
+          hasRootAccessKey: true,
+        });
+        expect(listed.find((x) => x.accountId === b.accountId)).toMatchObject({
+          users: 0,
+          liveAccessKeys: 0,
+          hasRootAccessKey: false,
+        });
+        expect(listed).toHaveLength(await store.countAccounts());
       });
 
       it('refuses a duplicate account ID with a catalog error, not a driver error', async () => {

@@ -1,8 +1,14 @@
 // The accounts aggregate on Kysely: accounts and their security preferences.
 import type { Selectable } from 'kysely';
 import type { AccountsTable, SecurityPreferencesTable } from '../database.js';
-import { DEFAULT_SECURITY_PREFERENCE, type AccountRecord, type SecurityPreference } from '../records.js';
+import {
+  DEFAULT_SECURITY_PREFERENCE,
+  type AccountOverview,
+  type AccountRecord,
+  type SecurityPreference,
+} from '../records.js';
 import type { AccountStore } from '../store.js';
+import { isLiveKey } from './access-key-state.js';
 import type { StoreContext } from './context.js';
 import { checkLimit } from './support.js';
 
@@ -67,6 +73,41 @@ export function kyselyAccountStore(ctx: StoreContext): AccountStore {
         .select((eb) => eb.fn.countAll<number>().as('n'))
         .executeTakeFirstOrThrow();
       return row.n;
+    },
+
+    async listAccounts() {
+      // Three set-based reads, however many accounts there are; the sealed secrets are never read.
+      const accounts = await db
+        .selectFrom('accounts')
+        .select(['account_id', 'login_name', 'created_at'])
+        .orderBy('created_at')
+        .orderBy('account_id')
+        .execute();
+      const users = await db
+        .selectFrom('users')
+        .select(['account_id', (eb) => eb.fn.countAll<number>().as('n')])
+        .groupBy('account_id')
+        .execute();
+      const keys = await db
+        .selectFrom('access_keys')
+        .select([
+          'account_id',
+          (eb) => eb.fn.countAll<number>().as('n'),
+          (eb) => eb.fn.count<number>('access_key_id').filterWhere('user_id', 'is', null).as('root'),
+        ])
+        .where(isLiveKey())
+        .groupBy('account_id')
+        .execute();
+      const userCounts = new Map(users.map((r) => [r.account_id, r.n]));
+      const keyCounts = new Map(keys.map((r) => [r.account_id, r]));
+      return accounts.map((a): AccountOverview => ({
+        accountId: a.account_id,
+        loginName: a.login_name,
+        createdAt: a.created_at,
+        users: userCounts.get(a.account_id) ?? 0,
+        liveAccessKeys: keyCounts.get(a.account_id)?.n ?? 0,
+        hasRootAccessKey: (keyCounts.get(a.account_id)?.root ?? 0) > 0,
+      }));
     },
 
     getSecurityPreference,
