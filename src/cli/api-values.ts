@@ -5,6 +5,7 @@ import type { Command } from 'commander';
 import { toWireDate } from '../core/clock.js';
 import { ApiError, RamkeyClient, resolveCredentials } from './client.js';
 import { CliError } from './exit-codes.js';
+import { shellArg } from './output.js';
 
 export const RAM = '2015-05-01';
 export const IMS = '2019-08-15';
@@ -21,6 +22,24 @@ export type Json = Record<string, unknown>;
 export function client(command: Command): { api: RamkeyClient; json: boolean } {
   const options = command.optsWithGlobals<GlobalOptions>();
   return { api: new RamkeyClient(resolveCredentials(options.profile)), json: options.json ?? false };
+}
+
+/** The global options that chose the server and the credentials: a suggested command carries them. */
+const CARRIED_OPTIONS = ['profile', 'endpoint'] as const;
+
+/**
+ * A `ramkey` command line to suggest, which works as printed: `args`, then the global options of
+ * this command line that chose the server and the credentials (never a secret).
+ *
+ * @example suggestion(command, ['keys', 'disable', id, '--user', 'app']) // => 'ramkey keys disable LTAI... --user app --profile prod'
+ */
+export function suggestion(command: Command, args: readonly string[]): string {
+  const globals = command.optsWithGlobals<Record<string, unknown>>();
+  const carried = CARRIED_OPTIONS.flatMap((name) => {
+    const value = globals[name];
+    return typeof value === 'string' ? [`--${name}`, value] : [];
+  });
+  return ['ramkey', ...args, ...carried].map(shellArg).join(' ');
 }
 
 export function str(value: unknown): string {

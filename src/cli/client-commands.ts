@@ -13,6 +13,7 @@ import {
   RAM,
   str,
   STS,
+  suggestion,
   wireTime,
   type Json,
 } from './api-values.js';
@@ -159,7 +160,7 @@ export function registerClientCommands(program: Command): void {
       else
         process.stdout.write(
           `Moved user ${name} and its AccessKeys to the recycle bin. Until ${deleteDate || 'its DeleteDate'}, ` +
-            `"ramkey users recycle-bin restore ${name}" brings them back (the keys Inactive).\n`,
+            `"${suggestion(command, ['users', 'recycle-bin', 'restore', name])}" brings them back (the keys Inactive).\n`,
         );
     });
   registerUserRecycleBinCommands(users);
@@ -243,9 +244,11 @@ export function registerClientCommands(program: Command): void {
       const key = await lastUse(api, id, options.user);
       const used = describeLastUse(key);
       if (key.Status === 'Active' && !options.force) {
+        const user = options.user === undefined ? [] : ['--user', options.user];
         throw new CliError(
           `${id} is Active (last used: ${used}). ` +
-            `Disable it first ("ramkey keys disable ${id}"), check that nothing breaks, then delete; or pass --force.`,
+            `Disable it first ("${suggestion(command, ['keys', 'disable', id, ...user])}"), check that nothing breaks, ` +
+            'then delete; or pass --force.',
         );
       }
       if (!json) process.stdout.write(`${id} was last used: ${used}.\n`);
@@ -266,8 +269,8 @@ export function registerClientCommands(program: Command): void {
         });
       } else {
         process.stdout.write(
-          `Moved ${id} to the recycle bin. Until ${deleteDate}, "ramkey keys recycle-bin restore ${id}" ` +
-            'brings it back (Inactive).\n',
+          `Moved ${id} to the recycle bin. Until ${deleteDate}, ` +
+            `"${suggestion(command, ['keys', 'recycle-bin', 'restore', id])}" brings it back (Inactive).\n`,
         );
       }
     });

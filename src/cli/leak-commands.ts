@@ -5,7 +5,18 @@ import { DAY_MS, toWireDate } from '../core/clock.js';
 import { lookupAll, lookupParams } from './audit-commands.js';
 import { summarizeIncident, type IncidentSummary } from './incident.js';
 import { ApiError, type RamkeyClient } from './client.js';
-import { client, IMS, list, obj, ownerLogonName, RAM, str, STS, type Json } from './api-values.js';
+import {
+  client,
+  IMS,
+  list,
+  obj,
+  ownerLogonName,
+  RAM,
+  str,
+  STS,
+  suggestion,
+  type Json,
+} from './api-values.js';
 import { CliError, EXIT_USAGE } from './exit-codes.js';
 import { printFields, printJson, printTable } from './output.js';
 import { withInstallation, type DataOptions } from './server-commands.js';
@@ -180,9 +191,12 @@ export function registerLeakCommands(program: Command): void {
         if (!listed.some((k) => k.AccessKeyId === id))
           throw new CliError(`No AccessKey ${id} for ${options.user ?? 'the caller'}.`);
         if (listed.length >= 2) {
+          const user = options.user === undefined ? [] : ['--user', options.user];
+          const other = listed.map((k) => str(k.AccessKeyId)).find((k) => k !== id) ?? '';
           throw new CliError(
             `${options.user ?? 'The caller'} already has 2 AccessKeys (${listed.map((k) => str(k.AccessKeyId)).join(', ')}): ` +
-              'delete the one that is not in use first ("ramkey keys delete ID"), then rotate.',
+              `once nothing uses ${other}, disable it ("${suggestion(command, ['keys', 'disable', other, ...user])}") ` +
+              `and delete it ("${suggestion(command, ['keys', 'delete', other, ...user])}"), then rotate.`,
           );
         }
         const started = Date.now();

@@ -1,12 +1,10 @@
 #!/usr/bin/env node
 // The `ramkey` command: operator commands (init, accounts, serve, start), API client commands and
 // the leak scanner.
-import { Command, CommanderError } from 'commander';
-import { RamkeyError } from '../core/errors/ramkey-error.js';
+import { Command } from 'commander';
 import { registerAuditCommands } from './audit-commands.js';
-import { ApiError } from './client.js';
 import { registerClientCommands } from './client-commands.js';
-import { CliError, EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from './exit-codes.js';
+import { runProgram } from './errors.js';
 import { registerNetworkCommands } from './network-commands.js';
 import { registerOperationsCommands } from './operations-commands.js';
 import { registerScanCommand } from './scan-commands.js';
@@ -40,27 +38,4 @@ registerScanCommand(program);
 registerLeakCommands(program);
 registerServiceCommands(program);
 
-try {
-  await program.parseAsync(process.argv);
-} catch (err) {
-  if (err instanceof CommanderError) {
-    // --help and --version end here too, with code 0.
-    process.exitCode = err.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
-  } else if (err instanceof ApiError) {
-    process.stderr.write(
-      `Error: ${err.code}: ${err.message} (HTTP ${err.httpStatus}, RequestId ${err.requestId})\n`,
-    );
-    process.exitCode = EXIT_FAILURE;
-  } else if (err instanceof CliError) {
-    process.stderr.write(`Error: ${err.message}\n`);
-    process.exitCode = err.exitCode;
-  } else if (err instanceof RamkeyError && err.code === 'ServiceUnavailable' && err.detail !== undefined) {
-    // The operator's side of an unreachable database: what is down, and the driver's reason.
-    const reason = err.cause instanceof Error ? ` (${err.cause.message})` : '';
-    process.stderr.write(`Error: ${err.detail}${reason}\n`);
-    process.exitCode = EXIT_FAILURE;
-  } else {
-    process.stderr.write(`Error: ${err instanceof Error ? err.message : String(err)}\n`);
-    process.exitCode = EXIT_FAILURE;
-  }
-}
+await runProgram(program, process.argv);

@@ -146,9 +146,11 @@ then Active.`,
             : api.call(IMS, 'SetAccessKeyPolicy', keyed)
         ).catch((err: unknown) => {
           if (err instanceof ApiError && err.code === 'AccessKeyPolicy.SelfLockout') {
-            throw new CliError(
-              `${err.code}: ${err.message} (HTTP ${String(err.httpStatus)}, RequestId ${err.requestId})\n` +
-                'Pass --accept-self-lockout to set it anyway: this key will then be refused from here.',
+            throw new ApiError(
+              err.body,
+              err.httpStatus,
+              err.context,
+              'Pass --accept-self-lockout to set it anyway: this key will then be refused from here.',
             );
           }
           throw err;

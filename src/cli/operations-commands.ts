@@ -9,7 +9,7 @@ import {
   type MigrationReport,
   type SqliteBackupProgress,
 } from '../services/operations.js';
-import { printJson, printTable } from './output.js';
+import { printJson, printTable, shellArg } from './output.js';
 import { dataDir, installationConfig, type DataOptions } from './server-commands.js';
 
 interface JsonOption {
@@ -78,7 +78,7 @@ async function backup(options: DataOptions & JsonOption & { to: string }): Promi
   process.stdout.write(
     `Backed up to ${report.file} (${megabytes(report.bytes)}): ${summary(report.rows)}.\n\n` +
       masterKeyAdvice(report.masterKey) +
-      `\nRestore with: ramkey restore --from ${report.file} --data DIR\n`,
+      `\nRestore it (with the server stopped): ramkey restore --from ${shellArg(report.file)} --data ${shellArg(dataDir(options))}\n`,
   );
 }
 

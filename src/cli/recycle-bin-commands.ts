@@ -5,7 +5,18 @@ import type { Command } from 'commander';
 import { toWireDate } from '../core/clock.js';
 import { parseCsvRecord, splitCsvRecords } from '../core/csv.js';
 import { idleDays, idleDisableAt, isIdle } from '../core/keys/idle.js';
-import { client, credentialReport, IMS, list, obj, RAM, str, STS, type Json } from './api-values.js';
+import {
+  client,
+  credentialReport,
+  IMS,
+  list,
+  obj,
+  RAM,
+  str,
+  STS,
+  suggestion,
+  type Json,
+} from './api-values.js';
 import { ApiError, type RamkeyClient } from './client.js';
 import { CliError, EXIT_USAGE } from './exit-codes.js';
 import { printJson, printTable } from './output.js';
@@ -108,7 +119,7 @@ export function registerKeyRecycleBinCommands(keys: Command): void {
       if (info.UserRecycled === true) {
         throw new CliError(
           `${id} belongs to user ${userName}, which is in the recycle bin itself: ` +
-            `"ramkey users recycle-bin restore ${userName}" brings it back with its keys.`,
+            `"${suggestion(command, ['users', 'recycle-bin', 'restore', userName])}" brings it back with its keys.`,
         );
       }
       const userId = str(info.UserId);
@@ -120,9 +131,9 @@ export function registerKeyRecycleBinCommands(keys: Command): void {
         printJson({ restored: id, status: 'Inactive', userName });
         return;
       }
-      const user = userName === '' ? '' : ` --user ${userName}`;
+      const user = userName === '' ? [] : ['--user', userName];
       process.stdout.write(
-        `Restored ${id} (Inactive). Enable it when ready: "ramkey keys enable ${id}${user}".\n`,
+        `Restored ${id} (Inactive). Enable it when ready: "${suggestion(command, ['keys', 'enable', id, ...user])}".\n`,
       );
     });
   bin
@@ -194,12 +205,15 @@ export function registerUserRecycleBinCommands(users: Command): void {
         printJson({ restored: name, userId: str(binned.UserId), accessKeys: keys });
         return;
       }
+      const enable = keys.map(
+        (k) => `  ${suggestion(command, ['keys', 'enable', str(k.AccessKeyId), '--user', name])}\n`,
+      );
       process.stdout.write(
         `Restored user ${name}` +
           (keys.length === 0
             ? '.\n'
             : ` with its AccessKeys, Inactive: ${keys.map((k) => str(k.AccessKeyId)).join(', ')}. ` +
-              `Enable them when ready ("ramkey keys enable ID --user ${name}").\n`),
+              `Enable them when ready:\n${enable.join('')}`),
       );
     });
   bin

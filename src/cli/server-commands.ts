@@ -22,7 +22,7 @@ import { DEFAULT_REDIS_PREFIX, type RedisScaleOutOptions } from '../services/sca
 import type { BackfillProgress } from '../services/secret-index.js';
 import { CliError, EXIT_USAGE } from './exit-codes.js';
 import { createLogger, parseLogFormat } from './logger.js';
-import { printFields, printJson } from './output.js';
+import { printFields, printJson, shellArg } from './output.js';
 
 const DEFAULT_DATA_DIR = './ramkey-data';
 
@@ -172,7 +172,7 @@ export async function withInstallation<T>(
 ): Promise<T> {
   const dir = dataDir(options);
   if (!(await isInitialised(dir))) {
-    throw new CliError(`No Ramkey installation in ${dir}: run "ramkey init" first.`);
+    throw new CliError(`No Ramkey installation in ${dir}: run "ramkey init --data ${shellArg(dir)}" first.`);
   }
   const installation = await openInstallation(dir);
   try {
@@ -185,7 +185,7 @@ export async function withInstallation<T>(
 async function initialise(dir: string, rootAccessKey: boolean): Promise<AccountCredentials> {
   if (await isInitialised(dir)) {
     throw new CliError(
-      `Ramkey is already initialised in ${dir}. Use "ramkey accounts create" to add an account, ` +
+      `Ramkey is already initialised in ${dir}. Use "ramkey accounts create --data ${shellArg(dir)}" to add an account, ` +
         'or choose another --data directory.',
     );
   }
@@ -301,7 +301,7 @@ async function serve(options: ServeOptions): Promise<void> {
   const redisConfig = redisSettings();
   checkScaleOut(redisConfig);
   if (!(await isInitialised(dir))) {
-    throw new CliError(`No Ramkey installation in ${dir}: run "ramkey init --data ${dir}" first.`);
+    throw new CliError(`No Ramkey installation in ${dir}: run "ramkey init --data ${shellArg(dir)}" first.`);
   }
   const logger = await createLogger({ format: logFormat });
   const metrics = new Metrics({ processMetrics: true });
