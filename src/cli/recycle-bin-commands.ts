@@ -128,7 +128,7 @@ export function registerKeyRecycleBinCommands(keys: Command): void {
         ...(userId !== '' && { UserId: userId }),
       });
       if (json) {
-        printJson({ restored: id, status: 'Inactive', userName });
+        printJson({ AccessKeyId: id, Status: 'Inactive', UserName: userName });
         return;
       }
       const user = userName === '' ? [] : ['--user', userName];
@@ -159,7 +159,7 @@ export function registerKeyRecycleBinCommands(keys: Command): void {
         UserAccessKeyId: id,
         ...(userId !== '' && { UserId: userId }),
       });
-      if (json) printJson({ purged: id });
+      if (json) printJson({ AccessKeyId: id, Purged: true });
       else process.stdout.write(`Purged ${id} for good.\n`);
     });
 }
@@ -202,7 +202,7 @@ export function registerUserRecycleBinCommands(users: Command): void {
       await api.call(IMS, 'RestoreUserFromRecycleBin', { UserId: str(binned.UserId) });
       const keys = list((await api.call(RAM, 'ListAccessKeys', { UserName: name })).AccessKeys, 'AccessKey');
       if (json) {
-        printJson({ restored: name, userId: str(binned.UserId), accessKeys: keys });
+        printJson({ UserName: name, UserId: str(binned.UserId), AccessKeys: keys });
         return;
       }
       const enable = keys.map(
@@ -238,20 +238,28 @@ export function registerUserRecycleBinCommands(users: Command): void {
       }
       await confirmPurge('the user name', name, options.yes);
       await api.call(IMS, 'DeleteUserInRecycleBin', { UserId: userId });
-      if (json) printJson({ purged: name, userId, accessKeys: keys.map((k) => str(k.AccessKeyId)) });
-      else process.stdout.write(`Purged user ${name} and its AccessKeys for good.\n`);
+      if (json) {
+        printJson({
+          UserName: name,
+          UserId: userId,
+          Purged: true,
+          AccessKeyIds: keys.map((k) => str(k.AccessKeyId)),
+        });
+      } else process.stdout.write(`Purged user ${name} and its AccessKeys for good.\n`);
     });
 }
 
 /** One idle candidate: an Active key unused for at least the days asked. */
 interface IdleCandidate {
-  user: string;
-  accessKeyId: string;
-  created: string;
-  lastUsed: string;
-  idleDays: number;
+  /** The principal's name in the credential report: a user name, or `<root>`. */
+  User: string;
+  AccessKeyId: string;
+  CreateDate: string;
+  /** '' when never used. */
+  LastUsedDate: string;
+  IdleDays: number;
   /** When the daily job disables it if it stays unused (the next run, once past). */
-  disabledFrom: string;
+  DisableDate: string;
 }
 
 function parseDays(value: string): number {
@@ -296,16 +304,16 @@ export function registerIdleKeysReport(report: Command): void {
           if (!isIdle(use, now, days)) continue;
           const disableAt = idleDisableAt(use, maxIdleDays);
           candidates.push({
-            user: row.user ?? '',
-            accessKeyId: field('id'),
-            created: field('created'),
-            lastUsed: field('last_used'),
-            idleDays: idleDays(use, now),
-            disabledFrom: toWireDate(Math.max(disableAt, now)),
+            User: row.user ?? '',
+            AccessKeyId: field('id'),
+            CreateDate: field('created'),
+            LastUsedDate: field('last_used'),
+            IdleDays: idleDays(use, now),
+            DisableDate: toWireDate(Math.max(disableAt, now)),
           });
         }
       }
-      candidates.sort((a, b) => b.idleDays - a.idleDays || a.accessKeyId.localeCompare(b.accessKeyId));
+      candidates.sort((a, b) => b.IdleDays - a.IdleDays || a.AccessKeyId.localeCompare(b.AccessKeyId));
       if (json) {
         printJson(candidates);
         return;
@@ -317,11 +325,11 @@ export function registerIdleKeysReport(report: Command): void {
       printTable(
         ['USER', 'ACCESS KEY ID', 'LAST USED', 'IDLE (DAYS)', 'DISABLED FROM'],
         candidates.map((c) => [
-          c.user,
-          c.accessKeyId,
-          c.lastUsed || 'never',
-          String(c.idleDays),
-          c.disabledFrom,
+          c.User,
+          c.AccessKeyId,
+          c.LastUsedDate || 'never',
+          String(c.IdleDays),
+          c.DisableDate,
         ]),
       );
     });

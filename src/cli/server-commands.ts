@@ -203,7 +203,16 @@ async function initialise(dir: string, rootAccessKey: boolean): Promise<AccountC
 
 function printCredentials(credentials: AccountCredentials, json: boolean, heading: string): void {
   if (json) {
-    printJson(credentials);
+    printJson({
+      AccountId: credentials.accountId,
+      LoginName: credentials.loginName,
+      Password: credentials.password,
+      UserName: credentials.userName,
+      AccessKeyId: credentials.accessKeyId,
+      AccessKeySecret: credentials.accessKeySecret,
+      RootAccessKeyId: credentials.rootAccessKeyId,
+      RootAccessKeySecret: credentials.rootAccessKeySecret,
+    });
     return;
   }
   process.stdout.write(`${heading}\n\n`);
