@@ -29,7 +29,7 @@ export async function runProgram(program: Command, argv: readonly string[]): Pro
   const json = wantsJson(argv.slice(2));
   if (json) quietCommander(program);
   try {
-    await program.parseAsync(argv as string[]);
+    await program.parseAsync(argv);
   } catch (err) {
     process.exitCode = reportError(err, json);
   }

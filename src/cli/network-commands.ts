@@ -113,8 +113,8 @@ then Active.`,
       if (json)
         printJson(
           'account' in t
-            ? { level: 'Account', policy: document }
-            : { level: 'AccessKey', accessKeyId: t.key, policy: document },
+            ? { PolicyLevel: 'Account', AccessKeyPolicy: document }
+            : { PolicyLevel: 'AccessKey', AccessKeyId: t.key, AccessKeyPolicy: document },
         );
       else printPolicy('account' in t ? 'account level' : `AccessKey ${t.key}`, document);
     });

@@ -78,7 +78,8 @@ async function backup(options: DataOptions & JsonOption & { to: string }): Promi
   process.stdout.write(
     `Backed up to ${report.file} (${megabytes(report.bytes)}): ${summary(report.rows)}.\n\n` +
       masterKeyAdvice(report.masterKey) +
-      `\nRestore it (with the server stopped): ramkey restore --from ${shellArg(report.file)} --data ${shellArg(dataDir(options))}\n`,
+      '\nRestore it, with the server stopped, with:\n' +
+      `  ramkey restore --from ${shellArg(report.file)} --data ${shellArg(dataDir(options))}\n`,
   );
 }
 
