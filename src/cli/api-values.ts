@@ -6,6 +6,7 @@ import { toWireDate } from '../core/clock.js';
 import { ApiError, RamkeyClient } from './client.js';
 import { describeCredentials, resolveCredentials, type CredentialOptions } from './credentials.js';
 import { CliError } from './exit-codes.js';
+import { shellArg } from './output.js';
 
 export const RAM = '2015-05-01';
 export const IMS = '2019-08-15';
@@ -27,6 +28,24 @@ export function client(command: Command): { api: RamkeyClient; json: boolean; so
     json: options.json ?? false,
     source: describeCredentials(credentials),
   };
+}
+
+/** The global options that chose the server and the credentials: a suggested command carries them. */
+const CARRIED_OPTIONS = ['profile', 'endpoint'] as const;
+
+/**
+ * A `ramkey` command line to suggest, which works as printed: `args`, then the global options of
+ * this command line that chose the server and the credentials (never a secret).
+ *
+ * @example suggestion(command, ['keys', 'disable', id, '--user', 'app']) // => 'ramkey keys disable LTAI... --user app --profile prod'
+ */
+export function suggestion(command: Command, args: readonly string[]): string {
+  const globals = command.optsWithGlobals<Record<string, unknown>>();
+  const carried = CARRIED_OPTIONS.flatMap((name) => {
+    const value = globals[name];
+    return typeof value === 'string' ? [`--${name}`, value] : [];
+  });
+  return ['ramkey', ...args, ...carried].map(shellArg).join(' ');
 }
 
 export function str(value: unknown): string {

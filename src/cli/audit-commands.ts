@@ -4,8 +4,10 @@ import { createWriteStream, type WriteStream } from 'node:fs';
 import type { Command } from 'commander';
 import { DAY_MS, toWireDate } from '../core/clock.js';
 import { actionTrailEvent } from '../services/action-trail-event.js';
+import { list, RAM } from './api-values.js';
 import { ACTIONTRAIL, client, obj, str, type Json } from './client-commands.js';
-import type { RamkeyClient } from './client.js';
+import { ApiError, type RamkeyClient } from './client.js';
+import { eventTarget } from './incident.js';
 import { CliError, EXIT_USAGE } from './exit-codes.js';
 import { printJson, printTable } from './output.js';
 import { withInstallation, type DataOptions } from './server-commands.js';
@@ -113,11 +115,34 @@ function eventRow(e: Json): string[] {
     str(who.userName),
     str(who.accessKeyId),
     str(e.sourceIpAddress),
+    Object.entries(eventTarget(e))
+      .map(([k, v]) => `${k}=${v}`)
+      .join(' '),
     str(e.errorCode) || 'OK',
   ];
 }
 
-const EVENT_HEADERS = ['TIME', 'ACTION', 'SERVICE', 'USER', 'ACCESS KEY', 'SOURCE IP', 'RESULT'];
+const EVENT_HEADERS = ['TIME', 'ACTION', 'SERVICE', 'USER', 'ACCESS KEY', 'SOURCE IP', 'TARGET', 'RESULT'];
+
+/** The services whose calls the trail records: the built-in ones, then the account's and global ones. */
+const BUILT_IN_SERVICES = ['Ram', 'Ims', 'Sts', 'Actiontrail'];
+
+/**
+ * When `--service` matched nothing, says on stderr whether it names a service at all, with the
+ * names it could be (the account's custom services too, when the caller may list them).
+ */
+async function noteUnknownService(api: RamkeyClient, service: string): Promise<void> {
+  const custom = await api
+    .call(RAM, 'ListServices', { MaxItems: '1000' })
+    .then((page) => list(page.Services, 'Service').map((s) => str(s.ServiceName)))
+    .catch((err: unknown) => {
+      if (err instanceof ApiError) return [];
+      throw err;
+    });
+  const known = [...BUILT_IN_SERVICES, ...custom];
+  if (known.some((name) => name.toLowerCase() === service.toLowerCase())) return;
+  process.stderr.write(`note: no service is named "${service}"; known services: ${known.join(', ')}.\n`);
+}
 
 export function parseLimit(value: string): number {
   const n = Number(value);
@@ -166,9 +191,9 @@ export function registerAuditCommands(program: Command): void {
       '--member <accountId>',
       "a member account's trail (from a resource directory's management account)",
     )
-    .option('--action <name>', 'only this action, e.g. CreateAccessKey')
-    .option('--user <name>', "only this RAM user's calls ('root' for the account)")
-    .option('--service <name>', 'only this service: Ram, Ims, Sts or Actiontrail')
+    .option('--action <name>', 'only this action, e.g. CreateAccessKey (any case)')
+    .option('--user <name>', "only this RAM user's calls ('root' for the account; any case)")
+    .option('--service <name>', 'only this service: Ram, Ims, Sts, Actiontrail or a custom one (any case)')
     .option('--since <when>', 'from this date, date-time or age (30m, 12h, 7d; default 7d)')
     .option('--until <when>', 'up to this date, date-time or age (default now)')
     .option('--limit <n>', 'show at most this many events', '50')
@@ -178,6 +203,8 @@ export function registerAuditCommands(program: Command): void {
       await lookupAll(api, lookupParams(options, 7 * DAY_MS), parseLimit(options.limit), (page) => {
         events.push(...page);
       });
+      if (events.length === 0 && options.service !== undefined)
+        await noteUnknownService(api, options.service);
       if (json) printJson(events);
       else printTable(EVENT_HEADERS, events.map(eventRow));
     });

@@ -13,9 +13,11 @@ import {
   RAM,
   str,
   STS,
+  suggestion,
   wireTime,
   type Json,
 } from './api-values.js';
+import { parseIpAddress } from '../core/policy/ip-range.js';
 import { CliError, EXIT_USAGE } from './exit-codes.js';
 import { formatJson, formatTable, printFields, printJson, printTable } from './output.js';
 import {
@@ -58,6 +60,38 @@ function credentialReportTable(header: readonly string[], rows: readonly Record<
     ['USER', 'USER CREATED', 'ACCESS KEY ID', 'STATUS', 'AGE (DAYS)', 'LAST USED', 'SERVICE', 'SOURCE IP'],
     lines,
   );
+}
+
+/**
+ * The report's rows as `--json` prints them: one object per principal in PascalCase, its AccessKeys
+ * (the filled column groups) as a list, ages as numbers and the leak flag as a boolean.
+ */
+function credentialReportJson(header: readonly string[], rows: readonly Record<string, string>[]): Json[] {
+  const keySlots = header.filter((h) => /^access_key_\d+_id$/.test(h)).length;
+  return rows.map((row) => {
+    const keys: Json[] = [];
+    for (let i = 1; i <= keySlots; i++) {
+      const field = (name: string) => row[`access_key_${i}_${name}`] ?? '';
+      if (field('id') === '') continue;
+      keys.push({
+        AccessKeyId: field('id'),
+        Status: field('status'),
+        CreateDate: field('created'),
+        AgeDays: Number(field('age_days')),
+        LastUsedDate: field('last_used'),
+        LastUsedServiceName: field('last_used_service'),
+        LastUsedSourceIp: field('last_used_ip'),
+        LeakRestricted: field('leak_restricted') === 'true',
+      });
+    }
+    return {
+      User: row.user ?? '',
+      UserId: row.user_id ?? '',
+      UserPrincipalName: row.user_principal_name ?? '',
+      UserCreationTime: row.user_creation_time ?? '',
+      AccessKeys: keys,
+    };
+  });
 }
 
 export function registerClientCommands(program: Command): void {
@@ -210,11 +244,11 @@ export function registerClientCommands(program: Command): void {
       await api.call(RAM, 'DeleteUser', { UserName: name });
       const binned = await binnedUser(api, name);
       const deleteDate = str(binned?.DeleteDate);
-      if (json) printJson({ deleted: name, userId: str(binned?.UserId), deleteDate });
+      if (json) printJson({ UserName: name, UserId: str(binned?.UserId), DeleteDate: deleteDate });
       else
         process.stdout.write(
           `Moved user ${name} and its AccessKeys to the recycle bin. Until ${deleteDate || 'its DeleteDate'}, ` +
-            `"ramkey users recycle-bin restore ${name}" brings them back (the keys Inactive).\n`,
+            `"${suggestion(command, ['users', 'recycle-bin', 'restore', name])}" brings them back (the keys Inactive).\n`,
         );
     });
   registerUserRecycleBinCommands(users);
@@ -281,7 +315,7 @@ export function registerClientCommands(program: Command): void {
           Status: status,
           ...userParam(options.user),
         });
-        if (json) printJson({ accessKeyId: id, status });
+        if (json) printJson({ AccessKeyId: id, Status: status });
         else process.stdout.write(`${verb} ${id}.\n`);
       });
   }
@@ -298,9 +332,11 @@ export function registerClientCommands(program: Command): void {
       const key = await lastUse(api, id, options.user);
       const used = describeLastUse(key);
       if (key.Status === 'Active' && !options.force) {
+        const user = options.user === undefined ? [] : ['--user', options.user];
         throw new CliError(
           `${id} is Active (last used: ${used}). ` +
-            `Disable it first ("ramkey keys disable ${id}"), check that nothing breaks, then delete; or pass --force.`,
+            `Disable it first ("${suggestion(command, ['keys', 'disable', id, ...user])}"), check that nothing breaks, ` +
+            'then delete; or pass --force.',
         );
       }
       if (!json) process.stdout.write(`${id} was last used: ${used}.\n`);
@@ -311,18 +347,16 @@ export function registerClientCommands(program: Command): void {
       const deleteDate = str(binned.DeleteDate);
       if (json) {
         printJson({
-          deleted: id,
-          deleteDate,
-          lastUsed: {
-            date: str(key.LastUsedDate),
-            serviceName: str(key.LastUsedServiceName),
-            sourceIp: str(key.LastUsedSourceIp),
-          },
+          AccessKeyId: id,
+          DeleteDate: deleteDate,
+          LastUsedDate: str(key.LastUsedDate),
+          LastUsedServiceName: str(key.LastUsedServiceName),
+          LastUsedSourceIp: str(key.LastUsedSourceIp),
         });
       } else {
         process.stdout.write(
-          `Moved ${id} to the recycle bin. Until ${deleteDate}, "ramkey keys recycle-bin restore ${id}" ` +
-            'brings it back (Inactive).\n',
+          `Moved ${id} to the recycle bin. Until ${deleteDate}, ` +
+            `"${suggestion(command, ['keys', 'recycle-bin', 'restore', id])}" brings it back (Inactive).\n`,
         );
       }
     });
@@ -335,18 +369,18 @@ export function registerClientCommands(program: Command): void {
       const { api, json } = client(command);
       const used = await lastUse(api, id, options.user);
       const fields = {
-        accessKeyId: id,
-        lastUsedDate: str(used.LastUsedDate),
-        serviceName: str(used.LastUsedServiceName),
-        sourceIp: str(used.LastUsedSourceIp),
+        AccessKeyId: id,
+        LastUsedDate: str(used.LastUsedDate),
+        LastUsedServiceName: str(used.LastUsedServiceName),
+        LastUsedSourceIp: str(used.LastUsedSourceIp),
       };
       if (json) printJson(fields);
       else
         printFields({
           AccessKeyId: id,
-          'Last used': fields.lastUsedDate || 'never',
-          Service: fields.serviceName || '-',
-          'Source IP': fields.sourceIp || '-',
+          'Last used': fields.LastUsedDate || 'never',
+          Service: fields.LastUsedServiceName || '-',
+          'Source IP': fields.LastUsedSourceIp || '-',
         });
     });
   keys
@@ -368,16 +402,16 @@ export function registerClientCommands(program: Command): void {
         token = str(page.NextToken) || undefined;
       } while (token !== undefined);
       const rows = ips.map((ip) => ({
-        ip: str(ip.Ip),
-        firstUsed: wireTime(ip.FirstUsedTimestamp),
-        lastUsed: wireTime(ip.UsedTimestamp),
-        calls: typeof ip.CallCount === 'number' ? ip.CallCount : 0,
+        Ip: str(ip.Ip),
+        FirstUsedDate: wireTime(ip.FirstUsedTimestamp),
+        LastUsedDate: wireTime(ip.UsedTimestamp),
+        CallCount: typeof ip.CallCount === 'number' ? ip.CallCount : 0,
       }));
       if (json) printJson(rows);
       else
         printTable(
           ['SOURCE IP', 'FIRST SEEN', 'LAST SEEN', 'CALLS'],
-          rows.map((r) => [r.ip, r.firstUsed, r.lastUsed, String(r.calls)]),
+          rows.map((r) => [r.Ip, r.FirstUsedDate, r.LastUsedDate, String(r.CallCount)]),
         );
     });
   keys
@@ -419,11 +453,17 @@ export function registerClientCommands(program: Command): void {
     )
     .action(async (options: { format: 'csv' | 'table'; output?: string }, command: Command) => {
       const { api, json } = client(command);
+      if (json && command.getOptionValueSource('format') === 'cli') {
+        throw new CliError(
+          `--json and --format ${options.format} contradict each other: give one.`,
+          EXIT_USAGE,
+        );
+      }
       const { csv, generatedTime } = await credentialReport(api);
       const [header = [], ...data] = splitCsvRecords(csv).map(parseCsvRecord);
       const rows = data.map((fields) => Object.fromEntries(header.map((h, i) => [h, fields[i] ?? ''])));
       const text = json
-        ? formatJson(rows)
+        ? formatJson(credentialReportJson(header, rows))
         : options.format === 'table'
           ? `Credential report generated ${generatedTime}\n\n${credentialReportTable(header, rows)}`
           : csv;
@@ -457,6 +497,18 @@ export function registerClientCommands(program: Command): void {
         options: { user: string; action: string; resource: string; sourceIp?: string },
         command: Command,
       ) => {
+        if (!/^[A-Za-z0-9-]+:[A-Za-z0-9]+$/.test(options.action)) {
+          throw new CliError(
+            `Invalid --action "${options.action}": give the service and the action, e.g. ram:CreateUser.`,
+            EXIT_USAGE,
+          );
+        }
+        if (options.sourceIp !== undefined && parseIpAddress(options.sourceIp) === undefined) {
+          throw new CliError(
+            `Invalid --source-ip "${options.sourceIp}": give one IPv4 or IPv6 address, e.g. 203.0.113.7.`,
+            EXIT_USAGE,
+          );
+        }
         const { api, json } = client(command);
         const res = await api.call(RAM, 'SimulatePrincipalPolicy', {
           UserName: options.user,

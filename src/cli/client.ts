@@ -13,15 +13,41 @@ export interface ClientCredentials {
   accessKeySecret: string;
 }
 
+/** The error envelope the API answers with (Alibaba's shape), as far as the server filled it in. */
+export interface ApiErrorBody {
+  Code: string;
+  Message: string;
+  RequestId: string;
+  HostId?: string;
+  Recommend?: string;
+  /** Why a NoPermission was decided: AuthAction, AuthResource, NoPermissionType, PolicyName... */
+  AccessDeniedDetail?: Record<string, unknown>;
+}
+
+/** What the client knew when the call failed: the key it signed with, and both clocks. */
+export interface ApiErrorContext {
+  accessKeyId: string;
+  /** When this machine signed the request (epoch ms). */
+  signedAt: number;
+  /** The server's Date header, when it sent one. */
+  serverDate?: string;
+}
+
 export class ApiError extends Error {
+  readonly code: string;
+  readonly requestId: string;
+
   constructor(
-    readonly code: string,
-    message: string,
+    readonly body: ApiErrorBody,
     readonly httpStatus: number,
-    readonly requestId: string,
+    readonly context: ApiErrorContext,
+    /** What the CLI adds to the server's Recommend (a flag of the command that would help). */
+    readonly hint?: string,
   ) {
-    super(message);
+    super(body.Message);
     this.name = 'ApiError';
+    this.code = body.Code;
+    this.requestId = body.RequestId;
   }
 }
 
@@ -41,6 +67,7 @@ export class RamkeyClient {
     action: string,
     params: Record<string, string> = {},
   ): Promise<Record<string, unknown>> {
+    const signedAt = Date.now();
     const signed = signV3({
       method: 'POST',
       host: this.url.host,
@@ -51,10 +78,10 @@ export class RamkeyClient {
       accessKeyId: this.credentials.accessKeyId,
       secret: this.credentials.accessKeySecret,
       nonce: randomBytes(16).toString('hex'),
-      date: toWireDate(Date.now()),
+      date: toWireDate(signedAt),
     });
     const query = new URLSearchParams(params).toString();
-    const { status, body } = await this.send(query, signed.headers);
+    const { status, body, serverDate } = await this.send(query, signed.headers);
     let parsed: Record<string, unknown>;
     try {
       parsed = JSON.parse(body) as Record<string, unknown>;
@@ -65,12 +92,33 @@ export class RamkeyClient {
     }
     if (status >= 400) {
       const str = (v: unknown) => (typeof v === 'string' ? v : '');
-      throw new ApiError(str(parsed.Code), str(parsed.Message), status, str(parsed.RequestId));
+      const detail = parsed.AccessDeniedDetail;
+      throw new ApiError(
+        {
+          Code: str(parsed.Code),
+          Message: str(parsed.Message),
+          RequestId: str(parsed.RequestId),
+          ...(typeof parsed.HostId === 'string' && { HostId: parsed.HostId }),
+          ...(typeof parsed.Recommend === 'string' && { Recommend: parsed.Recommend }),
+          ...(typeof detail === 'object' &&
+            detail !== null &&
+            !Array.isArray(detail) && { AccessDeniedDetail: detail as Record<string, unknown> }),
+        },
+        status,
+        {
+          accessKeyId: this.credentials.accessKeyId,
+          signedAt,
+          ...(serverDate !== undefined && { serverDate }),
+        },
+      );
     }
     return parsed;
   }
 
-  private send(query: string, headers: Record<string, string>): Promise<{ status: number; body: string }> {
+  private send(
+    query: string,
+    headers: Record<string, string>,
+  ): Promise<{ status: number; body: string; serverDate: string | undefined }> {
     const request = this.url.protocol === 'https:' ? httpsRequest : httpRequest;
     return new Promise((resolve, reject) => {
       const req = request(
@@ -86,7 +134,11 @@ export class RamkeyClient {
           const chunks: Buffer[] = [];
           res.on('data', (c: Buffer) => chunks.push(c));
           res.on('end', () => {
-            resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') });
+            resolve({
+              status: res.statusCode ?? 0,
+              body: Buffer.concat(chunks).toString('utf8'),
+              serverDate: res.headers.date,
+            });
           });
           res.on('error', reject);
         },

@@ -27,7 +27,7 @@ export const PERSISTENCE_ACTIONS: ReadonlySet<string> = new Set([
   'DeleteNotificationWebhook',
 ]);
 
-/** The parameters that say what a persistence action acted on. */
+/** The parameters that say what an action acted on (a persistence action's target). */
 const NAMING_PARAMETERS = [
   'UserName',
   'NewUserName',
@@ -103,16 +103,57 @@ export function summarizeIncident(
       summary.refusedCalls += calls;
       summary.refused.push({ time, action, sourceIp: ip, errorCode, calls });
     } else if (PERSISTENCE_ACTIONS.has(action)) {
-      const params = obj(e.requestParameters);
-      const target: Record<string, string> = {};
-      for (const name of NAMING_PARAMETERS) {
-        const value = str(params[name]);
-        if (value !== '') target[name] = value;
-      }
-      summary.persistence.push({ time, action, sourceIp: ip, target });
+      summary.persistence.push({ time, action, sourceIp: ip, target: eventTarget(e) });
     }
   }
   summary.actions = [...actions.values()].sort((x, y) => y.calls - x.calls || (x.action < y.action ? -1 : 1));
   summary.sourceIps = [...ips.values()].sort((x, y) => y.calls - x.calls || (x.ip < y.ip ? -1 : 1));
   return summary;
+}
+
+/** What an event's call named as its target: the naming parameters it was given (UserName, PolicyName...). */
+export function eventTarget(event: Json): Record<string, string> {
+  const params = obj(event.requestParameters);
+  const target: Record<string, string> = {};
+  for (const name of NAMING_PARAMETERS) {
+    const value = str(params[name]);
+    if (value !== '') target[name] = value;
+  }
+  return target;
+}
+
+/** The summary as `--json` prints it, in the API's PascalCase names. */
+export function incidentJson(summary: IncidentSummary): Json {
+  return {
+    AccessKeyId: summary.accessKeyId,
+    StartTime: summary.since,
+    EndTime: summary.until,
+    CallCount: summary.calls,
+    RefusedCallCount: summary.refusedCalls,
+    Actions: summary.actions.map((a) => ({
+      EventName: a.action,
+      ServiceName: a.service,
+      CallCount: a.calls,
+      RefusedCallCount: a.refused,
+    })),
+    SourceIps: summary.sourceIps.map((s) => ({
+      SourceIp: s.ip,
+      CallCount: s.calls,
+      FirstUsedDate: s.firstSeen,
+      LastUsedDate: s.lastSeen,
+    })),
+    RefusedCalls: summary.refused.map((r) => ({
+      EventTime: r.time,
+      EventName: r.action,
+      SourceIp: r.sourceIp,
+      ErrorCode: r.errorCode,
+      CallCount: r.calls,
+    })),
+    Persistence: summary.persistence.map((p) => ({
+      EventTime: p.time,
+      EventName: p.action,
+      SourceIp: p.sourceIp,
+      Target: p.target,
+    })),
+  };
 }

@@ -3,9 +3,20 @@
 import type { Command } from 'commander';
 import { DAY_MS, toWireDate } from '../core/clock.js';
 import { lookupAll, lookupParams } from './audit-commands.js';
-import { summarizeIncident, type IncidentSummary } from './incident.js';
+import { incidentJson, summarizeIncident, type IncidentSummary } from './incident.js';
 import { ApiError, type RamkeyClient } from './client.js';
-import { client, IMS, list, obj, ownerLogonName, RAM, str, STS, type Json } from './api-values.js';
+import {
+  client,
+  IMS,
+  list,
+  obj,
+  ownerLogonName,
+  RAM,
+  str,
+  STS,
+  suggestion,
+  type Json,
+} from './api-values.js';
 import { CliError, EXIT_USAGE } from './exit-codes.js';
 import { printFields, printJson, printTable } from './output.js';
 import { withInstallation, type DataOptions } from './server-commands.js';
@@ -104,7 +115,7 @@ export function registerLeakCommands(program: Command): void {
       });
       await nameCreatedKeys(api, summary);
       if (json) {
-        printJson(summary);
+        printJson(incidentJson(summary));
         return;
       }
       printFields({
@@ -180,16 +191,19 @@ export function registerLeakCommands(program: Command): void {
         if (!listed.some((k) => k.AccessKeyId === id))
           throw new CliError(`No AccessKey ${id} for ${options.user ?? 'the caller'}.`);
         if (listed.length >= 2) {
+          const user = options.user === undefined ? [] : ['--user', options.user];
+          const other = listed.map((k) => str(k.AccessKeyId)).find((k) => k !== id) ?? '';
           throw new CliError(
             `${options.user ?? 'The caller'} already has 2 AccessKeys (${listed.map((k) => str(k.AccessKeyId)).join(', ')}): ` +
-              'delete the one that is not in use first ("ramkey keys delete ID"), then rotate.',
+              `once nothing uses ${other}, disable it ("${suggestion(command, ['keys', 'disable', other, ...user])}") ` +
+              `and delete it ("${suggestion(command, ['keys', 'delete', other, ...user])}"), then rotate.`,
           );
         }
         const started = Date.now();
         const created = obj((await api.call(RAM, 'CreateAccessKey', who)).AccessKey);
         if (json)
           printJson({
-            oldAccessKeyId: id,
+            OldAccessKeyId: id,
             AccessKeyId: created.AccessKeyId,
             AccessKeySecret: created.AccessKeySecret,
           });
@@ -242,6 +256,9 @@ export function registerLeakCommands(program: Command): void {
         options: { allowIp?: string[]; user?: string; status?: boolean },
         command: Command,
       ) => {
+        if (options.status && options.allowIp !== undefined) {
+          throw new CliError('--status changes nothing: give it without --allow-ip.', EXIT_USAGE);
+        }
         const { api, json } = client(command);
         const upn = await ownerLogonName(api, id, options.user);
         const userName = upn?.split('@')[0];
@@ -258,9 +275,9 @@ export function registerLeakCommands(program: Command): void {
                   .map((p) => str(p.PolicyName))
                   .filter((n) => n === policyName);
           const status = {
-            accessKeyId: id,
-            networkPolicy: JSON.parse(policy) as unknown,
-            denyPolicy: attached[0] ?? null,
+            AccessKeyId: id,
+            AccessKeyPolicy: JSON.parse(policy) as unknown,
+            DenyPolicyName: attached[0] ?? null,
           };
           if (json) printJson(status);
           else
@@ -319,9 +336,9 @@ export function registerLeakCommands(program: Command): void {
         }
         if (json)
           printJson({
-            accessKeyId: id,
-            allowedIps: allowed,
-            denyPolicy: userName === undefined ? null : policyName,
+            AccessKeyId: id,
+            AllowedIps: allowed,
+            DenyPolicyName: userName === undefined ? null : policyName,
           });
         else
           process.stdout.write(
@@ -391,7 +408,7 @@ export function registerLeakCommands(program: Command): void {
     .action(async (_options: unknown, command: Command) => {
       const { api, json } = client(command);
       await api.call(IMS, 'DeleteNotificationWebhook');
-      if (json) printJson({ deleted: true });
+      if (json) printJson({ Deleted: true });
       else process.stdout.write('Webhook deleted.\n');
     });
 
@@ -410,7 +427,7 @@ export function registerLeakCommands(program: Command): void {
     .action(async (_options: unknown, command: Command) => {
       const options = command.optsWithGlobals<DataOptions & { json?: boolean; management: string }>();
       await withInstallation(options, (ramkey) => ramkey.directory.create(options.management));
-      if (options.json) printJson({ managementAccountId: options.management });
+      if (options.json) printJson({ ManagementAccountId: options.management });
       else process.stdout.write(`Created the resource directory of ${options.management}.\n`);
     });
   directory
@@ -427,7 +444,7 @@ export function registerLeakCommands(program: Command): void {
         ramkey.directory.addMember(options.management, options.member),
       );
       if (options.json)
-        printJson({ managementAccountId: options.management, memberAccountId: options.member });
+        printJson({ ManagementAccountId: options.management, MemberAccountId: options.member });
       else process.stdout.write(`Added ${options.member} to the directory of ${options.management}.\n`);
     });
   directory
@@ -443,7 +460,7 @@ export function registerLeakCommands(program: Command): void {
       await withInstallation(options, (ramkey) =>
         ramkey.directory.removeMember(options.management, options.member),
       );
-      if (options.json) printJson({ removed: options.member });
+      if (options.json) printJson({ MemberAccountId: options.member, Removed: true });
       else process.stdout.write(`Removed ${options.member} from the directory of ${options.management}.\n`);
     });
   directory
@@ -454,17 +471,17 @@ export function registerLeakCommands(program: Command): void {
       const options = command.optsWithGlobals<DataOptions & { json?: boolean }>();
       const directories = await withInstallation(options, (ramkey) => ramkey.directory.list());
       const rows = directories.map((d) => ({
-        managementAccountId: d.managementAccountId,
-        created: toWireDate(d.createdAt),
-        members: d.members.map((m) => ({ accountId: m.accountId, joined: toWireDate(m.joinedAt) })),
+        ManagementAccountId: d.managementAccountId,
+        CreateDate: toWireDate(d.createdAt),
+        Members: d.members.map((m) => ({ AccountId: m.accountId, JoinDate: toWireDate(m.joinedAt) })),
       }));
       if (options.json) printJson(rows);
       else
         printTable(
           ['MANAGEMENT ACCOUNT', 'MEMBER ACCOUNT', 'JOINED'],
           rows.flatMap((d) => [
-            [d.managementAccountId, '(management)', d.created],
-            ...d.members.map((m) => [d.managementAccountId, m.accountId, m.joined]),
+            [d.ManagementAccountId, '(management)', d.CreateDate],
+            ...d.Members.map((m) => [d.ManagementAccountId, m.AccountId, m.JoinDate]),
           ]),
         );
     });
@@ -482,7 +499,7 @@ export function registerLeakCommands(program: Command): void {
         (await ramkey.leaks.addReporter(name)).reveal(),
       );
       if (options.json) {
-        printJson({ reporterName: name, secret });
+        printJson({ ReporterName: name, Secret: secret });
         return;
       }
       printFields({ Reporter: name, Secret: secret });
@@ -498,12 +515,12 @@ export function registerLeakCommands(program: Command): void {
     .action(async (_options: unknown, command: Command) => {
       const options = command.optsWithGlobals<DataOptions & { json?: boolean }>();
       const list = await withInstallation(options, (ramkey) => ramkey.leaks.listReporters());
-      const rows = list.map((r) => ({ reporterName: r.reporterName, created: toWireDate(r.createdAt) }));
+      const rows = list.map((r) => ({ ReporterName: r.reporterName, CreateDate: toWireDate(r.createdAt) }));
       if (options.json) printJson(rows);
       else
         printTable(
           ['REPORTER', 'CREATED'],
-          rows.map((r) => [r.reporterName, r.created]),
+          rows.map((r) => [r.ReporterName, r.CreateDate]),
         );
     });
   reporters
@@ -517,7 +534,7 @@ export function registerLeakCommands(program: Command): void {
           ? new CliError(`No leak reporter named ${name}.`)
           : err;
       });
-      if (options.json) printJson({ removed: name });
+      if (options.json) printJson({ ReporterName: name, Removed: true });
       else process.stdout.write(`Removed ${name}.\n`);
     });
 }

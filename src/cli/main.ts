@@ -2,14 +2,12 @@
 // The `ramkey` command: operator commands (init, accounts, serve, start), API client commands and
 // the leak scanner.
 import { readFileSync } from 'node:fs';
-import { Command, CommanderError } from 'commander';
-import { RamkeyError } from '../core/errors/ramkey-error.js';
+import { Command } from 'commander';
 import { registerAuditCommands } from './audit-commands.js';
-import { ApiError } from './client.js';
 import { registerClientCommands } from './client-commands.js';
 import { registerConfigureCommands } from './configure-commands.js';
 import { registerCompletionCommand } from './completion-command.js';
-import { CliError, EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from './exit-codes.js';
+import { runProgram } from './errors.js';
 import { registerGroupCommands } from './group-commands.js';
 import { registerNetworkCommands } from './network-commands.js';
 import { registerOperationsCommands } from './operations-commands.js';
@@ -64,27 +62,4 @@ registerLeakCommands(program);
 registerServiceCommands(program);
 registerCompletionCommand(program);
 
-try {
-  await program.parseAsync(process.argv);
-} catch (err) {
-  if (err instanceof CommanderError) {
-    // --help and --version end here too, with code 0.
-    process.exitCode = err.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
-  } else if (err instanceof ApiError) {
-    process.stderr.write(
-      `Error: ${err.code}: ${err.message} (HTTP ${err.httpStatus}, RequestId ${err.requestId})\n`,
-    );
-    process.exitCode = EXIT_FAILURE;
-  } else if (err instanceof CliError) {
-    process.stderr.write(`Error: ${err.message}\n`);
-    process.exitCode = err.exitCode;
-  } else if (err instanceof RamkeyError && err.code === 'ServiceUnavailable' && err.detail !== undefined) {
-    // The operator's side of an unreachable database: what is down, and the driver's reason.
-    const reason = err.cause instanceof Error ? ` (${err.cause.message})` : '';
-    process.stderr.write(`Error: ${err.detail}${reason}\n`);
-    process.exitCode = EXIT_FAILURE;
-  } else {
-    process.stderr.write(`Error: ${err instanceof Error ? err.message : String(err)}\n`);
-    process.exitCode = EXIT_FAILURE;
-  }
-}
+await runProgram(program, process.argv);

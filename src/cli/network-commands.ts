@@ -113,8 +113,8 @@ then Active.`,
       if (json)
         printJson(
           'account' in t
-            ? { level: 'Account', policy: document }
-            : { level: 'AccessKey', accessKeyId: t.key, policy: document },
+            ? { PolicyLevel: 'Account', AccessKeyPolicy: document }
+            : { PolicyLevel: 'AccessKey', AccessKeyId: t.key, AccessKeyPolicy: document },
         );
       else printPolicy('account' in t ? 'account level' : `AccessKey ${t.key}`, document);
     });
@@ -146,9 +146,11 @@ then Active.`,
             : api.call(IMS, 'SetAccessKeyPolicy', keyed)
         ).catch((err: unknown) => {
           if (err instanceof ApiError && err.code === 'AccessKeyPolicy.SelfLockout') {
-            throw new CliError(
-              `${err.code}: ${err.message} (HTTP ${String(err.httpStatus)}, RequestId ${err.requestId})\n` +
-                'Pass --accept-self-lockout to set it anyway: this key will then be refused from here.',
+            throw new ApiError(
+              err.body,
+              err.httpStatus,
+              err.context,
+              'Pass --accept-self-lockout to set it anyway: this key will then be refused from here.',
             );
           }
           throw err;
@@ -157,8 +159,8 @@ then Active.`,
         if (json)
           printJson(
             'account' in t
-              ? { level: 'Account', policy: document }
-              : { level: 'AccessKey', accessKeyId: t.key, policy: document },
+              ? { PolicyLevel: 'Account', AccessKeyPolicy: document }
+              : { PolicyLevel: 'AccessKey', AccessKeyId: t.key, AccessKeyPolicy: document },
           );
         else printPolicy('account' in t ? 'account level (set)' : `AccessKey ${t.key} (set)`, document);
       },
@@ -202,21 +204,21 @@ then Active.`,
             : []
         ).map(obj);
         const rows = denied.map((d) => ({
-          sourceIp: str(d.SourceIp),
-          calls: typeof d.CallCount === 'number' ? d.CallCount : 0,
-          firstSeen: str(d.FirstUsedDate),
-          lastSeen: str(d.LastUsedDate),
+          SourceIp: str(d.SourceIp),
+          CallCount: typeof d.CallCount === 'number' ? d.CallCount : 0,
+          FirstUsedDate: str(d.FirstUsedDate),
+          LastUsedDate: str(d.LastUsedDate),
         }));
         if (json) {
           printJson({
-            accessKeyId: options.key,
-            policyLevel: str(answer.PolicyLevel),
-            decidingPolicyLevel: str(answer.DecidingPolicyLevel),
-            startTime: str(answer.StartTime),
-            endTime: str(answer.EndTime),
-            sourceIpCount: answer.SourceIpCount,
-            truncated: answer.IsTruncated === true,
-            denied: rows,
+            AccessKeyId: options.key,
+            PolicyLevel: str(answer.PolicyLevel),
+            DecidingPolicyLevel: str(answer.DecidingPolicyLevel),
+            StartTime: str(answer.StartTime),
+            EndTime: str(answer.EndTime),
+            SourceIpCount: answer.SourceIpCount,
+            IsTruncated: answer.IsTruncated === true,
+            DeniedSourceIps: rows,
           });
           return;
         }
@@ -231,7 +233,7 @@ then Active.`,
         if (deciding !== 'None') {
           printTable(
             ['SOURCE IP', 'CALLS', 'FIRST SEEN', 'LAST SEEN'],
-            rows.map((r) => [r.sourceIp, String(r.calls), r.firstSeen, r.lastSeen]),
+            rows.map((r) => [r.SourceIp, String(r.CallCount), r.FirstUsedDate, r.LastUsedDate]),
           );
         }
         if (answer.IsTruncated === true) {
@@ -274,20 +276,28 @@ then Active.`,
         const rows = events.map((e) => {
           const who = obj(e.userIdentity);
           return {
-            time: str(e.eventTime),
-            accessKeyId: str(who.accessKeyId),
-            userName: str(who.userName),
-            sourceIp: str(e.sourceIpAddress),
-            action: str(e.eventName),
-            level: str(obj(e.additionalEventData).AccessKeyPolicyLevel),
-            result: str(e.errorCode) || 'OK',
+            EventTime: str(e.eventTime),
+            AccessKeyId: str(who.accessKeyId),
+            UserName: str(who.userName),
+            SourceIp: str(e.sourceIpAddress),
+            EventName: str(e.eventName),
+            PolicyLevel: str(obj(e.additionalEventData).AccessKeyPolicyLevel),
+            Result: str(e.errorCode) || 'OK',
           };
         });
         if (json) printJson(rows);
         else
           printTable(
             ['TIME', 'ACCESS KEY', 'USER', 'SOURCE IP', 'ACTION', 'POLICY LEVEL', 'RESULT'],
-            rows.map((r) => [r.time, r.accessKeyId, r.userName, r.sourceIp, r.action, r.level, r.result]),
+            rows.map((r) => [
+              r.EventTime,
+              r.AccessKeyId,
+              r.UserName,
+              r.SourceIp,
+              r.EventName,
+              r.PolicyLevel,
+              r.Result,
+            ]),
           );
       },
     );

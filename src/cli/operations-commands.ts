@@ -9,7 +9,7 @@ import {
   type MigrationReport,
   type SqliteBackupProgress,
 } from '../services/operations.js';
-import { printJson, printTable } from './output.js';
+import { printJson, printTable, shellArg } from './output.js';
 import { dataDir, installationConfig, type DataOptions } from './server-commands.js';
 
 interface JsonOption {
@@ -72,13 +72,14 @@ async function backup(options: DataOptions & JsonOption & { to: string }): Promi
     },
   );
   if (json) {
-    printJson({ file: report.file, bytes: report.bytes, rows: report.rows, masterKey: report.masterKey });
+    printJson({ File: report.file, Bytes: report.bytes, Rows: report.rows, MasterKey: report.masterKey });
     return;
   }
   process.stdout.write(
     `Backed up to ${report.file} (${megabytes(report.bytes)}): ${summary(report.rows)}.\n\n` +
       masterKeyAdvice(report.masterKey) +
-      `\nRestore with: ramkey restore --from ${report.file} --data DIR\n`,
+      '\nRestore it, with the server stopped, with:\n' +
+      `  ramkey restore --from ${shellArg(report.file)} --data ${shellArg(dataDir(options))}\n`,
   );
 }
 
@@ -87,12 +88,12 @@ function restore(options: DataOptions & JsonOption & { from: string }): void {
   const report = restoreInstallation(installationConfig(dir), resolve(options.from), Date.now());
   if (options.json) {
     printJson({
-      file: report.file,
-      bytes: report.bytes,
-      rows: report.rows,
-      previous: report.previous,
-      carriedNonces: report.carriedNonces,
-      masterKey: report.masterKey,
+      File: report.file,
+      Bytes: report.bytes,
+      Rows: report.rows,
+      Previous: report.previous,
+      CarriedNonces: report.carriedNonces,
+      MasterKey: report.masterKey,
     });
     return;
   }
@@ -152,7 +153,13 @@ async function migrate(options: DataOptions & JsonOption & { to: string; schema?
     },
   );
   if (json) {
-    printJson(report);
+    printJson({
+      Target: report.target,
+      Schema: report.schema,
+      Tables: report.tables.map((t) => ({ Table: t.table, SqliteRows: t.source, PostgresRows: t.target })),
+      AccessKeysDigest: report.accessKeysDigest,
+      MasterKey: report.masterKey,
+    });
     return;
   }
   printMigration(report, dir, options.schema);

@@ -5,7 +5,18 @@ import type { Command } from 'commander';
 import { toWireDate } from '../core/clock.js';
 import { parseCsvRecord, splitCsvRecords } from '../core/csv.js';
 import { idleDays, idleDisableAt, isIdle } from '../core/keys/idle.js';
-import { client, credentialReport, IMS, list, obj, RAM, str, STS, type Json } from './api-values.js';
+import {
+  client,
+  credentialReport,
+  IMS,
+  list,
+  obj,
+  RAM,
+  str,
+  STS,
+  suggestion,
+  type Json,
+} from './api-values.js';
 import { ApiError, type RamkeyClient } from './client.js';
 import { CliError, EXIT_USAGE } from './exit-codes.js';
 import { printJson, printTable } from './output.js';
@@ -108,7 +119,7 @@ export function registerKeyRecycleBinCommands(keys: Command): void {
       if (info.UserRecycled === true) {
         throw new CliError(
           `${id} belongs to user ${userName}, which is in the recycle bin itself: ` +
-            `"ramkey users recycle-bin restore ${userName}" brings it back with its keys.`,
+            `"${suggestion(command, ['users', 'recycle-bin', 'restore', userName])}" brings it back with its keys.`,
         );
       }
       const userId = str(info.UserId);
@@ -117,12 +128,12 @@ export function registerKeyRecycleBinCommands(keys: Command): void {
         ...(userId !== '' && { UserId: userId }),
       });
       if (json) {
-        printJson({ restored: id, status: 'Inactive', userName });
+        printJson({ AccessKeyId: id, Status: 'Inactive', UserName: userName });
         return;
       }
-      const user = userName === '' ? '' : ` --user ${userName}`;
+      const user = userName === '' ? [] : ['--user', userName];
       process.stdout.write(
-        `Restored ${id} (Inactive). Enable it when ready: "ramkey keys enable ${id}${user}".\n`,
+        `Restored ${id} (Inactive). Enable it when ready: "${suggestion(command, ['keys', 'enable', id, ...user])}".\n`,
       );
     });
   bin
@@ -148,7 +159,7 @@ export function registerKeyRecycleBinCommands(keys: Command): void {
         UserAccessKeyId: id,
         ...(userId !== '' && { UserId: userId }),
       });
-      if (json) printJson({ purged: id });
+      if (json) printJson({ AccessKeyId: id, Purged: true });
       else process.stdout.write(`Purged ${id} for good.\n`);
     });
 }
@@ -191,15 +202,18 @@ export function registerUserRecycleBinCommands(users: Command): void {
       await api.call(IMS, 'RestoreUserFromRecycleBin', { UserId: str(binned.UserId) });
       const keys = list((await api.call(RAM, 'ListAccessKeys', { UserName: name })).AccessKeys, 'AccessKey');
       if (json) {
-        printJson({ restored: name, userId: str(binned.UserId), accessKeys: keys });
+        printJson({ UserName: name, UserId: str(binned.UserId), AccessKeys: keys });
         return;
       }
+      const enable = keys.map(
+        (k) => `  ${suggestion(command, ['keys', 'enable', str(k.AccessKeyId), '--user', name])}\n`,
+      );
       process.stdout.write(
         `Restored user ${name}` +
           (keys.length === 0
             ? '.\n'
             : ` with its AccessKeys, Inactive: ${keys.map((k) => str(k.AccessKeyId)).join(', ')}. ` +
-              `Enable them when ready ("ramkey keys enable ID --user ${name}").\n`),
+              `Enable them when ready:\n${enable.join('')}`),
       );
     });
   bin
@@ -224,20 +238,28 @@ export function registerUserRecycleBinCommands(users: Command): void {
       }
       await confirmPurge('the user name', name, options.yes);
       await api.call(IMS, 'DeleteUserInRecycleBin', { UserId: userId });
-      if (json) printJson({ purged: name, userId, accessKeys: keys.map((k) => str(k.AccessKeyId)) });
-      else process.stdout.write(`Purged user ${name} and its AccessKeys for good.\n`);
+      if (json) {
+        printJson({
+          UserName: name,
+          UserId: userId,
+          Purged: true,
+          AccessKeyIds: keys.map((k) => str(k.AccessKeyId)),
+        });
+      } else process.stdout.write(`Purged user ${name} and its AccessKeys for good.\n`);
     });
 }
 
 /** One idle candidate: an Active key unused for at least the days asked. */
 interface IdleCandidate {
-  user: string;
-  accessKeyId: string;
-  created: string;
-  lastUsed: string;
-  idleDays: number;
+  /** The principal's name in the credential report: a user name, or `<root>`. */
+  User: string;
+  AccessKeyId: string;
+  CreateDate: string;
+  /** '' when never used. */
+  LastUsedDate: string;
+  IdleDays: number;
   /** When the daily job disables it if it stays unused (the next run, once past). */
-  disabledFrom: string;
+  DisableDate: string;
 }
 
 function parseDays(value: string): number {
@@ -282,16 +304,16 @@ export function registerIdleKeysReport(report: Command): void {
           if (!isIdle(use, now, days)) continue;
           const disableAt = idleDisableAt(use, maxIdleDays);
           candidates.push({
-            user: row.user ?? '',
-            accessKeyId: field('id'),
-            created: field('created'),
-            lastUsed: field('last_used'),
-            idleDays: idleDays(use, now),
-            disabledFrom: toWireDate(Math.max(disableAt, now)),
+            User: row.user ?? '',
+            AccessKeyId: field('id'),
+            CreateDate: field('created'),
+            LastUsedDate: field('last_used'),
+            IdleDays: idleDays(use, now),
+            DisableDate: toWireDate(Math.max(disableAt, now)),
           });
         }
       }
-      candidates.sort((a, b) => b.idleDays - a.idleDays || a.accessKeyId.localeCompare(b.accessKeyId));
+      candidates.sort((a, b) => b.IdleDays - a.IdleDays || a.AccessKeyId.localeCompare(b.AccessKeyId));
       if (json) {
         printJson(candidates);
         return;
@@ -303,11 +325,11 @@ export function registerIdleKeysReport(report: Command): void {
       printTable(
         ['USER', 'ACCESS KEY ID', 'LAST USED', 'IDLE (DAYS)', 'DISABLED FROM'],
         candidates.map((c) => [
-          c.user,
-          c.accessKeyId,
-          c.lastUsed || 'never',
-          String(c.idleDays),
-          c.disabledFrom,
+          c.User,
+          c.AccessKeyId,
+          c.LastUsedDate || 'never',
+          String(c.IdleDays),
+          c.DisableDate,
         ]),
       );
     });

@@ -44,13 +44,13 @@ export function parseByteSize(value: string, option: string): number {
 /** The finding as `--json` prints it: where, what, the masked value, and which rule found it. */
 export function findingJson(f: ScanFinding): Record<string, string | number | null> {
   return {
-    path: f.path,
-    line: f.line,
-    column: f.column,
-    commit: f.commit,
-    type: f.type,
-    maskedValue: f.masked,
-    rule: f.rule,
+    Path: f.path,
+    Line: f.line,
+    Column: f.column,
+    Commit: f.commit,
+    Type: f.type,
+    MaskedValue: f.masked,
+    Rule: f.rule,
   };
 }
 

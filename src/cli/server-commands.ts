@@ -23,7 +23,7 @@ import { DEFAULT_REDIS_PREFIX, type RedisScaleOutOptions } from '../services/sca
 import type { BackfillProgress } from '../services/secret-index.js';
 import { CliError, EXIT_USAGE } from './exit-codes.js';
 import { createLogger, parseLogFormat } from './logger.js';
-import { printFields, printJson, printTable } from './output.js';
+import { printFields, printJson, printTable, shellArg } from './output.js';
 
 const DEFAULT_DATA_DIR = './ramkey-data';
 
@@ -173,7 +173,7 @@ export async function withInstallation<T>(
 ): Promise<T> {
   const dir = dataDir(options);
   if (!(await isInitialised(dir))) {
-    throw new CliError(`No Ramkey installation in ${dir}: run "ramkey init" first.`);
+    throw new CliError(`No Ramkey installation in ${dir}: run "ramkey init --data ${shellArg(dir)}" first.`);
   }
   const installation = await openInstallation(dir);
   try {
@@ -186,7 +186,7 @@ export async function withInstallation<T>(
 async function initialise(dir: string, rootAccessKey: boolean): Promise<AccountCredentials> {
   if (await isInitialised(dir)) {
     throw new CliError(
-      `Ramkey is already initialised in ${dir}. Use "ramkey accounts create" to add an account, ` +
+      `Ramkey is already initialised in ${dir}. Use "ramkey accounts create --data ${shellArg(dir)}" to add an account, ` +
         'or choose another --data directory.',
     );
   }
@@ -204,7 +204,16 @@ async function initialise(dir: string, rootAccessKey: boolean): Promise<AccountC
 
 function printCredentials(credentials: AccountCredentials, json: boolean, heading: string): void {
   if (json) {
-    printJson(credentials);
+    printJson({
+      AccountId: credentials.accountId,
+      LoginName: credentials.loginName,
+      Password: credentials.password,
+      UserName: credentials.userName,
+      AccessKeyId: credentials.accessKeyId,
+      AccessKeySecret: credentials.accessKeySecret,
+      RootAccessKeyId: credentials.rootAccessKeyId,
+      RootAccessKeySecret: credentials.rootAccessKeySecret,
+    });
     return;
   }
   process.stdout.write(`${heading}\n\n`);
@@ -302,7 +311,7 @@ async function serve(options: ServeOptions): Promise<void> {
   const redisConfig = redisSettings();
   checkScaleOut(redisConfig);
   if (!(await isInitialised(dir))) {
-    throw new CliError(`No Ramkey installation in ${dir}: run "ramkey init --data ${dir}" first.`);
+    throw new CliError(`No Ramkey installation in ${dir}: run "ramkey init --data ${shellArg(dir)}" first.`);
   }
   const logger = await createLogger({ format: logFormat });
   const metrics = new Metrics({ processMetrics: true });

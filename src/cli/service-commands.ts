@@ -152,7 +152,7 @@ export function registerServiceCommands(program: Command): void {
     .action(async (name: string, _options: unknown, command: Command) => {
       const { api, json } = client(command);
       await api.call(RAM, 'DeleteService', { ServiceName: name });
-      if (json) printJson({ deleted: name });
+      if (json) printJson({ ServiceName: name, Deleted: true });
       else process.stdout.write(`Deleted the service ${name}.\n`);
     });
 
@@ -254,7 +254,7 @@ but cannot change them.`,
     .action(async (name: string, _options: unknown, command: Command) => {
       const options = command.optsWithGlobals<Options>();
       await run(options, (ramkey) => ramkey.services.delete(null, name));
-      if (options.json) printJson({ deleted: name });
+      if (options.json) printJson({ ServiceName: name, Deleted: true });
       else process.stdout.write(`Deleted the global service ${name}.\n`);
     });
 }

@@ -158,7 +158,7 @@ describeSqlite('source addresses behind a trusted proxy', () => {
       });
       expect(ips.code, ips.stderr).toBe(0);
       // The CLI's own call came straight from 127.0.0.1, and is not counted before the flush.
-      expect((JSON.parse(ips.stdout) as { ip: string }[]).map((r) => r.ip).sort()).toEqual(
+      expect((JSON.parse(ips.stdout) as { Ip: string }[]).map((r) => r.Ip).sort()).toEqual(
         ['(invalid)', '2001:db8::7', '203.0.113.9'].sort(),
       );
     } finally {

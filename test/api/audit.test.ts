@@ -178,12 +178,12 @@ function auditSuite(engine: Engine) {
       const { app, cliEnv } = await scene();
       const json = await runCli(['keys', 'ips', app.id, '--json'], cliEnv);
       expect(json.code, json.stderr).toBe(0);
-      const rows = JSON.parse(json.stdout) as { ip: string; calls: number; firstUsed: string }[];
-      expect(rows.map((r) => [r.ip, r.calls])).toEqual([
+      const rows = JSON.parse(json.stdout) as { Ip: string; CallCount: number; FirstUsedDate: string }[];
+      expect(rows.map((r) => [r.Ip, r.CallCount])).toEqual([
         ['127.0.0.2', 2],
         ['127.0.0.1', 2],
       ]);
-      expect(rows[0]?.firstUsed).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+      expect(rows[0]?.FirstUsedDate).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
       const table = await runCli(['keys', 'ips', app.id], cliEnv);
       expect(table.stdout).toMatch(/SOURCE IP\s+FIRST SEEN\s+LAST SEEN\s+CALLS/);
       expect(table.stdout).toMatch(/127\.0\.0\.2\s+\S+\s+\S+\s+2/);
@@ -322,7 +322,10 @@ function auditSuite(engine: Engine) {
         LastUsedSourceIp: '127.0.0.1',
       });
       const cli = await runCli(['keys', 'last-used', fresh.id, '--json'], cliEnv);
-      expect(JSON.parse(cli.stdout)).toMatchObject({ serviceName: 'Sts', sourceIp: '127.0.0.1' });
+      expect(JSON.parse(cli.stdout)).toMatchObject({
+        LastUsedServiceName: 'Sts',
+        LastUsedSourceIp: '127.0.0.1',
+      });
       await ims.deleteAccessKey(
         new ImsModule.DeleteAccessKeyRequest({ userAccessKeyId: fresh.id, userPrincipalName: upn }),
       );
@@ -514,8 +517,13 @@ function auditSuite(engine: Engine) {
       );
       const table = await runCli(['audit', 'events', '--key', app.id], cliEnv);
       expect(table.code, table.stderr).toBe(0);
-      expect(table.stdout).toMatch(/TIME\s+ACTION\s+SERVICE\s+USER\s+ACCESS KEY\s+SOURCE IP\s+RESULT/);
-      expect(table.stdout).toMatch(/CreateUser\s+Ram\s+app\s+LTAI\S+\s+127\.0\.0\.1\s+NoPermission/);
+      expect(table.stdout).toMatch(
+        /TIME\s+ACTION\s+SERVICE\s+USER\s+ACCESS KEY\s+SOURCE IP\s+TARGET\s+RESULT/,
+      );
+      // The target column names what the call acted on.
+      expect(table.stdout).toMatch(
+        /CreateUser\s+Ram\s+app\s+LTAI\S+\s+127\.0\.0\.1\s+UserName=intruder\s+NoPermission/,
+      );
       const json = await runCli(['audit', 'events', '--action', 'CreateGroup', '--json'], cliEnv);
       expect((JSON.parse(json.stdout) as Json[]).map((e) => e.eventName)).toEqual(['CreateGroup']);
 

@@ -59,11 +59,11 @@ describe('resource directory', () => {
     );
     const listed = await directoryCli(['list', '--json']);
     expect(JSON.parse(listed.stdout)).toContainEqual({
-      managementAccountId: management.accountId,
-      created: expect.any(String) as unknown,
-      members: expect.arrayContaining([
-        expect.objectContaining({ accountId: member.accountId }),
-        expect.objectContaining({ accountId: other.accountId }),
+      ManagementAccountId: management.accountId,
+      CreateDate: expect.any(String) as unknown,
+      Members: expect.arrayContaining([
+        expect.objectContaining({ AccountId: member.accountId }),
+        expect.objectContaining({ AccountId: other.accountId }),
       ]) as unknown,
     });
 

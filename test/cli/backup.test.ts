@@ -24,11 +24,12 @@ import { makeTempDir, type TempDir } from '../support/temp-dir.js';
 import { describeSqlite } from '../support/test-stores.js';
 
 interface Outcome {
-  file: string;
-  bytes: number;
-  rows: Record<string, number>;
-  previous?: string;
-  masterKey: string;
+  File: string;
+  Bytes: number;
+  /** Rows by table name. */
+  Rows: Record<string, number>;
+  Previous?: string;
+  MasterKey: string;
 }
 
 /** A failed command as the operator sees it: exit code 1, one clear line, no stack trace. */
@@ -115,8 +116,8 @@ describeSqlite('ramkey backup and restore', () => {
     expect(written).toBeGreaterThan(writtenBefore);
     expect(backup.stderr).toMatch(/^copied [\d.]+ MB of [\d.]+ MB \(100%\)$/m);
     const made = JSON.parse(backup.stdout) as Outcome;
-    expect(made.rows.audit_events).toBeGreaterThan(12_000);
-    expect(made.masterKey).toBe(join(server.dataDir, 'master.key'));
+    expect(made.Rows.audit_events).toBeGreaterThan(12_000);
+    expect(made.MasterKey).toBe(join(server.dataDir, 'master.key'));
     // A file of its own, readable by its owner only, and nothing else left beside it.
     expect(statSync(backupFile).mode & 0o777).toBe(0o600);
     expect(readdirSync(backupDir)).toEqual(['ramkey-backup.db']);
@@ -126,8 +127,8 @@ describeSqlite('ramkey backup and restore', () => {
     const restore = await runCli(['restore', '--from', backupFile, '--data', newDir, '--json']);
     expect(restore.code, restore.stderr).toBe(0);
     const back = JSON.parse(restore.stdout) as Outcome;
-    expect(back.rows).toEqual(made.rows);
-    expect(back.previous).toBeUndefined();
+    expect(back.Rows).toEqual(made.Rows);
+    expect(back.Previous).toBeUndefined();
     expect(statSync(join(newDir, 'ramkey.db')).mode & 0o777).toBe(0o600);
 
     restored = await startServer({ reuse: { dataDir: newDir, admin: server.admin } });
@@ -135,7 +136,7 @@ describeSqlite('ramkey backup and restore', () => {
     const users = await clients(restored.endpoint, scene.admin, 'v3').ram.listUsers(
       new RamModule.ListUsersRequest({ maxItems: 1000 }),
     );
-    expect(users.body?.users?.user).toHaveLength(made.rows.users ?? -1);
+    expect(users.body?.users?.user).toHaveLength(made.Rows.users ?? -1);
   });
 
   it('refuses to restore under a running server; stopped, it restores, keeping the old database and its used nonces', async () => {

@@ -62,10 +62,10 @@ describe('ramkey init and serve', () => {
     expect(first.code).toBe(0);
     const out = JSON.parse(first.stdout) as Record<string, string>;
     expect(Object.keys(out).sort()).toEqual(
-      ['accessKeyId', 'accessKeySecret', 'accountId', 'loginName', 'password', 'userName'].sort(),
+      ['AccessKeyId', 'AccessKeySecret', 'AccountId', 'LoginName', 'Password', 'UserName'].sort(),
     );
-    expect(out.accountId).toMatch(/^\d{16}$/);
-    expect(out.accessKeyId).toMatch(/^LTAI/);
+    expect(out.AccountId).toMatch(/^\d{16}$/);
+    expect(out.AccessKeyId).toMatch(/^LTAI/);
     const second = await runCli(['init', '--data', dir]);
     expect(second.code).toBe(1);
     expect(second.stderr).toContain('already initialised');
@@ -162,12 +162,13 @@ describe.concurrent('client commands against a running server', { timeout: 120_0
     // did, and so did the `whoami` with the disabled key, the last one (whoever sent it holds the secret).
     const lastUsed = await runCli(['keys', 'last-used', key.AccessKeyId, '--user', 'cli-app', '--json'], env);
     expect(JSON.parse(lastUsed.stdout) as Record<string, string>).toMatchObject({
-      serviceName: 'Sts',
-      sourceIp: '127.0.0.1',
+      AccessKeyId: key.AccessKeyId,
+      LastUsedServiceName: 'Sts',
+      LastUsedSourceIp: '127.0.0.1',
     });
     // Without --user the owner is looked up.
     const lookedUp = await runCli(['keys', 'last-used', key.AccessKeyId, '--json'], env);
-    expect((JSON.parse(lookedUp.stdout) as Record<string, string>).serviceName).toBe('Sts');
+    expect((JSON.parse(lookedUp.stdout) as Record<string, string>).LastUsedServiceName).toBe('Sts');
 
     expect((await runCli(['keys', 'delete', key.AccessKeyId, '--user', 'cli-app'], env)).code).toBe(0);
     expect((await runCli(['users', 'delete', 'cli-app'], env)).code).toBe(0);
@@ -191,17 +192,23 @@ describe.concurrent('client commands against a running server', { timeout: 120_0
 
     const json = await runCli(['report', 'credentials', '--json'], env);
     expect(json.code, json.stderr).toBe(0);
-    const rows = JSON.parse(json.stdout) as Record<string, string>[];
-    expect(rows.map((r) => r.user)).toEqual(['<root>', 'admin', 'cli-keyless']);
-    // The report's own generation is the admin key's latest use, through IMS.
+    const rows = JSON.parse(json.stdout) as Record<string, unknown>[];
+    expect(rows.map((r) => r.User)).toEqual(['<root>', 'admin', 'cli-keyless']);
+    // The report's own generation is the admin key's latest use, through IMS; ages are numbers.
     expect(rows[1]).toMatchObject({
-      user_principal_name: `admin@${admin.accountId}.onaliyun.com`,
-      access_key_1_id: adminKey,
-      access_key_1_status: 'Active',
-      access_key_1_age_days: '0',
-      access_key_1_last_used_service: 'Ims',
-      access_key_1_last_used_ip: '127.0.0.1',
+      UserPrincipalName: `admin@${admin.accountId}.onaliyun.com`,
+      AccessKeys: [
+        {
+          AccessKeyId: adminKey,
+          Status: 'Active',
+          AgeDays: 0,
+          LastUsedServiceName: 'Ims',
+          LastUsedSourceIp: '127.0.0.1',
+          LeakRestricted: false,
+        },
+      ],
     });
+    expect(rows[2]).toMatchObject({ User: 'cli-keyless', AccessKeys: [] });
 
     const table = await runCli(['report', 'credentials', '--format', 'table'], env);
     expect(table.code, table.stderr).toBe(0);
@@ -271,7 +278,7 @@ describe('graceful shutdown', () => {
       });
       expect(res.code, res.stderr).toBe(0);
       const used = JSON.parse(res.stdout) as Record<string, string>;
-      expect(used.serviceName).toBe('Sts');
+      expect(used.LastUsedServiceName).toBe('Sts');
       // The read event of that call, pending in memory too, was written on the way out as well.
       const events = await runCli(['audit', 'events', '--key', key.AccessKeyId, '--json'], {
         ...env,

@@ -113,30 +113,32 @@ describe('leak-response commands', () => {
     const report = await runCli(['keys', 'incident', second.AccessKeyId, '--since', '1h', '--json'], env);
     expect(report.code, report.stderr).toBe(0);
     const summary = JSON.parse(report.stdout) as {
-      calls: number;
-      refusedCalls: number;
-      actions: { action: string; calls: number; refused: number }[];
-      sourceIps: { ip: string; calls: number }[];
-      refused: { action: string; errorCode: string }[];
-      persistence: { action: string; target: Record<string, string> }[];
+      CallCount: number;
+      RefusedCallCount: number;
+      Actions: { EventName: string; CallCount: number; RefusedCallCount: number }[];
+      SourceIps: { SourceIp: string; CallCount: number }[];
+      RefusedCalls: { EventName: string; ErrorCode: string }[];
+      Persistence: { EventName: string; Target: Record<string, string> }[];
     };
-    expect(summary.actions).toEqual(
+    expect(summary.Actions).toEqual(
       expect.arrayContaining([
-        expect.objectContaining({ action: 'CreateUser', calls: 2, refused: 1 }),
-        expect.objectContaining({ action: 'CreateAccessKey', calls: 1, refused: 0 }),
-        expect.objectContaining({ action: 'ListUsers', calls: 1, refused: 0 }),
+        expect.objectContaining({ EventName: 'CreateUser', CallCount: 2, RefusedCallCount: 1 }),
+        expect.objectContaining({ EventName: 'CreateAccessKey', CallCount: 1, RefusedCallCount: 0 }),
+        expect.objectContaining({ EventName: 'ListUsers', CallCount: 1, RefusedCallCount: 0 }),
       ]),
     );
-    expect(summary.sourceIps).toEqual([expect.objectContaining({ ip: '127.0.0.1', calls: summary.calls })]);
-    expect(summary.refused).toEqual([
-      expect.objectContaining({ action: 'CreateUser', errorCode: 'Forbidden' }),
+    expect(summary.SourceIps).toEqual([
+      expect.objectContaining({ SourceIp: '127.0.0.1', CallCount: summary.CallCount }),
     ]);
-    expect(summary.refusedCalls).toBe(1);
-    expect(summary.persistence).toEqual([
-      expect.objectContaining({ action: 'CreateUser', target: { UserName: 'backdoor' } }),
+    expect(summary.RefusedCalls).toEqual([
+      expect.objectContaining({ EventName: 'CreateUser', ErrorCode: 'Forbidden' }),
+    ]);
+    expect(summary.RefusedCallCount).toBe(1);
+    expect(summary.Persistence).toEqual([
+      expect.objectContaining({ EventName: 'CreateUser', Target: { UserName: 'backdoor' } }),
       expect.objectContaining({
-        action: 'CreateAccessKey',
-        target: { UserName: 'backdoor', CreatedAccessKeyId: planted.AccessKeyId },
+        EventName: 'CreateAccessKey',
+        Target: { UserName: 'backdoor', CreatedAccessKeyId: planted.AccessKeyId },
       }),
     ]);
     const human = await runCli(['keys', 'incident', second.AccessKeyId, '--since', '1h'], env);
@@ -166,7 +168,7 @@ describe('leak-response commands', () => {
         ['leak-reporters', 'add', 'ci-scanner', '--json', '--data', server.dataDir],
         server.env,
       );
-      const { secret } = JSON.parse(added.stdout) as { secret: string };
+      const { Secret: secret } = JSON.parse(added.stdout) as { Secret: string };
       const reported = await runCli(['scan', dir, '--report'], {
         ...env,
         RAMKEY_LEAK_REPORTER: 'ci-scanner',
@@ -235,11 +237,11 @@ describe('leak-response commands', () => {
     expect(Date.now() - usedAt).toBeGreaterThanOrEqual(1900);
     expect(Date.now() - t0).toBeGreaterThanOrEqual(2400);
     const created = JSON.parse(rotated.stdout) as {
-      oldAccessKeyId: string;
+      OldAccessKeyId: string;
       AccessKeyId: string;
       AccessKeySecret: string;
     };
-    expect(created.oldAccessKeyId).toBe(old.AccessKeyId);
+    expect(created.OldAccessKeyId).toBe(old.AccessKeyId);
     expect(rotated.stderr).toContain(`disabled ${old.AccessKeyId}`);
     expect(rotated.stderr).toContain(`deleted ${old.AccessKeyId} into the recycle bin`);
     const asNew = {
@@ -288,12 +290,12 @@ describe('leak-response commands', () => {
 
     const status = await runCli(['keys', 'contain', key.AccessKeyId, '--status', '--json'], env);
     expect(JSON.parse(status.stdout)).toEqual({
-      accessKeyId: key.AccessKeyId,
-      networkPolicy: expect.objectContaining({
+      AccessKeyId: key.AccessKeyId,
+      AccessKeyPolicy: expect.objectContaining({
         Status: 'Active',
         Statements: [expect.objectContaining({ IPList: ['192.0.2.10', '198.51.100.0/24'] })],
       }) as unknown,
-      denyPolicy: `Contain-${key.AccessKeyId}`,
+      DenyPolicyName: `Contain-${key.AccessKeyId}`,
     });
     // Run again, allowing this address: nothing fails or doubles; the key works from here for what
     // its workload does, and the Deny on its user refuses identity changes.
@@ -310,11 +312,11 @@ describe('leak-response commands', () => {
     const data = ['--data', server.dataDir];
     const added = await runCli(['leak-reporters', 'add', 'partner', '--json', ...data], server.env);
     expect(added.code, added.stderr).toBe(0);
-    const { secret } = JSON.parse(added.stdout) as { secret: string };
+    const { Secret: secret } = JSON.parse(added.stdout) as { Secret: string };
     expect(secret).toMatch(/^[0-9A-Za-z]{40}$/);
     const listed = await runCli(['leak-reporters', 'list', '--json', ...data], server.env);
     expect(listed.stdout).not.toContain(secret);
-    expect(JSON.parse(listed.stdout)).toContainEqual(expect.objectContaining({ reporterName: 'partner' }));
+    expect(JSON.parse(listed.stdout)).toContainEqual(expect.objectContaining({ ReporterName: 'partner' }));
     expect((await runCli(['leak-reporters', 'add', 'partner', ...data], server.env)).stderr).toContain(
       'already exists',
     );

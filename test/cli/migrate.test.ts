@@ -13,11 +13,11 @@ import { makeTempDir, type TempDir } from '../support/temp-dir.js';
 import { describePostgres, testDatabaseUrl } from '../support/test-stores.js';
 
 interface Report {
-  schema: string;
-  target: string;
-  tables: { table: string; source: number; target: number }[];
-  accessKeysDigest: string;
-  masterKey: string;
+  Schema: string;
+  Target: string;
+  Tables: { Table: string; SqliteRows: number; PostgresRows: number }[];
+  AccessKeysDigest: string;
+  MasterKey: string;
 }
 
 const MIGRATION_TABLES = ['ramkey_migration', 'ramkey_migration_lock'];
@@ -114,26 +114,26 @@ await describePostgres('ramkey migrate: SQLite to PostgreSQL', () => {
     expect(moved.code, moved.stderr).toBe(0);
     expect(moved.stdout + moved.stderr).not.toContain(password);
     const report = JSON.parse(moved.stdout) as Report;
-    expect(report.schema).toBe(schema);
-    expect(report.target).toContain('***@');
-    expect(report.masterKey).toBe(join(sqlite.dataDir, 'master.key'));
+    expect(report.Schema).toBe(schema);
+    expect(report.Target).toContain('***@');
+    expect(report.MasterKey).toBe(join(sqlite.dataDir, 'master.key'));
 
     // Every table of the SQLite file, no more and no fewer, is in the report and in PostgreSQL, with
     // the same rows: a table a later migration adds cannot be left behind unnoticed.
     const before = sqliteCounts(join(sqlite.dataDir, 'ramkey.db'));
     const after = await postgresCounts(schema);
-    const reported = Object.fromEntries(report.tables.map((t) => [t.table, t.source]));
+    const reported = Object.fromEntries(report.Tables.map((t) => [t.Table, t.SqliteRows]));
     expect(Object.keys(reported).sort()).toEqual(Object.keys(before).sort());
     expect(reported).toEqual(before);
     expect(after).toEqual(before);
-    expect(report.tables.every((t) => t.source === t.target)).toBe(true);
+    expect(report.Tables.every((t) => t.SqliteRows === t.PostgresRows)).toBe(true);
     expect(before.access_keys).toBe(3);
     expect(before.audit_events).toBeGreaterThan(0);
     // Referenced tables first: an account before its users and keys.
-    const order = report.tables.map((t) => t.table);
+    const order = report.Tables.map((t) => t.Table);
     expect(order.indexOf('accounts')).toBeLessThan(order.indexOf('users'));
     expect(order.indexOf('accounts')).toBeLessThan(order.indexOf('access_keys'));
-    expect(report.accessKeysDigest).toMatch(/^[0-9a-f]{16}$/);
+    expect(report.AccessKeysDigest).toMatch(/^[0-9a-f]{16}$/);
 
     // Sealed secrets as they were: byte for byte.
     const sealed = new BetterSqlite3(join(sqlite.dataDir, 'ramkey.db'), { readonly: true });

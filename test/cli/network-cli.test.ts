@@ -73,11 +73,11 @@ describeSqlite('ramkey network', () => {
     const simulated = await cli('simulate', '--key', appKey.id, '--policy', only2, '--json');
     expect(simulated.code, simulated.stderr).toBe(0);
     const result = JSON.parse(simulated.stdout) as {
-      sourceIpCount: number;
-      denied: { sourceIp: string; calls: number }[];
+      SourceIpCount: number;
+      DeniedSourceIps: { SourceIp: string; CallCount: number }[];
     };
-    expect(result.sourceIpCount).toBe(2);
-    expect(result.denied.map((d) => [d.sourceIp, d.calls])).toEqual([['127.0.0.1', 2]]);
+    expect(result.SourceIpCount).toBe(2);
+    expect(result.DeniedSourceIps.map((d) => [d.SourceIp, d.CallCount])).toEqual([['127.0.0.1', 2]]);
     const table = await cli('simulate', '--key', appKey.id, '--policy', only2, '--days', '7');
     expect(table.stdout).toContain('would deny 1 of them');
     expect(table.stdout).toMatch(/127\.0\.0\.1\s+2\s/);
@@ -93,9 +93,9 @@ describeSqlite('ramkey network', () => {
 
     const shown = await cli('get', '--key', appKey.id, '--json');
     expect(JSON.parse(shown.stdout)).toEqual({
-      level: 'AccessKey',
-      accessKeyId: appKey.id,
-      policy: {
+      PolicyLevel: 'AccessKey',
+      AccessKeyId: appKey.id,
+      AccessKeyPolicy: {
         Version: 1,
         Status: 'Active',
         Statements: [{ Type: 'ClassicWhiteList', IPList: ['127.0.0.2'] }],
@@ -124,10 +124,10 @@ describeSqlite('ramkey network', () => {
     expect(denials.code, denials.stderr).toBe(0);
     expect(
       (JSON.parse(denials.stdout) as Record<string, string>[]).map((d) => [
-        d.sourceIp,
-        d.level,
-        d.userName,
-        d.result,
+        d.SourceIp,
+        d.PolicyLevel,
+        d.UserName,
+        d.Result,
       ]),
     ).toEqual([['127.0.0.1', 'AccessKey', 'app', 'OK']]);
     const table = await cli('denials');

@@ -95,10 +95,10 @@ describe('recycle bin and idle-key commands', { timeout: 120_000 }, () => {
     expect((await runCli(['keys', 'enable', id, '--user', 'cli-del'], env)).code).toBe(0);
     const forced = await runCli(['keys', 'delete', id, '--user', 'cli-del', '--force', '--json'], env);
     expect(forced.code, forced.stderr).toBe(0);
-    const out = JSON.parse(forced.stdout) as { deleted: string; deleteDate: string; lastUsed: Json };
-    expect(out.deleted).toBe(id);
-    expect(out.deleteDate).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
-    expect(out.lastUsed).toMatchObject({ serviceName: 'Sts', sourceIp: '127.0.0.1' });
+    const out = JSON.parse(forced.stdout) as Json;
+    expect(out.AccessKeyId).toBe(id);
+    expect(out.DeleteDate).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+    expect(out).toMatchObject({ LastUsedServiceName: 'Sts', LastUsedSourceIp: '127.0.0.1' });
   });
 
   it('purges a deleted key only once its ID is typed (or with --yes)', async () => {
@@ -130,7 +130,7 @@ describe('recycle bin and idle-key commands', { timeout: 120_000 }, () => {
     expect((await runCli(['keys', 'delete', otherId, '--user', 'cli-purge', '--force'], env)).code).toBe(0);
     const scripted = await runCli(['keys', 'recycle-bin', 'purge', otherId, '--yes', '--json'], env);
     expect(scripted.code, scripted.stderr).toBe(0);
-    expect(JSON.parse(scripted.stdout)).toEqual({ purged: otherId });
+    expect(JSON.parse(scripted.stdout)).toEqual({ AccessKeyId: otherId, Purged: true });
   });
 
   it('moves a deleted user with its keys to the bin, restores it with them, and purges it once its name is typed', async () => {
@@ -178,11 +178,11 @@ describe('recycle bin and idle-key commands', { timeout: 120_000 }, () => {
     const all = await runCli(['report', 'idle-keys', '--days', '0', '--json'], env);
     expect(all.code, all.stderr).toBe(0);
     const rows = JSON.parse(all.stdout) as Json[];
-    expect(rows.map((r) => r.accessKeyId).sort()).toEqual([admin.accessKeyId, id].sort());
-    const row = rows.find((r) => r.accessKeyId === id) ?? {};
-    expect(row).toMatchObject({ user: 'cli-idle', idleDays: 0 });
+    expect(rows.map((r) => r.AccessKeyId).sort()).toEqual([admin.accessKeyId, id].sort());
+    const row = rows.find((r) => r.AccessKeyId === id) ?? {};
+    expect(row).toMatchObject({ User: 'cli-idle', IdleDays: 0 });
     // 730 days (the default) after its last use.
-    expect(Date.parse(String(row.disabledFrom)) - Date.parse(String(row.lastUsed))).toBe(730 * 86_400_000);
+    expect(Date.parse(String(row.DisableDate)) - Date.parse(String(row.LastUsedDate))).toBe(730 * 86_400_000);
 
     const none = await runCli(['report', 'idle-keys', '--days', '1'], env);
     expect(none.code, none.stderr).toBe(0);

@@ -100,18 +100,18 @@ function lookAlikeFile(): { text: string; ids: string[] } {
 }
 
 interface JsonFinding {
-  path: string;
-  line: number;
-  column: number;
-  commit: string | null;
-  type: string;
-  maskedValue: string;
-  rule: string;
+  Path: string;
+  Line: number;
+  Column: number;
+  Commit: string | null;
+  Type: string;
+  MaskedValue: string;
+  Rule: string;
 }
 
 function parseFindings(stdout: string): JsonFinding[] {
   return (JSON.parse(stdout) as JsonFinding[]).sort(
-    (a, b) => a.path.localeCompare(b.path) || a.line - b.line,
+    (a, b) => a.Path.localeCompare(b.Path) || a.Line - b.Line,
   );
 }
 
@@ -187,22 +187,22 @@ describe('ramkey scan on a repository with planted keys', () => {
     expectNothingRevealed(run);
     expect(parseFindings(run.stdout)).toEqual([
       {
-        path: join(repo, 'config/settings.json'),
-        line: 3,
-        column: 19,
-        commit: null,
-        type: 'AccessKeyId',
-        maskedValue: maskAccessKeyId(tree.id),
-        rule: 'checksum',
+        Path: join(repo, 'config/settings.json'),
+        Line: 3,
+        Column: 19,
+        Commit: null,
+        Type: 'AccessKeyId',
+        MaskedValue: maskAccessKeyId(tree.id),
+        Rule: 'checksum',
       },
       {
-        path: join(repo, 'config/settings.json'),
-        line: 4,
-        column: 23,
-        commit: null,
-        type: 'AccessKeySecret',
-        maskedValue: maskAccessKeySecret(tree.secret),
-        rule: 'nearAccessKeyId',
+        Path: join(repo, 'config/settings.json'),
+        Line: 4,
+        Column: 23,
+        Commit: null,
+        Type: 'AccessKeySecret',
+        MaskedValue: maskAccessKeySecret(tree.secret),
+        Rule: 'nearAccessKeyId',
       },
     ]);
     expect(run.stderr).toContain(`warning: ${join(repo, 'assets/logo.png')}: binary`);
@@ -214,7 +214,7 @@ describe('ramkey scan on a repository with planted keys', () => {
     expect(run.code).toBe(1);
     expectNothingRevealed(run);
     const findings = parseFindings(run.stdout);
-    expect(findings.map((f) => [f.path, f.line, f.commit, f.type, f.maskedValue, f.rule])).toEqual([
+    expect(findings.map((f) => [f.Path, f.Line, f.Commit, f.Type, f.MaskedValue, f.Rule])).toEqual([
       ['config/settings.json', 3, addedInTree, 'AccessKeyId', maskAccessKeyId(tree.id), 'checksum'],
       [
         'config/settings.json',
@@ -328,7 +328,7 @@ describe('ramkey scan --staged, as a pre-commit hook', () => {
     const staged = await ramkey(['scan', '--staged', '--json'], { cwd: tmp.dir });
     expect(staged.code).toBe(1);
     expect(parseFindings(staged.stdout)).toMatchObject([
-      { path: 'app.env', line: 1, commit: null, maskedValue: maskAccessKeyId(id) },
+      { Path: 'app.env', Line: 1, Commit: null, MaskedValue: maskAccessKeyId(id) },
     ]);
     // The key is removed from the working tree but still staged: the commit would carry it.
     write(tmp.dir, 'app.env', 'ACCESS_KEY_ID=\n');
@@ -431,7 +431,7 @@ describe('ramkey scan skips what it should not or cannot read, with a warning, a
     const d = tmp.dir;
     const run = await ramkey(['scan', '--json', '--max-file-size', '1KiB', d]);
     expect(run.code).toBe(1);
-    expect(parseFindings(run.stdout).map((f) => [f.path, f.maskedValue])).toEqual([
+    expect(parseFindings(run.stdout).map((f) => [f.Path, f.MaskedValue])).toEqual([
       [join(d, 'ok.env'), maskAccessKeyId(id)],
     ]);
     const warnings = run.stderr.split('\n').filter((l) => l.startsWith('warning: '));
@@ -469,7 +469,7 @@ describe('ramkey scan skips what it should not or cannot read, with a warning, a
       try {
         const run = await ramkey(['scan', '--json', d], unprivileged);
         expect(run.code).toBe(1);
-        expect(parseFindings(run.stdout).map((f) => f.path)).toEqual([join(d, 'ok.env')]);
+        expect(parseFindings(run.stdout).map((f) => f.Path)).toEqual([join(d, 'ok.env')]);
         expect(run.stderr.split('\n').filter((l) => l.startsWith('warning: '))).toEqual([
           `warning: ${join(d, 'locked-dir')}: permission denied; skipped`,
           `warning: ${join(d, 'locked.env')}: permission denied; skipped`,

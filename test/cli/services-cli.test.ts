@@ -153,7 +153,7 @@ describeSqlite('ramkey services and global-services', () => {
     expect(reserved.stderr).toContain('Error: InvalidParameter.ServiceName.Reserved');
 
     const deleted = await global('delete', 'payments', '--json');
-    expect(JSON.parse(deleted.stdout)).toEqual({ deleted: 'payments' });
+    expect(JSON.parse(deleted.stdout)).toEqual({ ServiceName: 'payments', Deleted: true });
     const gone = await global('get', 'payments');
     expect(gone).toMatchObject({
       code: 1,

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { freePort, nginxAvailable, startLoadBalancer, type RunningNginx } from './nginx.js';
-import { CLI, runCli, type InitOutput } from './ramkey-server.js';
+import { CLI, parseInitOutput, runCli, type InitOutput } from './ramkey-server.js';
 import { postgresAvailable, testDatabaseUrl, type Availability } from './test-stores.js';
 
 /** Debian's redis-server; the suite runs a private one and never touches the shared one at :6379. */
@@ -331,7 +331,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
     cleanups.push(() => rm(initDir, { recursive: true, force: true }));
     const init = await runCli(['init', '--json', '--data', initDir], env);
     if (init.code !== 0) throw new Error(`ramkey init failed (${String(init.code)}): ${init.stderr}`);
-    const admin = JSON.parse(init.stdout) as InitOutput;
+    const admin = parseInitOutput(init.stdout);
 
     // Each node gets an empty data directory of its own: everything it needs is in PostgreSQL, Redis
     // and its environment.

@@ -22,6 +22,25 @@ export interface InitOutput {
   rootAccessKeySecret?: string;
 }
 
+/** The credentials of `ramkey init --json` (or `accounts create --json`), printed in PascalCase. */
+export function parseInitOutput(stdout: string): InitOutput {
+  const out = JSON.parse(stdout) as Record<string, string | undefined>;
+  const field = (name: string) => {
+    const value = out[name];
+    if (value === undefined) throw new Error(`ramkey init --json printed no ${name}: ${stdout}`);
+    return value;
+  };
+  return {
+    accountId: field('AccountId'),
+    loginName: field('LoginName'),
+    password: field('Password'),
+    accessKeyId: field('AccessKeyId'),
+    accessKeySecret: field('AccessKeySecret'),
+    ...(out.RootAccessKeyId !== undefined && { rootAccessKeyId: out.RootAccessKeyId }),
+    ...(out.RootAccessKeySecret !== undefined && { rootAccessKeySecret: out.RootAccessKeySecret }),
+  };
+}
+
 export interface RunningServer {
   /** `127.0.0.1:PORT`, the form the official SDK clients take. */
   endpoint: string;
@@ -84,7 +103,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
     dataDir = mkdtempSync(join(tmpdir(), 'ramkey-test-'));
     const init = await runCli(['init', '--json', '--root-access-key', '--data', dataDir], env);
     if (init.code !== 0) throw new Error(`ramkey init failed (${init.code}): ${init.stderr}`);
-    admin = JSON.parse(init.stdout) as InitOutput;
+    admin = parseInitOutput(init.stdout);
   }
 
   const child = spawn(

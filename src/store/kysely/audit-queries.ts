@@ -361,12 +361,23 @@ function position(op: '>' | '<' | '<=' | '>=', at: AuditPosition) {
     eb(eb.refTuple('event_time', 'event_id'), op, eb.tuple(at.eventTime, at.eventId));
 }
 
+/**
+ * `column` equal to `value` ignoring case: action names, service codes and RAM user names are matched
+ * case-insensitively (a user name is unique in its account regardless of case). They are ASCII, where
+ * SQLite's and PostgreSQL's lower() agree; no index serves these columns, so lower() costs none.
+ */
+function equalsIgnoringCase(column: 'event_name' | 'service_name' | 'user_name', value: string) {
+  return (eb: ExpressionBuilder<Database, 'audit_events'>) =>
+    eb(eb.fn<string>('lower', [eb.ref(column)]), '=', value.toLowerCase());
+}
+
 /** The filters no index serves: with one, matches may be sparse and a lookup must scan for them. */
 function unindexed<O>(query: EventQuery<O>, q: AuditEventQuery): EventQuery<O> {
   let filtered = query;
-  if (q.eventName !== undefined) filtered = filtered.where('event_name', '=', q.eventName);
-  if (q.serviceName !== undefined) filtered = filtered.where('service_name', '=', q.serviceName);
-  if (q.userName !== undefined) filtered = filtered.where('user_name', '=', q.userName);
+  if (q.eventName !== undefined) filtered = filtered.where(equalsIgnoringCase('event_name', q.eventName));
+  if (q.serviceName !== undefined)
+    filtered = filtered.where(equalsIgnoringCase('service_name', q.serviceName));
+  if (q.userName !== undefined) filtered = filtered.where(equalsIgnoringCase('user_name', q.userName));
   if (q.eventRw !== undefined) filtered = filtered.where('event_rw', '=', q.eventRw);
   if (q.accessKeyPolicyAudit) filtered = filtered.where('access_key_policy_audit', '<>', '');
   return filtered;
