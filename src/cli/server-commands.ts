@@ -430,23 +430,28 @@ async function serveSettings(options: ServeOptions): Promise<ServeSettings> {
   };
 }
 
-/**
- * The endpoint clients use for the address the server listens on (`127.0.0.1:PORT` for a wildcard
- * address, from this machine), as `host:port`, the form the official SDKs take, and as a URL.
- */
-function clientEndpoint(address: AddressInfo, https: boolean): { hostPort: string; url: string } {
+/** Where clients reach the server: `host:port` (the form the official SDKs take), protocol, URL. */
+interface ClientEndpoint {
+  hostPort: string;
+  protocol: 'http' | 'https';
+  url: string;
+}
+
+/** The endpoint for the address listened on (`127.0.0.1:PORT` for a wildcard one, from this machine). */
+function clientEndpoint(address: AddressInfo, https: boolean): ClientEndpoint {
   const wildcard = address.address === '0.0.0.0' || address.address === '::';
   const host = wildcard ? '127.0.0.1' : address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const hostPort = `${host}:${String(address.port)}`;
-  return { hostPort, url: `${https ? 'https' : 'http'}://${hostPort}` };
+  const protocol = https ? 'https' : 'http';
+  return { hostPort, protocol, url: `${protocol}://${hostPort}` };
 }
 
-/** What the first start prints on a terminal once the server listens: the endpoint to try the new key on. */
-function printTryTheKey(first: FirstStart, endpoint: { hostPort: string; url: string }): void {
-  const secret = first.file ? `<the accessKeySecret in ${first.file}>` : '<the AccessKeySecret above>';
+/** What the first start prints on a terminal once the server listens: how to try the new key. */
+function printTryTheKey(first: FirstStart, endpoint: ClientEndpoint): void {
+  const secret = first.file ? `<the AccessKey secret in ${first.file}>` : '<the AccessKeySecret above>';
   process.stdout.write(
     `\nRamkey is serving on ${endpoint.url}. Try the new key with the CLI (or any Alibaba Cloud SDK, ` +
-      `endpoint ${endpoint.hostPort}, protocol ${endpoint.url.slice(0, endpoint.url.indexOf(':'))}):\n` +
+      `endpoint ${endpoint.hostPort}, protocol ${endpoint.protocol}):\n` +
       `  export RAMKEY_ENDPOINT=${endpoint.url}\n` +
       `  export RAMKEY_ACCESS_KEY_ID=${first.credentials.accessKeyId}\n` +
       `  export RAMKEY_ACCESS_KEY_SECRET=${secret}\n` +
