@@ -33,7 +33,8 @@ EXPOSE 8080
 HEALTHCHECK --interval=10s --timeout=3s --start-period=30s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.RAMKEY_PORT || '8080') + '/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 ENTRYPOINT ["node", "/app/dist/cli/main.js"]
-# Initialise on the first start (the credentials are printed once, in the container's log), then
-# serve. Plain HTTP on 0.0.0.0 needs --insecure-http: terminate TLS in front of the container, or set
-# RAMKEY_TLS_CERT and RAMKEY_TLS_KEY (then HTTPS is served and the health check needs replacing).
+# Initialise on the first start (the credentials go to /data/initial-credentials.json, mode 0600,
+# whose path is logged; to the terminal instead with `docker run -it`), then serve. Plain HTTP on
+# 0.0.0.0 needs --insecure-http: terminate TLS in front of the container, or set RAMKEY_TLS_CERT
+# and RAMKEY_TLS_KEY (then HTTPS is served and the health check needs replacing).
 CMD ["start", "--insecure-http"]

@@ -1,6 +1,5 @@
 // `ramkey audit`: look up and export the account's audit trail through the API (ActionTrail
 // LookupEvents), and, for operators with the data directory, the calls no account owns.
-import { createWriteStream, type WriteStream } from 'node:fs';
 import type { Command } from 'commander';
 import { DAY_MS, toWireDate } from '../core/clock.js';
 import { actionTrailEvent } from '../services/action-trail-event.js';
@@ -9,6 +8,7 @@ import { ACTIONTRAIL, client, obj, str, type Json } from './client-commands.js';
 import { ApiError, type RamkeyClient } from './client.js';
 import { eventTarget } from './incident.js';
 import { CliError, EXIT_USAGE } from './exit-codes.js';
+import { standardOutput, writeFileAtomically, type TextSink } from './files.js';
 import { printJson, printTable } from './output.js';
 import { withInstallation, type DataOptions } from './server-commands.js';
 
@@ -170,16 +170,6 @@ function progress(): { report(count: number, last: string): void; done(count: nu
   };
 }
 
-function write(out: WriteStream | NodeJS.WriteStream, text: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (out.write(text)) resolve();
-    else {
-      out.once('drain', resolve);
-      out.once('error', reject);
-    }
-  });
-}
-
 export function registerAuditCommands(program: Command): void {
   const audit = program.command('audit').description("look up and export the account's audit trail");
 
@@ -219,25 +209,20 @@ export function registerAuditCommands(program: Command): void {
     .action(async (options: EventFilter & { output?: string }, command: Command) => {
       const { api } = client(command);
       const params = { ...lookupParams(options, 90 * DAY_MS, true), Direction: 'FORWARD' };
-      const out = options.output === undefined ? process.stdout : createWriteStream(options.output);
       const shown = progress();
       let exported = 0;
-      const count = await lookupAll(api, params, Number.MAX_SAFE_INTEGER, async (events) => {
-        if (events.length === 0) return;
-        await write(out, events.map((e) => `${JSON.stringify(e)}\n`).join(''));
-        exported += events.length;
-        shown.report(exported, str(events.at(-1)?.eventTime));
-      }).catch((err: unknown) => {
-        if (out !== process.stdout) out.end();
-        throw err;
-      });
-      if (out !== process.stdout) {
-        await new Promise<void>((resolve) => {
-          out.end(() => {
-            resolve();
-          });
+      const exportTo = (out: TextSink) =>
+        lookupAll(api, params, Number.MAX_SAFE_INTEGER, async (events) => {
+          if (events.length === 0) return;
+          await out.write(events.map((e) => `${JSON.stringify(e)}\n`).join(''));
+          exported += events.length;
+          shown.report(exported, str(events.at(-1)?.eventTime));
         });
-      }
+      // The trail is sensitive (who did what from where): a file of the owner's only, whole or none.
+      const count =
+        options.output === undefined
+          ? await exportTo(standardOutput)
+          : await writeFileAtomically(options.output, exportTo);
       shown.done(count);
     });
 

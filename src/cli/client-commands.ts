@@ -1,5 +1,4 @@
 // Client commands: manage users and AccessKeys through the API, signed like the official SDKs.
-import { writeFileSync } from 'node:fs';
 import { Option, type Command } from 'commander';
 import { parseCsvRecord, splitCsvRecords } from '../core/csv.js';
 import {
@@ -19,6 +18,7 @@ import {
 } from './api-values.js';
 import { parseIpAddress } from '../core/policy/ip-range.js';
 import { CliError, EXIT_USAGE } from './exit-codes.js';
+import { writeFileAtomically } from './files.js';
 import { formatJson, formatTable, printFields, printJson, printTable } from './output.js';
 import {
   binnedUser,
@@ -459,27 +459,29 @@ export function registerClientCommands(program: Command): void {
           EXIT_USAGE,
         );
       }
-      const { csv, generatedTime } = await credentialReport(api);
-      const [header = [], ...data] = splitCsvRecords(csv).map(parseCsvRecord);
-      const rows = data.map((fields) => Object.fromEntries(header.map((h, i) => [h, fields[i] ?? ''])));
-      const text = json
-        ? formatJson(credentialReportJson(header, rows))
-        : options.format === 'table'
-          ? `Credential report generated ${generatedTime}\n\n${credentialReportTable(header, rows)}`
-          : csv;
+      const generate = async () => {
+        const { csv, generatedTime } = await credentialReport(api);
+        const [header = [], ...data] = splitCsvRecords(csv).map(parseCsvRecord);
+        const rows = data.map((fields) => Object.fromEntries(header.map((h, i) => [h, fields[i] ?? ''])));
+        const text = json
+          ? formatJson(credentialReportJson(header, rows))
+          : options.format === 'table'
+            ? `Credential report generated ${generatedTime}\n\n${credentialReportTable(header, rows)}`
+            : csv;
+        return { text, generatedTime, principals: rows.length };
+      };
       if (options.output === undefined) {
-        process.stdout.write(text);
+        process.stdout.write((await generate()).text);
         return;
       }
-      try {
-        writeFileSync(options.output, text);
-      } catch (err) {
-        throw new CliError(
-          `Cannot write ${options.output}: ${err instanceof Error ? err.message : String(err)}`,
-        );
-      }
+      // The file is checked before the report is generated, and written whole or not at all.
+      const { generatedTime, principals } = await writeFileAtomically(options.output, async (out) => {
+        const report = await generate();
+        await out.write(report.text);
+        return report;
+      });
       process.stderr.write(
-        `Wrote the credential report generated ${generatedTime} (${rows.length} principals) to ${options.output}.\n`,
+        `Wrote the credential report generated ${generatedTime} (${principals} principals) to ${options.output}.\n`,
       );
     });
 

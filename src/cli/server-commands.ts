@@ -1,7 +1,7 @@
 // Operator commands that work on the installation directly: init, accounts create and list, serve, start.
 import { mkdirSync, readFileSync } from 'node:fs';
-import { isIP } from 'node:net';
-import { resolve } from 'node:path';
+import { createServer, isIP, type AddressInfo } from 'node:net';
+import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import type pino from 'pino';
 import { toWireDate } from '../core/clock.js';
@@ -22,10 +22,14 @@ import { checkRedisUrl, describeRedisUrl } from '../services/scale/redis-connect
 import { DEFAULT_REDIS_PREFIX, type RedisScaleOutOptions } from '../services/scale/redis-scale-out.js';
 import type { BackfillProgress } from '../services/secret-index.js';
 import { CliError, EXIT_USAGE } from './exit-codes.js';
-import { createLogger, parseLogFormat } from './logger.js';
-import { printFields, printJson, printTable, shellArg } from './output.js';
+import { createPrivateFile } from './files.js';
+import { createLogger, parseLogFormat, type LogFormat } from './logger.js';
+import { formatJson, printFields, printJson, printTable, shellArg } from './output.js';
 
 const DEFAULT_DATA_DIR = './ramkey-data';
+
+/** Where the first `ramkey start` without a terminal leaves the new credentials, in the data directory. */
+const INITIAL_CREDENTIALS_FILE = 'initial-credentials.json';
 
 export interface DataOptions {
   data?: string;
@@ -202,18 +206,23 @@ async function initialise(dir: string, rootAccessKey: boolean): Promise<AccountC
   }
 }
 
+/** The credentials as `init --json` prints them, and as the first start writes them to a file. */
+function credentialsJson(credentials: AccountCredentials): string {
+  return formatJson({
+    AccountId: credentials.accountId,
+    LoginName: credentials.loginName,
+    Password: credentials.password,
+    UserName: credentials.userName,
+    AccessKeyId: credentials.accessKeyId,
+    AccessKeySecret: credentials.accessKeySecret,
+    RootAccessKeyId: credentials.rootAccessKeyId,
+    RootAccessKeySecret: credentials.rootAccessKeySecret,
+  });
+}
+
 function printCredentials(credentials: AccountCredentials, json: boolean, heading: string): void {
   if (json) {
-    printJson({
-      AccountId: credentials.accountId,
-      LoginName: credentials.loginName,
-      Password: credentials.password,
-      UserName: credentials.userName,
-      AccessKeyId: credentials.accessKeyId,
-      AccessKeySecret: credentials.accessKeySecret,
-      RootAccessKeyId: credentials.rootAccessKeyId,
-      RootAccessKeySecret: credentials.rootAccessKeySecret,
-    });
+    process.stdout.write(credentialsJson(credentials));
     return;
   }
   process.stdout.write(`${heading}\n\n`);
@@ -229,14 +238,44 @@ function printCredentials(credentials: AccountCredentials, json: boolean, headin
   });
   process.stdout.write(
     '\nThese secrets are shown once and never again: store them now.\n' +
-      '\nTry the key with the CLI (or any Alibaba Cloud SDK, endpoint 127.0.0.1:8080, protocol http):\n' +
-      `  export RAMKEY_ACCESS_KEY_ID=${credentials.accessKeyId}\n` +
-      '  export RAMKEY_ACCESS_KEY_SECRET=<the AccessKeySecret above>\n' +
-      '  npx ramkey whoami\n' +
       (credentials.rootAccessKeyId
         ? 'A root AccessKey has full rights over the account and cannot be restricted: prefer RAM users.\n'
         : ''),
   );
+}
+
+/** The new account of a first start, and where its secrets went when not to the terminal. */
+interface FirstStart {
+  credentials: AccountCredentials;
+  file?: string;
+}
+
+/**
+ * Initialises `dir` for `ramkey start`. The secrets go to the terminal when standard output is one;
+ * otherwise (a process manager, a container) its logs would keep them, so they go to a new file of
+ * mode 0600, `file` or DIR/initial-credentials.json, created before anything is initialised (an
+ * unwritable file leaves nothing behind) and never world-readable, not even while written.
+ */
+async function firstStart(dir: string, file: string | undefined): Promise<FirstStart> {
+  const path = file ?? (process.stdout.isTTY ? undefined : join(dir, INITIAL_CREDENTIALS_FILE));
+  if (path === undefined) {
+    const credentials = await initialise(dir, false);
+    printCredentials(credentials, false, `Ramkey initialised in ${dir}.`);
+    process.stdout.write('\n');
+    return { credentials };
+  }
+  if (file === undefined) mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const out = await createPrivateFile(path);
+  let credentials: AccountCredentials;
+  try {
+    credentials = await initialise(dir, false);
+  } catch (error) {
+    await out.discard();
+    throw error;
+  }
+  await out.write(credentialsJson(credentials));
+  await out.close();
+  return { credentials, file: resolve(path) };
 }
 
 interface CredentialOptions extends DataOptions {
@@ -248,6 +287,10 @@ interface ServeOptions extends DataOptions {
   host?: string;
   port?: string;
   insecureHttp?: boolean;
+}
+
+interface StartOptions extends ServeOptions {
+  credentialsFile?: string;
 }
 
 function toError(err: unknown): Error {
@@ -280,7 +323,70 @@ function parsePort(value: string): number {
   return port;
 }
 
-async function serve(options: ServeOptions): Promise<void> {
+/** What `serve` needs, every part of it checked before anything is opened or initialised. */
+interface ServeSettings {
+  dir: string;
+  host: string;
+  port: number;
+  limits: Partial<ConnectionLimits>;
+  jobs: BackgroundJobsOptions;
+  tls?: { cert: Buffer; key: Buffer };
+  gateways?: string[];
+  metricsFrom?: string[];
+  trustProxy?: string[];
+  logFormat: LogFormat;
+  redis?: { url: string; prefix: string };
+}
+
+function readTlsFile(variable: string, file: string): Buffer {
+  try {
+    return readFileSync(file);
+  } catch (error) {
+    throw new CliError(`Cannot read ${variable} ${file}: ${toError(error).message}.`, EXIT_USAGE);
+  }
+}
+
+/** Why the server cannot listen on host:port, with the option that changes it. */
+function listenError(host: string, port: number, error: unknown): CliError {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === 'EADDRINUSE') {
+    return new CliError(
+      `Port ${String(port)} on ${host} is already in use (another Ramkey, or another program): ` +
+        'stop it, or choose another port with --port (or RAMKEY_PORT).',
+    );
+  }
+  if (code === 'EACCES') {
+    return new CliError(
+      `Not allowed to listen on port ${String(port)} (ports below 1024 need privileges): ` +
+        'choose another port with --port (or RAMKEY_PORT).',
+    );
+  }
+  if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') {
+    return new CliError(
+      `Cannot listen on ${host}: it is not an address of this machine. Choose another with --host.`,
+    );
+  }
+  return new CliError(`Cannot listen on ${host} port ${String(port)}: ${toError(error).message}.`);
+}
+
+/**
+ * Refuses a port another program holds, before `start` initialises anything: a first start that
+ * failed there would have created the installation and shown its secrets for nothing. Port 0 (any
+ * free port) is always free.
+ */
+async function checkPortFree(host: string, port: number): Promise<void> {
+  if (port === 0) return;
+  const probe = createServer();
+  await new Promise<void>((listening, failed) => {
+    probe.once('error', failed);
+    probe.listen({ host, port, exclusive: true }, listening);
+  }).catch((error: unknown) => {
+    throw listenError(host, port, error);
+  });
+  await new Promise((closed) => probe.close(closed));
+}
+
+async function serveSettings(options: ServeOptions): Promise<ServeSettings> {
   const dir = dataDir(options);
   const host = options.host ?? process.env.RAMKEY_HOST ?? '127.0.0.1';
   const port = parsePort(options.port ?? process.env.RAMKEY_PORT ?? '8080');
@@ -299,6 +405,11 @@ async function serve(options: ServeOptions): Promise<void> {
       EXIT_USAGE,
     );
   }
+  const tls = certFile &&
+    keyFile && {
+      cert: readTlsFile('RAMKEY_TLS_CERT', certFile),
+      key: readTlsFile('RAMKEY_TLS_KEY', keyFile),
+    };
   const gateways = addressListEnv('RAMKEY_GATEWAYS');
   const metricsFrom = addressListEnv('RAMKEY_METRICS_FROM');
   const logFormat = parseLogFormat(process.env.RAMKEY_LOG_FORMAT);
@@ -308,12 +419,69 @@ async function serve(options: ServeOptions): Promise<void> {
       EXIT_USAGE,
     );
   }
-  const redisConfig = redisSettings();
-  checkScaleOut(redisConfig);
+  const redis = redisSettings();
+  checkScaleOut(redis);
+  const trustProxy = process.env.RAMKEY_TRUST_PROXY?.split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  await checkPortFree(host, port);
+  return {
+    dir,
+    host,
+    port,
+    limits,
+    jobs,
+    logFormat,
+    ...(tls && { tls }),
+    ...(gateways && gateways.length > 0 && { gateways }),
+    ...(metricsFrom && metricsFrom.length > 0 && { metricsFrom }),
+    ...(trustProxy && trustProxy.length > 0 && { trustProxy }),
+    ...(redis && { redis }),
+  };
+}
+
+/** Where clients reach the server: `host:port` (the form the official SDKs take), protocol, URL. */
+interface ClientEndpoint {
+  hostPort: string;
+  protocol: 'http' | 'https';
+  url: string;
+}
+
+/** The endpoint for the address listened on (`127.0.0.1:PORT` for a wildcard one, from this machine). */
+function clientEndpoint(address: AddressInfo, https: boolean): ClientEndpoint {
+  const wildcard = address.address === '0.0.0.0' || address.address === '::';
+  const host = wildcard ? '127.0.0.1' : address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  const hostPort = `${host}:${String(address.port)}`;
+  const protocol = https ? 'https' : 'http';
+  return { hostPort, protocol, url: `${protocol}://${hostPort}` };
+}
+
+/** What the first start prints on a terminal once the server listens: how to try the new key. */
+function printTryTheKey(first: FirstStart, endpoint: ClientEndpoint): void {
+  const secret = first.file ? `<the AccessKey secret in ${first.file}>` : '<the AccessKeySecret above>';
+  process.stdout.write(
+    `\nRamkey is serving on ${endpoint.url}. Try the new key with the CLI (or any Alibaba Cloud SDK, ` +
+      `endpoint ${endpoint.hostPort}, protocol ${endpoint.protocol}):\n` +
+      `  export RAMKEY_ENDPOINT=${endpoint.url}\n` +
+      `  export RAMKEY_ACCESS_KEY_ID=${first.credentials.accessKeyId}\n` +
+      `  export RAMKEY_ACCESS_KEY_SECRET=${secret}\n` +
+      '  npx ramkey whoami\n\n',
+  );
+}
+
+async function serve(settings: ServeSettings, first?: FirstStart): Promise<void> {
+  const { dir, redis: redisConfig } = settings;
   if (!(await isInitialised(dir))) {
     throw new CliError(`No Ramkey installation in ${dir}: run "ramkey init --data ${shellArg(dir)}" first.`);
   }
-  const logger = await createLogger({ format: logFormat });
+  const logger = await createLogger({ format: settings.logFormat });
+  if (first?.file) {
+    logger.warn(
+      { credentialsFile: first.file },
+      "initialised: the new account's console password and AccessKey secret are in this file " +
+        '(mode 0600) and nowhere else: store them, then delete the file',
+    );
+  }
   const metrics = new Metrics({ processMetrics: true });
   // An unreachable Redis does not stop the start: the server serves, answers signed calls with
   // ServiceUnavailable and /readyz with 503, and is ready within a second of Redis answering.
@@ -343,7 +511,7 @@ async function serve(options: ServeOptions): Promise<void> {
       'scale-out: nonces and the change bus in Redis',
     );
   }
-  const installation = await openInstallation(dir, logger, { ...jobs, log: logger }, metrics, redis);
+  const installation = await openInstallation(dir, logger, { ...settings.jobs, log: logger }, metrics, redis);
   try {
     await installation.ramkey.start();
   } catch (error) {
@@ -351,17 +519,14 @@ async function serve(options: ServeOptions): Promise<void> {
     // Another server on the same SQLite installation, or a database that cannot be written.
     throw new CliError(`Cannot serve ${dir}: ${toError(error).message}.`);
   }
-  const trustProxy = process.env.RAMKEY_TRUST_PROXY?.split(',')
-    .map((s) => s.trim())
-    .filter(Boolean);
   const app = buildApp({
     ramkey: installation.ramkey,
     logger,
-    connectionLimits: limits,
-    ...(gateways && gateways.length > 0 && { gateways }),
-    ...(metricsFrom && metricsFrom.length > 0 && { metricsFrom }),
-    ...(trustProxy && trustProxy.length > 0 && { trustProxy }),
-    ...(certFile && keyFile && { https: { cert: readFileSync(certFile), key: readFileSync(keyFile) } }),
+    connectionLimits: settings.limits,
+    ...(settings.gateways && { gateways: settings.gateways }),
+    ...(settings.metricsFrom && { metricsFrom: settings.metricsFrom }),
+    ...(settings.trustProxy && { trustProxy: settings.trustProxy }),
+    ...(settings.tls && { https: settings.tls }),
   });
 
   // Due purges happen before the first request is served, on every node (a purge another node made
@@ -377,16 +542,18 @@ async function serve(options: ServeOptions): Promise<void> {
   // Then the periodic jobs, on whichever node holds their lease (this one, if it is alone).
   await installation.ramkey.jobs.start();
 
+  // The jobs first, their lease given up so that another node takes them over at once.
+  const shutDown = () =>
+    installation.ramkey.jobs
+      .stop()
+      .then(() => app.close())
+      .then(() => installation.close());
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'shutting down: finishing requests and flushing pending writes');
-    // The jobs first, their lease given up so that another node takes them over at once.
-    installation.ramkey.jobs
-      .stop()
-      .then(() => app.close())
-      .then(() => installation.close())
+    shutDown()
       .then(() => {
         logger.info('stopped');
         process.exit(0);
@@ -405,11 +572,26 @@ async function serve(options: ServeOptions): Promise<void> {
 
   // Serving before the secret index is read would mask every secret-shaped value (safe, but lossy).
   await installation.ramkey.secretIndex.load();
-  const address = await app.listen({ host, port });
+  let address: string;
+  try {
+    address = await app.listen({ host: settings.host, port: settings.port });
+  } catch (error) {
+    // Taken since it was checked (another program started meanwhile).
+    await shutDown();
+    throw listenError(settings.host, settings.port, error);
+  }
+  const endpoint = clientEndpoint(app.server.address() as AddressInfo, settings.tls !== undefined);
   logger.info(
-    { address, store: installation.engine, dataDir: dir, nodeId: installation.ramkey.jobs.nodeId },
+    {
+      address,
+      endpoint: endpoint.hostPort,
+      store: installation.engine,
+      dataDir: dir,
+      nodeId: installation.ramkey.jobs.nodeId,
+    },
     'Ramkey is serving',
   );
+  if (first && process.stdout.isTTY) printTryTheKey(first, endpoint);
 }
 
 export function registerServerCommands(program: Command): void {
@@ -421,8 +603,10 @@ export function registerServerCommands(program: Command): void {
     .option('--root-access-key', 'also create an AccessKey for the root identity (discouraged)')
     .action(async (_options: unknown, command: Command) => {
       const options = command.optsWithGlobals<CredentialOptions>();
-      const credentials = await initialise(dataDir(options), options.rootAccessKey ?? false);
+      const dir = dataDir(options);
+      const credentials = await initialise(dir, options.rootAccessKey ?? false);
       printCredentials(credentials, options.json ?? false, 'Ramkey initialised.');
+      if (!options.json) process.stdout.write(`\nServe it with: ramkey serve --data ${shellArg(dir)}\n`);
     });
 
   const accounts = program
@@ -481,18 +665,27 @@ export function registerServerCommands(program: Command): void {
 
   serveOptions(
     program.command('serve').description('serve the RAM, IMS and STS APIs (HTTPS when RAMKEY_TLS_* are set)'),
-  ).action(serve);
+  ).action(async (options: ServeOptions) => {
+    await serve(await serveSettings(options));
+  });
 
   serveOptions(
     program
       .command('start')
-      .description('initialise on first run (printing the credentials once), then serve'),
-  ).action(async (options: ServeOptions) => {
-    const dir = dataDir(options);
-    if (!(await isInitialised(dir))) {
-      printCredentials(await initialise(dir, false), false, `Ramkey initialised in ${dir}.`);
-      process.stdout.write('\n');
-    }
-    await serve(options);
-  });
+      .description(
+        'initialise on first run, then serve; the new credentials go to the terminal, or without one to DIR/initial-credentials.json (mode 0600)',
+      ),
+  )
+    .option(
+      '--credentials-file <file>',
+      'on first run, write the new credentials to this new file (mode 0600) instead of the terminal',
+    )
+    .action(async (options: StartOptions) => {
+      // Everything is checked (the port too) before the installation is created.
+      const settings = await serveSettings(options);
+      const first = (await isInitialised(settings.dir))
+        ? undefined
+        : await firstStart(settings.dir, options.credentialsFile);
+      await serve(settings, first);
+    });
 }

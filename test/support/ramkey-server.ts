@@ -106,37 +106,15 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
     admin = parseInitOutput(init.stdout);
   }
 
-  const child = spawn(
+  const watched = spawnWatched(
     process.execPath,
     [CLI, 'serve', '--data', dataDir, '--port', '0', '--host', '127.0.0.1'],
-    { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] },
+    { env },
   );
-  const logs: string[] = [];
-  const port = await new Promise<number>((resolve, reject) => {
-    let buffered = '';
-    const onData = (chunk: Buffer) => {
-      buffered += chunk.toString('utf8');
-      let nl: number;
-      while ((nl = buffered.indexOf('\n')) !== -1) {
-        const line = buffered.slice(0, nl);
-        buffered = buffered.slice(nl + 1);
-        logs.push(line);
-        // `"address":"http://..."` in JSON lines, `address: "http://..."` with RAMKEY_LOG_FORMAT=pretty.
-        const match = /address"?: ?"https?:\/\/127\.0\.0\.1:(\d+)"/.exec(line);
-        if (match?.[1]) resolve(Number(match[1]));
-      }
-    };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', onData);
-    child.once('exit', (code) => {
-      reject(new Error(`ramkey serve exited with ${String(code)}:\n${logs.join('\n')}`));
-    });
-  });
-  const exited = new Promise<number | null>((resolve) => {
-    child.once('exit', (code) => {
-      resolve(code);
-    });
-  });
+  // `"address":"http://..."` in JSON lines, `address: "http://..."` with RAMKEY_LOG_FORMAT=pretty.
+  const port = Number((await watched.waitFor(/address"?: ?"https?:\/\/127\.0\.0\.1:(\d+)"/))[1]);
+  const child = watched.process;
+  const { logs, exited } = watched;
   return {
     endpoint: `127.0.0.1:${port}`,
     port,
@@ -153,6 +131,72 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
         await database?.drop();
       }
       return code;
+    },
+  };
+}
+
+export interface WatchedProcess {
+  process: ChildProcess;
+  /** Every line it wrote to stdout and stderr so far. */
+  logs: string[];
+  /** The first line matching `pattern` (written already or to come); rejects if it exits first. */
+  waitFor(pattern: RegExp): Promise<RegExpExecArray>;
+  /** Its exit code (null when a signal ended it). */
+  exited: Promise<number | null>;
+}
+
+/** Spawns a long-running command (a server) whose output lines are kept and can be waited for. */
+export function spawnWatched(
+  command: string,
+  args: string[],
+  options: { env?: Record<string, string>; cwd?: string } = {},
+): WatchedProcess {
+  const child = spawn(command, args, {
+    env: { ...process.env, ...options.env },
+    ...(options.cwd !== undefined && { cwd: options.cwd }),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const logs: string[] = [];
+  const waiters = new Set<{ pattern: RegExp; found(match: RegExpExecArray): void }>();
+  let buffered = '';
+  const onData = (chunk: Buffer) => {
+    buffered += chunk.toString('utf8');
+    let nl: number;
+    while ((nl = buffered.indexOf('\n')) !== -1) {
+      const line = buffered.slice(0, nl);
+      buffered = buffered.slice(nl + 1);
+      logs.push(line);
+      for (const waiter of waiters) {
+        const match = waiter.pattern.exec(line);
+        if (match) {
+          waiters.delete(waiter);
+          waiter.found(match);
+        }
+      }
+    }
+  };
+  child.stdout.on('data', onData);
+  child.stderr.on('data', onData);
+  const exited = new Promise<number | null>((resolve) => {
+    child.once('exit', (code) => {
+      resolve(code);
+    });
+  });
+  return {
+    process: child,
+    logs,
+    exited,
+    waitFor(pattern) {
+      for (const line of logs) {
+        const match = pattern.exec(line);
+        if (match) return Promise.resolve(match);
+      }
+      return new Promise((resolve, reject) => {
+        waiters.add({ pattern, found: resolve });
+        void exited.then((code) => {
+          reject(new Error(`${command} exited with ${String(code)}:\n${logs.join('\n')}`));
+        });
+      });
     },
   };
 }
