@@ -100,9 +100,10 @@ export function registerClientCommands(program: Command): void {
     .description('show the identity of the AccessKey in use (STS GetCallerIdentity)')
     .action(async (_options: unknown, command: Command) => {
       const { api, json, source } = client(command);
-      // On stderr: it explains the answer (which key, which server) without changing --json's stdout.
-      process.stderr.write(`${source}\n`);
       const me = await api.call(STS, 'GetCallerIdentity');
+      // On stderr: it explains the answer (which key, which server) without changing --json's stdout.
+      // (A refused call says where its secret came from in the error instead.)
+      process.stderr.write(`${source}\n`);
       if (json) printJson(me);
       else
         printFields({

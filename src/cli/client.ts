@@ -11,6 +11,8 @@ export interface ClientCredentials {
   endpoint: string;
   accessKeyId: string;
   accessKeySecret: string;
+  /** Where the AccessKey came from (`profile default in ~/.aliyun/config.json`), for error hints. */
+  source?: string;
 }
 
 /** The error envelope the API answers with (Alibaba's shape), as far as the server filled it in. */
@@ -27,6 +29,8 @@ export interface ApiErrorBody {
 /** What the client knew when the call failed: the key it signed with, and both clocks. */
 export interface ApiErrorContext {
   accessKeyId: string;
+  /** Where the AccessKey and its secret came from, when known. */
+  source?: string;
   /** When this machine signed the request (epoch ms). */
   signedAt: number;
   /** The server's Date header, when it sent one. */
@@ -107,6 +111,7 @@ export class RamkeyClient {
         status,
         {
           accessKeyId: this.credentials.accessKeyId,
+          ...(this.credentials.source !== undefined && { source: this.credentials.source }),
           signedAt,
           ...(serverDate !== undefined && { serverDate }),
         },

@@ -28,6 +28,12 @@ export function wantsJson(args: readonly string[]): boolean {
 export async function runProgram(program: Command, argv: readonly string[]): Promise<void> {
   const json = wantsJson(argv.slice(2));
   if (json) quietCommander(program);
+  // A reader that stops early (`ramkey --help | head`) closes the pipe: that ends the command
+  // quietly, as it does for other Unix tools, instead of an unhandled EPIPE.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE') throw err;
+    process.exit(process.exitCode ?? 0);
+  });
   try {
     await program.parseAsync(argv);
   } catch (err) {
@@ -125,7 +131,9 @@ function hintOf(err: ApiError): string | undefined {
   if (err.code === 'SignatureDoesNotMatch') {
     return (
       `The AccessKeySecret in use is not the one of AccessKey ${id}: check the secret configured with it ` +
-      '(RAMKEY_ACCESS_KEY_SECRET, or the accessKeySecret of the profile in use).'
+      (err.context.source !== undefined
+        ? `(it came from ${err.context.source}).`
+        : '(RAMKEY_ACCESS_KEY_SECRET, or the accessKeySecret of the profile in use).')
     );
   }
   if (err.code.startsWith('InvalidTimeStamp.')) {

@@ -1,10 +1,9 @@
 // Group commands: RAM groups, their members, and what a group holds (RAM's group actions).
 import type { Command } from 'commander';
-import { client, list, obj, RAM, str, type Json } from './api-values.js';
+import { client, list, obj, RAM, str, suggestion, type Json } from './api-values.js';
 import { ApiError, type RamkeyClient } from './client.js';
 import { CliError, EXIT_USAGE } from './exit-codes.js';
 import { printFields, printJson, printTable } from './output.js';
-import { suggestion } from './policy-commands.js';
 
 /** Every member of the group (all pages of ListUsersForGroup). */
 async function members(api: RamkeyClient, group: string): Promise<Json[]> {

@@ -2,7 +2,7 @@
 // the policies a user or group has (RAM's policy actions). They join `policy simulate` under `policy`.
 import { readFileSync } from 'node:fs';
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import { client, list, obj, RAM, str, type Json } from './api-values.js';
+import { client, list, obj, RAM, str, suggestion, type Json } from './api-values.js';
 import { ApiError, type RamkeyClient } from './client.js';
 import { CliError, EXIT_USAGE } from './exit-codes.js';
 import { printFields, printJson, printTable } from './output.js';
@@ -28,13 +28,6 @@ function typeOption(): Option {
 function subcommand(parent: Command, name: string, description: string): Command {
   const existing = parent.commands.find((c) => c.name() === name);
   return (existing ?? parent.command(name)).description(description);
-}
-
-/** A command line to suggest, with the --profile the user gave, so that it works as printed. */
-export function suggestion(command: Command, words: readonly string[]): string {
-  const profile = command.optsWithGlobals<{ profile?: string }>().profile;
-  const all = ['ramkey', ...words, ...(profile === undefined ? [] : ['--profile', profile])];
-  return all.map((w) => (/^[\w@%+=:,./-]+$/.test(w) ? w : `'${w.replaceAll("'", `'\\''`)}'`)).join(' ');
 }
 
 /** A policy document from a file, or from standard input for `-`. */

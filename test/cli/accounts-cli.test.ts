@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runCli, type InitOutput } from '../support/ramkey-server.js';
+import { parseInitOutput, runCli } from '../support/ramkey-server.js';
 
 describe('ramkey accounts list', { timeout: 60_000 }, () => {
   const dir = mkdtempSync(join(tmpdir(), 'ramkey-accounts-'));
@@ -14,10 +14,10 @@ describe('ramkey accounts list', { timeout: 60_000 }, () => {
   it('lists each account with its users, live keys and root key, and none of their secrets', async () => {
     const init = await runCli(['init', '--json', '--root-access-key', '--data', dir]);
     expect(init.code, init.stderr).toBe(0);
-    const first = JSON.parse(init.stdout) as InitOutput;
+    const first = parseInitOutput(init.stdout);
     const created = await runCli(['accounts', 'create', '--json', '--data', dir]);
     expect(created.code, created.stderr).toBe(0);
-    const second = JSON.parse(created.stdout) as InitOutput;
+    const second = parseInitOutput(created.stdout);
 
     const json = await runCli(['accounts', 'list', '--json', '--data', dir]);
     expect(json.code, json.stderr).toBe(0);

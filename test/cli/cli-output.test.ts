@@ -2,13 +2,14 @@
 // denials that say what was refused and why, hints for a wrong secret or clock, JSON errors under
 // --json, suggestions that work as printed, conflicting flags refused, case-insensitive audit filters
 // with a target column, tables aligned by display width, and PascalCase in every --json output.
+import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { displayWidth } from '../../src/cli/output.js';
 import { startApp, TestClock, type RunningApp } from '../support/in-process-server.js';
-import { parseInitOutput, runCli } from '../support/ramkey-server.js';
+import { CLI, parseInitOutput, runCli } from '../support/ramkey-server.js';
 
 type Env = Record<string, string>;
 
@@ -165,6 +166,8 @@ describe.concurrent('errors and output of the client commands', { timeout: 180_0
     expect(res.stderr).toContain(
       `The AccessKeySecret in use is not the one of AccessKey ${id}: check the secret`,
     );
+    // It names where the secret came from, so the user knows which one to fix.
+    expect(res.stderr).toContain('(it came from RAMKEY_ACCESS_KEY_ID and RAMKEY_ACCESS_KEY_SECRET)');
     expect(res.stderr).not.toMatch(/string to sign/i);
     const json = await runCli(['whoami', '--json'], badEnv);
     const error = parseJsonError(json.stderr);
@@ -539,5 +542,16 @@ describe('a clock that is off', () => {
     const json = parseJsonError((await runCli(['whoami', '--json'], env)).stderr);
     expect(json).toMatchObject({ Code: 'InvalidTimeStamp.Expired', HttpStatus: 400 });
     expect(json.Hint).toContain("Check this machine's clock");
+  });
+});
+
+describe('a reader that stops early', () => {
+  it('ends the command quietly when the pipe closes (ramkey ... | head)', () => {
+    // `true` exits at once, long before the command starts writing into the closed pipe.
+    const res = spawnSync('bash', ['-c', `set -o pipefail; node ${JSON.stringify(CLI)} --help | true`], {
+      encoding: 'utf8',
+    });
+    expect(res.stderr).not.toMatch(/EPIPE|Error/);
+    expect(res.status).toBe(0);
   });
 });
