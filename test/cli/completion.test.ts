@@ -71,7 +71,6 @@ describe('bash completion', () => {
   });
 });
 
-// zsh is optional on build machines: without it there is no zsh to load the script into.
 // Without zsh the suite is skipped locally; under CI (.ci/run installs zsh) it runs and fails instead.
 describe.skipIf(!hasShell('zsh') && !process.env.CI)('zsh completion', () => {
   let file: string;
