@@ -361,6 +361,17 @@ function auditSuite(engine: Engine) {
         ['ListUsers', 2],
         ['CreateUser', 1],
       ]);
+      // A built-in service's code matches in any case, as it does in the audit filters.
+      const lower = await actiontrail(server, admin, 'GetAccessKeyLastUsedEvents', {
+        AccessKey: app.id,
+        ServiceName: 'ram',
+      });
+      expect(lower.Events).toEqual(ram.Events);
+      const ips = await actiontrail(server, admin, 'GetAccessKeyLastUsedIps', {
+        AccessKey: app.id,
+        ServiceName: 'STS',
+      });
+      expect((ips.Ips as Json[]).map((i) => i.CallCount)).toEqual([1]);
       // The admin's key was used, the fresh one of another user never: an unused key has no use fields.
       const created = await clients(server.endpoint, admin, 'v3').ram.createAccessKey(
         new RamModule.CreateAccessKeyRequest({ userName: 'app' }),

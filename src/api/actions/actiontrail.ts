@@ -65,10 +65,13 @@ function auditedKey(ctx: ActionContext): Promise<AccessKeyRecord> {
   return ctx.ramkey.accessKeys.inAccount(ctx.caller.principal.accountId, auditedKeyId(ctx));
 }
 
+/** `ServiceName`; a built-in service's code matches in any case (`ram` is `Ram`), as the API's do. */
 function serviceFilter(params: Params): string | undefined {
   const service = params.optional('ServiceName');
-  if (service !== undefined && !/^[A-Za-z][A-Za-z0-9-]{0,63}$/.test(service)) throw invalid('ServiceName');
-  return service;
+  if (service === undefined) return undefined;
+  if (!/^[A-Za-z][A-Za-z0-9-]{0,63}$/.test(service)) throw invalid('ServiceName');
+  const lower = service.toLowerCase();
+  return Object.keys(SERVICE_NAMES).find((name) => name.toLowerCase() === lower) ?? service;
 }
 
 // ---- LookupEvents ----
