@@ -387,7 +387,10 @@ export function registerClientCommands(program: Command): void {
   keys
     .command('ips <accessKeyId>')
     .description('list the source IPs an AccessKey was used from, with first and last use and call count')
-    .option('--service <name>', 'only calls to this service (Ram, Ims, Sts, Actiontrail in any case, or a custom one)')
+    .option(
+      '--service <name>',
+      'only calls to this service (Ram, Ims, Sts, Actiontrail in any case, or a custom one)',
+    )
     .action(async (id: string, options: { service?: string }, command: Command) => {
       const { api, json } = client(command);
       const ips: Json[] = [];
