@@ -257,6 +257,25 @@ function loginProfileSuite(engine: Engine) {
     await mine.ram.createLoginProfile(
       new RamModule.CreateLoginProfileRequest({ userName: 'frank', password: 'frank-password' }),
     );
+    // ReadOnlyAccess grants the Get actions only.
+    await mine.ram.attachPolicyToUser(
+      new RamModule.AttachPolicyToUserRequest({
+        policyType: 'System',
+        policyName: 'ReadOnlyAccess',
+        userName: 'intruder',
+      }),
+    );
+    const read = await asIntruder.getLoginProfile(
+      new RamModule.GetLoginProfileRequest({ userName: 'frank' }),
+    );
+    expect(read.body?.loginProfile?.userName).toBe('frank');
+    expect((await asIntruder.getPasswordPolicy()).body?.passwordPolicy?.minimumPasswordLength).toBe(8);
+    const write = await sdkError(
+      asIntruder.updateLoginProfile(
+        new RamModule.UpdateLoginProfileRequest({ userName: 'frank', password: 'stolen-password' }),
+      ),
+    );
+    expect(write.code).toBe('NoPermission');
     const theirs = await tenant();
     const hidden = await sdkError(
       theirs.ram.getLoginProfile(new RamModule.GetLoginProfileRequest({ userName: 'frank' })),
