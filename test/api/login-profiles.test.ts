@@ -3,7 +3,7 @@
 // and no password in any response or audit event. In process, on SQLite and on PostgreSQL.
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startApp, type RunningApp } from '../support/in-process-server.js';
-import { callAction, clients, RamModule, sdkError, type Key } from '../support/sdk.js';
+import { callAction, clients, ImsModule, RamModule, sdkError, type Key } from '../support/sdk.js';
 import { describePostgres, describeSqlite, type Engine } from '../support/test-stores.js';
 
 type Json = Record<string, unknown>;
@@ -234,6 +234,29 @@ function loginProfileSuite(engine: Engine) {
     const text = JSON.stringify(found);
     for (const password of passwords) expect(text).not.toContain(password);
     for (const line of server.logs) for (const password of passwords) expect(line).not.toContain(password);
+  });
+
+  it('deletes the profile with its user and brings it back with the restored user', async () => {
+    const { admin, ram } = await tenant();
+    const ims = clients(server.endpoint, admin, 'v3').ims;
+    const user = (await ram.createUser(new RamModule.CreateUserRequest({ userName: 'grace' }))).body?.user;
+    await ram.createLoginProfile(
+      new RamModule.CreateLoginProfileRequest({
+        userName: 'grace',
+        password: 'grace-password',
+        MFABindRequired: true,
+      }),
+    );
+    await ram.deleteUser(new RamModule.DeleteUserRequest({ userName: 'grace' }));
+    const gone = await sdkError(
+      ram.getLoginProfile(new RamModule.GetLoginProfileRequest({ userName: 'grace' })),
+    );
+    expect(gone.code).toBe('EntityNotExist.User');
+    await ims.restoreUserFromRecycleBin(
+      new ImsModule.RestoreUserFromRecycleBinRequest({ userId: user?.userId }),
+    );
+    const back = await ram.getLoginProfile(new RamModule.GetLoginProfileRequest({ userName: 'grace' }));
+    expect(back.body?.loginProfile).toMatchObject({ userName: 'grace', MFABindRequired: true });
   });
 
   it('refuses a user without permissions and hides other accounts’ users', async () => {
