@@ -53,7 +53,7 @@ describe('the action registry', () => {
     }
   });
 
-  it('lets only the AccessKey actions be self-service, and only GetCallerIdentity be unrestricted', () => {
+  it('lets only the AccessKey actions be self-service, and only GetCallerIdentity and ChangePassword be unrestricted', () => {
     const keyActions = ['CreateAccessKey', 'ListAccessKeys', 'UpdateAccessKey', 'DeleteAccessKey'];
     const own = [
       ...[...keyActions, 'GetAccessKeyLastUsed'].flatMap((n) => [`2015-05-01/${n}`, `2019-08-15/${n}`]),
@@ -64,7 +64,9 @@ describe('the action registry', () => {
       expect.arrayContaining(own),
     );
     expect(registry.filter((a) => a.selfService)).toHaveLength(own.length);
+    // ChangePassword: a RAM user changes its own password, proving it knows the current one.
     expect(registry.filter((a) => a.unrestricted).map((a) => a.authAction)).toEqual([
+      'ram:ChangePassword',
       'sts:GetCallerIdentity',
     ]);
   });

@@ -17,6 +17,7 @@ import { Notifications } from './notifications.js';
 import { ResourceDirectory } from './resource-directory.js';
 import { Gate } from './gate/gate.js';
 import { IdentityService } from './identity-service.js';
+import { LoginProfileService } from './login-profile-service.js';
 import { IdleKeyDisabler } from './idle-keys.js';
 import { KeyCache } from './gate/key-cache.js';
 import { NetworkPolicyCache } from './gate/network-policy-cache.js';
@@ -109,6 +110,8 @@ export interface Ramkey {
   /** Counts each source's failed authentications and says when it must wait (Throttling). */
   readonly failures: FailureLimiter;
   readonly identity: IdentityService;
+  /** RAM users' console passwords (login profiles) and the account's password policy. */
+  readonly loginProfiles: LoginProfileService;
   readonly accessKeys: AccessKeyService;
   /** Network access restriction policies (key and account level), and their dry run. */
   readonly networkPolicies: NetworkPolicyService;
@@ -269,6 +272,7 @@ export function createRamkey(deps: RamkeyDeps): Ramkey {
     backgroundJobs({ maintenance, audit, notifications, nonces: durableNonces }, log, jobOptions),
     { ...jobOptions, nodeId, log },
   );
+  const identity = new IdentityService(store, changes, clock, random, quotas);
   return {
     clock,
     quotas,
@@ -276,7 +280,8 @@ export function createRamkey(deps: RamkeyDeps): Ramkey {
     changes,
     metrics,
     failures: new FailureLimiter(clock, { ...DEFAULT_FAILURE_LIMITS, ...deps.failureLimits }),
-    identity: new IdentityService(store, changes, clock, random, quotas),
+    identity,
+    loginProfiles: new LoginProfileService(store, identity, clock, random),
     permissions: new PermissionService(store, authorizer, changes, clock, random, quotas),
     accessKeys: new AccessKeyService(
       store,

@@ -182,6 +182,31 @@ export interface AccessKeyUsageGroupsTable {
   last_event_id: string;
 }
 
+export interface LoginProfilesTable {
+  user_id: string;
+  account_id: string;
+  password_hash: string;
+  /** JSON array of the hashes the current one replaced, newest first. */
+  previous_hashes: string;
+  password_reset_required: number;
+  mfa_bind_required: number;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface PasswordPoliciesTable {
+  account_id: string;
+  minimum_password_length: number;
+  require_lowercase_characters: number;
+  require_uppercase_characters: number;
+  require_numbers: number;
+  require_symbols: number;
+  hard_expiry: number;
+  max_login_attempts: number;
+  password_reuse_prevention: number;
+  max_password_age: number;
+}
+
 export interface CredentialReportsTable {
   account_id: string;
   generated_at: number;
@@ -293,6 +318,8 @@ export interface Database {
   access_key_usage: AccessKeyUsageTable;
   access_key_usage_groups: AccessKeyUsageGroupsTable;
   credential_reports: CredentialReportsTable;
+  login_profiles: LoginProfilesTable;
+  password_policies: PasswordPoliciesTable;
   secret_index: SecretIndexTable;
   nonces: NoncesTable;
   recycled_users: RecycledUsersTable;

@@ -2,6 +2,7 @@
 //
 // Instants are milliseconds since the epoch (numbers). The store only ever sees sealed secrets (see
 // sealer.ts); it cannot decrypt them.
+import type { PasswordPolicy } from '../core/identity/password-policy.js';
 
 export type AccessKeyStatus = 'Active' | 'Inactive';
 
@@ -535,3 +536,19 @@ export interface ServicePatch {
   document?: { text: string; routes: readonly ServiceRouteClaim[] };
   description?: string;
 }
+
+/** A RAM user's console login: its password only as a scrypt hash (see core/keys/password.ts). */
+export interface LoginProfileRecord {
+  accountId: string;
+  userId: string;
+  passwordHash: string;
+  /** The hashes the current one replaced, newest first (as many as reuse prevention may need). */
+  previousPasswordHashes: string[];
+  passwordResetRequired: boolean;
+  mfaBindRequired: boolean;
+  createdAt: number;
+  updatedAt: number;
+}
+
+/** An account's password policy (RAM SetPasswordPolicy). */
+export type PasswordPolicyRecord = PasswordPolicy;

@@ -20,6 +20,8 @@ import type {
   AuditEventRecord,
   AuditSlot,
   CredentialReportRecord,
+  LoginProfileRecord,
+  PasswordPolicyRecord,
   CredentialReportSource,
   DirectoryAccountRecord,
   EffectivePolicy,
@@ -144,8 +146,8 @@ export interface UserStore {
     now: number,
   ): Promise<{ user: UserRecord; accessKeyIds: string[] } | undefined>;
   /**
-   * Purges the user in the recycle bin (due or not) and every key of it still in the bin, and returns
-   * those keys' IDs; undefined when no such user in the bin.
+   * Purges the user in the recycle bin (due or not), its login profile and every key of it still in
+   * the bin, and returns those keys' IDs; undefined when no such user in the bin.
    */
   purgeRecycledUser(accountId: string, userId: string, now: number): Promise<string[] | undefined>;
   /** Up to `limit` users in the recycle bin whose purge is due at `now`, earliest first, any account. */
@@ -660,6 +662,23 @@ export interface ServiceStore {
   deleteService(accountId: string | null, serviceName: string): Promise<boolean>;
 }
 
+/**
+ * RAM login profiles (keyed by user ID: a profile stays while its user is in the recycle bin and is
+ * purged with it) and each account's password policy.
+ */
+export interface LoginProfileStore {
+  /** Adds the user's profile; false when it already has one. */
+  createLoginProfile(profile: LoginProfileRecord): Promise<boolean>;
+  getLoginProfile(accountId: string, userId: string): Promise<LoginProfileRecord | undefined>;
+  /** Replaces the user's profile (all but createdAt); false when it has none. */
+  updateLoginProfile(profile: LoginProfileRecord): Promise<boolean>;
+  /** False when the user has no profile. */
+  deleteLoginProfile(accountId: string, userId: string): Promise<boolean>;
+  /** The account's policy; undefined when none was ever set (the default applies). */
+  getPasswordPolicy(accountId: string): Promise<PasswordPolicyRecord | undefined>;
+  setPasswordPolicy(accountId: string, policy: PasswordPolicyRecord): Promise<void>;
+}
+
 /** Every aggregate, over one database. */
 export interface Store
   extends
@@ -672,6 +691,7 @@ export interface Store
     AccessKeyPolicyStore,
     AuditStore,
     CredentialReportStore,
+    LoginProfileStore,
     SecretIndexStore,
     UsedNonceStore,
     JobLeaseStore,

@@ -12,6 +12,7 @@ import type { ActionContext, ActionDef, FactsLookup, Product } from './action.js
 import { permissionActions } from './ram-permissions.js';
 import { serviceActions } from './services.js';
 import { accessKeyActions } from './access-key-actions.js';
+import { loginProfileActions } from './login-profiles.js';
 import { callerAsOwner, userAsOwner } from './owner.js';
 import { userBody } from './shapes.js';
 
@@ -116,6 +117,6 @@ export function ramProduct(facts: FactsLookup): Product {
     service: 'Ram',
     authPrefix: 'ram',
     risk: 'identity',
-    actions: { ...actions, ...permissionActions(facts), ...serviceActions },
+    actions: { ...actions, ...loginProfileActions, ...permissionActions(facts), ...serviceActions },
   };
 }

@@ -31,6 +31,22 @@ export const catalog = {
     message: 'The parameter "{0}" is given more than once.',
     retryable: false,
   },
+  'InvalidParameter.Password': {
+    httpStatus: 400,
+    message: 'The password does not satisfy the password policy: {0}.',
+    retryable: false,
+  },
+  'InvalidParameter.OldPassword': {
+    httpStatus: 400,
+    message: 'The old password is not correct.',
+    retryable: false,
+  },
+  'NotSupported.RootPassword': {
+    httpStatus: 400,
+    message:
+      'ChangePassword changes the console password of the calling RAM user; the root identity has none here.',
+    retryable: false,
+  },
   'InvalidParameter.Encoding': {
     httpStatus: 400,
     message: 'The request is not valid UTF-8 or is not correctly percent-encoded.',
@@ -509,6 +525,16 @@ export const catalog = {
     retryable: false,
   },
   'EntityAlreadyExists.User': { httpStatus: 409, message: 'The user does already EXIST.', retryable: false },
+  'EntityAlreadyExists.User.LoginProfile': {
+    httpStatus: 409,
+    message: 'The login profile of the user does already EXIST.',
+    retryable: false,
+  },
+  'EntityNotExist.User.LoginProfile': {
+    httpStatus: 404,
+    message: 'The login profile of the user does not exist.',
+    retryable: false,
+  },
   'DeleteConflict.User.AccessKey': {
     httpStatus: 409,
     message: 'The user CAN NOT has any access key while deleting the user.',

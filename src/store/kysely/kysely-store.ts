@@ -16,6 +16,7 @@ import { kyselyDirectoryStore } from './directory-store.js';
 import { kyselyGroupStore } from './group-store.js';
 import { kyselyJobLeaseStore } from './job-lease-store.js';
 import { kyselyLeakResponseStore } from './leak-response-store.js';
+import { kyselyLoginProfileStore } from './login-profile-store.js';
 import { kyselyNonceStore } from './nonce-store.js';
 import { kyselyPolicyStore } from './policy-store.js';
 import { kyselySecretIndexStore } from './secret-index-store.js';
@@ -73,6 +74,7 @@ export function createKyselyStore(
     ...kyselyAccessKeyPolicyStore(ctx),
     ...kyselyAuditStore(ctx),
     ...kyselyCredentialReportStore(ctx),
+    ...kyselyLoginProfileStore(ctx),
     ...kyselySecretIndexStore(ctx),
     ...kyselyLeakResponseStore(ctx),
     ...kyselyDirectoryStore(ctx),

@@ -356,6 +356,11 @@ export function kyselyUserStore(ctx: StoreContext): UserStore {
             .where('user_id', '=', userId)
             .executeTakeFirst();
           if (removed.numDeletedRows === 0n) return undefined;
+          await trx
+            .deleteFrom('login_profiles')
+            .where('account_id', '=', accountId)
+            .where('user_id', '=', userId)
+            .execute();
           const keys = await trx
             .updateTable('access_keys')
             .set(purgedColumns(now))

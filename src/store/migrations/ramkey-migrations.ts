@@ -16,6 +16,7 @@ import { accessKeyPoliciesSchema } from './access-key-policies-schema.js';
 import { leakResponseSchema } from './leak-response-schema.js';
 import { resourceDirectorySchema } from './resource-directory-schema.js';
 import { servicesSchema } from './services-schema.js';
+import { loginProfilesSchema } from './login-profiles-schema.js';
 
 /**
  * The migrations by name. Kysely runs them in name order, so names start with a zero-padded number;
@@ -37,6 +38,7 @@ export function ramkeyMigrations(dialect: MigrationDialect): Record<string, Migr
     '0014_leak_response': leakResponseSchema(),
     '0015_resource_directory': resourceDirectorySchema(),
     '0016_services': servicesSchema(dialect),
+    '0017_login_profiles': loginProfilesSchema(),
   };
 }
 
