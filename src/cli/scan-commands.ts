@@ -5,6 +5,7 @@ import type { Command } from 'commander';
 import type { LeakRule } from '../core/keys/leak-scan.js';
 import { createHmac } from 'node:crypto';
 import { DEFAULT_ENDPOINT } from './client.js';
+import { parseEndpoint } from './credentials.js';
 import { CliError, EXIT_FAILURE, EXIT_USAGE } from './exit-codes.js';
 import { printJson, printTable } from './output.js';
 import { assertGitRepository, scanGitHistory, scanStaged } from './scan-git.js';
@@ -252,8 +253,7 @@ const REPORT_CHUNK = 1000;
  */
 async function sendReport(findings: readonly ScanFinding[]): Promise<void> {
   const { reporter, secret } = reporterCredentials();
-  const endpoint = (process.env.RAMKEY_ENDPOINT ?? DEFAULT_ENDPOINT).replace(/\/+$/, '');
-  const url = `${/^https?:\/\//.test(endpoint) ? endpoint : `http://${endpoint}`}/leak-reports`;
+  const url = `${parseEndpoint(process.env.RAMKEY_ENDPOINT ?? DEFAULT_ENDPOINT, 'RAMKEY_ENDPOINT')}/leak-reports`;
   // Each value once: the same key found in many places is one report entry.
   const tokens = new Map<string, ScanFinding>();
   for (const f of findings) if (!tokens.has(f.value.reveal())) tokens.set(f.value.reveal(), f);
