@@ -1,6 +1,7 @@
 // One lint configuration for the whole package: type-aware rules stay on, the layers
 // core <- store <- services <- api <- cli import only downwards, and the client imports none of them.
 import js from '@eslint/js';
+import reactHooks from 'eslint-plugin-react-hooks';
 import tseslint from 'typescript-eslint';
 
 /** An import of one of these top-level folders of src/, by a relative path from anywhere in another. */
@@ -85,6 +86,29 @@ export default tseslint.config(
     ignores: ['**/*.test.ts'],
     rules: { '@typescript-eslint/no-restricted-imports': ['error', { patterns }] },
   })),
+  // The web console (console/, a browser app built by Vite): its own tsconfig gives it the DOM types, which
+  // stand in for browser globals (TypeScript, not no-undef, checks names); React's rules of hooks apply.
+  {
+    files: ['console/**/*.{ts,tsx}'],
+    ...reactHooks.configs.flat.recommended,
+  },
+  {
+    files: ['console/**/*.{ts,tsx}'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '^(\\.\\./)+(src|test)/',
+              message:
+                'the console talks to the server over /console/api only: it imports nothing of the server.',
+            },
+          ],
+        },
+      ],
+    },
+  },
   {
     files: ['**/*.js'],
     ...tseslint.configs.disableTypeChecked,
