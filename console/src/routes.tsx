@@ -1,7 +1,12 @@
 // Every page of the console: its address, its entry in the navigation, and what renders it. A page is a
 // component taking its route's named parts (`:name` in the path) as props.
 import type { ComponentType } from 'react';
+import { KeyDetail } from './pages/KeyDetail';
+import { Overview } from './pages/Overview';
 import { Placeholder } from './pages/Placeholder';
+import { RecycleBin } from './pages/RecycleBin';
+import { UserDetail } from './pages/UserDetail';
+import { Users } from './pages/Users';
 
 export interface PageRoute {
   /** Pattern under /console, e.g. `/users/:name`. */
@@ -19,11 +24,11 @@ function coming(title: string): ComponentType<{ params: Record<string, string> }
 }
 
 export const ROUTES: readonly PageRoute[] = [
-  { path: '/', title: 'Overview', nav: 'Overview', component: coming('Overview') },
-  { path: '/users', title: 'Users', nav: 'Users', component: coming('Users') },
-  { path: '/users/:name', title: 'User', component: coming('User') },
-  { path: '/keys/:keyId', title: 'AccessKey', component: coming('AccessKey') },
-  { path: '/recycle-bin', title: 'Recycle bin', nav: 'Recycle bin', component: coming('Recycle bin') },
+  { path: '/', title: 'Overview', nav: 'Overview', component: Overview },
+  { path: '/users', title: 'Users', nav: 'Users', component: Users },
+  { path: '/users/:name', title: 'User', component: UserDetail },
+  { path: '/keys/:keyId', title: 'AccessKey', component: KeyDetail },
+  { path: '/recycle-bin', title: 'Recycle bin', nav: 'Recycle bin', component: RecycleBin },
   {
     path: '/network-policies',
     title: 'Network access policies',
