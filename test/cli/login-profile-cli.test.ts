@@ -2,13 +2,16 @@
 // login profiles (`users login-profile`), a user changing its own password (`password change`) and
 // the password policy (`password-policy`). A typed password is never printed, a generated one once;
 // passwords come from standard input here (no terminal), and without it the commands say what to pass.
+import { execFile, execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { shellArg } from '../../src/cli/output.js';
 import { checkPassword, DEFAULT_PASSWORD_POLICY } from '../../src/core/identity/password-policy.js';
 import { startApp, type RunningApp } from '../support/in-process-server.js';
-import { runCli } from '../support/ramkey-server.js';
+import { CLI, runCli } from '../support/ramkey-server.js';
 
 type Env = Record<string, string>;
 type Row = Record<string, unknown>;
@@ -26,6 +29,48 @@ const noProfile: Env = {
 };
 
 const PASSWORD = 'Typed-Passw0rd!';
+
+const execFileAsync = promisify(execFile);
+
+function hasZsh(): boolean {
+  try {
+    execFileSync('zsh', ['-c', 'true']);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Runs the built command in a pseudo-terminal (zsh's zpty, as the completion suite does): waits for
+ * each prompt, types its answer and Enter, and returns all the terminal showed with the exit code.
+ */
+async function onTerminal(
+  args: string[],
+  env: Env,
+  steps: readonly (readonly [prompt: string, answer: string])[],
+): Promise<{ screen: string; code: number }> {
+  const command = [process.execPath, CLI, ...args].map(shellArg).join(' ');
+  const pattern = (text: string) => shellArg(`*${text.replace(/[()[\]*?<>|#~^\\]/g, '\\$&')}*`);
+  const driver = [
+    'zmodload zsh/zpty',
+    `zpty z ${shellArg(`${command}; echo "EXIT=$?"`)}`,
+    'screen=""',
+    ...steps.flatMap(([prompt, answer]) => [
+      `zpty -r z out ${pattern(prompt)}; screen+=$out`,
+      `zpty -w -n z ${shellArg(answer)}$'\\r'`,
+    ]),
+    "zpty -r z out '*EXIT=[0-9]*'; screen+=$out",
+    'zpty -d z',
+    'print -r -- "$screen"',
+  ].join('\n');
+  // The driver ends as soon as the command has; the timeout only ends a broken run.
+  const { stdout } = await execFileAsync('zsh', ['-f', '-c', driver], {
+    env: { ...process.env, ...env },
+    timeout: 60_000,
+  });
+  return { screen: stdout, code: Number(/EXIT=(\d)/.exec(stdout)?.[1] ?? -1) };
+}
 
 describe.concurrent('console password commands against a running server', { timeout: 120_000 }, () => {
   let server: RunningApp;
@@ -411,6 +456,45 @@ describe.concurrent('console password commands against a running server', { time
     // Nothing was set by the refused lines.
     expect(await json(['password-policy', 'get'])).toEqual(second);
   });
+
+  // Without zsh the test is skipped locally; under CI (.ci/run installs zsh) it runs and fails instead.
+  it.skipIf(!hasZsh() && !process.env.CI)(
+    'asks on a terminal without echoing what is typed: twice for a new password, refusing a mismatch',
+    async () => {
+      const { env, ok, user } = await account();
+      const asFrank = await user('frank');
+      const first = 'Frank-Typed-0ne';
+      const created = await onTerminal(['users', 'login-profile', 'create', 'frank'], env, [
+        ['New console password for frank (not shown): ', first],
+        ['Repeat it (not shown): ', first],
+      ]);
+      expect(created.code, created.screen).toBe(0);
+      expect(created.screen).toMatch(/User name: +frank/);
+      expect(created.screen).not.toContain(first);
+
+      const second = 'Frank-Typed-Tw0';
+      const changed = await onTerminal(['password', 'change'], asFrank, [
+        ['Current console password of frank (not shown): ', first],
+        ['New password (not shown): ', second],
+        ['Repeat the new password (not shown): ', second],
+      ]);
+      expect(changed.code, changed.screen).toBe(0);
+      expect(changed.screen).toContain('Changed the console password of RAM user frank.');
+      expect(changed.screen).not.toContain(first);
+      expect(changed.screen).not.toContain(second);
+
+      // A typo in the repetition changes nothing: the second password still works.
+      const typo = await onTerminal(['users', 'login-profile', 'update', 'frank'], env, [
+        ['New console password for frank (not shown): ', 'Frank-Typed-Thr33'],
+        ['Repeat it (not shown): ', 'Frank-Typed-Thr3e'],
+      ]);
+      expect(typo.code, typo.screen).toBe(1);
+      expect(typo.screen).toContain('Error: The two passwords typed differ: nothing was changed.');
+      await ok(['users', 'get', 'frank']);
+      const still = await run(['password', 'change', '--stdin'], asFrank, `${second}\nFrank-Piped-F0ur\n`);
+      expect(still.code, still.stderr).toBe(0);
+    },
+  );
 
   // After every test (hooks run in reverse order: before the server stops).
   afterAll(() => {
