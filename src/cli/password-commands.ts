@@ -19,7 +19,7 @@ import { askPasswords, canPrompt, readStdinLines } from './prompt.js';
 
 const SHOWN_ONCE = 'The password is shown once and never again: store it now.';
 
-const yesNo = (value: unknown) => (value === true ? 'yes' : 'no');
+const yesNo = (value: unknown) => (typeof value === 'boolean' ? (value ? 'yes' : 'no') : undefined);
 
 /** The account's password policy as the API gives it, read into the core's shape. */
 function policyOf(wire: Json): PasswordPolicy {
@@ -62,6 +62,18 @@ async function newPassword(
   api: RamkeyClient,
   user: string,
   options: PasswordOptions,
+  ask: true,
+): Promise<NewPassword>;
+async function newPassword(
+  api: RamkeyClient,
+  user: string,
+  options: PasswordOptions,
+  ask: boolean,
+): Promise<NewPassword | undefined>;
+async function newPassword(
+  api: RamkeyClient,
+  user: string,
+  options: PasswordOptions,
   ask: boolean,
 ): Promise<NewPassword | undefined> {
   if (options.generate) {
@@ -84,7 +96,7 @@ async function newPassword(
 }
 
 /**
- * Calls `action`, adding to a refused password (InvalidParameter.Password, whose message names the
+ * Makes `call`, adding to a refused password (InvalidParameter.Password, whose message names the
  * rule) the command that shows all of the account's rules.
  */
 async function withPolicyHint(
@@ -119,7 +131,7 @@ function printProfile(profile: Json, json: boolean, fresh: NewPassword | undefin
     'User name': str(profile.UserName),
     'Password reset required': yesNo(profile.PasswordResetRequired),
     'MFA bind required': yesNo(profile.MFABindRequired),
-    Created: str(profile.CreateDate),
+    Created: str(profile.CreateDate) || undefined,
     Password: generated,
   });
   if (generated !== undefined) process.stdout.write(`\n${SHOWN_ONCE}\n`);
@@ -179,7 +191,7 @@ export function registerLoginProfileCommands(users: Command): void {
             await withPolicyHint(command, () =>
               api.call(RAM, 'CreateLoginProfile', {
                 UserName: user,
-                Password: fresh?.password ?? '',
+                Password: fresh.password,
                 PasswordResetRequired: String(options.passwordResetRequired ?? false),
                 MFABindRequired: String(options.mfaBindRequired ?? false),
               }),
@@ -245,11 +257,23 @@ export function registerLoginProfileCommands(users: Command): void {
             ...flags,
           }),
         );
-        printProfile(
-          obj((await api.call(RAM, 'GetLoginProfile', { UserName: user })).LoginProfile),
-          json,
-          fresh,
+        const profile = await api.call(RAM, 'GetLoginProfile', { UserName: user }).then(
+          (res) => obj(res.LoginProfile),
+          (err: unknown) => {
+            // The change is made: a key that may update the profile but not read it still gets the
+            // password it generated, and what it set.
+            if (!(err instanceof ApiError)) throw err;
+            process.stderr.write(`Updated, but reading the profile back was refused (${err.code}).\n`);
+            return {
+              UserName: user,
+              ...(options.passwordResetRequired !== undefined && {
+                PasswordResetRequired: options.passwordResetRequired,
+              }),
+              ...(options.mfaBindRequired !== undefined && { MFABindRequired: options.mfaBindRequired }),
+            };
+          },
         );
+        printProfile(profile, json, fresh);
       },
     );
 

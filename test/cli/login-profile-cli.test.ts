@@ -3,7 +3,7 @@
 // the password policy (`password-policy`). A typed password is never printed, a generated one once;
 // passwords come from standard input here (no terminal), and without it the commands say what to pass.
 import { execFile, execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -246,6 +246,45 @@ describe.concurrent('console password commands against a running server', { time
     const works = await run(['password', 'change', '--stdin'], asBob, `${shown}\nBob-Chose-Th1s-Once-More\n`);
     expect(works.code, works.stderr).toBe(0);
     expect((await json(['users', 'login-profile', 'get', 'bob'])).Password).toBeUndefined();
+  });
+
+  it('prints a generated password even when the key may change the profile but not read it', async () => {
+    const { ok, json, user } = await account();
+    const asGrace = await user('grace');
+    await ok(['users', 'login-profile', 'create', 'grace', '--password-stdin'], `${PASSWORD}\n`);
+    const document = join(home, 'reset-only.json');
+    writeFileSync(
+      document,
+      JSON.stringify({
+        Version: '1',
+        Statement: [
+          { Effect: 'Allow', Action: ['ram:UpdateLoginProfile', 'ram:GetPasswordPolicy'], Resource: '*' },
+        ],
+      }),
+    );
+    await ok(['policy', 'create', 'ResetOnly', '--document', document]);
+    const asHelpdesk = await user('helpdesk');
+    await ok(['policy', 'attach', 'ResetOnly', '--user', 'helpdesk', '--type', 'Custom']);
+
+    const reset = await run(
+      ['users', 'login-profile', 'update', 'grace', '--generate', '--password-reset-required', '--json'],
+      asHelpdesk,
+    );
+    expect(reset.code, reset.stderr).toBe(0);
+    expect(reset.stderr).toContain('Updated, but reading the profile back was refused (NoPermission).');
+    const shown = JSON.parse(reset.stdout) as Row;
+    expect(shown).toEqual({
+      UserName: 'grace',
+      PasswordResetRequired: true,
+      Password: expect.stringMatching(/^[A-Za-z0-9]{20}$/) as unknown,
+    });
+    const changed = await run(
+      ['password', 'change', '--stdin'],
+      asGrace,
+      `${String(shown.Password)}\nGrace-Own-Passw0rd\n`,
+    );
+    expect(changed.code, changed.stderr).toBe(0);
+    expect((await json(['users', 'login-profile', 'get', 'grace'])).PasswordResetRequired).toBe(false);
   });
 
   it("shows the API's refusal of a password that breaks the policy, with the command that lists the rules", async () => {
