@@ -137,9 +137,22 @@ function printProfile(profile: Json, json: boolean, fresh: NewPassword | undefin
   if (generated !== undefined) process.stdout.write(`\n${SHOWN_ONCE}\n`);
 }
 
-/** `--password-stdin` and `--generate`: two ways to give the password, which exclude each other. */
+/**
+ * `--password-stdin` and `--generate`: two ways to give the password, which exclude each other. A
+ * hidden `--password VALUE` is there only to explain, without repeating the value, why it is refused.
+ */
 function passwordOptions(command: Command, verb: string): Command {
   return command
+    .addOption(new Option('--password <value>').hideHelp())
+    .hook('preAction', (cmd) => {
+      if (cmd.opts<{ password?: string }>().password !== undefined) {
+        throw new CliError(
+          'A password is never taken as a flag value (the shell history and ps would keep it; clear it ' +
+            'from your history): use --password-stdin, --generate, or neither to be asked on the terminal.',
+          EXIT_USAGE,
+        );
+      }
+    })
     .addOption(
       new Option('--password-stdin', `read the ${verb} password from standard input (one line)`).conflicts(
         'generate',

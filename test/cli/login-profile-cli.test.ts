@@ -403,6 +403,11 @@ describe.concurrent('console password commands against a running server', { time
       ],
       [['password', 'change'], asErin, 'No terminal to ask for the passwords on: pass --stdin'],
       [
+        ['users', 'login-profile', 'update', 'erin', '--password', 'Erin-On-The-Command-Line-1'],
+        env,
+        'A password is never taken as a flag value',
+      ],
+      [
         ['users', 'login-profile', 'create', 'erin', '--password-stdin', '--generate'],
         env,
         "option '--password-stdin' cannot be used with option '--generate'",
@@ -538,7 +543,14 @@ describe.concurrent('console password commands against a running server', { time
   // After every test (hooks run in reverse order: before the server stops).
   afterAll(() => {
     const everything = outputs.join('\n');
-    for (const typed of [PASSWORD, 'N3w-Passw0rd!', 'Admin-Set-Passw0rd', 'Long-Enough-1', 'Short-1']) {
+    for (const typed of [
+      PASSWORD,
+      'N3w-Passw0rd!',
+      'Admin-Set-Passw0rd',
+      'Long-Enough-1',
+      'Short-1',
+      'Erin-On-The-Command-Line-1',
+    ]) {
       expect(everything).not.toContain(typed);
     }
     expect(server.logs.join('\n')).not.toContain(PASSWORD);
