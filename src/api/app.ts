@@ -17,7 +17,7 @@ import type { Connection } from '../services/gate/admission.js';
 import { SUCCESS } from '../services/metrics.js';
 import type { Ramkey } from '../services/ramkey.js';
 import { defaultConsoleDir, registerConsole } from './console.js';
-import { resourcesOf, runAdmitted } from './dispatch.js';
+import { admitAndRun, resourcesOf } from './dispatch.js';
 import { auditedMessage, hostId, sendErrorReply, toRamkeyError } from './error-reply.js';
 import { DEFAULT_GATEWAYS, GatewayList, registerForwardAuth } from './forward-auth.js';
 
@@ -172,11 +172,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
         resources: resourcesOf(ramkey, def, params),
         connection: call.connection,
       });
-      const admission = pending instanceof Promise ? await pending : pending;
-      ramkey.metrics.gateDecided('rpc', startedAt);
-      call = { ...call, admission };
-      if (!admission.admitted) throw admission.refusal;
-      const run = await runAdmitted(ramkey, call, def, params, admission.caller);
+      const run = await admitAndRun(ramkey, call, def, params, { pending, route: 'rpc', startedAt });
       call = run.call;
       if (!run.ok) throw run.error;
       return { call, format, body: run.body };

@@ -15,7 +15,7 @@ import type { ActiveSession, ConsoleRequestInfo } from '../services/console-sess
 import type { Connection } from '../services/gate/admission.js';
 import { SUCCESS } from '../services/metrics.js';
 import type { Ramkey } from '../services/ramkey.js';
-import { resourcesOf, runAdmitted } from './dispatch.js';
+import { admitAndRun, resourcesOf } from './dispatch.js';
 import { auditedMessage, hostId, sendErrorReply, toRamkeyError } from './error-reply.js';
 import { Params } from './params.js';
 import { findAction, isKnownVersion } from './registry.js';
@@ -248,11 +248,7 @@ export function registerConsole(app: FastifyInstance, options: ConsoleRoutesOpti
         resources: resourcesOf(ramkey, def, typed),
         connection: call.connection,
       });
-      const admission = pending instanceof Promise ? await pending : pending;
-      ramkey.metrics.gateDecided('console', startedAt);
-      call = { ...call, admission };
-      if (!admission.admitted) throw admission.refusal;
-      const run = await runAdmitted(ramkey, call, def, typed, admission.caller);
+      const run = await admitAndRun(ramkey, call, def, typed, { pending, route: 'console', startedAt });
       call = run.call;
       if (!run.ok) throw run.error;
       // The session's own password change (proving the old one) keeps it signed in.

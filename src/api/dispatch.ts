@@ -1,6 +1,8 @@
 // Running an admitted call's handler: the same for a signed API call and a console call. A read
 // answers; a write's change commits together with its audit event.
 import type { CallRecord } from '../services/audit-trail.js';
+import type { Admission } from '../services/gate/admission.js';
+import type { RouteKind } from '../services/metrics.js';
 import type { Caller, Principal } from '../services/principal.js';
 import type { Ramkey } from '../services/ramkey.js';
 import type { Params } from './params.js';
@@ -10,7 +12,25 @@ import type { Body } from './render.js';
 /** What running the handler produced: the call's record (with its committed event) and the answer or error. */
 export type RunOutcome = { call: CallRecord } & ({ ok: true; body: Body } | { ok: false; error: unknown });
 
-export async function runAdmitted(
+/**
+ * Waits for the gate's decision on the call (timed for the route's metric) and runs the handler of
+ * an admitted one; a refused one's outcome is its refusal.
+ */
+export async function admitAndRun(
+  ramkey: Ramkey,
+  call: CallRecord,
+  def: RegisteredAction,
+  params: Params,
+  decision: { pending: Admission | Promise<Admission>; route: RouteKind; startedAt: number },
+): Promise<RunOutcome> {
+  const admission = decision.pending instanceof Promise ? await decision.pending : decision.pending;
+  ramkey.metrics.gateDecided(decision.route, decision.startedAt);
+  const decided = { ...call, admission };
+  if (!admission.admitted) return { call: decided, ok: false, error: admission.refusal };
+  return runAdmitted(ramkey, decided, def, params, admission.caller);
+}
+
+async function runAdmitted(
   ramkey: Ramkey,
   call: CallRecord,
   def: RegisteredAction,
