@@ -2,6 +2,7 @@
 // AccessKeys refused (in the form before sending, and by the server for a request that skips the form),
 // the route kept across sign-in, and signing out.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RamModule } from '../support/sdk.js';
 import {
   createConsoleUser,
   launchBrowser,
@@ -109,5 +110,39 @@ describe('console: sign-in', { timeout: 90_000 }, () => {
     await signIn(browser, server, user.loginName, user.password, '/users');
     await expect(page.locator('.who-name').textContent()).resolves.toBe(user.loginName);
     await page.getByRole('link', { name: 'operator' }).waitFor();
+  });
+
+  it('asks for a new password first when the login profile requires a reset, and nothing else until done', async () => {
+    const { page } = browser;
+    const userName = 'newcomer';
+    await server.ram.createUser(new RamModule.CreateUserRequest({ userName }));
+    await server.ram.createLoginProfile(
+      new RamModule.CreateLoginProfileRequest({
+        userName,
+        password: 'First-Pass-1!',
+        passwordResetRequired: true,
+      }),
+    );
+    await browser.context.clearCookies();
+    await page.goto(server.url('/users'));
+    await page.getByLabel('Login name').fill(`${userName}@${server.admin.accountId}.onaliyun.com`);
+    await page.getByLabel('Password').fill('First-Pass-1!');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { name: 'Change your password' }).waitFor();
+    await expect(page.getByRole('navigation').count()).resolves.toBe(0);
+    await screenshot(page, 'change-password');
+
+    await page.getByLabel('Current password').fill('First-Pass-1!');
+    await page.getByLabel('New password', { exact: true }).fill('Second-Pass-2!');
+    await page.getByLabel('New password, again').fill('Second-Pass-2?');
+    await page.getByRole('button', { name: 'Change password' }).click();
+    await page.getByText('The two new passwords differ.').waitFor();
+
+    await page.getByLabel('New password, again').fill('Second-Pass-2!');
+    await page.getByRole('button', { name: 'Change password' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Users' }).waitFor();
+    const profile = await server.ram.getLoginProfile(new RamModule.GetLoginProfileRequest({ userName }));
+    expect(profile.body?.loginProfile?.passwordResetRequired).toBe(false);
+    await signIn(browser, server, `${userName}@${server.admin.accountId}.onaliyun.com`, 'Second-Pass-2!');
   });
 });
