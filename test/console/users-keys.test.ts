@@ -134,6 +134,34 @@ describe('console: users and keys', { timeout: 90_000 }, () => {
     ]);
   });
 
+  it('renames a user, deletes it into the recycle bin and restores it, from the keyboard where it counts', async () => {
+    const { page } = browser;
+    await createUser('old-name');
+    await page.getByRole('button', { name: 'Rename' }).click();
+    const rename = page.getByRole('dialog', { name: 'Rename old-name' });
+    // The dialog takes the focus, and Esc closes it, giving the focus back to the button.
+    expect(await rename.getByLabel('New user name').and(page.locator(':focus')).count()).toBe(1);
+    await page.keyboard.press('Escape');
+    await rename.waitFor({ state: 'detached' });
+    expect(await page.getByRole('button', { name: 'Rename' }).and(page.locator(':focus')).count()).toBe(1);
+    await page.keyboard.press('Enter');
+    await rename.getByLabel('New user name').fill('new-name');
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { level: 1, name: 'new-name' }).waitFor();
+    expect(new URL(page.url()).pathname).toBe('/console/users/new-name');
+
+    await page.getByRole('button', { name: 'Delete user' }).click();
+    const confirm = page.getByRole('dialog', { name: 'Delete user new-name?' });
+    await confirm.getByLabel('Type new-name to confirm').fill('new-name');
+    await confirm.getByRole('button', { name: 'Delete user' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Recycle bin' }).waitFor();
+    const upn = `new-name@${server.admin.accountId}.onaliyun.com`;
+    await page.getByRole('button', { name: `Restore ${upn}` }).click();
+    await page.getByText(`${upn} restored`, { exact: false }).waitFor();
+    const user = await server.ram.getUser(new RamModule.GetUserRequest({ userName: 'new-name' }));
+    expect(user.body?.user?.userName).toBe('new-name');
+  });
+
   it("finds a key's owner by its ID, and shows the key's CLI call with its source address", async () => {
     const { page } = browser;
     await createUser('audited-app');
