@@ -200,4 +200,23 @@ describe('console: users and keys', { timeout: 90_000 }, () => {
     await screenshot(page, 'key-detail');
     expect(browser.problems).toEqual([]);
   });
+
+  it("shows the account's posture on the overview, each finding linking to its fix", async () => {
+    const { page } = browser;
+    await server.ram.createUser(new RamModule.CreateUserRequest({ userName: 'two-keys' }));
+    for (let i = 0; i < 2; i++) {
+      await server.ram.createAccessKey(new RamModule.CreateAccessKeyRequest({ userName: 'two-keys' }));
+    }
+    await page.goto(server.url('/'));
+    const rootKeys = page.getByRole('region', { name: 'Root AccessKeys' });
+    // `ramkey init --root-access-key` gave the account a key of its own.
+    await rootKeys.getByRole('link', { name: server.admin.rootAccessKeyId ?? '' }).waitFor();
+    const twoKeys = page.getByRole('region', { name: 'Users with 2 active keys' });
+    await twoKeys.getByRole('link', { name: 'two-keys' }).click();
+    await page.getByRole('heading', { level: 1, name: 'two-keys' }).waitFor();
+    await page.goBack();
+    const unprotected = page.getByRole('region', { name: 'Keys without a network policy' });
+    await unprotected.getByRole('link', { name: server.admin.accessKeyId }).waitFor();
+    await screenshot(page, 'overview-findings');
+  });
 });
