@@ -259,6 +259,21 @@ export const catalog = {
       'The parameter - "RotateStrategy" must be None or DeleteOldestNonDefaultVersionWhenLimitExceeded.',
     retryable: false,
   },
+  'InvalidParameter.LoginNetworkMasks': {
+    httpStatus: 400,
+    message: 'The parameter - "LoginNetworkMasks" is not valid: {0}.',
+    retryable: false,
+  },
+  'InvalidParameter.LoginSessionDuration': {
+    httpStatus: 400,
+    message: 'The parameter - "LoginSessionDuration" MUST be an integer in the range of 1 and 24.',
+    retryable: false,
+  },
+  'InvalidParameter.MFAOperationForLogin': {
+    httpStatus: 400,
+    message: 'The parameter - "MFAOperationForLogin" MUST be one of mandatory, independent, adaptive.',
+    retryable: false,
+  },
   'InvalidParameter.Boolean': {
     httpStatus: 400,
     message: 'The parameter - "{0}" must be true or false.',
