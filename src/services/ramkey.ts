@@ -18,6 +18,7 @@ import { ResourceDirectory } from './resource-directory.js';
 import { Gate } from './gate/gate.js';
 import { IdentityService } from './identity-service.js';
 import { LoginProfileService } from './login-profile-service.js';
+import { MfaService } from './mfa-service.js';
 import { IdleKeyDisabler } from './idle-keys.js';
 import { KeyCache } from './gate/key-cache.js';
 import { NetworkPolicyCache } from './gate/network-policy-cache.js';
@@ -112,6 +113,11 @@ export interface Ramkey {
   readonly identity: IdentityService;
   /** RAM users' console passwords (login profiles) and the account's password policy. */
   readonly loginProfiles: LoginProfileService;
+  /**
+   * Virtual MFA devices; for console sign-in, hasDevice(accountId, userId) and
+   * verifyLoginCode(accountId, userId, code) (each code's time step accepted once, on any node).
+   */
+  readonly mfa: MfaService;
   readonly accessKeys: AccessKeyService;
   /** Network access restriction policies (key and account level), and their dry run. */
   readonly networkPolicies: NetworkPolicyService;
@@ -282,6 +288,7 @@ export function createRamkey(deps: RamkeyDeps): Ramkey {
     failures: new FailureLimiter(clock, { ...DEFAULT_FAILURE_LIMITS, ...deps.failureLimits }),
     identity,
     loginProfiles: new LoginProfileService(store, identity, clock, random),
+    mfa: new MfaService(store, identity, sealer, clock, random, quotas),
     permissions: new PermissionService(store, authorizer, changes, clock, random, quotas),
     accessKeys: new AccessKeyService(
       store,
