@@ -3,6 +3,10 @@
 // bind with two consecutive codes, unbind, delete, list, the account summary, DeleteUser's conflict,
 // authorization, the seed never shown again), and ramkey.mfa as console sign-in calls it, replay
 // protection across two nodes included. In process, on SQLite and on PostgreSQL.
+import { execFile } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import QRCode from 'qrcode';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { base32Decode, otpauthUri, totpCode, totpStep } from '../../src/core/identity/totp.js';
@@ -34,6 +38,23 @@ function codeOf(seedBase32: string, nowMs: number, steps = 0): string {
 }
 
 function mfaSuite(engine: Engine) {
+  /** Everything the database holds, as text: the SQLite files (WAL included) or a pg_dump. */
+  async function databaseText(): Promise<string> {
+    if (engine === 'sqlite') {
+      const file = join(server.dataDir, 'ramkey.db');
+      return [file, `${file}-wal`]
+        .filter((f) => existsSync(f))
+        .map((f) => readFileSync(f).toString('latin1'))
+        .join('');
+    }
+    const { stdout } = await promisify(execFile)(
+      'pg_dump',
+      ['--dbname', server.env.RAMKEY_DATABASE_URL ?? '', '--data-only', '--no-owner'],
+      { maxBuffer: 64 * 1024 * 1024 },
+    );
+    return stdout;
+  }
+
   let server: RunningApp;
   const clock = new PinnedClock();
 
@@ -240,6 +261,10 @@ function mfaSuite(engine: Engine) {
       errorCorrectionLevel: 'M',
     });
     expect(png.equals(expected)).toBe(true);
+    // Sealed at rest: the database holds neither the seed nor the URI.
+    const stored = await databaseText();
+    expect(stored).toContain('ivy-phone');
+    expect(stored).not.toContain(seed);
 
     for (const [name, code] of [
       ['IVY-PHONE', 'EntityAlreadyExists.VirtualMFADevice'],
