@@ -10,6 +10,8 @@ import {
   signIn,
   startConsoleServer,
   type ConsoleBrowser,
+  totpCode,
+  totpStep,
   type ConsoleServer,
 } from './support.js';
 
@@ -159,5 +161,44 @@ describe('console: sign-in', { timeout: 90_000 }, () => {
     await page.getByLabel('Password').fill(server.admin.password);
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByRole('heading', { level: 1, name: 'Recycle bin' }).waitFor();
+  });
+
+  it('asks a RAM user with an MFA device for its code after the password, and refuses a wrong one', async () => {
+    const { page } = browser;
+    const user = await createConsoleUser(server, 'guarded', { policy: 'ReadOnlyAccess' });
+    const created = await server.ram.createVirtualMFADevice(
+      new RamModule.CreateVirtualMFADeviceRequest({ virtualMFADeviceName: 'guarded-phone' }),
+    );
+    const device = created.body?.virtualMFADevice;
+    const seed = device?.base32StringSeed ?? '';
+    const bound = totpStep(Date.now());
+    await server.ram.bindMFADevice(
+      new RamModule.BindMFADeviceRequest({
+        userName: 'guarded',
+        serialNumber: device?.serialNumber ?? '',
+        authenticationCode1: totpCode(seed, bound - 1),
+        authenticationCode2: totpCode(seed, bound),
+      }),
+    );
+
+    await browser.context.clearCookies();
+    await page.goto(server.url('/'));
+    await page.getByLabel('Login name').fill(user.loginName);
+    await page.getByLabel('Password').fill(user.password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    const code = page.getByLabel('MFA code');
+    await code.waitFor();
+    await screenshot(page, 'signin-mfa');
+    // A code of a step long past is wrong now.
+    await code.fill(totpCode(seed, bound - 100));
+    await page.getByRole('button', { name: 'Verify' }).click();
+    await expect(page.getByRole('alert').locator('.error-code code').textContent()).resolves.toBe(
+      'InvalidMFACode',
+    );
+    // The binding used the codes up to `bound`: the next step's code is fresh.
+    await code.fill(totpCode(seed, Math.max(totpStep(Date.now()), bound) + 1));
+    await page.getByRole('button', { name: 'Verify' }).click();
+    await page.getByRole('button', { name: 'Sign out' }).waitFor();
+    await expect(page.locator('.who-name').textContent()).resolves.toBe(user.loginName);
   });
 });

@@ -1,6 +1,7 @@
 // Browser tests of the web console: a real `ramkey serve` (built dist/, console bundle included) in a fresh
 // data directory, Debian's chromium driven by playwright-core, and helpers to sign in, set up data through
 // the official SDK, and screenshot pages at desktop and phone widths.
+import { createHmac } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -154,4 +155,27 @@ export async function screenshot(page: Page, name: string): Promise<void> {
     await page.screenshot({ path: join(ARTIFACTS, `${name}-${width}.png`), fullPage: true });
   }
   await page.setViewportSize(original);
+}
+
+/** The TOTP time step (RFC 6238: 30 seconds from the epoch) of `ms`. */
+export function totpStep(ms: number): number {
+  return Math.floor(ms / 30_000);
+}
+
+/**
+ * The 6-digit TOTP code (HMAC-SHA1, RFC 6238) of a Base32 seed for a time step: what an authenticator
+ * app shows. Written here from the RFC rather than imported, so the tests check the server's codes.
+ */
+export function totpCode(seedBase32: string, step: number): string {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  let bits = '';
+  for (const char of seedBase32.replace(/=+$/, '').toUpperCase()) {
+    bits += alphabet.indexOf(char).toString(2).padStart(5, '0');
+  }
+  const key = Buffer.from((bits.match(/.{8}/g) ?? []).map((byte) => parseInt(byte, 2)));
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(step));
+  const mac = createHmac('sha1', key).update(counter).digest();
+  const offset = (mac[mac.length - 1] ?? 0) & 0x0f;
+  return String((mac.readUInt32BE(offset) & 0x7fffffff) % 1_000_000).padStart(6, '0');
 }
