@@ -144,7 +144,10 @@ export async function signIn(
   await page.getByRole('button', { name: 'Sign out' }).waitFor();
 }
 
-/** The page at each width of WIDTHS, full length, into test-artifacts/console/<name>-<width>.png. */
+/**
+ * The page at each width of WIDTHS, full length, into test-artifacts/console/<name>-<width>.png; throws
+ * when the page is wider than the window (sideways scrolling of the whole page: not readable on a phone).
+ */
 export async function screenshot(page: Page, name: string): Promise<void> {
   mkdirSync(ARTIFACTS, { recursive: true });
   const original = page.viewportSize() ?? { width: 1280, height: 800 };
@@ -152,6 +155,8 @@ export async function screenshot(page: Page, name: string): Promise<void> {
     await page.setViewportSize({ width, height: width === 390 ? 844 : 800 });
     // Nothing keeps loading behind the picture.
     await page.locator('.loading').first().waitFor({ state: 'detached' });
+    const scrollWidth = await page.evaluate<number>('document.documentElement.scrollWidth');
+    if (scrollWidth > width) throw new Error(`${name} is ${scrollWidth} px wide in a ${width} px window`);
     await page.screenshot({ path: join(ARTIFACTS, `${name}-${width}.png`), fullPage: true });
   }
   await page.setViewportSize(original);
