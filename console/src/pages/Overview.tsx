@@ -88,6 +88,10 @@ function keyLink(k: OwnedKey) {
   );
 }
 
+function lastUse(k: OwnedKey) {
+  return k.LastUsedDate === '' ? 'never used' : `last used ${formatRelative(k.LastUsedDate)}`;
+}
+
 function owner(k: OwnedKey) {
   return k.userName === undefined ? 'root' : k.userName;
 }
@@ -125,7 +129,7 @@ export function Overview() {
                   <ul>
                     {p.rootKeys.map((k) => (
                       <li key={k.AccessKeyId}>
-                        {keyLink(k)} ({k.Status}, last used {formatRelative(k.LastUsedDate)})
+                        {keyLink(k)} ({k.Status}, {lastUse(k)})
                       </li>
                     ))}
                   </ul>
@@ -145,7 +149,7 @@ export function Overview() {
                 <ul>
                   {p.idle.map((k) => (
                     <li key={k.AccessKeyId}>
-                      {keyLink(k)} of {owner(k)}, last used {formatRelative(k.LastUsedDate)}
+                      {keyLink(k)} of {owner(k)}, {lastUse(k)}
                     </li>
                   ))}
                 </ul>
