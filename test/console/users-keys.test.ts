@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../support/ramkey-server.js';
-import { RamModule } from '../support/sdk.js';
+import { callAction, RamModule } from '../support/sdk.js';
 import {
   launchBrowser,
   screenshot,
@@ -169,6 +169,12 @@ describe('console: users and keys', { timeout: 90_000 }, () => {
     await dialog.getByRole('button', { name: 'I have stored the secret' }).click();
 
     await page.goto(server.url('/users'));
+    // The name filter narrows the list as it is typed.
+    await page.getByRole('link', { name: 'admin', exact: true }).waitFor();
+    await page.getByLabel('Filter by name').fill('audited');
+    await expect(
+      page.getByRole('region', { name: 'Users' }).getByRole('link').allTextContents(),
+    ).resolves.toEqual(['audited-app']);
     await page.getByLabel('Find the owner of an AccessKey ID').fill(id);
     await page.getByRole('button', { name: 'Find owner' }).click();
     const owner = page.getByTestId('key-owner');
@@ -218,5 +224,51 @@ describe('console: users and keys', { timeout: 90_000 }, () => {
     const unprotected = page.getByRole('region', { name: 'Keys without a network policy' });
     await unprotected.getByRole('link', { name: server.admin.accessKeyId }).waitFor();
     await screenshot(page, 'overview-findings');
+  });
+
+  it("dry-runs and saves a key's network policy on its page, showing the API's validation message", async () => {
+    const { page } = browser;
+    await server.ram.createUser(new RamModule.CreateUserRequest({ userName: 'pinned-app' }));
+    const created = await server.ram.createAccessKey(
+      new RamModule.CreateAccessKeyRequest({ userName: 'pinned-app' }),
+    );
+    const id = created.body?.accessKey?.accessKeyId ?? '';
+    const used = await runCli(['whoami'], {
+      HOME: '/nonexistent',
+      RAMKEY_PROFILE_FILE: '/nonexistent/profiles.json',
+      RAMKEY_ENDPOINT: server.origin,
+      RAMKEY_ACCESS_KEY_ID: id,
+      RAMKEY_ACCESS_KEY_SECRET: created.body?.accessKey?.accessKeySecret ?? '',
+    });
+    expect(used.code, used.stderr).toBe(0);
+
+    await page.goto(server.url(`/keys/${id}`));
+    const document = page.getByLabel('Policy document (Status: Active, Inactive or Audit)');
+    await document.fill(
+      '{"Version":1,"Status":"Active","Statements":[{"Type":"ClassicWhiteList","IPList":["10.1"]}]}',
+    );
+    await page.getByRole('button', { name: 'Dry run' }).click();
+    await expect(page.getByRole('alert').locator('.error-code code').textContent()).resolves.toBe(
+      'InvalidParameter.AccessKeyPolicy.IPList',
+    );
+
+    const policy =
+      '{"Version":1,"Status":"Audit","Statements":[{"Type":"ClassicWhiteList","IPList":["10.0.0.0/8"]}]}';
+    await document.fill(policy);
+    await page.getByRole('button', { name: 'Dry run' }).click();
+    // The key was used from 127.0.0.1 only, which the draft does not allow.
+    const dryRun = page.getByTestId('dry-run');
+    await expect(dryRun.locator('p').textContent()).resolves.toMatch(
+      /of 1 source address seen, 1 would be denied/,
+    );
+    await dryRun.getByRole('cell', { name: '127.0.0.1' }).waitFor();
+    await page.getByRole('button', { name: 'Save policy' }).click();
+    await page.getByText("Saved: in force from the key's next call.").waitFor();
+    const saved = (await callAction(server.server.endpoint, server.adminKey, {
+      action: 'GetAccessKeyPolicy',
+      version: '2019-08-15',
+      query: { UserAccessKeyId: id, UserPrincipalName: `pinned-app@${server.admin.accountId}.onaliyun.com` },
+    })) as { AccessKeyPolicy?: string };
+    expect(JSON.parse(saved.AccessKeyPolicy ?? '{}')).toMatchObject({ Status: 'Audit' });
   });
 });
