@@ -201,4 +201,32 @@ describe('console: sign-in', { timeout: 90_000 }, () => {
     await page.getByRole('button', { name: 'Sign out' }).waitFor();
     await expect(page.locator('.who-name').textContent()).resolves.toBe(user.loginName);
   });
+
+  it('picks up a session that a sign-in in another tab put in place, refusing the change made meanwhile', async () => {
+    const { page } = browser;
+    const operator = await createConsoleUser(server, 'second-tab', { policy: 'AdministratorAccess' });
+    await signIn(browser, server, server.admin.loginName, server.admin.password, '/users');
+    await page.getByRole('button', { name: 'Create user' }).click();
+
+    // Another tab signs out and in as someone else: the cookie is now that session's.
+    const other = await browser.context.newPage();
+    await other.goto(server.url('/'));
+    await other.getByRole('button', { name: 'Sign out' }).click();
+    await other.getByLabel('Login name').fill(operator.loginName);
+    await other.getByLabel('Password').fill(operator.password);
+    await other.getByRole('button', { name: 'Sign in' }).click();
+    await other.getByRole('button', { name: 'Sign out' }).waitFor();
+    await other.close();
+
+    const dialog = page.getByRole('dialog', { name: 'Create a user' });
+    await dialog.getByLabel('User name').fill('made-in-first-tab');
+    await dialog.getByRole('button', { name: 'Create user' }).click();
+    await expect(dialog.getByRole('alert').locator('.error-code code').textContent()).resolves.toBe(
+      'InvalidCsrfToken',
+    );
+    // The first tab now shows who is signed in, and acts as them once asked again.
+    await page.locator('.who-name').filter({ hasText: operator.loginName }).waitFor();
+    await dialog.getByRole('button', { name: 'Create user' }).click();
+    await page.getByRole('heading', { level: 1, name: 'made-in-first-tab' }).waitFor();
+  });
 });

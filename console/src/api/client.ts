@@ -41,13 +41,25 @@ export type ApiObject = Record<string, unknown>;
 export type RpcParams = Record<string, string | number | boolean | undefined>;
 
 export const SESSION_REQUIRED = 'ConsoleSessionRequired';
+export const INVALID_CSRF = 'InvalidCsrfToken';
 
 let csrfToken: string | undefined;
 let onSessionLost: (() => void) | undefined;
+let onSessionReplaced: (() => void) | undefined;
 
-/** Called (once per lost session) when an endpoint answers 401 ConsoleSessionRequired. */
+/** Called when an endpoint answers 401 ConsoleSessionRequired. */
 export function setSessionLostHandler(handler: (() => void) | undefined): void {
   onSessionLost = handler;
+}
+
+/**
+ * Called when an endpoint answers 403 InvalidCsrfToken: the cookie is another session's than the
+ * token in memory (a sign-in in another tab replaced it). The handler asks GET /console/api/session
+ * again, which shows who is signed in now and brings that session's token; the refused request is
+ * not repeated behind the user's back, since the principal may have changed.
+ */
+export function setSessionReplacedHandler(handler: (() => void) | undefined): void {
+  onSessionReplaced = handler;
 }
 
 interface SendInit {
@@ -88,6 +100,8 @@ async function send(path: string, init: SendInit): Promise<ApiObject> {
     if (error.code === SESSION_REQUIRED) {
       csrfToken = undefined;
       onSessionLost?.();
+    } else if (error.code === INVALID_CSRF) {
+      onSessionReplaced?.();
     }
     throw error;
   }

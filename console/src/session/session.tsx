@@ -47,12 +47,18 @@ export function SessionProvider({ children }: { children: ReactNode }) {
     api.setSessionLostHandler(() => {
       setState({ status: 'signed-out', notice: 'Your session has ended. Sign in again to continue.' });
     });
+    api.setSessionReplacedHandler(() => {
+      void askServer().then((answer) => {
+        if (current) setState(answer);
+      });
+    });
     void askServer().then((answer) => {
       if (current) setState(answer);
     });
     return () => {
       current = false;
       api.setSessionLostHandler(undefined);
+      api.setSessionReplacedHandler(undefined);
     };
   }, []);
 
