@@ -17,9 +17,10 @@ describe('console: permissions and tenancy', { timeout: 90_000 }, () => {
   let server: ConsoleServer;
   let browser: ConsoleBrowser;
 
+  // Starting a server and a browser takes seconds; more on a busy machine running the whole suite.
   beforeAll(async () => {
     [server, browser] = await Promise.all([startConsoleServer(), launchBrowser()]);
-  });
+  }, 120_000);
 
   afterAll(async () => {
     await browser.close();

@@ -18,10 +18,11 @@ describe('console: users and keys', { timeout: 90_000 }, () => {
   let server: ConsoleServer;
   let browser: ConsoleBrowser;
 
+  // Starting a server and a browser takes seconds; more on a busy machine running the whole suite.
   beforeAll(async () => {
     [server, browser] = await Promise.all([startConsoleServer(), launchBrowser()]);
     await signIn(browser, server, server.admin.loginName, server.admin.password);
-  });
+  }, 120_000);
 
   afterAll(async () => {
     await browser.close();
