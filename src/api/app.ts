@@ -16,6 +16,8 @@ import { isAuthenticated, type CallRecord } from '../services/audit-trail.js';
 import type { Connection } from '../services/gate/admission.js';
 import { SUCCESS } from '../services/metrics.js';
 import type { Ramkey } from '../services/ramkey.js';
+import { defaultConsoleDir, registerConsole } from './console.js';
+import { admitAndRun, resourcesOf } from './dispatch.js';
 import { auditedMessage, hostId, sendErrorReply, toRamkeyError } from './error-reply.js';
 import { DEFAULT_GATEWAYS, GatewayList, registerForwardAuth } from './forward-auth.js';
 
@@ -60,6 +62,8 @@ export interface AppOptions {
   /** Addresses and CIDRs that may read `/metrics` (RAMKEY_METRICS_FROM); loopback when absent. */
   metricsFrom?: readonly string[];
   connectionLimits?: Partial<ConnectionLimits>;
+  /** The built web console served at /console (default: dist/console). */
+  consoleDir?: string;
 }
 
 /** Who may read `/metrics` when RAMKEY_METRICS_FROM is not set: a scraper on the same machine. */
@@ -165,31 +169,13 @@ export function buildApp(options: AppOptions): FastifyInstance {
       const pending = ramkey.gate.admit({
         request: signed,
         action: def,
-        resources: (p) =>
-          def.resources({
-            accountId: p.accountId,
-            callerUserName: p.kind === 'user' ? p.userName : undefined,
-            params,
-            userNameOf: (userId) => ramkey.identity.userNameById(p.accountId, userId),
-          }),
+        resources: resourcesOf(ramkey, def, params),
         connection: call.connection,
       });
-      const admission = pending instanceof Promise ? await pending : pending;
-      ramkey.metrics.gateDecided('rpc', startedAt);
-      call = { ...call, admission };
-      if (!admission.admitted) throw admission.refusal;
-      const ctx = {
-        caller: admission.caller,
-        params,
-        ramkey,
-        sourceIp: call.connection.sourceIp,
-      };
-      if (def.rw === 'Read') return { call, format, body: await def.handle(ctx) };
-      // A write action's change commits together with its audit event.
-      const outcome = await ramkey.audit.commitWith(call, () => def.handle(ctx));
-      call = { ...call, committedEventId: outcome.committedEventId };
-      if (!outcome.ok) throw outcome.error;
-      return { call, format, body: outcome.value };
+      const run = await admitAndRun(ramkey, call, def, params, { pending, route: 'rpc', startedAt });
+      call = run.call;
+      if (!run.ok) throw run.error;
+      return { call, format, body: run.body };
     } catch (err) {
       const error = toRamkeyError(err);
       return {
@@ -324,6 +310,8 @@ export function buildApp(options: AppOptions): FastifyInstance {
     resolve: (accountId, request) => ramkey.services.resolve(accountId, request),
     sendError: (request, reply, error, nginx) => sendErrorReply(ramkey, request, reply, error, 'JSON', nginx),
   });
+
+  registerConsole(app, { ramkey, consoleDir: options.consoleDir ?? defaultConsoleDir(), connectionOf });
 
   app.setNotFoundHandler((request, reply) =>
     sendError(request, reply, new RamkeyError('InvalidAction.NotFound'), formatOfUnparsed(request)),

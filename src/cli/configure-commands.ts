@@ -3,8 +3,6 @@
 import { randomBytes } from 'node:crypto';
 import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { createInterface } from 'node:readline/promises';
-import { Writable } from 'node:stream';
 import type { Command } from 'commander';
 import { DEFAULT_ENDPOINT } from './client.js';
 import {
@@ -23,6 +21,7 @@ import {
 } from './credentials.js';
 import { CliError, EXIT_USAGE } from './exit-codes.js';
 import { printJson, printTable } from './output.js';
+import { Prompter, readStdin } from './prompt.js';
 
 interface ConfigureOptions {
   profile?: string;
@@ -36,54 +35,6 @@ interface ConfigureOptions {
 
 function text(value: unknown): string {
   return typeof value === 'string' ? value : '';
-}
-
-/** Prompts on stderr (stdout stays the command's answer); a hidden prompt echoes nothing. */
-class Prompter {
-  private muted = false;
-  private readonly interrupted = new AbortController();
-  private readonly lines = createInterface({
-    input: process.stdin,
-    output: new Writable({
-      write: (chunk: Buffer, _encoding, done) => {
-        if (!this.muted) process.stderr.write(chunk);
-        done();
-      },
-    }),
-    terminal: true,
-  });
-
-  constructor() {
-    this.lines.on('SIGINT', () => {
-      this.interrupted.abort();
-    });
-  }
-
-  async ask(question: string, hidden = false): Promise<string> {
-    // question() writes the prompt at once; muting after it hides only what is typed.
-    const answer = this.lines.question(question, { signal: this.interrupted.signal });
-    this.muted = hidden;
-    try {
-      return (await answer).trim();
-    } catch {
-      throw new CliError('\nInterrupted: nothing was written.');
-    } finally {
-      if (hidden) process.stderr.write('\n');
-      this.muted = false;
-    }
-  }
-
-  close(): void {
-    this.lines.close();
-  }
-}
-
-async function readStdin(): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks)
-    .toString('utf8')
-    .replace(/\r?\n$/, '');
 }
 
 /** Replaces the file with a 0600 temporary file renamed over it: a reader sees the old or the new file. */

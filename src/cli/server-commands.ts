@@ -465,7 +465,8 @@ function printTryTheKey(first: FirstStart, endpoint: ClientEndpoint): void {
       `  export RAMKEY_ENDPOINT=${endpoint.url}\n` +
       `  export RAMKEY_ACCESS_KEY_ID=${first.credentials.accessKeyId}\n` +
       `  export RAMKEY_ACCESS_KEY_SECRET=${secret}\n` +
-      '  npx ramkey whoami\n\n',
+      '  npx ramkey whoami\n' +
+      `Or sign in to the web console at ${endpoint.url}/console with the login name and password.\n\n`,
   );
 }
 
@@ -585,6 +586,7 @@ async function serve(settings: ServeSettings, first?: FirstStart): Promise<void>
     {
       address,
       endpoint: endpoint.hostPort,
+      console: `${endpoint.url}/console`,
       store: installation.engine,
       dataDir: dir,
       nodeId: installation.ramkey.jobs.nodeId,

@@ -8,7 +8,7 @@ export function actionTrailEvent(e: AuditEventRecord): Record<string, unknown> {
     eventId: e.eventId,
     eventVersion: 1,
     eventTime: toWireDate(e.eventTime),
-    eventType: 'ApiCall',
+    eventType: e.eventType ?? 'ApiCall',
     eventCategory: 'Management',
     eventName: e.eventName,
     eventRW: e.eventRw,

@@ -64,17 +64,7 @@ function call(eventName: string, rw: 'Read' | 'Write' = 'Write', accessKeyId = '
     receivedAt: clock.now(),
     host: 'h',
     connection: { sourceIp: '127.0.0.1', secureTransport: false, userAgent: 'ua' },
-    request: {
-      style: 'v1',
-      accessKeyId,
-      action: eventName,
-      version: '2015-05-01',
-      nonce: 'n',
-      timestamp: '',
-      timestampMs: clock.now(),
-      params: new Map(),
-      canonical: { style: 'v1', method: 'GET', signedParams: [], signature: '' },
-    },
+    request: { accessKeyId, action: eventName, version: '2015-05-01', params: new Map() },
     action: {
       service: 'Ram',
       version: '2015-05-01',

@@ -16,6 +16,7 @@ import { DAY_MS, type Clock } from '../core/clock.js';
 import { formatMessage, isErrorCode } from '../core/errors/catalog.js';
 import type { Random } from '../core/random.js';
 import type { SignedRequest } from '../core/signature/index.js';
+import type { ConsoleEventType } from '../store/records.js';
 import type {
   AuditEventPage,
   AuditEventQuery,
@@ -27,6 +28,7 @@ import type {
 } from '../store/store.js';
 import type { ActionFacts } from './action-facts.js';
 import type { Admission, Connection } from './gate/admission.js';
+import type { Principal } from './principal.js';
 import { SECRET_MASK, type SecretIndex, type SecretMasker } from './secret-index.js';
 import type { UsageRecorder } from './usage-recorder.js';
 
@@ -42,7 +44,9 @@ export interface CallRecord {
   /** The host the call was addressed to (ActionTrail's eventSource). */
   readonly host: string;
   readonly connection: Connection;
-  readonly request?: SignedRequest | undefined;
+  readonly request?: CalledRequest | undefined;
+  /** Set for a call made in the console (ConsoleOperation); absent for an API call. */
+  readonly eventType?: ConsoleEventType | undefined;
   readonly action?: ActionFacts | undefined;
   readonly admission?: Admission | undefined;
   /** The code and message the caller got; absent on success. */
@@ -50,6 +54,12 @@ export interface CallRecord {
   /** Set when the call's event already committed with its change (see `commitWith`). */
   readonly committedEventId?: string | undefined;
 }
+
+/**
+ * What a call asked for: a signed request's fields, or a console call's (whose `accessKeyId` is '':
+ * a console session signs nothing).
+ */
+export type CalledRequest = Pick<SignedRequest, 'accessKeyId' | 'action' | 'version' | 'params'>;
 
 /** What `commitWith` reports: the work's outcome, and the event ID if the event committed with it. */
 export type CommittedOutcome<T> = (
@@ -156,6 +166,38 @@ export class AuditTrail {
     this.usage.recordEvent(event);
   }
 
+  /**
+   * Records a console sign-in or sign-out (queued like a read's event). `principal` is who signed in
+   * or tried to; undefined for a login name that names nobody (then only operators see the event).
+   */
+  recordSignin(event: SigninEvent): void {
+    const mask = this.secrets.masker();
+    const { principal } = event;
+    this.usage.recordEvent({
+      eventId: eventId(event.at, this.random),
+      eventTime: event.at,
+      accountId: principal?.accountId ?? null,
+      accessKeyId: '',
+      principalType: principal ? (principal.kind === 'root' ? 'root-account' : 'ram-user') : '',
+      principalId: principal ? (principal.kind === 'root' ? principal.accountId : principal.userId) : '',
+      userName: principal ? (principal.kind === 'root' ? 'root' : principal.userName) : '',
+      eventName: event.eventType,
+      eventRw: 'Write',
+      serviceName: CONSOLE_SERVICE_NAME,
+      apiVersion: '',
+      eventSource: mask.text(event.host),
+      requestId: event.requestId,
+      sourceIp: event.connection.sourceIp,
+      userAgent: auditedUserAgent(mask.text(event.connection.userAgent)),
+      errorCode: event.error?.code ?? '',
+      errorMessage: event.error ? auditedErrorMessage(mask.text(event.error.message)) : '',
+      requestParameters: shortened(
+        auditedParameters(mask.parameters(new Map(Object.entries(event.parameters)))),
+      ),
+      eventType: event.eventType,
+    });
+  }
+
   /** Whether the events waiting to be written are too many: new calls wait (Throttling) until not. */
   backlogged(): boolean {
     return this.usage.backlogged();
@@ -163,7 +205,7 @@ export class AuditTrail {
 
   private countUse(call: CallRecord, eventId: string): void {
     const admission = call.admission;
-    if (!admission?.used || !admission.principal || !call.request || !call.action) return;
+    if (!admission?.used || !admission.principal || !call.request?.accessKeyId || !call.action) return;
     this.usage.recordUse({
       accessKeyId: call.request.accessKeyId,
       accountId: admission.principal.accountId,
@@ -280,6 +322,7 @@ export class AuditTrail {
         : shortened(auditedParameters(parameters)),
     };
     if (finding?.kind === 'accessKeyPolicyAudit') record.accessKeyPolicyAudit = finding.level;
+    if (call.eventType !== undefined) record.eventType = call.eventType;
     return record;
   }
 
@@ -291,6 +334,22 @@ export class AuditTrail {
 }
 
 const NO_PARAMETERS: ReadonlyMap<string, string> = new Map();
+
+/** The serviceName of console sign-in and sign-out events. */
+export const CONSOLE_SERVICE_NAME = 'Console';
+
+/** A console sign-in or sign-out, as recordSignin takes it. */
+export interface SigninEvent {
+  readonly eventType: 'ConsoleSignin' | 'ConsoleSignout';
+  readonly at: number;
+  readonly principal: Principal | undefined;
+  readonly requestId: string;
+  readonly host: string;
+  readonly connection: Connection;
+  /** What identifies the attempt (LoginName, MFAUsed); never a password or a code. */
+  readonly parameters: Readonly<Record<string, string>>;
+  readonly error?: { readonly code: string; readonly message: string } | undefined;
+}
 
 /** An event Ramkey writes itself (see commitSystemEvent). */
 export interface SystemEvent {

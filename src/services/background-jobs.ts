@@ -1,7 +1,9 @@
 // The installation's periodic jobs, which only the runner of the background jobs runs (see jobs.ts):
-// the recycle bin's purge and idle-key disabling, audit retention, notification delivery, and the
+// the recycle bin's purge and idle-key disabling, audit retention, ended console sessions,
+// notification delivery, and the
 // purge of expired nonces when they live in the database.
 import type { AuditTrail } from './audit-trail.js';
+import type { ConsoleSessions } from './console-sessions.js';
 import type { DurableNonceStore } from './gate/nonce-store.js';
 import type { Job, JobLog, JobSchedulerOptions } from './jobs.js';
 import { MAINTENANCE_INTERVAL_MS, type Maintenance } from './maintenance.js';
@@ -24,6 +26,7 @@ export interface BackgroundJobParts {
   maintenance: Maintenance;
   audit: AuditTrail;
   notifications: Notifications;
+  consoleSessions: ConsoleSessions;
   /** When nonces live in the database. */
   nonces: DurableNonceStore | undefined;
 }
@@ -53,6 +56,13 @@ export function backgroundJobs(
       async run() {
         const deleted = await parts.audit.purgeExpired();
         if (deleted > 0) log.info({ deleted }, 'purged audit events past their retention');
+      },
+    },
+    {
+      name: 'console session purge',
+      intervalMs: RETENTION_INTERVAL_MS,
+      async run() {
+        await parts.consoleSessions.purgeExpired();
       },
     },
     {

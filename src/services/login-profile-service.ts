@@ -53,6 +53,7 @@ export class LoginProfileService {
       mfaBindRequired: init.mfaBindRequired,
       createdAt: now,
       updatedAt: now,
+      passwordChangedAt: now,
     });
     if (!created) throw new RamkeyError('EntityAlreadyExists.User.LoginProfile');
     return { userName: user.userName, ...init, createdAt: now };
@@ -106,6 +107,11 @@ export class LoginProfileService {
       throw new RamkeyError('EntityNotExist.User.LoginProfile');
   }
 
+  /** The user's profile as console sign-in checks it; undefined when the user has none. */
+  profile(accountId: string, userId: string): Promise<LoginProfileRecord | undefined> {
+    return this.store.getLoginProfile(accountId, userId);
+  }
+
   async getPasswordPolicy(accountId: string): Promise<PasswordPolicy> {
     return (await this.store.getPasswordPolicy(accountId)) ?? DEFAULT_PASSWORD_POLICY;
   }
@@ -132,7 +138,7 @@ export class LoginProfileService {
   private async withNewPassword(
     profile: LoginProfileRecord,
     password: string,
-  ): Promise<Pick<LoginProfileRecord, 'passwordHash' | 'previousPasswordHashes'>> {
+  ): Promise<Pick<LoginProfileRecord, 'passwordHash' | 'previousPasswordHashes' | 'passwordChangedAt'>> {
     const policy = await this.checkAgainstPolicy(profile.accountId, password);
     const recent = [profile.passwordHash, ...profile.previousPasswordHashes].slice(
       0,
@@ -153,6 +159,7 @@ export class LoginProfileService {
         0,
         MAX_PREVIOUS_HASHES,
       ),
+      passwordChangedAt: this.clock.now(),
     };
   }
 }

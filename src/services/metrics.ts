@@ -6,7 +6,7 @@ import { performance } from 'node:perf_hooks';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 /** Which door a request came in by. */
-export type RouteKind = 'rpc' | 'forward-auth';
+export type RouteKind = 'rpc' | 'forward-auth' | 'console';
 
 /** The in-memory caches whose lookups are counted. */
 export type CacheName = 'keys' | 'networkPolicies' | 'policies' | 'services';
@@ -66,6 +66,7 @@ export class Metrics {
   private readonly requests: Record<RouteKind, Map<string, Map<string, number>>> = {
     rpc: new Map(),
     'forward-auth': new Map(),
+    console: new Map(),
   };
   private actionLabels = 0;
   private readonly lookups: Record<CacheName, Lookups> = {
@@ -120,6 +121,7 @@ export class Metrics {
     this.gateLatency = {
       rpc: gate.labels({ route: 'rpc' }),
       'forward-auth': gate.labels({ route: 'forward-auth' }),
+      console: gate.labels({ route: 'console' }),
     };
     const nonces = new Histogram({
       name: 'ramkey_nonce_store_latency_seconds',

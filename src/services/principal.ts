@@ -4,11 +4,11 @@ export type Principal =
   { kind: 'root'; accountId: string } | { kind: 'user'; accountId: string; userId: string; userName: string };
 
 /**
- * What authenticated a call: a kind plus an ID. AccessKeys today; a console session will be a second
- * kind through the same gate.
+ * What authenticated a call: an AccessKey (by its ID), or a console session signed in with a
+ * password (by the session's public ID, never its token).
  */
 export interface Credential {
-  readonly kind: 'AccessKey';
+  readonly kind: 'AccessKey' | 'ConsoleSession';
   readonly id: string;
 }
 

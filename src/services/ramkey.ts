@@ -18,6 +18,7 @@ import { ResourceDirectory } from './resource-directory.js';
 import { Gate } from './gate/gate.js';
 import { IdentityService } from './identity-service.js';
 import { LoginProfileService } from './login-profile-service.js';
+import { ConsoleSessions, type LoginPreference, type MfaCheck } from './console-sessions.js';
 import { IdleKeyDisabler } from './idle-keys.js';
 import { KeyCache } from './gate/key-cache.js';
 import { NetworkPolicyCache } from './gate/network-policy-cache.js';
@@ -112,6 +113,8 @@ export interface Ramkey {
   readonly identity: IdentityService;
   /** RAM users' console passwords (login profiles) and the account's password policy. */
   readonly loginProfiles: LoginProfileService;
+  /** Console sign-in and sessions (the console's credential, admitted by the same gate). */
+  readonly consoleSessions: ConsoleSessions;
   readonly accessKeys: AccessKeyService;
   /** Network access restriction policies (key and account level), and their dry run. */
   readonly networkPolicies: NetworkPolicyService;
@@ -262,6 +265,19 @@ export function createRamkey(deps: RamkeyDeps): Ramkey {
       backgroundError(fields.err);
     },
   };
+  const identity = new IdentityService(store, changes, clock, random, quotas);
+  const loginProfiles = new LoginProfileService(store, identity, clock, random);
+  const consoleSessions = new ConsoleSessions(
+    store,
+    identity,
+    loginProfiles,
+    loginPreferenceOf,
+    noMfaDevices,
+    audit,
+    secretIndex,
+    clock,
+    random,
+  );
   const maintenance = new Maintenance(
     recycleBin,
     new IdleKeyDisabler(store, usage, changes, clock, random, nodeId),
@@ -269,10 +285,13 @@ export function createRamkey(deps: RamkeyDeps): Ramkey {
   const jobs = new JobScheduler(
     store,
     clock,
-    backgroundJobs({ maintenance, audit, notifications, nonces: durableNonces }, log, jobOptions),
+    backgroundJobs(
+      { maintenance, audit, notifications, consoleSessions, nonces: durableNonces },
+      log,
+      jobOptions,
+    ),
     { ...jobOptions, nodeId, log },
   );
-  const identity = new IdentityService(store, changes, clock, random, quotas);
   return {
     clock,
     quotas,
@@ -281,7 +300,8 @@ export function createRamkey(deps: RamkeyDeps): Ramkey {
     metrics,
     failures: new FailureLimiter(clock, { ...DEFAULT_FAILURE_LIMITS, ...deps.failureLimits }),
     identity,
-    loginProfiles: new LoginProfileService(store, identity, clock, random),
+    loginProfiles,
+    consoleSessions,
     permissions: new PermissionService(store, authorizer, changes, clock, random, quotas),
     accessKeys: new AccessKeyService(
       store,
@@ -354,3 +374,13 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
     clearTimeout(timer);
   });
 }
+
+// INTERIM until the security preference carries the sign-in fields and MFA devices land (same
+// session): the defaults RAM documents.
+function loginPreferenceOf(): Promise<LoginPreference> {
+  return Promise.resolve({ sessionHours: 6, networkMasks: [], mfaForLogin: 'independent' });
+}
+const noMfaDevices: MfaCheck = {
+  hasDevice: () => Promise.resolve(false),
+  verifyLoginCode: () => Promise.resolve(false),
+};

@@ -152,6 +152,8 @@ export interface AuditEventsTable {
    * 'AccessKey' or 'Account' (see the 0011 migration).
    */
   access_key_policy_audit: string;
+  /** '' for an API call; ConsoleOperation, ConsoleSignin or ConsoleSignout (see the 0019 migration). */
+  event_type: string;
 }
 
 export interface AccessKeyUsageTable {
@@ -192,6 +194,29 @@ export interface LoginProfilesTable {
   mfa_bind_required: number;
   created_at: number;
   updated_at: number;
+  password_changed_at: number;
+}
+
+/** A console session; only the SHA-256 of its token is kept. */
+export interface ConsoleSessionsTable {
+  token_hash: string;
+  session_id: string;
+  account_id: string;
+  /** '' for the account's root identity. */
+  user_id: string;
+  mfa_present: number;
+  created_at: number;
+  last_seen_at: number;
+  password_verified_at: number;
+}
+
+/** Failed console sign-ins of one login name (lower case), and until when it is locked. */
+export interface ConsoleSigninFailuresTable {
+  login_key: string;
+  account_id: string;
+  failures: number;
+  first_failed_at: number;
+  locked_until: number;
 }
 
 export interface PasswordPoliciesTable {
@@ -320,6 +345,8 @@ export interface Database {
   credential_reports: CredentialReportsTable;
   login_profiles: LoginProfilesTable;
   password_policies: PasswordPoliciesTable;
+  console_sessions: ConsoleSessionsTable;
+  console_signin_failures: ConsoleSigninFailuresTable;
   secret_index: SecretIndexTable;
   nonces: NoncesTable;
   recycled_users: RecycledUsersTable;

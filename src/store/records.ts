@@ -172,7 +172,12 @@ export interface AuditEventRecord {
    * it): the level of that policy. Absent otherwise.
    */
   accessKeyPolicyAudit?: 'AccessKey' | 'Account';
+  /** What kind of event (ActionTrail's eventType); absent for an API call (`ApiCall`). */
+  eventType?: ConsoleEventType;
 }
+
+/** ActionTrail's event types for what is done in the console. */
+export type ConsoleEventType = 'ConsoleOperation' | 'ConsoleSignin' | 'ConsoleSignout';
 
 /**
  * An event to be committed with the change it records: the first write transaction committed while
@@ -548,6 +553,31 @@ export interface LoginProfileRecord {
   mfaBindRequired: boolean;
   createdAt: number;
   updatedAt: number;
+  /** When the password was last set (MaxPasswordAge counts from here). */
+  passwordChangedAt: number;
+}
+
+/** A console session. Its token is never stored: only the token's SHA-256 (`tokenHash`). */
+export interface ConsoleSessionRecord {
+  tokenHash: string;
+  /** The session's public name (audit events, logs); not a credential. */
+  sessionId: string;
+  accountId: string;
+  /** Undefined for the account's root identity. */
+  userId: string | undefined;
+  /** Whether the sign-in passed an MFA check (`acs:MFAPresent`). */
+  mfaPresent: boolean;
+  createdAt: number;
+  lastSeenAt: number;
+  /** When the session last proved it knew the password (a later password change ends it). */
+  passwordVerifiedAt: number;
+}
+
+/** Failed sign-ins of one login name since `firstFailedAt`, and the end of its lockout (0: none). */
+export interface SigninFailureRecord {
+  failures: number;
+  firstFailedAt: number;
+  lockedUntil: number;
 }
 
 /** An account's password policy (RAM SetPasswordPolicy). */

@@ -21,6 +21,8 @@ import type {
   AuditSlot,
   CredentialReportRecord,
   LoginProfileRecord,
+  ConsoleSessionRecord,
+  SigninFailureRecord,
   PasswordPolicyRecord,
   CredentialReportSource,
   DirectoryAccountRecord,
@@ -679,6 +681,31 @@ export interface LoginProfileStore {
   setPasswordPolicy(accountId: string, policy: PasswordPolicyRecord): Promise<void>;
 }
 
+/** Console sessions and the failed sign-ins that lock a login name. */
+export interface ConsoleSessionStore {
+  createConsoleSession(session: ConsoleSessionRecord): Promise<void>;
+  getConsoleSession(tokenHash: string): Promise<ConsoleSessionRecord | undefined>;
+  /** Moves the session's last activity forward (never back); false when it is gone. */
+  touchConsoleSession(tokenHash: string, at: number): Promise<boolean>;
+  deleteConsoleSession(tokenHash: string): Promise<boolean>;
+  setConsoleSessionPasswordVerifiedAt(tokenHash: string, at: number): Promise<void>;
+  /** Deletes sessions idle since before `before`; returns how many. */
+  purgeConsoleSessions(before: number): Promise<number>;
+  getSigninFailures(loginKey: string): Promise<SigninFailureRecord | undefined>;
+  /**
+   * Counts one failure atomically: a count whose window (`windowMs` from its first failure) has
+   * passed starts again at 1; reaching `maxFailures` (0: never) locks the name until `at + lockMs`.
+   * Returns the record as it now is.
+   */
+  recordSigninFailure(
+    accountId: string,
+    loginKey: string,
+    at: number,
+    rule: { windowMs: number; maxFailures: number; lockMs: number },
+  ): Promise<SigninFailureRecord>;
+  clearSigninFailures(loginKey: string): Promise<void>;
+}
+
 /** Every aggregate, over one database. */
 export interface Store
   extends
@@ -692,6 +719,7 @@ export interface Store
     AuditStore,
     CredentialReportStore,
     LoginProfileStore,
+    ConsoleSessionStore,
     SecretIndexStore,
     UsedNonceStore,
     JobLeaseStore,

@@ -57,6 +57,14 @@ describe('bash completion', () => {
       expect.arrayContaining(['simulate', 'create', 'get', 'list', 'attach', 'detach', 'set-default']),
     );
     expect(await complete('groups', 'add')).toEqual(['add-user']);
+    // Three levels deep, and the --no- form of a boolean setting.
+    expect((await complete('users', 'login-profile', '')).sort()).toEqual([
+      'create',
+      'delete',
+      'get',
+      'update',
+    ]);
+    expect(await complete('password-policy', 'set', '--no-require-n')).toEqual(['--no-require-numbers']);
     const keysList = await complete('keys', 'list', '--');
     expect(keysList).toEqual(expect.arrayContaining(['--user', '--json', '--profile', '--help']));
     // An option's value does not count as a subcommand; a global option before the path is skipped.

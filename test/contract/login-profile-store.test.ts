@@ -16,6 +16,7 @@ function profileOf(accountId: string, userId: string): LoginProfileRecord {
     mfaBindRequired: false,
     createdAt: T0,
     updatedAt: T0,
+    passwordChangedAt: T0,
   };
 }
 

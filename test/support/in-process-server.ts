@@ -53,6 +53,8 @@ export interface StartAppOptions {
   gateways?: string[];
   /** RAMKEY_METRICS_FROM: the addresses `/metrics` answers (loopback by default). */
   metricsFrom?: string[];
+  /** The built console to serve at /console (default: the repository's dist/console). */
+  consoleDir?: string;
   /** Where to listen (default 127.0.0.1; `::` takes IPv6 and IPv4 calls, `endpoint` still works). */
   host?: string;
   /**
@@ -146,6 +148,7 @@ export async function startApp(options: StartAppOptions = {}): Promise<RunningAp
     ...(options.trustProxy && { trustProxy: options.trustProxy }),
     ...(options.gateways && { gateways: options.gateways }),
     ...(options.metricsFrom && { metricsFrom: options.metricsFrom }),
+    ...(options.consoleDir !== undefined && { consoleDir: options.consoleDir }),
   });
   await app.listen({ host: options.host ?? '127.0.0.1', port: 0 });
   const address = app.server.address();

@@ -29,8 +29,8 @@ function policyParam(ctx: ActionContext): AccessKeyPolicy {
 /** The self-lockout guard of a Set call: its key, its address, and whether it accepts a lockout. */
 function guardOf(ctx: ActionContext): LockoutGuard {
   return {
-    // Every credential is an AccessKey today; a console session (another kind) will sign with none.
-    callerAccessKeyId: ctx.caller.credential.id,
+    // A console session signs with no key: it cannot lock itself out of the API.
+    callerAccessKeyId: ctx.caller.credential.kind === 'AccessKey' ? ctx.caller.credential.id : undefined,
     sourceIp: ctx.sourceIp,
     accepted: parseBoolean(ctx.params, 'AcceptSelfLockout') ?? false,
   };

@@ -684,6 +684,62 @@ export const catalog = {
 
   // Flow control: a source whose calls keep failing to authenticate, or a server whose audit trail
   // cannot keep up (it slows callers down rather than lose an event).
+  // Console sign-in and sessions
+  ConsoleSessionRequired: {
+    httpStatus: 401,
+    message: 'Sign in to the console first: there is no session, or it ended or was idle for too long.',
+    retryable: false,
+  },
+  InvalidCsrfToken: {
+    httpStatus: 403,
+    message:
+      "The request did not carry the console session's CSRF token (X-Ramkey-Csrf), or came from another site.",
+    retryable: false,
+  },
+  'InvalidParameter.SigninWithAccessKey': {
+    httpStatus: 400,
+    message:
+      'AccessKeys are for programs, not for signing in: sign in with your login name and console password, and keep the AccessKey secret out of forms.',
+    retryable: false,
+  },
+  SigninFailed: {
+    httpStatus: 401,
+    message: 'The login name or the password is not correct.',
+    retryable: false,
+  },
+  MFACodeRequired: {
+    httpStatus: 401,
+    message: 'Enter the 6-digit code your MFA device shows.',
+    retryable: false,
+  },
+  InvalidMFACode: {
+    httpStatus: 401,
+    message: 'The MFA code is not correct, or it was used already: wait for the next one.',
+    retryable: false,
+  },
+  MFADeviceRequired: {
+    httpStatus: 403,
+    message:
+      'Signing in requires an MFA device and none is bound to this user: ask an administrator to bind one (BindMFADevice).',
+    retryable: false,
+  },
+  SigninLocked: {
+    httpStatus: 429,
+    message: 'Too many failed sign-ins for this login name: try again in {0} minutes.',
+    retryable: true,
+  },
+  'Forbidden.LoginNetworkMask': {
+    httpStatus: 403,
+    message:
+      'Console sign-in is not allowed from {0}: the account allows it from its LoginNetworkMasks only.',
+    retryable: false,
+  },
+  PasswordExpired: {
+    httpStatus: 403,
+    message:
+      'The password is older than the password policy allows (MaxPasswordAge with HardExpiry): an administrator must set a new one (UpdateLoginProfile).',
+    retryable: false,
+  },
   Throttling: {
     httpStatus: 503,
     message: 'Request was denied due to request throttling.',

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { checkPassword, DEFAULT_PASSWORD_POLICY, MAX_PASSWORD_LENGTH } from './password-policy.js';
+import { cryptoRandom, type Random } from '../random.js';
+import {
+  checkPassword,
+  DEFAULT_PASSWORD_POLICY,
+  generatePassword,
+  MAX_PASSWORD_LENGTH,
+  type PasswordPolicy,
+} from './password-policy.js';
 
 const strict = {
   ...DEFAULT_PASSWORD_POLICY,
@@ -37,5 +44,61 @@ describe('checkPassword', () => {
     for (const password of ['Abcde fgh1!', 'Abcdefgh1!\n', 'Abcdéfgh1!']) {
       expect(verdict(password)).toMatch(/^InvalidParameter\.Password: it may contain only printable ASCII/);
     }
+  });
+});
+
+/** Randomness that repeats `bytes` over and over. */
+function repeating(...bytes: number[]): Random {
+  return {
+    bytes: (n) => Buffer.from(Array.from({ length: n }, (_, i) => bytes[i % bytes.length] ?? 0)),
+    uuid: () => '00000000-0000-4000-8000-000000000000',
+  };
+}
+
+describe('generatePassword', () => {
+  const flags = [
+    'requireLowercaseCharacters',
+    'requireUppercaseCharacters',
+    'requireNumbers',
+    'requireSymbols',
+  ] as const;
+  /** Every combination of the four character-class rules, at the shortest and longest minimum length. */
+  const policies: PasswordPolicy[] = [8, 32].flatMap((minimumPasswordLength) =>
+    Array.from({ length: 16 }, (_, mask) => ({
+      ...DEFAULT_PASSWORD_POLICY,
+      minimumPasswordLength,
+      ...Object.fromEntries(flags.map((flag, bit) => [flag, (mask & (1 << bit)) !== 0])),
+    })),
+  );
+
+  it('satisfies every policy, at least 20 characters long, and differs each time', () => {
+    for (const policy of policies) {
+      const password = generatePassword(policy, cryptoRandom);
+      expect(checkPassword(policy, password).ok, JSON.stringify(policy)).toBe(true);
+      expect(password).toHaveLength(Math.max(20, policy.minimumPasswordLength));
+      if (!policy.requireSymbols) expect(password).toMatch(/^[A-Za-z0-9]+$/);
+    }
+    expect(generatePassword(DEFAULT_PASSWORD_POLICY, cryptoRandom)).not.toBe(
+      generatePassword(DEFAULT_PASSWORD_POLICY, cryptoRandom),
+    );
+  });
+
+  it('places a character of each required class even when the randomness favours none', () => {
+    // Zero bytes pick the first character of every alphabet: 'a' for the rest of the password.
+    for (const policy of policies) {
+      expect(checkPassword(policy, generatePassword(policy, repeating(0))).ok).toBe(true);
+    }
+    const all = { ...DEFAULT_PASSWORD_POLICY, ...Object.fromEntries(flags.map((f) => [f, true])) };
+    expect(
+      Array.from(generatePassword(all, repeating(0)))
+        .sort()
+        .join(''),
+    ).toBe(`!0A${'a'.repeat(17)}`);
+  });
+
+  it('drops the bytes that would bias the choice instead of folding them in', () => {
+    // 62 characters: bytes from 248 up would favour the first 8 if taken modulo 62.
+    expect(generatePassword(DEFAULT_PASSWORD_POLICY, repeating(255, 61))).toBe('9'.repeat(20));
+    expect(generatePassword(DEFAULT_PASSWORD_POLICY, repeating(248, 0))).toBe('a'.repeat(20));
   });
 });

@@ -1,6 +1,7 @@
-// RAM password policies: the account's rules for console passwords, and checking a password
-// against them. The password itself never appears in a result or an error.
+// RAM password policies: the account's rules for console passwords, checking a password against
+// them, and generating one that satisfies them. The password itself never appears in a result or an error.
 import { fail, ok, type Result } from '../errors/ramkey-error.js';
+import type { Random } from '../random.js';
 
 /** An account's password policy (RAM SetPasswordPolicy). */
 export interface PasswordPolicy {
@@ -74,4 +75,44 @@ export function checkPassword(policy: PasswordPolicy, password: string): Result<
     return broken('it must contain a symbol (RequireSymbols)');
   }
   return ok(password);
+}
+
+/** Length of a generated password when the policy asks for less: about 119 bits or more. */
+const GENERATED_MIN_LENGTH = 20;
+const LOWERCASE = 'abcdefghijklmnopqrstuvwxyz';
+const UPPERCASE = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ';
+const DIGITS = '0123456789';
+/** Symbols that need no quoting in a shell's double quotes or a JSON string (no quote, `\`, `$`, backtick). */
+const SYMBOLS = '!#%&*+-=?@^_~';
+
+/** A uniform integer in [0, n) for n <= 256, by rejection sampling of random bytes (no modulo bias). */
+function uniformIndex(random: Random, n: number): number {
+  const limit = 256 - (256 % n);
+  for (;;) {
+    for (const byte of random.bytes(16)) if (byte < limit) return byte % n;
+  }
+}
+
+/**
+ * A new password that satisfies `policy`: at least 20 characters (more if the policy asks), one of
+ * each character class the policy requires, the rest uniform over letters and digits (and the
+ * symbols when required), shuffled so that the required ones sit anywhere.
+ */
+export function generatePassword(policy: PasswordPolicy, random: Random): string {
+  const length = Math.max(policy.minimumPasswordLength, GENERATED_MIN_LENGTH);
+  const pick = (alphabet: string) => alphabet.charAt(uniformIndex(random, alphabet.length));
+  const required = [
+    ...(policy.requireLowercaseCharacters ? [LOWERCASE] : []),
+    ...(policy.requireUppercaseCharacters ? [UPPERCASE] : []),
+    ...(policy.requireNumbers ? [DIGITS] : []),
+    ...(policy.requireSymbols ? [SYMBOLS] : []),
+  ];
+  const any = LOWERCASE + UPPERCASE + DIGITS + (policy.requireSymbols ? SYMBOLS : '');
+  const chars = [...required.map(pick), ...Array.from({ length: length - required.length }, () => pick(any))];
+  // Fisher-Yates.
+  for (let i = chars.length - 1; i > 0; i--) {
+    const j = uniformIndex(random, i + 1);
+    [chars[i], chars[j]] = [chars[j] ?? '', chars[i] ?? ''];
+  }
+  return chars.join('');
 }

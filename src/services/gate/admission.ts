@@ -27,6 +27,12 @@ export interface AdmissionRequest {
   readonly connection: Connection;
 }
 
+/** A console call: its session's principal instead of a signed request. */
+export interface ConsoleAdmissionRequest extends Omit<AdmissionRequest, 'request'> {
+  readonly principal: Principal;
+  readonly session: { readonly sessionId: string; readonly mfaPresent: boolean };
+}
+
 /** The gate's steps, in the order they run (see GATE_STEPS in gate.ts). */
 export type GateStepName =
   | 'keyLookup'

@@ -6,11 +6,17 @@ import { RamkeyError } from '../../core/errors/ramkey-error.js';
 import { isAccessKeyId } from '../../core/keys/key-id.js';
 import type { Authorizer } from '../authorizer.js';
 import type { Principal } from '../principal.js';
-import type { Admission, AdmissionRequest, GateStepName, Refused } from './admission.js';
+import type {
+  Admission,
+  AdmissionRequest,
+  ConsoleAdmissionRequest,
+  GateStepName,
+  Refused,
+} from './admission.js';
 import type { CheckOutcome, GateCheck, GateFinding, KeyedRequest } from './gate-check.js';
 import type { CachedKey, KeyCache } from './key-cache.js';
 import type { NonceStore } from './nonce-store.js';
-import { authorizationCheck } from './steps/authorization.js';
+import { authorizationCheck, authorize } from './steps/authorization.js';
 import { freshnessCheck } from './steps/freshness.js';
 import { keyStatusCheck } from './steps/key-status.js';
 import { networkPolicyCheck, type NetworkPolicySource } from './steps/network-policy.js';
@@ -92,6 +98,30 @@ export class Gate {
     if (!isAccessKeyId(accessKeyId)) return undefined;
     const key = this.deps.keys.get(accessKeyId);
     return key instanceof Promise ? key.then((k) => k?.principal) : key?.principal;
+  }
+
+  /**
+   * Admits a console call: the session was resumed already (its principal is live, the sign-in
+   * network masks allow the address); what is left is the principal's permissions, as for a key. No
+   * key means no key status, network access policy or leak restriction to check.
+   */
+  admitConsole(input: ConsoleAdmissionRequest): Admission | Promise<Admission> {
+    const { principal, session } = input;
+    const outcome = authorize(this.deps.authorizer, principal, {
+      ...input,
+      now: this.deps.clock.now(),
+      mfaPresent: session.mfaPresent,
+    });
+    const decide = (o: CheckOutcome): Admission =>
+      o instanceof RamkeyError
+        ? { admitted: false, refusal: o, refusedAt: 'authorization', principal, used: false }
+        : {
+            admitted: true,
+            caller: { principal, credential: { kind: 'ConsoleSession', id: session.sessionId } },
+            principal,
+            used: true,
+          };
+    return outcome instanceof Promise ? outcome.then(decide) : decide(outcome);
   }
 
   private withKey(input: AdmissionRequest, key: CachedKey | undefined): Admission | Promise<Admission> {

@@ -15,6 +15,7 @@ import type {
   AuditEventPage,
   AuditEventQuery,
   AuditEventRecord,
+  ConsoleEventType,
   AuditPosition,
   AuditPrincipalType,
   KeyUsageGroup,
@@ -51,7 +52,12 @@ export function toRow(event: AuditEventRecord): Insertable<AuditEventsTable> {
     request_parameters: JSON.stringify(event.requestParameters),
     call_count: event.callCount ?? 1,
     access_key_policy_audit: event.accessKeyPolicyAudit ?? '',
+    event_type: event.eventType ?? '',
   };
+}
+
+function isConsoleEventType(value: string): value is ConsoleEventType {
+  return value === 'ConsoleOperation' || value === 'ConsoleSignin' || value === 'ConsoleSignout';
 }
 
 function toEvent(row: Selectable<AuditEventsTable>): AuditEventRecord {
@@ -78,6 +84,7 @@ function toEvent(row: Selectable<AuditEventsTable>): AuditEventRecord {
     ...((row.access_key_policy_audit === 'AccessKey' || row.access_key_policy_audit === 'Account') && {
       accessKeyPolicyAudit: row.access_key_policy_audit,
     }),
+    ...(isConsoleEventType(row.event_type) && { eventType: row.event_type }),
   };
 }
 

@@ -17,6 +17,7 @@ import { kyselyGroupStore } from './group-store.js';
 import { kyselyJobLeaseStore } from './job-lease-store.js';
 import { kyselyLeakResponseStore } from './leak-response-store.js';
 import { kyselyLoginProfileStore } from './login-profile-store.js';
+import { kyselyConsoleSessionStore } from './console-session-store.js';
 import { kyselyNonceStore } from './nonce-store.js';
 import { kyselyPolicyStore } from './policy-store.js';
 import { kyselySecretIndexStore } from './secret-index-store.js';
@@ -75,6 +76,7 @@ export function createKyselyStore(
     ...kyselyAuditStore(ctx),
     ...kyselyCredentialReportStore(ctx),
     ...kyselyLoginProfileStore(ctx),
+    ...kyselyConsoleSessionStore(ctx),
     ...kyselySecretIndexStore(ctx),
     ...kyselyLeakResponseStore(ctx),
     ...kyselyDirectoryStore(ctx),

@@ -17,6 +17,7 @@ function toLoginProfile(row: Selectable<LoginProfilesTable>): LoginProfileRecord
     mfaBindRequired: row.mfa_bind_required === 1,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
+    passwordChangedAt: row.password_changed_at,
   };
 }
 
@@ -27,6 +28,7 @@ function profileColumns(p: LoginProfileRecord) {
     password_reset_required: flag(p.passwordResetRequired),
     mfa_bind_required: flag(p.mfaBindRequired),
     updated_at: p.updatedAt,
+    password_changed_at: p.passwordChangedAt,
   };
 }
 

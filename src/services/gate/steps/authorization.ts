@@ -2,28 +2,42 @@
 import type { RamkeyError } from '../../../core/errors/ramkey-error.js';
 import type { Authorizer, AuthorizationInput } from '../../authorizer.js';
 import type { Principal } from '../../principal.js';
-import type { CheckOutcome, GateCheck, KeyedRequest } from '../gate-check.js';
+import type { AdmissionRequest } from '../admission.js';
+import type { CheckOutcome, GateCheck } from '../gate-check.js';
+
+/** What authorizing a call looks at besides the principal (a keyed request is one). */
+export interface AuthorizationRequest extends Omit<AdmissionRequest, 'request'> {
+  readonly now: number;
+  /** Whether the caller passed an MFA check (`acs:MFAPresent`): a console session that did. */
+  readonly mfaPresent?: boolean;
+}
 
 export function authorizationCheck(authorizer: Authorizer): GateCheck {
   return {
     name: 'authorization',
-    check(request) {
-      // Any valid key may call an unrestricted action (STS GetCallerIdentity: a key may always ask
-      // who it is, as on Alibaba Cloud).
-      if (request.action.unrestricted) return undefined;
-      const principal = request.key.principal;
-      const resources = request.resources(principal);
-      return resources instanceof Promise
-        ? resources.then((r) => checkAll(authorizer, principal, request, r))
-        : checkAll(authorizer, principal, request, resources);
-    },
+    check: (request) => authorize(authorizer, request.key.principal, request),
   };
+}
+
+/** The principal's policies allow the action on every resource of the request, or the refusal. */
+export function authorize(
+  authorizer: Authorizer,
+  principal: Principal,
+  request: AuthorizationRequest,
+): CheckOutcome | Promise<CheckOutcome> {
+  // Any valid credential may call an unrestricted action (STS GetCallerIdentity: a key may always ask
+  // who it is, as on Alibaba Cloud).
+  if (request.action.unrestricted) return undefined;
+  const resources = request.resources(principal);
+  return resources instanceof Promise
+    ? resources.then((r) => checkAll(authorizer, principal, request, r))
+    : checkAll(authorizer, principal, request, resources);
 }
 
 function checkAll(
   authorizer: Authorizer,
   principal: Principal,
-  request: KeyedRequest,
+  request: AuthorizationRequest,
   resources: readonly string[],
 ): CheckOutcome | Promise<CheckOutcome> {
   // Fail closed: an action that names no resource is a registry bug, never an allow.
@@ -35,7 +49,7 @@ function checkAll(
 function checkEach(
   authorizer: Authorizer,
   principal: Principal,
-  request: KeyedRequest,
+  request: AuthorizationRequest,
   resources: readonly string[],
   from: number,
 ): CheckOutcome | Promise<CheckOutcome> {
@@ -52,7 +66,10 @@ function checkEach(
   return undefined;
 }
 
-function inputOf({ action, connection, now }: KeyedRequest, resource: string): AuthorizationInput {
+function inputOf(
+  { action, connection, now, mfaPresent }: AuthorizationRequest,
+  resource: string,
+): AuthorizationInput {
   return {
     action: action.authAction,
     actionAliases: action.authAliases,
@@ -63,7 +80,7 @@ function inputOf({ action, connection, now }: KeyedRequest, resource: string): A
       sourceIp: connection.sourceIp,
       currentTime: now,
       secureTransport: connection.secureTransport,
-      mfaPresent: false,
+      mfaPresent: mfaPresent === true,
       userAgent: connection.userAgent,
     },
   };

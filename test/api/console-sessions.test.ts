@@ -1,0 +1,338 @@
+// Console sign-in and sessions over HTTP, as the console page uses them: the cookie's flags, CSRF,
+// calls through the same gate and authorization as the API (a RAM user gets exactly its policies),
+// AccessKeys refused at the form, lockout, idle timeout, password age and changes, and the audit
+// trail's ConsoleSignin / ConsoleOperation / ConsoleSignout events. In process, SQLite and PostgreSQL.
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { ACTIONTRAIL, ConsoleClient, RAM } from '../support/console-client.js';
+import { startApp, type RunningApp } from '../support/in-process-server.js';
+import { clients, RamModule, type Key } from '../support/sdk.js';
+import { describePostgres, describeSqlite, type Engine } from '../support/test-stores.js';
+
+const HOUR = 3_600_000;
+
+function consoleSuite(engine: Engine) {
+  let server: RunningApp;
+
+  beforeAll(async () => {
+    server = await startApp({ engine });
+  });
+
+  afterAll(async () => {
+    await server.stop();
+  });
+
+  /** A fresh account: its root sign-in, its admin's SDK client, and RAM users with passwords. */
+  async function tenant() {
+    const credentials = await server.createAccount();
+    const admin: Key = { id: credentials.accessKeyId, secret: credentials.accessKeySecret };
+    const ram = clients(server.endpoint, admin, 'v3').ram;
+    const userWithPassword = async (userName: string, password: string, policy?: string) => {
+      await ram.createUser(new RamModule.CreateUserRequest({ userName }));
+      await ram.createLoginProfile(new RamModule.CreateLoginProfileRequest({ userName, password }));
+      if (policy) {
+        await ram.attachPolicyToUser(
+          new RamModule.AttachPolicyToUserRequest({ policyType: 'System', policyName: policy, userName }),
+        );
+      }
+      return `${userName}@${credentials.accountId}.onaliyun.com`;
+    };
+    return { credentials, admin, ram, userWithPassword };
+  }
+
+  /** The account's events of one type, newest first. */
+  async function eventsOf(browser: ConsoleClient, eventType: string): Promise<Record<string, unknown>[]> {
+    await server.flush();
+    const answer = await browser.rpc('LookupEvents', ACTIONTRAIL, { MaxResults: '50' });
+    expect(answer.status).toBe(200);
+    return (answer.body.Events as Record<string, unknown>[]).filter((e) => e.eventType === eventType);
+  }
+
+  it('signs the account in with a Strict, HttpOnly cookie and serves calls as root', async () => {
+    const { credentials } = await tenant();
+    const browser = new ConsoleClient(server.endpoint);
+    const signin = await browser.signIn(credentials.loginName, credentials.password);
+    expect(signin.status).toBe(200);
+    const cookie = signin.headers.get('set-cookie') ?? '';
+    expect(cookie).toMatch(/^ramkey_console=[\w-]{40,}; Path=\/console; HttpOnly; SameSite=Strict$/);
+    expect(signin.headers.get('cache-control')).toBe('no-store');
+    expect(signin.body.Session).toMatchObject({
+      Principal: {
+        Type: 'root-account',
+        AccountId: credentials.accountId,
+        UserName: 'root',
+        LoginName: `root@${credentials.accountId}`,
+        Arn: `acs:ram::${credentials.accountId}:root`,
+      },
+      IdleTimeoutSeconds: 6 * 3600,
+      PasswordResetRequired: false,
+    });
+    // The token is in the cookie only: the page gets the CSRF token, which is not the cookie's value.
+    expect(JSON.stringify(signin.body)).not.toContain(browser.cookie?.split('=')[1]);
+
+    const session = await browser.session();
+    expect(session.status).toBe(200);
+    expect((session.body.Session as { CsrfToken: string }).CsrfToken).toBe(browser.csrf);
+
+    const created = await browser.rpc('CreateUser', RAM, { UserName: 'made-in-console' });
+    expect(created.status).toBe(200);
+    expect(created.body).toMatchObject({ User: { UserName: 'made-in-console' } });
+    const listed = await browser.rpc('ListUsers', RAM);
+    const names = (listed.body.Users as { User: { UserName: string }[] }).User.map((u) => u.UserName);
+    expect(names).toContain('made-in-console');
+  });
+
+  it('refuses calls without the CSRF token, from another origin, or without a session', async () => {
+    const { credentials } = await tenant();
+    const browser = new ConsoleClient(server.endpoint);
+    await browser.signIn(credentials.loginName, credentials.password);
+
+    const noToken = await browser.rpc('ListUsers', RAM, {}, { csrf: null });
+    expect(noToken.status).toBe(403);
+    expect(noToken.body.Code).toBe('InvalidCsrfToken');
+    const wrongToken = await browser.rpc('ListUsers', RAM, {}, { csrf: `${browser.csrf ?? ''}x` });
+    expect(wrongToken.body.Code).toBe('InvalidCsrfToken');
+    const elsewhere = await browser.rpc('ListUsers', RAM, {}, { origin: 'https://evil.example' });
+    expect(elsewhere.body.Code).toBe('InvalidCsrfToken');
+
+    const stranger = new ConsoleClient(server.endpoint);
+    const none = await stranger.rpc('ListUsers', RAM, {}, { csrf: browser.csrf ?? '' });
+    expect(none.status).toBe(401);
+    expect(none.body.Code).toBe('ConsoleSessionRequired');
+    const forged = await stranger.request('/console/api/signin', {
+      method: 'POST',
+      headers: { 'content-type': 'text/plain', origin: stranger.origin },
+      body: JSON.stringify({ LoginName: credentials.loginName, Password: credentials.password }),
+    });
+    expect(forged.body.Code).toBe('InvalidParameter.ContentType');
+    const crossSite = await stranger.request('/console/api/signin', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', origin: 'https://evil.example' },
+      body: JSON.stringify({ LoginName: credentials.loginName, Password: credentials.password }),
+    });
+    expect(crossSite.body.Code).toBe('InvalidCsrfToken');
+    expect(crossSite.headers.get('set-cookie')).toBeNull();
+  });
+
+  it('signs out: the session ends and its cookie is cleared', async () => {
+    const { credentials } = await tenant();
+    const browser = new ConsoleClient(server.endpoint);
+    await browser.signIn(credentials.loginName, credentials.password);
+    const out = await browser.signOut();
+    expect(out.status).toBe(200);
+    expect(out.headers.get('set-cookie')).toContain('Max-Age=0');
+    expect((await browser.session()).body.Code).toBe('ConsoleSessionRequired');
+    expect((await browser.rpc('ListUsers', RAM)).status).toBe(401);
+  });
+
+  it('signs a RAM user in, who can do exactly what its policies allow', async () => {
+    const { userWithPassword, credentials } = await tenant();
+    const reader = await userWithPassword('reader', 'Reader-password-1', 'ReadOnlyAccess');
+    const browser = new ConsoleClient(server.endpoint);
+    const signin = await browser.signIn(reader, 'Reader-password-1');
+    expect(signin.status).toBe(200);
+    expect(signin.body.Session).toMatchObject({
+      Principal: { Type: 'ram-user', UserName: 'reader', LoginName: reader },
+    });
+    expect((await browser.rpc('ListUsers', RAM)).status).toBe(200);
+    const write = await browser.rpc('CreateUser', RAM, { UserName: 'not-allowed' });
+    expect(write.status).toBe(403);
+    expect(write.body.Code).toBe('NoPermission');
+    expect(write.body.AccessDeniedDetail).toMatchObject({
+      AuthAction: 'ram:CreateUser',
+      AuthPrincipalType: 'SubUser',
+      AuthPrincipalDisplayName: 'reader',
+      NoPermissionType: 'ImplicitDeny',
+    });
+
+    // A user without a login profile cannot sign in at all.
+    const nobody = new ConsoleClient(server.endpoint);
+    expect((await nobody.signIn(`admin@${credentials.accountId}.onaliyun.com`, 'x')).body.Code).toBe(
+      'SigninFailed',
+    );
+  });
+
+  it("keeps each account's data to itself", async () => {
+    const mine = await tenant();
+    const theirs = await tenant();
+    await theirs.ram.createUser(new RamModule.CreateUserRequest({ userName: 'their-user' }));
+    const browser = new ConsoleClient(server.endpoint);
+    await browser.signIn(mine.credentials.loginName, mine.credentials.password);
+    const got = await browser.rpc('GetUser', RAM, { UserName: 'their-user' });
+    expect(got.body.Code).toBe('EntityNotExist.User');
+    const listed = await browser.rpc('ListUsers', RAM);
+    expect(JSON.stringify(listed.body)).not.toContain('their-user');
+  });
+
+  it('refuses an AccessKey typed into the form, saying keys are for programs', async () => {
+    const { credentials } = await tenant();
+    const browser = new ConsoleClient(server.endpoint);
+    for (const [loginName, password] of [
+      [credentials.accessKeyId, credentials.accessKeySecret],
+      [credentials.loginName, credentials.accessKeySecret],
+      [credentials.accessKeySecret, 'whatever'],
+      [credentials.loginName, credentials.accessKeyId],
+    ] as const) {
+      const answer = await browser.signIn(loginName, password);
+      expect(answer.status).toBe(400);
+      expect(answer.body.Code).toBe('InvalidParameter.SigninWithAccessKey');
+      expect(answer.body.Message).toMatch(/AccessKeys are for programs, not for signing in/);
+      expect(answer.headers.get('set-cookie')).toBeNull();
+    }
+    // The attempts are audited without the key's secret.
+    await browser.signIn(credentials.loginName, credentials.password);
+    const events = await eventsOf(browser, 'ConsoleSignin');
+    const refused = events.filter((e) => e.errorCode === 'InvalidParameter.SigninWithAccessKey');
+    expect(JSON.stringify(refused)).not.toContain(credentials.accessKeySecret);
+    expect(server.logs.join('\n')).not.toContain(credentials.accessKeySecret);
+  });
+
+  it('answers a wrong password and an unknown name alike, and locks the name after MaxLoginAttemps', async () => {
+    const { userWithPassword, ram, credentials } = await tenant();
+    await ram.setPasswordPolicy(new RamModule.SetPasswordPolicyRequest({ maxLoginAttemps: 3 }));
+    const carol = await userWithPassword('carol', 'Carol-password-1');
+    const browser = new ConsoleClient(server.endpoint);
+    const wrong = await browser.signIn(carol, 'not-her-password');
+    const unknown = await browser.signIn(`nobody@${credentials.accountId}.onaliyun.com`, 'whatever');
+    expect(wrong.status).toBe(401);
+    expect(wrong.body.Code).toBe('SigninFailed');
+    expect(unknown.body).toMatchObject({ Code: 'SigninFailed', Message: wrong.body.Message });
+
+    await browser.signIn(carol, 'not-her-password');
+    await browser.signIn(carol.toUpperCase().replace('.ONALIYUN.COM', '.onaliyun.com'), 'still-not');
+    const locked = await browser.signIn(carol, 'Carol-password-1');
+    expect(locked.status).toBe(429);
+    expect(locked.body.Code).toBe('SigninLocked');
+    expect(locked.body.Message).toMatch(/try again in 60 minutes/);
+
+    server.clock.advance(HOUR + 1000);
+    try {
+      expect((await browser.signIn(carol, 'Carol-password-1')).status).toBe(200);
+    } finally {
+      server.clock.advance(-(HOUR + 1000));
+    }
+  });
+
+  it('ends a session idle for LoginSessionDuration, and one whose password was reset', async () => {
+    const { userWithPassword, ram } = await tenant();
+    const dave = await userWithPassword('dave', 'Dave-password-1');
+    const idle = new ConsoleClient(server.endpoint);
+    await idle.signIn(dave, 'Dave-password-1');
+    const reset = new ConsoleClient(server.endpoint);
+    await reset.signIn(dave, 'Dave-password-1');
+
+    server.clock.advance(6 * HOUR - 60_000);
+    try {
+      expect((await reset.session()).status).toBe(200);
+      server.clock.advance(2 * 60_000);
+      // Idle six hours: gone. The other was used a minute before, so it lives on.
+      expect((await idle.session()).body.Code).toBe('ConsoleSessionRequired');
+      expect((await reset.session()).status).toBe(200);
+    } finally {
+      server.clock.advance(-(6 * HOUR + 60_000));
+    }
+    server.clock.advance(1000);
+    await ram.updateLoginProfile(
+      new RamModule.UpdateLoginProfileRequest({ userName: 'dave', password: 'Dave-password-2' }),
+    );
+    expect((await reset.session()).body.Code).toBe('ConsoleSessionRequired');
+  });
+
+  it("asks for a new password when required, and the user's own change keeps the session", async () => {
+    const { ram, credentials } = await tenant();
+    await ram.createUser(new RamModule.CreateUserRequest({ userName: 'erin' }));
+    await ram.createLoginProfile(
+      new RamModule.CreateLoginProfileRequest({
+        userName: 'erin',
+        password: 'Erin-password-1',
+        passwordResetRequired: true,
+      }),
+    );
+    const erin = `erin@${credentials.accountId}.onaliyun.com`;
+    const browser = new ConsoleClient(server.endpoint);
+    const signin = await browser.signIn(erin, 'Erin-password-1');
+    expect(signin.body.Session).toMatchObject({ PasswordResetRequired: true });
+    const other = new ConsoleClient(server.endpoint);
+    await other.signIn(erin, 'Erin-password-1');
+
+    const changed = await browser.rpc('ChangePassword', RAM, {
+      OldPassword: 'Erin-password-1',
+      NewPassword: 'Erin-password-2',
+    });
+    expect(changed.status).toBe(200);
+    const after = await browser.session();
+    expect(after.body.Session).toMatchObject({ PasswordResetRequired: false });
+    expect((await other.session()).body.Code).toBe('ConsoleSessionRequired');
+    expect((await new ConsoleClient(server.endpoint).signIn(erin, 'Erin-password-2')).status).toBe(200);
+  });
+
+  it('enforces MaxPasswordAge: a reset when soft, a refusal with HardExpiry', async () => {
+    const { userWithPassword, ram } = await tenant();
+    const fay = await userWithPassword('fay', 'Fay-password-1');
+    await ram.setPasswordPolicy(new RamModule.SetPasswordPolicyRequest({ maxPasswordAge: 1 }));
+    server.clock.advance(25 * HOUR);
+    try {
+      const soft = await new ConsoleClient(server.endpoint).signIn(fay, 'Fay-password-1');
+      expect(soft.body.Session).toMatchObject({ PasswordResetRequired: true });
+    } finally {
+      server.clock.advance(-25 * HOUR);
+    }
+    await ram.setPasswordPolicy(
+      new RamModule.SetPasswordPolicyRequest({ maxPasswordAge: 1, hardExpiry: true }),
+    );
+    server.clock.advance(25 * HOUR);
+    try {
+      const hard = await new ConsoleClient(server.endpoint).signIn(fay, 'Fay-password-1');
+      expect(hard.status).toBe(403);
+      expect(hard.body.Code).toBe('PasswordExpired');
+    } finally {
+      server.clock.advance(-25 * HOUR);
+    }
+  });
+
+  it('audits sign-in, every console operation and sign-out, never a password', async () => {
+    const { credentials } = await tenant();
+    const browser = new ConsoleClient(server.endpoint);
+    await browser.signIn(credentials.loginName, 'wrong-password');
+    await browser.signIn(credentials.loginName, credentials.password);
+    await browser.rpc('CreateUser', RAM, { UserName: 'audited' });
+    await browser.rpc('DeleteUser', RAM, { UserName: 'no-such-user' });
+
+    const signins = await eventsOf(browser, 'ConsoleSignin');
+    expect(signins.map((e) => e.errorCode ?? 'ok').slice(0, 2)).toEqual(['ok', 'SigninFailed']);
+    expect(signins[0]).toMatchObject({
+      eventName: 'ConsoleSignin',
+      serviceName: 'Console',
+      sourceIpAddress: '127.0.0.1',
+      requestParameters: { LoginName: credentials.loginName, MFAUsed: 'false' },
+      userIdentity: { type: 'root-account', accountId: credentials.accountId, accessKeyId: '' },
+    });
+    const operations = await eventsOf(browser, 'ConsoleOperation');
+    const created = operations.find((e) => e.eventName === 'CreateUser');
+    expect(created).toMatchObject({
+      serviceName: 'Ram',
+      eventRW: 'Write',
+      requestParameters: { UserName: 'audited' },
+      userIdentity: { type: 'root-account', accessKeyId: '' },
+    });
+    expect(operations.find((e) => e.eventName === 'DeleteUser')).toMatchObject({
+      errorCode: 'EntityNotExist.User',
+    });
+
+    await browser.signOut();
+    const admin = new ConsoleClient(server.endpoint);
+    await admin.signIn(credentials.loginName, credentials.password);
+    expect((await eventsOf(admin, 'ConsoleSignout')).length).toBe(1);
+    const everything = JSON.stringify(await eventsOf(admin, 'ConsoleSignin'));
+    expect(everything).not.toContain(credentials.password);
+    expect(everything).not.toContain('wrong-password');
+    expect(server.logs.join('\n')).not.toContain(credentials.password);
+  });
+}
+
+describeSqlite('console sessions (SQLite)', () => {
+  consoleSuite('sqlite');
+});
+
+await describePostgres('console sessions (PostgreSQL)', () => {
+  consoleSuite('postgres');
+});
