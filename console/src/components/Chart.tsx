@@ -37,6 +37,7 @@ export function Chart({
   const slot = plotWidth / points.length;
   const y = (value: number) => PAD.top + plotHeight - (value / max) * plotHeight;
   const x = (i: number) => PAD.left + slot * i + slot / 2;
+  const barWidth = Math.min(slot * 0.7, 48);
   // Label every point when they fit, else about eight evenly spaced ones.
   const labelEvery = Math.max(1, Math.ceil(points.length / 8));
   const ticks = [0, max / 2, max];
@@ -63,8 +64,8 @@ export function Chart({
             <rect
               key={point.label}
               className="chart-bar"
-              x={PAD.left + slot * i + slot * 0.15}
-              width={slot * 0.7}
+              x={x(i) - barWidth / 2}
+              width={barWidth}
               y={y(point.value)}
               height={Math.max(0, PAD.top + plotHeight - y(point.value))}
             >

@@ -64,20 +64,21 @@ export async function lookupEvents(
   return { events, more: true };
 }
 
-/** Calls per UTC day, oldest first, every day from the first to the last included. */
-export function callsPerDay(events: readonly AuditEvent[]): { label: string; value: number }[] {
+/** Calls per UTC day over the `days` days up to `now`, oldest first, days without calls included. */
+export function callsPerDay(
+  events: readonly AuditEvent[],
+  days = 7,
+  now: number = Date.now(),
+): { label: string; value: number }[] {
   const counts = new Map<string, number>();
   for (const e of events) {
     const day = e.eventTime.slice(0, 10);
-    if (day !== '') counts.set(day, (counts.get(day) ?? 0) + 1);
+    counts.set(day, (counts.get(day) ?? 0) + 1);
   }
-  const days = [...counts.keys()].sort();
-  const first = days[0];
-  const last = days.at(-1);
-  if (first === undefined || last === undefined) return [];
+  const today = Date.parse(`${new Date(now).toISOString().slice(0, 10)}T00:00:00Z`);
   const points: { label: string; value: number }[] = [];
-  for (let t = Date.parse(`${first}T00:00:00Z`); t <= Date.parse(`${last}T00:00:00Z`); t += 86_400_000) {
-    const day = new Date(t).toISOString().slice(0, 10);
+  for (let i = days - 1; i >= 0; i--) {
+    const day = new Date(today - i * 86_400_000).toISOString().slice(0, 10);
     points.push({ label: day.slice(5), value: counts.get(day) ?? 0 });
   }
   return points;

@@ -68,18 +68,25 @@ function Usage({ accessKeyId }: { accessKeyId: string }) {
   );
 }
 
+/** Rows the key page lists; the chart counts every event fetched, the audit trail page has them all. */
+const EVENT_ROWS = 20;
+
 function Events({ accessKeyId }: { accessKeyId: string }) {
   const events = useRequest(() => lookupEvents(lookupParams({ EventAccessKeyId: accessKeyId })), accessKeyId);
   return (
     <RequestView request={events} label="Loading audit events…">
       {({ events: rows, more }) => (
         <>
-          <Chart title="Calls per day (last 7 days)" kind="line" points={callsPerDay(rows)} />
-          <EventsTable events={rows} caption="Audit events of this key" />
-          {more && (
+          <Chart
+            title={`Calls per day (last 7 days${more ? ', latest calls' : ''})`}
+            points={callsPerDay(rows)}
+          />
+          <EventsTable events={rows.slice(0, EVENT_ROWS)} caption="Audit events of this key" />
+          {(more || rows.length > EVENT_ROWS) && (
             <p className="muted">
-              Showing the latest {rows.length}.{' '}
-              <Link to={`/audit?key=${segment(accessKeyId)}`}>See all in the audit trail</Link>
+              The latest {EVENT_ROWS} of {more ? 'more than ' : ''}
+              {rows.length} events.{' '}
+              <Link to={`/audit?key=${segment(accessKeyId)}`}>See them all in the audit trail</Link>
             </p>
           )}
         </>
