@@ -157,13 +157,22 @@ export function AuditTrail() {
   const route = routeOf(filters);
   const request = useRequest(() => lookupEvents(lookupOf(filters), PAGES), route);
   const stamp = new Date().toISOString().slice(0, 19).replaceAll(':', '-');
+  // Refresh reads the key's addresses again too: both move with every new call.
+  const [refreshed, setRefreshed] = useState(0);
 
   return (
     <section>
       <h1>Audit trail</h1>
       <FilterForm filters={filters} key={route} />
       <div className="toolbar">
-        <button type="button" className="secondary" onClick={request.reload}>
+        <button
+          type="button"
+          className="secondary"
+          onClick={() => {
+            request.reload();
+            setRefreshed((n) => n + 1);
+          }}
+        >
           Refresh
         </button>
       </div>
@@ -221,7 +230,7 @@ export function AuditTrail() {
       {filters.key !== '' && (
         <>
           <h2>Every address this key was used from</h2>
-          <KeyAddresses accessKeyId={filters.key} />
+          <KeyAddresses accessKeyId={filters.key} key={refreshed} />
         </>
       )}
     </section>
