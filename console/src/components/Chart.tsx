@@ -40,7 +40,8 @@ export function Chart({
   const barWidth = Math.min(slot * 0.7, 48);
   // Label every point when they fit, else about eight evenly spaced ones.
   const labelEvery = Math.max(1, Math.ceil(points.length / 8));
-  const ticks = [0, max / 2, max];
+  // Counts are whole numbers: a half-way tick only where it is one.
+  const ticks = Number.isInteger(max / 2) ? [0, max / 2, max] : [0, max];
 
   return (
     <figure className="chart">
@@ -55,7 +56,7 @@ export function Chart({
           <g key={tick}>
             <line className="chart-grid" x1={PAD.left} x2={WIDTH - PAD.right} y1={y(tick)} y2={y(tick)} />
             <text className="chart-axis" x={PAD.left - 6} y={y(tick) + 4} textAnchor="end">
-              {Number.isInteger(tick) ? tick : tick.toFixed(1)}
+              {tick}
             </text>
           </g>
         ))}
@@ -99,20 +100,23 @@ export function Chart({
           ) : null,
         )}
       </svg>
-      <table className="visually-hidden">
-        <caption>{title}</caption>
-        <tbody>
-          {points.map((point) => (
-            <tr key={point.label}>
-              <th scope="row">{point.label}</th>
-              <td>
-                {point.value}
-                {unit}
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+      {/* A table ignores a height smaller than its rows: the hiding box is a div around it. */}
+      <div className="visually-hidden">
+        <table>
+          <caption>{title}</caption>
+          <tbody>
+            {points.map((point) => (
+              <tr key={point.label}>
+                <th scope="row">{point.label}</th>
+                <td>
+                  {point.value}
+                  {unit}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
     </figure>
   );
 }

@@ -3,10 +3,10 @@
 // them too (InvalidParameter.SigninWithAccessKey); this is the same rule, said the same way.
 
 export const SIGNIN_WITH_ACCESS_KEY_MESSAGE =
-  'AccessKeys are for programs, not for signing in. Sign in with your login name and console password.';
+  'AccessKeys are for programs, not for signing in: sign in with your login name and console password, and keep the AccessKey secret out of forms.';
 
-/** `LTAI` and base62: the shape of an AccessKey ID, Ramkey's (24 characters) or a look-alike. */
-const ACCESS_KEY_ID = /^LTAI[0-9A-Za-z]{8,}$/;
+/** `LTAI` (in any case) and base62: the shape of an AccessKey ID, Ramkey's (24 characters) or a look-alike. */
+const ACCESS_KEY_ID = /^LTAI[0-9A-Za-z]{8,}$/i;
 /** 30 base62 characters: the shape of an AccessKey secret. */
 const ACCESS_KEY_SECRET = /^[0-9A-Za-z]{30}$/;
 
