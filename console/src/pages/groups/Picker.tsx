@@ -18,7 +18,7 @@ export function Picker({
   const id = useId();
   return (
     <form
-      className="toolbar"
+      className="toolbar picker"
       onSubmit={(event) => {
         event.preventDefault();
         if (value !== '') onPick(value);
