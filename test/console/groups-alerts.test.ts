@@ -186,6 +186,27 @@ describe('console: groups, policies and alerts', { timeout: 120_000 }, () => {
     await page.getByRole('heading', { name: 'Restricted keys' }).waitFor();
     await page.locator('.loading').first().waitFor({ state: 'detached' });
     await expect(page.getByText('No key is restricted as leaked.').count()).resolves.toBe(1);
+
+    // The alert webhook: its signing secret shown once, then never again.
+    await page.getByLabel('Webhook URL').fill('http://127.0.0.1:9/ramkey-alerts');
+    await page.getByRole('button', { name: 'Set webhook' }).click();
+    const secret = (await page.getByTestId('webhook-secret').textContent()) ?? '';
+    expect(secret).toMatch(/^[0-9A-Za-z]{40}$/);
+    const hook = (await callAction(server.server.endpoint, server.adminKey, {
+      action: 'GetNotificationWebhook',
+      version: '2019-08-15',
+    })) as { Webhook: { Url: string } };
+    expect(hook.Webhook.Url).toBe('http://127.0.0.1:9/ramkey-alerts');
+    await page.getByRole('button', { name: 'I have stored the secret' }).click();
+    await page.reload();
+    await page.getByText('http://127.0.0.1:9/ramkey-alerts').waitFor();
+    expect(await page.content()).not.toContain(secret);
+    await page.getByRole('button', { name: 'Delete webhook' }).click();
+    await page
+      .getByRole('dialog', { name: 'Delete the webhook?' })
+      .getByRole('button', { name: 'Delete webhook' })
+      .click();
+    await page.getByText('No webhook: alerts are kept here only.').waitFor();
     expect(browser.problems.filter((p) => !p.includes('status of 400'))).toEqual([]);
   });
 

@@ -80,7 +80,7 @@ export function Webhook() {
           void set.run();
         }}
       >
-        <div className="field">
+        <div className="field grow">
           <label htmlFor={urlId}>{hook.data === null ? 'Webhook URL' : 'New webhook URL'}</label>
           <input
             id={urlId}
