@@ -71,6 +71,25 @@ describe('console: groups, policies and alerts', { timeout: 120_000 }, () => {
       JSON.parse(READ_USERS),
     );
     await screenshot(page, 'policy-detail');
+
+    // Editing: a refused version leaves the policy as it was; a good one becomes the default.
+    const editor = page.getByLabel('Policy document (saved as a new default version)');
+    await editor.fill(BAD_DOCUMENT);
+    await page.getByRole('button', { name: 'Save new version' }).click();
+    await expect(page.getByTestId('document-result').locator('.error-code code').textContent()).resolves.toBe(
+      expected.code,
+    );
+    const widened = READ_USERS.replace('"ram:ListUsers"', '"ram:ListUsers","ram:ListGroups"');
+    await editor.fill(widened);
+    await page.getByRole('button', { name: 'Save new version' }).click();
+    await page.getByText('Saved as v2, now the default.').waitFor();
+    const edited = await server.ram.getPolicy(
+      new RamModule.GetPolicyRequest({ policyName: 'read-users', policyType: 'Custom' }),
+    );
+    expect(edited.body?.policy?.defaultVersion).toBe('v2');
+    expect(JSON.parse(edited.body?.defaultPolicyVersion?.policyDocument ?? '{}')).toEqual(
+      JSON.parse(widened),
+    );
   });
 
   it('creates a group, adds a member, attaches the policy, and the simulator answers', async () => {
