@@ -132,7 +132,8 @@ describe('console: network policies and the audit trail', { timeout: 120_000 }, 
     await page.goto(server.url('/audit'));
     await page.getByLabel('AccessKey ID').fill(key.id);
     await page.getByLabel('Result').selectOption('failure');
-    await page.getByRole('button', { name: 'Apply filters' }).click();
+    // From the keyboard: Enter in a field applies the filters.
+    await page.getByLabel('AccessKey ID').press('Enter');
     expect(new URL(page.url()).search).toBe(`?key=${key.id}&result=failure`);
 
     // Read events reach the trail within a second: refresh until it is there.
@@ -153,6 +154,13 @@ describe('console: network policies and the audit trail', { timeout: 120_000 }, 
     expect(text).toContain('ApiCall');
     expect(text).toContain('reporting');
     expect(text).toContain('NoPermission');
+    // The whole event opens from the keyboard too.
+    await row.locator('summary').focus();
+    await page.keyboard.press('Enter');
+    await expect(row.locator('pre').textContent()).resolves.toContain('"userAgent"');
+    await row.locator('pre').waitFor({ state: 'visible' });
+    await page.keyboard.press('Enter');
+    await row.locator('pre').waitFor({ state: 'hidden' });
     await expect(
       page.getByRole('region', { name: `Every source address of ${key.id}` }).textContent(),
     ).resolves.toContain('127.0.0.1');

@@ -16,7 +16,18 @@ export function AuditEventsTable({ events }: { events: readonly AuditEvent[] }) 
       columns={[
         { header: 'Time', cell: (e) => formatDateTime(e.eventTime) },
         { header: 'Type', cell: (e) => <span className="badge">{e.eventType || 'ApiCall'}</span> },
-        { header: 'Action', cell: (e) => `${e.serviceName} ${e.eventName}` },
+        {
+          header: 'Action',
+          // The whole event (parameters, user agent, request ID) one keypress away.
+          cell: (e) => (
+            <details className="event-details">
+              <summary>
+                {e.serviceName} {e.eventName}
+              </summary>
+              <pre className="mono">{JSON.stringify(e.raw, null, 2)}</pre>
+            </details>
+          ),
+        },
         { header: 'User', cell: (e) => e.userName || '—' },
         {
           header: 'AccessKey',
