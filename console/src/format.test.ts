@@ -3,8 +3,8 @@ import { formatDate, formatDateTime, formatRelative } from './format';
 
 describe('dates', () => {
   it('are shown in UTC to the minute', () => {
-    expect(formatDateTime('2026-12-06T03:09:47Z')).toBe('2026-12-06 03:09 UTC');
-    expect(formatDateTime('2026-12-06T05:09:47+02:00')).toBe('2026-12-06 03:09 UTC');
+    expect(formatDateTime('2026-12-06T03:09:47Z')).toBe('2026-12-06\u00a003:09\u00a0UTC');
+    expect(formatDateTime('2026-12-06T05:09:47+02:00')).toBe('2026-12-06\u00a003:09\u00a0UTC');
     expect(formatDate('2026-12-06T23:59:59Z')).toBe('2026-12-06');
   });
 

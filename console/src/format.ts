@@ -1,12 +1,15 @@
 // Dates as the console shows them: always UTC (the API's times are UTC, and an audit trail read across
 // time zones must not shift), and "how long ago" for last-used times.
 
+/** No-break space: a time never wraps inside a narrow table cell. */
+const NBSP = '\u00a0';
+
 /** `2026-12-06 03:09 UTC` from the API's ISO 8601 times; empty or unparsable values show as a dash. */
 export function formatDateTime(value: unknown): string {
   if (typeof value !== 'string' || value === '') return '—';
   const date = new Date(value);
   if (Number.isNaN(date.getTime())) return value;
-  return `${date.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+  return `${date.toISOString().slice(0, 10)}${NBSP}${date.toISOString().slice(11, 16)}${NBSP}UTC`;
 }
 
 /** `2026-12-06` */

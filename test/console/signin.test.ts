@@ -145,4 +145,19 @@ describe('console: sign-in', { timeout: 90_000 }, () => {
     expect(profile.body?.loginProfile?.passwordResetRequired).toBe(false);
     await signIn(browser, server, `${userName}@${server.admin.accountId}.onaliyun.com`, 'Second-Pass-2!');
   });
+
+  it('brings the sign-in form back when the session ends under a page, and returns to that page', async () => {
+    const { page } = browser;
+    await signIn(browser, server, server.admin.loginName, server.admin.password, '/users');
+    await page.getByRole('link', { name: 'admin' }).waitFor();
+    // The session ends (as after an idle timeout): the next request answers ConsoleSessionRequired.
+    await browser.context.clearCookies();
+    await page.getByRole('link', { name: 'Recycle bin' }).click();
+    await page.getByText('Your session has ended. Sign in again to continue.').waitFor();
+    expect(new URL(page.url()).pathname).toBe('/console/recycle-bin');
+    await page.getByLabel('Login name').fill(server.admin.loginName);
+    await page.getByLabel('Password').fill(server.admin.password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Recycle bin' }).waitFor();
+  });
 });

@@ -134,6 +134,34 @@ describe('console: users and keys', { timeout: 90_000 }, () => {
     ]);
   });
 
+  it('renames a user, deletes it into the recycle bin and restores it, from the keyboard where it counts', async () => {
+    const { page } = browser;
+    await createUser('old-name');
+    await page.getByRole('button', { name: 'Rename' }).click();
+    const rename = page.getByRole('dialog', { name: 'Rename old-name' });
+    // The dialog takes the focus, and Esc closes it, giving the focus back to the button.
+    expect(await rename.getByLabel('New user name').and(page.locator(':focus')).count()).toBe(1);
+    await page.keyboard.press('Escape');
+    await rename.waitFor({ state: 'detached' });
+    expect(await page.getByRole('button', { name: 'Rename' }).and(page.locator(':focus')).count()).toBe(1);
+    await page.keyboard.press('Enter');
+    await rename.getByLabel('New user name').fill('new-name');
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { level: 1, name: 'new-name' }).waitFor();
+    expect(new URL(page.url()).pathname).toBe('/console/users/new-name');
+
+    await page.getByRole('button', { name: 'Delete user' }).click();
+    const confirm = page.getByRole('dialog', { name: 'Delete user new-name?' });
+    await confirm.getByLabel('Type new-name to confirm').fill('new-name');
+    await confirm.getByRole('button', { name: 'Delete user' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Recycle bin' }).waitFor();
+    const upn = `new-name@${server.admin.accountId}.onaliyun.com`;
+    await page.getByRole('button', { name: `Restore ${upn}` }).click();
+    await page.getByText(`${upn} restored`, { exact: false }).waitFor();
+    const user = await server.ram.getUser(new RamModule.GetUserRequest({ userName: 'new-name' }));
+    expect(user.body?.user?.userName).toBe('new-name');
+  });
+
   it("finds a key's owner by its ID, and shows the key's CLI call with its source address", async () => {
     const { page } = browser;
     await createUser('audited-app');
@@ -171,5 +199,24 @@ describe('console: users and keys', { timeout: 90_000 }, () => {
     await expect(row.textContent()).resolves.toMatch(/127\.0\.0\.1.*NoPermission/);
     await screenshot(page, 'key-detail');
     expect(browser.problems).toEqual([]);
+  });
+
+  it("shows the account's posture on the overview, each finding linking to its fix", async () => {
+    const { page } = browser;
+    await server.ram.createUser(new RamModule.CreateUserRequest({ userName: 'two-keys' }));
+    for (let i = 0; i < 2; i++) {
+      await server.ram.createAccessKey(new RamModule.CreateAccessKeyRequest({ userName: 'two-keys' }));
+    }
+    await page.goto(server.url('/'));
+    const rootKeys = page.getByRole('region', { name: 'Root AccessKeys' });
+    // `ramkey init --root-access-key` gave the account a key of its own.
+    await rootKeys.getByRole('link', { name: server.admin.rootAccessKeyId ?? '' }).waitFor();
+    const twoKeys = page.getByRole('region', { name: 'Users with 2 active keys' });
+    await twoKeys.getByRole('link', { name: 'two-keys' }).click();
+    await page.getByRole('heading', { level: 1, name: 'two-keys' }).waitFor();
+    await page.goBack();
+    const unprotected = page.getByRole('region', { name: 'Keys without a network policy' });
+    await unprotected.getByRole('link', { name: server.admin.accessKeyId }).waitFor();
+    await screenshot(page, 'overview-findings');
   });
 });
