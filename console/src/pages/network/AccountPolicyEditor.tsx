@@ -1,6 +1,7 @@
 // The account-level network access policy: its document, the mode (Inactive, Audit, Active), a dry run
 // over every key of the account (SimulateAccessKeyPolicy at PolicyLevel Account, one key at a time), and
-// saving it. Validation messages are the API's; a self-lockout refusal offers to save anyway.
+// saving it. Validation messages are the API's. The console signs with no AccessKey, so the API's
+// self-lockout guard (AcceptSelfLockout) never applies here: the dry run is what protects the programs.
 import { useId, useState } from 'react';
 import { rpc } from '../../api/client';
 import { useAction, useRequest } from '../../api/hooks';
@@ -14,8 +15,6 @@ import { accountKeys, ownerLabel } from './account-keys';
 import type { AccountKey } from './account-keys';
 import { MODES, pretty, statusOf, withStatus } from './policy-document';
 import type { Mode } from './policy-document';
-
-const SELF_LOCKOUT = 'AccessKeyPolicy.SelfLockout';
 
 interface KeyDryRun {
   readonly key: AccountKey;
@@ -59,11 +58,8 @@ export function AccountPolicyEditor({ accountId, isRoot }: { accountId: string; 
     });
     setDryRun(runs);
   });
-  const save = useAction(async (document: string, acceptSelfLockout: boolean) => {
-    const body = await rpc('ims', 'SetAccessKeyPolicyForAccount', {
-      AccessKeyPolicy: document,
-      AcceptSelfLockout: acceptSelfLockout ? 'true' : undefined,
-    });
+  const save = useAction(async (document: string) => {
+    const body = await rpc('ims', 'SetAccessKeyPolicyForAccount', { AccessKeyPolicy: document });
     setDraft(undefined);
     setSaved(statusOf(text(body.AccessKeyPolicy)));
     current.reload();
@@ -127,21 +123,7 @@ export function AccountPolicyEditor({ accountId, isRoot }: { accountId: string; 
                 </p>
               </div>
               <div aria-live="polite">
-                {save.error !== undefined && (
-                  <>
-                    <ErrorBox error={save.error} onDismiss={save.clearError} />
-                    {save.error.code === SELF_LOCKOUT && (
-                      <button
-                        type="button"
-                        className="danger"
-                        disabled={save.pending}
-                        onClick={() => void save.run(documentText, true)}
-                      >
-                        Save anyway (accept the lockout)
-                      </button>
-                    )}
-                  </>
-                )}
+                {save.error !== undefined && <ErrorBox error={save.error} onDismiss={save.clearError} />}
                 {simulate.error !== undefined && (
                   <ErrorBox error={simulate.error} onDismiss={simulate.clearError} />
                 )}
@@ -172,11 +154,7 @@ export function AccountPolicyEditor({ accountId, isRoot }: { accountId: string; 
               >
                 {simulate.pending ? 'Running…' : 'Dry run'}
               </button>
-              <button
-                type="button"
-                disabled={save.pending}
-                onClick={() => void save.run(documentText, false)}
-              >
+              <button type="button" disabled={save.pending} onClick={() => void save.run(documentText)}>
                 {save.pending ? 'Saving…' : 'Save account policy'}
               </button>
             </div>
