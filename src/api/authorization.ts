@@ -27,7 +27,7 @@ type ResourceOf = (scope: ResourceScope) => string;
 /** `acs:ram:*:<account>:<type>/<name>`, the resource form RAM policies use. */
 export function ramArn(
   accountId: string,
-  type: 'user' | 'group' | 'policy' | 'service',
+  type: 'user' | 'group' | 'policy' | 'service' | 'mfa',
   name: string,
 ): string {
   return `acs:ram:*:${accountId}:${type}/${name}`;
@@ -61,6 +61,20 @@ export const group = named('group', 'GroupName');
 export const policy = named('policy', 'PolicyName');
 /** The custom service `ServiceName` names (a Ramkey resource type, like `policy`). */
 export const service = named('service', 'ServiceName');
+
+/** The virtual MFA device `VirtualMFADeviceName` names. */
+export const mfaDeviceByName: ResourceOf = (s) =>
+  ramArn(s.accountId, 'mfa', s.params.optional('VirtualMFADeviceName') ?? '');
+
+/**
+ * The virtual MFA device `SerialNumber` (`acs:ram::ACCOUNT:mfa/NAME`) names, in whatever account it
+ * names (another account's is then not found); anything else names `mfa/`, which only a right on
+ * every device covers.
+ */
+export const mfaDeviceBySerial: ResourceOf = (s) => {
+  const serial = /^acs:ram::(\d+):mfa\/(.*)$/.exec(s.params.optional('SerialNumber') ?? '');
+  return serial ? `acs:ram:*:${serial[1] ?? ''}:mfa/${serial[2] ?? ''}` : ramArn(s.accountId, 'mfa', '');
+};
 
 /** RAM key actions: the named user, or the caller itself when `UserName` is absent. */
 export const keyOwner: ResourceOf = (s) => (s.params.optional('UserName') === undefined ? self(s) : user(s));

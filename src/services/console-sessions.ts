@@ -16,9 +16,9 @@ import {
   type LoginName,
 } from '../core/identity/login-name.js';
 import { verifyPassword } from '../core/keys/password.js';
-import { isInIpRange, parseIpAddress, type IpRange } from '../core/policy/ip-range.js';
+import { loginNetworkAllows } from '../core/network/login-network-masks.js';
 import type { Random } from '../core/random.js';
-import type { ConsoleSessionRecord, Store } from '../store/store.js';
+import type { ConsoleSessionRecord, SecurityPreference, Store } from '../store/store.js';
 import type { AuditTrail } from './audit-trail.js';
 import type { Connection } from './gate/admission.js';
 import type { IdentityService } from './identity-service.js';
@@ -37,16 +37,6 @@ const TOUCH_EVERY_MS = 60_000;
 /** A well-formed hash to verify against when the login name names nobody: every answer costs one scrypt. */
 const DECOY_HASH = 'scrypt$16384$8$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=';
 const MFA_CODE = /^\d{6}$/;
-
-/** The account's console sign-in settings (its security preference). */
-export interface LoginPreference {
-  /** Idle time after which a session ends (LoginSessionDuration, in hours). */
-  readonly sessionHours: number;
-  /** Where RAM users may sign in from (LoginNetworkMasks); empty: anywhere. */
-  readonly networkMasks: readonly IpRange[];
-  /** `mandatory`: every RAM user needs MFA; otherwise a user needs it once one is bound or asked for. */
-  readonly mfaForLogin: 'mandatory' | 'independent' | 'adaptive';
-}
 
 /** What sign-in needs of RAM users' MFA devices. */
 export interface MfaCheck {
@@ -95,7 +85,7 @@ export class ConsoleSessions {
     private readonly store: Store,
     private readonly identity: IdentityService,
     private readonly loginProfiles: LoginProfileService,
-    private readonly preferences: (accountId: string) => Promise<LoginPreference>,
+    private readonly preferences: (accountId: string) => Promise<SecurityPreference>,
     private readonly mfa: MfaCheck,
     private readonly audit: AuditTrail,
     private readonly secrets: SecretIndex,
@@ -139,7 +129,10 @@ export class ConsoleSessions {
       );
     }
     const preference = await this.preferences(principal.accountId);
-    if (principal.kind === 'user' && !allowedFrom(preference, info.connection.sourceIp)) {
+    if (
+      principal.kind === 'user' &&
+      !loginNetworkAllows(preference.loginNetworkMasks, info.connection.sourceIp)
+    ) {
       const error = new RamkeyError('Forbidden.LoginNetworkMask', { params: [info.connection.sourceIp] });
       return this.refuse(info, at, principal, parameters, error);
     }
@@ -192,7 +185,7 @@ export class ConsoleSessions {
     if (!record) return undefined;
     const at = this.clock.now();
     const preference = await this.preferences(record.accountId);
-    const idle = at - record.lastSeenAt > preference.sessionHours * HOUR_MS;
+    const idle = at - record.lastSeenAt > preference.loginSessionDuration * HOUR_MS;
     const principal = !idle && at - record.createdAt <= MAX_SESSION_MS && (await this.livePrincipal(record));
     if (!principal) {
       await this.store.deleteConsoleSession(tokenHash);
@@ -205,7 +198,8 @@ export class ConsoleSessions {
       await this.store.deleteConsoleSession(tokenHash);
       return undefined;
     }
-    if (principal.kind === 'user' && !allowedFrom(preference, sourceIp)) return undefined;
+    if (principal.kind === 'user' && !loginNetworkAllows(preference.loginNetworkMasks, sourceIp))
+      return undefined;
     if (at - record.lastSeenAt >= TOUCH_EVERY_MS) await this.store.touchConsoleSession(tokenHash, at);
     return this.active(record, principal, token, preference, credentials.passwordResetRequired);
   }
@@ -300,13 +294,13 @@ export class ConsoleSessions {
    */
   private async checkMfa(
     principal: Principal,
-    preference: LoginPreference,
+    preference: SecurityPreference,
     code: string | undefined,
     bindRequired: boolean,
   ): Promise<boolean | RamkeyError> {
     if (principal.kind === 'root') return false;
     const hasDevice = await this.mfa.hasDevice(principal.accountId, principal.userId);
-    const required = hasDevice || bindRequired || preference.mfaForLogin === 'mandatory';
+    const required = hasDevice || bindRequired || preference.mfaOperationForLogin === 'mandatory';
     if (!required) return false;
     if (!hasDevice) return new RamkeyError('MFADeviceRequired');
     if (code === undefined || code === '') return new RamkeyError('MFACodeRequired');
@@ -319,7 +313,7 @@ export class ConsoleSessions {
     record: ConsoleSessionRecord,
     principal: Principal,
     token: string,
-    preference: LoginPreference,
+    preference: SecurityPreference,
     passwordResetRequired: boolean,
   ): ActiveSession {
     const isRoot = principal.kind === 'root';
@@ -338,7 +332,7 @@ export class ConsoleSessions {
           Arn: principalArn(principal),
         },
         CsrfToken: csrfOf(token),
-        IdleTimeoutSeconds: preference.sessionHours * 3600,
+        IdleTimeoutSeconds: preference.loginSessionDuration * 3600,
         PasswordResetRequired: passwordResetRequired,
       },
     };
@@ -399,10 +393,4 @@ function hashToken(token: string): string {
 
 function csrfOf(token: string): string {
   return createHmac('sha256', token).update('ramkey-console-csrf').digest('base64url');
-}
-
-function allowedFrom(preference: LoginPreference, sourceIp: string): boolean {
-  if (preference.networkMasks.length === 0) return true;
-  const address = parseIpAddress(sourceIp);
-  return address !== undefined && preference.networkMasks.some((range) => isInIpRange(address, range));
 }

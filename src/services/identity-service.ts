@@ -134,8 +134,8 @@ export class IdentityService {
 
   /**
    * Deletes the user into the recycle bin with its AccessKeys (restorable together until the
-   * DeleteDate); refused with DeleteConflict.User.Group or .Policy while it is in a group or has
-   * policies attached, as RAM refuses.
+   * DeleteDate); refused with DeleteConflict.User.Group, .Policy or .MFADevice while it is in a
+   * group, has policies attached or has an MFA device bound, as RAM refuses.
    */
   async deleteUser(accountId: string, userName: string): Promise<void> {
     await this.recycle(await this.getUser(accountId, userName));

@@ -85,7 +85,10 @@ export class LoginProfileService {
     }
   }
 
-  /** A RAM user changes its own password, proving it knows the current one. */
+  /**
+   * A RAM user changes its own password, proving it knows the current one; refused with
+   * Forbidden.ChangePassword while the account's preference disallows it.
+   */
   async changePassword(
     accountId: string,
     userId: string,
@@ -93,6 +96,13 @@ export class LoginProfileService {
     newPassword: string,
   ): Promise<void> {
     const profile = await this.profileOf(accountId, userId);
+    // SetSecurityPreference's AllowUserToChangePassword=false takes the right away, except for a
+    // user whose administrator asked for a new password (PasswordResetRequired): it must choose one.
+    // Checked before the old password, so a refused caller learns nothing about it.
+    const preference = await this.store.getSecurityPreference(accountId);
+    if (!preference.allowUserToChangePassword && !profile.passwordResetRequired) {
+      throw new RamkeyError('Forbidden.ChangePassword');
+    }
     if (!(await verifyPassword(oldPassword, profile.passwordHash))) {
       throw new RamkeyError('InvalidParameter.OldPassword');
     }

@@ -18,7 +18,8 @@ import { ResourceDirectory } from './resource-directory.js';
 import { Gate } from './gate/gate.js';
 import { IdentityService } from './identity-service.js';
 import { LoginProfileService } from './login-profile-service.js';
-import { ConsoleSessions, type LoginPreference, type MfaCheck } from './console-sessions.js';
+import { ConsoleSessions } from './console-sessions.js';
+import { MfaService } from './mfa-service.js';
 import { IdleKeyDisabler } from './idle-keys.js';
 import { KeyCache } from './gate/key-cache.js';
 import { NetworkPolicyCache } from './gate/network-policy-cache.js';
@@ -115,6 +116,11 @@ export interface Ramkey {
   readonly loginProfiles: LoginProfileService;
   /** Console sign-in and sessions (the console's credential, admitted by the same gate). */
   readonly consoleSessions: ConsoleSessions;
+  /**
+   * Virtual MFA devices; for console sign-in, hasDevice(accountId, userId) and
+   * verifyLoginCode(accountId, userId, code) (each code's time step accepted once, on any node).
+   */
+  readonly mfa: MfaService;
   readonly accessKeys: AccessKeyService;
   /** Network access restriction policies (key and account level), and their dry run. */
   readonly networkPolicies: NetworkPolicyService;
@@ -267,12 +273,13 @@ export function createRamkey(deps: RamkeyDeps): Ramkey {
   };
   const identity = new IdentityService(store, changes, clock, random, quotas);
   const loginProfiles = new LoginProfileService(store, identity, clock, random);
+  const mfa = new MfaService(store, identity, sealer, clock, random, quotas);
   const consoleSessions = new ConsoleSessions(
     store,
     identity,
     loginProfiles,
-    loginPreferenceOf,
-    noMfaDevices,
+    (accountId) => store.getSecurityPreference(accountId),
+    mfa,
     audit,
     secretIndex,
     clock,
@@ -302,6 +309,7 @@ export function createRamkey(deps: RamkeyDeps): Ramkey {
     identity,
     loginProfiles,
     consoleSessions,
+    mfa,
     permissions: new PermissionService(store, authorizer, changes, clock, random, quotas),
     accessKeys: new AccessKeyService(
       store,
@@ -374,13 +382,3 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
     clearTimeout(timer);
   });
 }
-
-// INTERIM until the security preference carries the sign-in fields and MFA devices land (same
-// session): the defaults RAM documents.
-function loginPreferenceOf(): Promise<LoginPreference> {
-  return Promise.resolve({ sessionHours: 6, networkMasks: [], mfaForLogin: 'independent' });
-}
-const noMfaDevices: MfaCheck = {
-  hasDevice: () => Promise.resolve(false),
-  verifyLoginCode: () => Promise.resolve(false),
-};

@@ -87,6 +87,24 @@ export interface SecurityPreferencesTable {
   /** 0 or 1: SQLite has no boolean type (and better-sqlite3 binds no booleans). */
   allow_user_to_manage_access_keys: number;
   max_idle_days_for_access_keys: number;
+  login_session_duration: Generated<number>;
+  login_network_masks: Generated<string>;
+  allow_user_to_change_password: Generated<number>;
+  enable_save_mfa_ticket: Generated<number>;
+  allow_user_to_manage_mfa_devices: Generated<number>;
+  mfa_operation_for_login: Generated<string>;
+}
+
+export interface VirtualMfaDevicesTable {
+  account_id: string;
+  device_name: string;
+  /** Lower-cased device_name: names are unique in an account regardless of case. */
+  device_name_key: string;
+  sealed_seed: string;
+  user_id: string | null;
+  bound_at: number | null;
+  last_used_step: number | null;
+  created_at: number;
 }
 
 export interface AccessKeysTable {
@@ -344,6 +362,7 @@ export interface Database {
   access_key_usage_groups: AccessKeyUsageGroupsTable;
   credential_reports: CredentialReportsTable;
   login_profiles: LoginProfilesTable;
+  virtual_mfa_devices: VirtualMfaDevicesTable;
   password_policies: PasswordPoliciesTable;
   console_sessions: ConsoleSessionsTable;
   console_signin_failures: ConsoleSigninFailuresTable;

@@ -386,17 +386,65 @@ export interface EffectivePolicy {
   via: 'user' | { group: string };
 }
 
+/** IMS MFAOperationForLogin: when console sign-in asks for an MFA code. */
+export type MfaOperationForLogin = 'mandatory' | 'independent' | 'adaptive';
+
 export interface SecurityPreference {
   /** Whether RAM users may manage their own AccessKeys. Default false. */
   allowUserToManageAccessKeys: boolean;
   /** Days a key may go unused before it is disabled. Default 730. */
   maxIdleDaysForAccessKeys: number;
+  /** Hours a console session lasts, 1 to 24. Default 6. */
+  loginSessionDuration: number;
+  /** Normalised masks console sign-in is allowed from (core/network/login-network-masks.ts); '' = anywhere. */
+  loginNetworkMasks: string;
+  /** Whether RAM users may change their own console password (ChangePassword). Default true. */
+  allowUserToChangePassword: boolean;
+  /** Whether console sign-in may remember a passed MFA check for 7 days. Default false. */
+  enableSaveMFATicket: boolean;
+  /** Whether RAM users may manage their own MFA devices. Default true. */
+  allowUserToManageMFADevices: boolean;
+  /**
+   * 'mandatory': every RAM user signing in must pass MFA; 'independent' (default): users with a
+   * bound device must; 'adaptive': only unusual sign-ins must.
+   */
+  mfaOperationForLogin: MfaOperationForLogin;
 }
 
 export const DEFAULT_SECURITY_PREFERENCE: Readonly<SecurityPreference> = {
   allowUserToManageAccessKeys: false,
   maxIdleDaysForAccessKeys: 730,
+  loginSessionDuration: 6,
+  loginNetworkMasks: '',
+  allowUserToChangePassword: true,
+  enableSaveMFATicket: false,
+  allowUserToManageMFADevices: true,
+  mfaOperationForLogin: 'independent',
 };
+
+/**
+ * A virtual MFA device (TOTP). Its seed is sealed (AAD: the serial number) and opened only to check
+ * a code; `userId` is null while the device is bound to nobody.
+ */
+export interface VirtualMfaDeviceRecord {
+  accountId: string;
+  /** VirtualMFADeviceName as created; unique in the account regardless of case. */
+  deviceName: string;
+  sealedSeed: string;
+  userId: string | null;
+  boundAt: number | null;
+  /** The last TOTP time step accepted for it (bind or sign-in); a code of that step or an earlier one is refused. */
+  lastUsedStep: number | null;
+  createdAt: number;
+}
+
+/** A device as ListVirtualMFADevices shows it: no seed, the bound user's names. */
+export interface VirtualMfaDeviceSummary {
+  deviceName: string;
+  createdAt: number;
+  boundAt: number | null;
+  user: { userId: string; userName: string; displayName: string } | null;
+}
 
 /** A live AccessKey as the credential report shows it: everything but the sealed secret and the state. */
 export type AccessKeySummary = Omit<AccessKeyRecord, 'sealedSecret' | 'state'>;

@@ -61,6 +61,8 @@ import type {
   UnindexedAccessKey,
   UserPatch,
   UserRecord,
+  VirtualMfaDeviceRecord,
+  VirtualMfaDeviceSummary,
   WebhookRecord,
 } from './records.js';
 
@@ -121,7 +123,8 @@ export interface UserStore {
    * user's purge time, and come back with it), and returns those keys' IDs. RAM refuses to delete a
    * user something still hangs on: refuses, changing nothing, with RamkeyError('DeleteConflict.User.Group')
    * while it belongs to a group, then ('DeleteConflict.User.Policy') while policies are attached to
-   * it, checked atomically with the move. Undefined when no such user.
+   * it, then ('DeleteConflict.User.MFADevice') while an MFA device is bound to it, checked atomically
+   * with the move. Undefined when no such user.
    */
   recycleUser(accountId: string, userId: string, bin: RecycleBinEntry): Promise<string[] | undefined>;
   /** The user in the recycle bin with that ID, unless its purge is due at `now`. */
@@ -706,6 +709,50 @@ export interface ConsoleSessionStore {
   clearSigninFailures(loginKey: string): Promise<void>;
 }
 
+/** What BindMFADevice found when it could not bind. */
+export type MfaBindRefusal = 'no-device' | 'no-user' | 'device-bound' | 'user-bound';
+
+/**
+ * Virtual MFA devices (names unique per account regardless of case) and their binding to users (at
+ * most one each). Binding takes the user's principal lock, as deleting the user does, so a user is
+ * never deleted while a device is being bound to it.
+ */
+export interface MfaDeviceStore {
+  /**
+   * Adds an unbound device; false when the account has one of that name. Throws
+   * RamkeyError('LimitExceeded.VirtualMFADevice') when the account already has `quota` devices.
+   */
+  createVirtualMfaDevice(device: VirtualMfaDeviceRecord, quota: number): Promise<boolean>;
+  getVirtualMfaDevice(accountId: string, deviceName: string): Promise<VirtualMfaDeviceRecord | undefined>;
+  /** The device bound to the user, if any. */
+  getUserMfaDevice(accountId: string, userId: string): Promise<VirtualMfaDeviceRecord | undefined>;
+  /** The account's devices in name order (lower-cased); `after` is a marker from a previous page. */
+  listVirtualMfaDevices(
+    accountId: string,
+    options: { after?: string; limit: number },
+  ): Promise<Page<VirtualMfaDeviceSummary>>;
+  /** Binds the unbound device to the user (a live one, with no device yet) and records `step` as used. */
+  bindMfaDevice(
+    accountId: string,
+    deviceName: string,
+    userId: string,
+    boundAt: number,
+    step: number,
+  ): Promise<MfaBindRefusal | undefined>;
+  /** Unbinds the user's device and returns its name; undefined when the user had none. */
+  unbindMfaDevice(accountId: string, userId: string): Promise<string | undefined>;
+  /** Deletes an unbound device: 'deleted', 'missing', or 'bound' (refused). */
+  deleteVirtualMfaDevice(accountId: string, deviceName: string): Promise<'deleted' | 'missing' | 'bound'>;
+  /**
+   * Records `step` as the last one used by the user's device `deviceName`, only if it is later than
+   * the one recorded: false when that is not the user's device or the step (or a later one) was already used. One
+   * conditional UPDATE, so two nodes accepting the same code race and exactly one wins.
+   */
+  acceptMfaStep(accountId: string, userId: string, deviceName: string, step: number): Promise<boolean>;
+  /** How many devices the account has, and how many of them are bound. */
+  countMfaDevices(accountId: string): Promise<{ devices: number; inUse: number }>;
+}
+
 /** Every aggregate, over one database. */
 export interface Store
   extends
@@ -720,6 +767,7 @@ export interface Store
     CredentialReportStore,
     LoginProfileStore,
     ConsoleSessionStore,
+    MfaDeviceStore,
     SecretIndexStore,
     UsedNonceStore,
     JobLeaseStore,

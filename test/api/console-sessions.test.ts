@@ -3,12 +3,20 @@
 // AccessKeys refused at the form, lockout, idle timeout, password age and changes, and the audit
 // trail's ConsoleSignin / ConsoleOperation / ConsoleSignout events. In process, SQLite and PostgreSQL.
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { base32Decode, totpCode, totpStep } from '../../src/core/identity/totp.js';
 import { ACTIONTRAIL, ConsoleClient, RAM } from '../support/console-client.js';
 import { startApp, type RunningApp } from '../support/in-process-server.js';
-import { clients, RamModule, type Key } from '../support/sdk.js';
+import { clients, ImsModule, RamModule, type Key } from '../support/sdk.js';
 import { describePostgres, describeSqlite, type Engine } from '../support/test-stores.js';
 
 const HOUR = 3_600_000;
+
+/** The code an authenticator app shows `steps` steps from `nowMs`. */
+function codeOf(seedBase32: string, nowMs: number, steps = 0): string {
+  const seed = base32Decode(seedBase32);
+  if (seed === undefined) throw new Error('the seed is not Base32');
+  return totpCode(seed, totpStep(nowMs) + steps);
+}
 
 function consoleSuite(engine: Engine) {
   let server: RunningApp;
@@ -25,7 +33,7 @@ function consoleSuite(engine: Engine) {
   async function tenant() {
     const credentials = await server.createAccount();
     const admin: Key = { id: credentials.accessKeyId, secret: credentials.accessKeySecret };
-    const ram = clients(server.endpoint, admin, 'v3').ram;
+    const { ram, ims } = clients(server.endpoint, admin, 'v3');
     const userWithPassword = async (userName: string, password: string, policy?: string) => {
       await ram.createUser(new RamModule.CreateUserRequest({ userName }));
       await ram.createLoginProfile(new RamModule.CreateLoginProfileRequest({ userName, password }));
@@ -36,7 +44,7 @@ function consoleSuite(engine: Engine) {
       }
       return `${userName}@${credentials.accountId}.onaliyun.com`;
     };
-    return { credentials, admin, ram, userWithPassword };
+    return { credentials, admin, ram, ims, userWithPassword };
   }
 
   /** The account's events of one type, newest first. */
@@ -286,6 +294,100 @@ function consoleSuite(engine: Engine) {
       expect(hard.body.Code).toBe('PasswordExpired');
     } finally {
       server.clock.advance(-25 * HOUR);
+    }
+  });
+
+  it('asks a user with an MFA device for its code, accepts each code once, and says MFAUsed', async () => {
+    const { userWithPassword, ram, credentials } = await tenant();
+    const gus = await userWithPassword('gus', 'Gus-password-1');
+    const device = (
+      await ram.createVirtualMFADevice(
+        new RamModule.CreateVirtualMFADeviceRequest({ virtualMFADeviceName: 'gus-phone' }),
+      )
+    ).body?.virtualMFADevice;
+    const seed = device?.base32StringSeed ?? '';
+    const now = server.clock.now();
+    await ram.bindMFADevice(
+      new RamModule.BindMFADeviceRequest({
+        userName: 'gus',
+        serialNumber: device?.serialNumber ?? '',
+        authenticationCode1: codeOf(seed, now, -1),
+        authenticationCode2: codeOf(seed, now),
+      }),
+    );
+    const browser = new ConsoleClient(server.endpoint);
+    const asked = await browser.signIn(gus, 'Gus-password-1');
+    expect(asked.status).toBe(401);
+    expect(asked.body.Code).toBe('MFACodeRequired');
+    expect(asked.headers.get('set-cookie')).toBeNull();
+    // A wrong code, and the code the device was bound with, are refused.
+    const wrong = codeOf(seed, now, 5);
+    expect((await browser.signIn(gus, 'Gus-password-1', wrong)).body.Code).toBe('InvalidMFACode');
+    expect((await browser.signIn(gus, 'Gus-password-1', codeOf(seed, now))).body.Code).toBe('InvalidMFACode');
+    // The right password is still needed with a right code.
+    const next = codeOf(seed, now, 1);
+    expect((await browser.signIn(gus, 'not-it', next)).body.Code).toBe('SigninFailed');
+    const signin = await browser.signIn(gus, 'Gus-password-1', next);
+    expect(signin.status).toBe(200);
+    expect((await new ConsoleClient(server.endpoint).signIn(gus, 'Gus-password-1', next)).body.Code).toBe(
+      'InvalidMFACode',
+    );
+    const root = new ConsoleClient(server.endpoint);
+    await root.signIn(credentials.loginName, credentials.password);
+    const events = (await eventsOf(root, 'ConsoleSignin')).filter(
+      (e) => (e.userIdentity as { userName: string }).userName === 'gus',
+    );
+    expect(events.find((e) => e.errorCode === undefined)).toMatchObject({
+      requestParameters: { LoginName: gus, MFAUsed: 'true' },
+    });
+    expect(events.map((e) => e.errorCode)).toContain('InvalidMFACode');
+    expect(JSON.stringify(events)).not.toContain(next);
+  });
+
+  it('requires a device when the account makes MFA mandatory', async () => {
+    const { userWithPassword, ims, credentials } = await tenant();
+    const hal = await userWithPassword('hal', 'Hal-password-1');
+    await ims.setSecurityPreference(
+      new ImsModule.SetSecurityPreferenceRequest({ MFAOperationForLogin: 'mandatory' }),
+    );
+    const refused = await new ConsoleClient(server.endpoint).signIn(hal, 'Hal-password-1');
+    expect(refused.status).toBe(403);
+    expect(refused.body.Code).toBe('MFADeviceRequired');
+    // The account's root identity signs in with its password (its MFA is not Ramkey's to require).
+    expect(
+      (await new ConsoleClient(server.endpoint).signIn(credentials.loginName, credentials.password)).status,
+    ).toBe(200);
+  });
+
+  it('enforces LoginNetworkMasks for RAM users and LoginSessionDuration as the idle timeout', async () => {
+    const { userWithPassword, ram } = await tenant();
+    const ida = await userWithPassword('ida', 'Ida-password-1');
+    const before = new ConsoleClient(server.endpoint);
+    await before.signIn(ida, 'Ida-password-1');
+    await ram.setSecurityPreference(
+      new RamModule.SetSecurityPreferenceRequest({
+        loginNetworkMasks: '10.0.0.0/8;192.168.1.1',
+        loginSessionDuration: 1,
+      }),
+    );
+    const refused = await new ConsoleClient(server.endpoint).signIn(ida, 'Ida-password-1');
+    expect(refused.status).toBe(403);
+    expect(refused.body.Code).toBe('Forbidden.LoginNetworkMask');
+    expect(refused.body.Message).toContain('127.0.0.1');
+    // A session opened before the masks cannot be used from outside them either.
+    expect((await before.rpc('ListUsers', RAM)).body.Code).toBe('ConsoleSessionRequired');
+
+    await ram.setSecurityPreference(
+      new RamModule.SetSecurityPreferenceRequest({ loginNetworkMasks: '127.0.0.0/8' }),
+    );
+    const browser = new ConsoleClient(server.endpoint);
+    const signin = await browser.signIn(ida, 'Ida-password-1');
+    expect(signin.body.Session).toMatchObject({ IdleTimeoutSeconds: 3600 });
+    server.clock.advance(HOUR + 1000);
+    try {
+      expect((await browser.session()).body.Code).toBe('ConsoleSessionRequired');
+    } finally {
+      server.clock.advance(-(HOUR + 1000));
     }
   });
 

@@ -81,34 +81,63 @@ export function describeAccountStoreContract(name: string, makeStore: () => Prom
     describe('security preferences', () => {
       it('answers the defaults for an account that never set any', async () => {
         const account = await newAccount();
-        expect(await store.getSecurityPreference(account.accountId)).toEqual({
+        const defaults = {
           allowUserToManageAccessKeys: false,
           maxIdleDaysForAccessKeys: 730,
-        });
-        expect(DEFAULT_SECURITY_PREFERENCE).toEqual({
-          allowUserToManageAccessKeys: false,
-          maxIdleDaysForAccessKeys: 730,
-        });
+          loginSessionDuration: 6,
+          loginNetworkMasks: '',
+          allowUserToChangePassword: true,
+          enableSaveMFATicket: false,
+          allowUserToManageMFADevices: true,
+          mfaOperationForLogin: 'independent',
+        };
+        expect(await store.getSecurityPreference(account.accountId)).toEqual(defaults);
+        expect(DEFAULT_SECURITY_PREFERENCE).toEqual(defaults);
+      });
+
+      it('keeps every console sign-in setting, and the defaults for the rest on a first write', async () => {
+        const a = await newAccount();
+        const console = {
+          loginSessionDuration: 12,
+          loginNetworkMasks: '10.0.0.0/8;2001:db8::/32',
+          allowUserToChangePassword: false,
+          enableSaveMFATicket: true,
+          allowUserToManageMFADevices: false,
+          mfaOperationForLogin: 'mandatory' as const,
+        };
+        const expected = { ...DEFAULT_SECURITY_PREFERENCE, ...console };
+        expect(await store.setSecurityPreference(a.accountId, console)).toEqual(expected);
+        expect(await store.getSecurityPreference(a.accountId)).toEqual(expected);
+        expect(
+          await store.setSecurityPreference(a.accountId, {
+            loginNetworkMasks: '',
+            mfaOperationForLogin: 'adaptive',
+          }),
+        ).toEqual({ ...expected, loginNetworkMasks: '', mfaOperationForLogin: 'adaptive' });
       });
 
       it('applies partial patches, keeping what each leaves out, per account', async () => {
         const a = await newAccount();
         const b = await newAccount();
         expect(await store.setSecurityPreference(a.accountId, { maxIdleDaysForAccessKeys: 90 })).toEqual({
+          ...DEFAULT_SECURITY_PREFERENCE,
           allowUserToManageAccessKeys: false,
           maxIdleDaysForAccessKeys: 90,
         });
         expect(await store.setSecurityPreference(a.accountId, { allowUserToManageAccessKeys: true })).toEqual(
           {
+            ...DEFAULT_SECURITY_PREFERENCE,
             allowUserToManageAccessKeys: true,
             maxIdleDaysForAccessKeys: 90,
           },
         );
         expect(await store.setSecurityPreference(a.accountId, {})).toEqual({
+          ...DEFAULT_SECURITY_PREFERENCE,
           allowUserToManageAccessKeys: true,
           maxIdleDaysForAccessKeys: 90,
         });
         expect(await store.getSecurityPreference(a.accountId)).toEqual({
+          ...DEFAULT_SECURITY_PREFERENCE,
           allowUserToManageAccessKeys: true,
           maxIdleDaysForAccessKeys: 90,
         });
@@ -117,7 +146,11 @@ export function describeAccountStoreContract(name: string, makeStore: () => Prom
             allowUserToManageAccessKeys: false,
             maxIdleDaysForAccessKeys: 365,
           }),
-        ).toEqual({ allowUserToManageAccessKeys: false, maxIdleDaysForAccessKeys: 365 });
+        ).toEqual({
+          ...DEFAULT_SECURITY_PREFERENCE,
+          allowUserToManageAccessKeys: false,
+          maxIdleDaysForAccessKeys: 365,
+        });
         expect(await store.getSecurityPreference(b.accountId)).toEqual(DEFAULT_SECURITY_PREFERENCE);
       });
     });

@@ -13,7 +13,7 @@ import type { Clock } from '../../src/core/clock.js';
 import type { MaintenanceOutcome } from '../../src/services/maintenance.js';
 import { cryptoRandom } from '../../src/core/random.js';
 import { bootstrapAccount, type AccountCredentials } from '../../src/services/installation.js';
-import { createRamkey, type RamkeyDeps } from '../../src/services/ramkey.js';
+import { createRamkey, type Ramkey, type RamkeyDeps } from '../../src/services/ramkey.js';
 import { openStore } from '../../src/store/open-store.js';
 import {
   generateMasterKeyText,
@@ -86,6 +86,13 @@ export interface RunningApp {
   /** The first account's credentials, as `ramkey init --json --root-access-key` prints them. */
   admin: AccountCredentials;
   clock: TestClock;
+  /** The running services, for what no API reaches (console sign-in calls ramkey.mfa directly). */
+  ramkey: Ramkey;
+  /**
+   * Another node over the same database and master key (no listener), as a second `ramkey serve`
+   * would be: for what must hold across nodes. PostgreSQL only: a SQLite installation has one server.
+   */
+  otherNode(): Promise<{ ramkey: Ramkey; close(): Promise<void> }>;
   /** Every line the server logged so far (debug level, JSON, redacted as in production). */
   logs: string[];
   /** Another account with its admin user and key, as `ramkey accounts create` makes it. */
@@ -166,6 +173,22 @@ export async function startApp(options: StartAppOptions = {}): Promise<RunningAp
     env: databaseUrl === undefined ? {} : { RAMKEY_DATABASE_URL: databaseUrl },
     admin,
     clock,
+    ramkey,
+    async otherNode() {
+      const otherStore = await openStore({ dataDir, databaseUrl });
+      const other = createRamkey({
+        store: otherStore,
+        sealer: new Sealer(loadMasterKeyRing({ file: masterKeyFile })),
+        clock,
+      });
+      return {
+        ramkey: other,
+        async close() {
+          await other.close();
+          await otherStore.close();
+        },
+      };
+    },
     logs,
     createAccount,
     // A call's use and read event are queued before its response is sent: by the time a test has

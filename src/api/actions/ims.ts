@@ -1,7 +1,6 @@
 // IMS (2019-08-15): AccessKeys addressed by logon name (UserPrincipalName), deleting users and the
 // recycle bin, security preferences, credential reports and the account summary.
 import { parseUserId, parseUserPrincipalName } from '../../core/identity/validate.js';
-import { MAX_IDLE_DAYS_CHOICES } from '../../core/keys/idle.js';
 import { toWireDate } from '../../core/clock.js';
 import { RamkeyError } from '../../core/errors/ramkey-error.js';
 import { userPrincipalName } from '../../services/principal.js';
@@ -11,10 +10,10 @@ import {
   ACCESS_KEY_POLICY_RULES_QUOTA,
   POLICY_DOCUMENT_LENGTH_QUOTA,
 } from '../../services/quotas.js';
-import type { SecurityPreference } from '../../store/store.js';
 import { anyResource, keyOwnerByLogonName, on, userByLogonNameOrId } from '../authorization.js';
 import type { ActionContext, ActionDef, Product } from './action.js';
-import { parseBoolean } from './ram-permissions.js';
+import { imsPreferenceBody, parseSecurityPreferencePatch } from './security-preference.js';
+import { imsMfaActions } from './mfa-devices.js';
 import { accessKeyActions } from './access-key-actions.js';
 import { networkPolicyActions } from './network-policy.js';
 import { leakResponseActions } from './leak-response-actions.js';
@@ -47,6 +46,7 @@ const actions: Record<string, ActionDef> = {
     },
   },
   ...recycleBinActions,
+  ...imsMfaActions,
   ...networkPolicyActions(owner),
   ...leakResponseActions(owner, on(keyOwnerByLogonName)),
   // Ramkey extension: whose key is this? Only for the caller's own account's keys.
@@ -76,24 +76,17 @@ const actions: Record<string, ActionDef> = {
     rw: 'Read',
     resources: anyResource,
     async handle({ ramkey, caller }) {
-      return imsPreference(await ramkey.permissions.getSecurityPreference(caller.principal.accountId));
+      return imsPreferenceBody(await ramkey.permissions.getSecurityPreference(caller.principal.accountId));
     },
   },
   SetSecurityPreference: {
     rw: 'Write',
     resources: anyResource,
     async handle({ ramkey, caller, params }) {
-      const allow = parseBoolean(params, 'AllowUserToManageAccessKeys');
-      const maxIdle = params.optional('MaxIdleDaysForAccessKeys');
-      // Enforced by the daily idle-key job (services/idle-keys.ts).
-      if (maxIdle !== undefined && !MAX_IDLE_DAYS_CHOICES.map(String).includes(maxIdle)) {
-        throw new RamkeyError('InvalidParameter', { params: ['MaxIdleDaysForAccessKeys'] });
-      }
-      const pref = await ramkey.permissions.setSecurityPreference(caller.principal.accountId, {
-        ...(allow !== undefined && { allowUserToManageAccessKeys: allow }),
-        ...(maxIdle !== undefined && { maxIdleDaysForAccessKeys: Number(maxIdle) }),
-      });
-      return imsPreference(pref);
+      const patch = parseSecurityPreferencePatch(params, 'ims');
+      return imsPreferenceBody(
+        await ramkey.permissions.setSecurityPreference(caller.principal.accountId, patch),
+      );
     },
   },
   // Generation is synchronous: the report is complete when GenerateCredentialReport answers, so it
@@ -131,13 +124,13 @@ const actions: Record<string, ActionDef> = {
     rw: 'Read',
     resources: anyResource,
     async handle({ ramkey, caller }) {
-      const [counts, services] = await Promise.all([
+      const [counts, services, mfa] = await Promise.all([
         ramkey.identity.counts(caller.principal.accountId),
         ramkey.services.count(caller.principal.accountId),
+        ramkey.mfa.counts(caller.principal.accountId),
       ]);
       const q = ramkey.quotas;
-      // Only what Ramkey has and enforces: no quota is reported for roles or MFA devices, which
-      // Ramkey does not have.
+      // Only what Ramkey has and enforces: no quota is reported for roles, which Ramkey does not have.
       return {
         SummaryMap: {
           Users: counts.users,
@@ -160,24 +153,15 @@ const actions: Record<string, ActionDef> = {
           // Ramkey extensions: the account's own custom services (global ones are the installation's).
           Services: services,
           ServicesQuota: q.servicesPerAccount,
-          // True counts: Ramkey has no roles and no MFA devices.
+          // True counts: Ramkey has no roles.
           Roles: 0,
-          MFADevices: 0,
-          MFADevicesInUse: 0,
+          MFADevices: mfa.devices,
+          MFADevicesInUse: mfa.inUse,
         },
       };
     },
   },
 };
-
-function imsPreference(pref: SecurityPreference) {
-  return {
-    SecurityPreference: {
-      AccessKeyPreference: { AllowUserToManageAccessKeys: pref.allowUserToManageAccessKeys },
-      MaxIdleDays: { MaxIdleDaysForAccessKeys: pref.maxIdleDaysForAccessKeys },
-    },
-  };
-}
 
 export const ims: Product = {
   version: '2019-08-15',

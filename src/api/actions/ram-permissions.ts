@@ -16,6 +16,7 @@ import type { GroupRecord, PolicyType, PolicyVersionRecord } from '../../store/s
 import { unwrap, type Params } from '../params.js';
 import { anyResource, group, on, policy, user, type ResourcesOf } from '../authorization.js';
 import type { ActionContext, ActionDef, FactsLookup } from './action.js';
+import { parseSecurityPreferencePatch, ramPreferenceBody } from './security-preference.js';
 
 const policyName = (p: Params) => unwrap(parsePolicyName(p.required('PolicyName')));
 const policyType = (p: Params) => unwrap(parsePolicyType(p.required('PolicyType')));
@@ -412,27 +413,17 @@ export const permissionActions = (facts: FactsLookup): Record<string, ActionDef>
     rw: 'Read',
     resources: anyResource,
     async handle({ ramkey, caller }) {
-      const pref = await ramkey.permissions.getSecurityPreference(caller.principal.accountId);
-      return {
-        SecurityPreference: {
-          AccessKeyPreference: { AllowUserToManageAccessKeys: pref.allowUserToManageAccessKeys },
-        },
-      };
+      return ramPreferenceBody(await ramkey.permissions.getSecurityPreference(caller.principal.accountId));
     },
   },
   SetSecurityPreference: {
     rw: 'Write',
     resources: anyResource,
     async handle({ ramkey, caller, params }) {
-      const allow = parseBoolean(params, 'AllowUserToManageAccessKeys');
-      const pref = await ramkey.permissions.setSecurityPreference(caller.principal.accountId, {
-        ...(allow !== undefined && { allowUserToManageAccessKeys: allow }),
-      });
-      return {
-        SecurityPreference: {
-          AccessKeyPreference: { AllowUserToManageAccessKeys: pref.allowUserToManageAccessKeys },
-        },
-      };
+      const patch = parseSecurityPreferencePatch(params, 'ram');
+      return ramPreferenceBody(
+        await ramkey.permissions.setSecurityPreference(caller.principal.accountId, patch),
+      );
     },
   },
   /**

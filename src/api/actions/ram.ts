@@ -13,6 +13,7 @@ import { permissionActions } from './ram-permissions.js';
 import { serviceActions } from './services.js';
 import { accessKeyActions } from './access-key-actions.js';
 import { loginProfileActions } from './login-profiles.js';
+import { ramMfaActions } from './mfa-devices.js';
 import { callerAsOwner, userAsOwner } from './owner.js';
 import { userBody } from './shapes.js';
 
@@ -117,6 +118,12 @@ export function ramProduct(facts: FactsLookup): Product {
     service: 'Ram',
     authPrefix: 'ram',
     risk: 'identity',
-    actions: { ...actions, ...loginProfileActions, ...permissionActions(facts), ...serviceActions },
+    actions: {
+      ...actions,
+      ...loginProfileActions,
+      ...ramMfaActions,
+      ...permissionActions(facts),
+      ...serviceActions,
+    },
   };
 }

@@ -26,11 +26,20 @@ describe('auditedParameters', () => {
         ['Signature', 'x'],
         ['X-Authorization', 'a'],
         ['SessionCookie', 'c'],
+        ['AuthenticationCode1', '123456'],
+        ['authenticationcode2', '654321'],
+        ['Base32StringSeed', 'MZXW6'],
+        ['SerialNumber', 'acs:ram::1:mfa/d'],
         ['NextToken', 'n'],
         ['LookupAttribute.1.Key', 'EventName'],
       ]),
     );
-    expect(kept).toEqual({ UserName: 'alice', NextToken: 'n', 'LookupAttribute.1.Key': 'EventName' });
+    expect(kept).toEqual({
+      UserName: 'alice',
+      SerialNumber: 'acs:ram::1:mfa/d',
+      NextToken: 'n',
+      'LookupAttribute.1.Key': 'EventName',
+    });
   });
 
   it('drops names that are not plain parameter names, bounds values and counts', () => {

@@ -9,8 +9,12 @@ const MAX_AUDITED_PARAMETERS = 64;
 const MAX_USER_AGENT_CHARS = 512;
 const MAX_ERROR_MESSAGE_CHARS = 1024;
 
-/** Parameter names never kept: credentials of any kind, whatever their case. */
-const SECRET_NAME = /password|secret|signature|securitytoken|authorization|cookie|session/i;
+/**
+ * Parameter names never kept: credentials of any kind, whatever their case. MFA authentication codes
+ * count: one is a working credential for up to a minute, and two consecutive ones bind a device.
+ */
+const SECRET_NAME =
+  /password|secret|signature|securitytoken|authorization|cookie|session|authenticationcode|seed|qrcode/i;
 
 /** Names kept: plain parameter names only (they become XML element names in LookupEvents). */
 const PARAMETER_NAME = /^[A-Za-z][A-Za-z0-9._-]{0,127}$/;

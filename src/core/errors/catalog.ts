@@ -259,6 +259,21 @@ export const catalog = {
       'The parameter - "RotateStrategy" must be None or DeleteOldestNonDefaultVersionWhenLimitExceeded.',
     retryable: false,
   },
+  'InvalidParameter.LoginNetworkMasks': {
+    httpStatus: 400,
+    message: 'The parameter - "LoginNetworkMasks" is not valid: {0}.',
+    retryable: false,
+  },
+  'InvalidParameter.LoginSessionDuration': {
+    httpStatus: 400,
+    message: 'The parameter - "LoginSessionDuration" MUST be an integer in the range of 1 and 24.',
+    retryable: false,
+  },
+  'InvalidParameter.MFAOperationForLogin': {
+    httpStatus: 400,
+    message: 'The parameter - "MFAOperationForLogin" MUST be one of mandatory, independent, adaptive.',
+    retryable: false,
+  },
   'InvalidParameter.Boolean': {
     httpStatus: 400,
     message: 'The parameter - "{0}" must be true or false.',
@@ -614,6 +629,72 @@ export const catalog = {
   'DeleteConflict.User.Group': {
     httpStatus: 409,
     message: 'The user CAN NOT be in any group while deleting the user.',
+    retryable: false,
+  },
+  'DeleteConflict.User.MFADevice': {
+    httpStatus: 409,
+    message: 'The user CAN NOT has any mfa device while deleting the user.',
+    retryable: false,
+  },
+  'DeleteConflict.VirtualMFADevice.User': {
+    httpStatus: 409,
+    message: 'The virtual mfa device CAN NOT been bound to any user while deleting it.',
+    retryable: false,
+  },
+  'EntityAlreadyExists.VirtualMFADevice': {
+    httpStatus: 409,
+    message: 'The virtual mfa device does already EXIST.',
+    retryable: false,
+  },
+  'EntityAlreadyExists.VirtualMFADevice.User': {
+    httpStatus: 409,
+    message: 'The virtual mfa device does already been bound to a user.',
+    retryable: false,
+  },
+  'EntityAlreadyExists.User.MFADevice': {
+    httpStatus: 409,
+    message: 'The user has already bound a MFA device.',
+    retryable: false,
+  },
+  'LimitExceeded.VirtualMFADevice': {
+    httpStatus: 409,
+    message: 'The count of virtual mfa devices beyond the current limits.',
+    retryable: false,
+  },
+  'EntityNotExist.VirtualMFADevice': {
+    httpStatus: 404,
+    message: 'The virtual mfa device does not exist.',
+    retryable: false,
+  },
+  'EntityNotExist.User.MFADevice': {
+    httpStatus: 404,
+    message: 'The user has not bound any MFA device.',
+    retryable: false,
+  },
+  CheckAuthenticationCodeFail: {
+    httpStatus: 403,
+    message: 'The parameter - "AuthenticationCode" is inccorrect.',
+    retryable: false,
+  },
+  'InvalidParameter.AuthenticationCode.Format': {
+    httpStatus: 400,
+    message: 'The parameter - "{0}" MUST be 6 numbers.',
+    retryable: false,
+  },
+  'InvalidParameter.VirtualMFADeviceName.InvalidChars': {
+    httpStatus: 400,
+    message: 'The parameter - "VirtualMFADeviceName" contains invalid chars.',
+    retryable: false,
+  },
+  'InvalidParameter.VirtualMFADeviceName.Length': {
+    httpStatus: 400,
+    message: 'The parameter - "VirtualMFADeviceName" beyond the length limit.',
+    retryable: false,
+  },
+  'Forbidden.ChangePassword': {
+    httpStatus: 403,
+    message:
+      'RAM users may not change their own password: AllowUserToChangePassword is false in the security preference.',
     retryable: false,
   },
   'DeleteConflict.User.Policy': {

@@ -37,6 +37,13 @@ export function parseUserName(value: string, field: Field = 'UserName'): Result<
   return ok(value);
 }
 
+/** Virtual MFA device names: 1-64 characters, letters, digits, `.`, `_`, `-` (RAM's rule). */
+export function parseVirtualMfaDeviceName(value: string): Result<string> {
+  if (value.length < 1 || value.length > 64) return fail('InvalidParameter.VirtualMFADeviceName.Length');
+  if (!NAME_CHARS.test(value)) return fail('InvalidParameter.VirtualMFADeviceName.InvalidChars');
+  return ok(value);
+}
+
 /** Display names: 1-128 characters of any script, no control characters. */
 export function parseDisplayName(value: string, field: TextField = 'DisplayName'): Result<string> {
   if (codePoints(value) > 128 || value.length < 1) return fail(`InvalidParameter.${field}.Length`);

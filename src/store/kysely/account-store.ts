@@ -5,6 +5,7 @@ import {
   DEFAULT_SECURITY_PREFERENCE,
   type AccountOverview,
   type AccountRecord,
+  type MfaOperationForLogin,
   type SecurityPreference,
 } from '../records.js';
 import type { AccountStore } from '../store.js';
@@ -25,7 +26,39 @@ function toSecurityPreference(row: Selectable<SecurityPreferencesTable>): Securi
   return {
     allowUserToManageAccessKeys: row.allow_user_to_manage_access_keys === 1,
     maxIdleDaysForAccessKeys: row.max_idle_days_for_access_keys,
+    loginSessionDuration: row.login_session_duration,
+    loginNetworkMasks: row.login_network_masks,
+    allowUserToChangePassword: row.allow_user_to_change_password === 1,
+    enableSaveMFATicket: row.enable_save_mfa_ticket === 1,
+    allowUserToManageMFADevices: row.allow_user_to_manage_mfa_devices === 1,
+    mfaOperationForLogin: row.mfa_operation_for_login as MfaOperationForLogin,
   };
+}
+
+type PreferenceColumns = Omit<Selectable<SecurityPreferencesTable>, 'account_id'>;
+
+/** The columns a patch names (every column for a whole preference). */
+function preferenceColumns(patch: Partial<SecurityPreference>): Partial<PreferenceColumns> {
+  const flag = (value: boolean) => (value ? 1 : 0);
+  const set: Partial<PreferenceColumns> = {};
+  if (patch.allowUserToManageAccessKeys !== undefined)
+    set.allow_user_to_manage_access_keys = flag(patch.allowUserToManageAccessKeys);
+  if (patch.maxIdleDaysForAccessKeys !== undefined) {
+    checkLimit('setSecurityPreference', 'maxIdleDaysForAccessKeys', patch.maxIdleDaysForAccessKeys);
+    set.max_idle_days_for_access_keys = patch.maxIdleDaysForAccessKeys;
+  }
+  if (patch.loginSessionDuration !== undefined) {
+    checkLimit('setSecurityPreference', 'loginSessionDuration', patch.loginSessionDuration);
+    set.login_session_duration = patch.loginSessionDuration;
+  }
+  if (patch.loginNetworkMasks !== undefined) set.login_network_masks = patch.loginNetworkMasks;
+  if (patch.allowUserToChangePassword !== undefined)
+    set.allow_user_to_change_password = flag(patch.allowUserToChangePassword);
+  if (patch.enableSaveMFATicket !== undefined) set.enable_save_mfa_ticket = flag(patch.enableSaveMFATicket);
+  if (patch.allowUserToManageMFADevices !== undefined)
+    set.allow_user_to_manage_mfa_devices = flag(patch.allowUserToManageMFADevices);
+  if (patch.mfaOperationForLogin !== undefined) set.mfa_operation_for_login = patch.mfaOperationForLogin;
+  return set;
 }
 
 export function kyselyAccountStore(ctx: StoreContext): AccountStore {
@@ -113,14 +146,7 @@ export function kyselyAccountStore(ctx: StoreContext): AccountStore {
     getSecurityPreference,
 
     async setSecurityPreference(accountId, patch) {
-      const set: { allow_user_to_manage_access_keys?: number; max_idle_days_for_access_keys?: number } = {};
-      if (patch.allowUserToManageAccessKeys !== undefined) {
-        set.allow_user_to_manage_access_keys = patch.allowUserToManageAccessKeys ? 1 : 0;
-      }
-      if (patch.maxIdleDaysForAccessKeys !== undefined) {
-        checkLimit('setSecurityPreference', 'maxIdleDaysForAccessKeys', patch.maxIdleDaysForAccessKeys);
-        set.max_idle_days_for_access_keys = patch.maxIdleDaysForAccessKeys;
-      }
+      const set = preferenceColumns(patch);
       if (Object.keys(set).length === 0) return getSecurityPreference(accountId);
       // One upsert: the defaults fill what the patch leaves out of a first write; later writes change
       // only what the patch names.
@@ -129,8 +155,7 @@ export function kyselyAccountStore(ctx: StoreContext): AccountStore {
           .insertInto('security_preferences')
           .values({
             account_id: accountId,
-            allow_user_to_manage_access_keys: DEFAULT_SECURITY_PREFERENCE.allowUserToManageAccessKeys ? 1 : 0,
-            max_idle_days_for_access_keys: DEFAULT_SECURITY_PREFERENCE.maxIdleDaysForAccessKeys,
+            ...(preferenceColumns(DEFAULT_SECURITY_PREFERENCE) as PreferenceColumns),
             ...set,
           })
           .onConflict((oc) => oc.column('account_id').doUpdateSet(set))

@@ -59,6 +59,8 @@ export const lockOf = {
   accountGroups: (accountId: string): LockName => ({ rank: 0, name: `ramkey.groups:${accountId}` }),
   /** Creating a custom policy (the account's policy count). */
   accountPolicies: (accountId: string): LockName => ({ rank: 0, name: `ramkey.policies:${accountId}` }),
+  /** Creating a virtual MFA device (the account's device count). */
+  accountMfaDevices: (accountId: string): LockName => ({ rank: 0, name: `ramkey.mfa:${accountId}` }),
   /** Creating a custom service (its scope's service count); the scope is an account ID, or '' (global). */
   scopeServices: (scope: string): LockName => ({ rank: 0, name: `ramkey.services:${scope}` }),
   /** What hangs on one principal: its keys, groups, attached policies; deleting the user. */

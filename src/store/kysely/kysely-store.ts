@@ -18,6 +18,7 @@ import { kyselyJobLeaseStore } from './job-lease-store.js';
 import { kyselyLeakResponseStore } from './leak-response-store.js';
 import { kyselyLoginProfileStore } from './login-profile-store.js';
 import { kyselyConsoleSessionStore } from './console-session-store.js';
+import { kyselyMfaDeviceStore } from './mfa-device-store.js';
 import { kyselyNonceStore } from './nonce-store.js';
 import { kyselyPolicyStore } from './policy-store.js';
 import { kyselySecretIndexStore } from './secret-index-store.js';
@@ -77,6 +78,7 @@ export function createKyselyStore(
     ...kyselyCredentialReportStore(ctx),
     ...kyselyLoginProfileStore(ctx),
     ...kyselyConsoleSessionStore(ctx),
+    ...kyselyMfaDeviceStore(ctx),
     ...kyselySecretIndexStore(ctx),
     ...kyselyLeakResponseStore(ctx),
     ...kyselyDirectoryStore(ctx),

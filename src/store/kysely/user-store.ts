@@ -164,7 +164,8 @@ export function kyselyUserStore(ctx: StoreContext): UserStore {
           // Every writer that adds a key, a membership or an attachment to the user takes this lock.
           await ctx.lock(trx, lockOf.principal(accountId, userId));
           // The write comes first (see context.ts) and moves only a user nothing hangs on: RAM's
-          // conflicts for groups and attached policies stay; its keys go to the bin with it.
+          // conflicts for groups, attached policies and a bound MFA device stay; its keys go to the
+          // bin with it.
           const moved = await trx
             .insertInto('recycled_users')
             .columns([...USER_COLUMNS, 'recycled_at', 'purge_at'])
@@ -198,13 +199,24 @@ export function kyselyUserStore(ctx: StoreContext): UserStore {
                           .whereRef('a.user_id', '=', 'u.user_id'),
                       ),
                     ),
+                    // A bound MFA device stays a conflict, as on RAM: the recycle bin must not take
+                    // (or silently drop) a binding.
+                    w.not(
+                      w.exists(
+                        w
+                          .selectFrom('virtual_mfa_devices as v')
+                          .select('v.device_name')
+                          .whereRef('v.account_id', '=', 'u.account_id')
+                          .whereRef('v.user_id', '=', 'u.user_id'),
+                      ),
+                    ),
                   ]),
                 ),
             )
             .executeTakeFirst();
           if ((moved.numInsertedOrUpdatedRows ?? 0n) === 0n) {
-            // Nothing moved: no such user, or one of the two conditions held (and under the lock
-            // still holds), the second one when not the first.
+            // Nothing moved: no such user, or one of the three conditions held (and under the lock
+            // still holds).
             const why = await trx
               .selectNoFrom((eb) => [
                 eb
@@ -225,11 +237,21 @@ export function kyselyUserStore(ctx: StoreContext): UserStore {
                       .where('user_id', '=', userId),
                   )
                   .as('groups'),
+                eb
+                  .exists(
+                    eb
+                      .selectFrom('user_policies')
+                      .select('policy_name')
+                      .where('account_id', '=', accountId)
+                      .where('user_id', '=', userId),
+                  )
+                  .as('policies'),
               ])
               .executeTakeFirstOrThrow();
             if (!isTrue(why.found)) return undefined;
             if (isTrue(why.groups)) throw new RamkeyError('DeleteConflict.User.Group');
-            throw new RamkeyError('DeleteConflict.User.Policy');
+            if (isTrue(why.policies)) throw new RamkeyError('DeleteConflict.User.Policy');
+            throw new RamkeyError('DeleteConflict.User.MFADevice');
           }
           await trx
             .deleteFrom('users')

@@ -17,6 +17,7 @@ import { leakResponseSchema } from './leak-response-schema.js';
 import { resourceDirectorySchema } from './resource-directory-schema.js';
 import { servicesSchema } from './services-schema.js';
 import { loginProfilesSchema } from './login-profiles-schema.js';
+import { consoleSecuritySchema } from './console-security-schema.js';
 import { consoleSessionsSchema } from './console-sessions-schema.js';
 
 /**
@@ -40,6 +41,7 @@ export function ramkeyMigrations(dialect: MigrationDialect): Record<string, Migr
     '0015_resource_directory': resourceDirectorySchema(),
     '0016_services': servicesSchema(dialect),
     '0017_login_profiles': loginProfilesSchema(),
+    '0018_console_security': consoleSecuritySchema(),
     '0019_console_sessions': consoleSessionsSchema(),
   };
 }
