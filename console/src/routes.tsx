@@ -1,9 +1,15 @@
 // Every page of the console: its address, its entry in the navigation, and what renders it. A page is a
 // component taking its route's named parts (`:name` in the path) as props.
 import type { ComponentType } from 'react';
+import { Alerts } from './pages/Alerts';
+import { RotateKey } from './pages/alerts/RotateKey';
+import { AuditTrail } from './pages/AuditTrail';
+import { GroupDetail } from './pages/groups/GroupDetail';
+import { PolicyDetail } from './pages/groups/PolicyDetail';
+import { GroupsPolicies } from './pages/GroupsPolicies';
 import { KeyDetail } from './pages/KeyDetail';
+import { NetworkPolicies } from './pages/NetworkPolicies';
 import { Overview } from './pages/Overview';
-import { Placeholder } from './pages/Placeholder';
 import { RecycleBin } from './pages/RecycleBin';
 import { UserDetail } from './pages/UserDetail';
 import { Users } from './pages/Users';
@@ -17,12 +23,6 @@ export interface PageRoute {
   readonly component: ComponentType<{ params: Record<string, string> }>;
 }
 
-function coming(title: string): ComponentType<{ params: Record<string, string> }> {
-  return function Coming() {
-    return <Placeholder title={title} />;
-  };
-}
-
 export const ROUTES: readonly PageRoute[] = [
   { path: '/', title: 'Overview', nav: 'Overview', component: Overview },
   { path: '/users', title: 'Users', nav: 'Users', component: Users },
@@ -33,19 +33,17 @@ export const ROUTES: readonly PageRoute[] = [
     path: '/network-policies',
     title: 'Network access policies',
     nav: 'Network policies',
-    component: coming('Network access policies'),
+    component: NetworkPolicies,
   },
-  { path: '/audit', title: 'Audit trail', nav: 'Audit trail', component: coming('Audit trail') },
+  { path: '/audit', title: 'Audit trail', nav: 'Audit trail', component: AuditTrail },
   {
     path: '/groups-policies',
     title: 'Groups and policies',
     nav: 'Groups and policies',
-    component: coming('Groups and policies'),
+    component: GroupsPolicies,
   },
-  {
-    path: '/alerts',
-    title: 'Alerts and leak response',
-    nav: 'Alerts',
-    component: coming('Alerts and leak response'),
-  },
+  { path: '/groups/:name', title: 'Group', component: GroupDetail },
+  { path: '/policies/:type/:name', title: 'Policy', component: PolicyDetail },
+  { path: '/alerts', title: 'Alerts and leak response', nav: 'Alerts', component: Alerts },
+  { path: '/alerts/rotate/:keyId', title: 'Rotate a key', component: RotateKey },
 ];
