@@ -124,15 +124,17 @@ export function registerMfaCommands(program: Command): void {
     )
     .action(async (name: string, options: { qrPng?: string }, command: Command) => {
       const { api, json } = client(command);
-      const device = obj(
-        (await api.call(RAM, 'CreateVirtualMFADevice', { VirtualMFADeviceName: name })).VirtualMFADevice,
-      );
-      const serial = str(device.SerialNumber);
-      const seed = str(device.Base32StringSeed);
+      const create = async () =>
+        obj((await api.call(RAM, 'CreateVirtualMFADevice', { VirtualMFADeviceName: name })).VirtualMFADevice);
       const qrFile = options.qrPng;
       if (qrFile !== undefined) {
-        const png = Buffer.from(str(device.QRCodePNG), 'base64');
-        await writeFileAtomically(qrFile, (out) => out.write(png));
+        // Created inside the write: a path that cannot be written is refused before a device (whose
+        // seed would then be lost) exists.
+        const serial = await writeFileAtomically(qrFile, async (out) => {
+          const device = await create();
+          await out.write(Buffer.from(str(device.QRCodePNG), 'base64'));
+          return str(device.SerialNumber);
+        });
         const note = `The QR code in ${qrFile} holds the seed and is its only copy: scan it, then delete the file.`;
         if (json) {
           printJson({ SerialNumber: serial, QRCodePNGFile: qrFile });
@@ -143,6 +145,9 @@ export function registerMfaCommands(program: Command): void {
         }
         return;
       }
+      const device = await create();
+      const serial = str(device.SerialNumber);
+      const seed = str(device.Base32StringSeed);
       if (json) {
         printJson(device);
         // stdout stays one JSON document; the warning goes beside it.

@@ -178,6 +178,15 @@ describe.concurrent(
       expect(png.subarray(-8, -4).toString('latin1')).toBe('IEND');
       await ok(['mfa', 'delete', 'bob-phone']);
 
+      // A path that cannot be written is refused before the device exists (its seed would be lost).
+      const missing = join(dir, 'missing');
+      const nowhere = await run(['mfa', 'create', 'bob-phone', '--qr-png', join(missing, 'qr.png')]);
+      expect(nowhere.code).toBe(1);
+      expect(nowhere.stderr).toBe(
+        `Error: Cannot write ${join(missing, 'qr.png')}: directory ${missing} does not exist\n`,
+      );
+      expect(await ok(['mfa', 'list'])).toBe('(none)\n');
+
       // --json: the API's VirtualMFADevice; the warning beside it on stderr.
       const res = await run(['mfa', 'create', 'bob-phone', '--json']);
       expect(res.code, res.stderr).toBe(0);
