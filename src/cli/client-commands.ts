@@ -20,6 +20,7 @@ import { parseIpAddress } from '../core/policy/ip-range.js';
 import { CliError, EXIT_USAGE } from './exit-codes.js';
 import { writeFileAtomically } from './files.js';
 import { formatJson, formatTable, printFields, printJson, printTable } from './output.js';
+import { registerUserMfaCommand } from './mfa-commands.js';
 import { registerLoginProfileCommands } from './password-commands.js';
 import {
   binnedUser,
@@ -255,6 +256,7 @@ export function registerClientCommands(program: Command): void {
     });
   registerUserRecycleBinCommands(users);
   registerLoginProfileCommands(users);
+  registerUserMfaCommand(users);
 
   const keys = program.command('keys').description('manage AccessKeys');
   const userOption = '--user <name>';

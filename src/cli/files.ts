@@ -7,9 +7,9 @@ import { constants as osConstants } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { CliError } from './exit-codes.js';
 
-/** Where text goes: standard output or a file being written. */
+/** Where text (or bytes: a QR code's PNG) goes: standard output or a file being written. */
 export interface TextSink {
-  write(text: string): Promise<void>;
+  write(text: string | Uint8Array): Promise<void>;
 }
 
 /** Standard output as a sink that waits when the pipe is full (a slow reader downstream). */
@@ -82,7 +82,7 @@ async function createPrivate(path: string): Promise<FileHandle> {
 function sinkOf(handle: FileHandle): TextSink {
   return {
     async write(text) {
-      await handle.write(text);
+      await (typeof text === 'string' ? handle.write(text) : handle.write(text));
     },
   };
 }

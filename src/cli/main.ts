@@ -14,7 +14,9 @@ import { registerOperationsCommands } from './operations-commands.js';
 import { registerPasswordCommands } from './password-commands.js';
 import { registerPolicyCommands } from './policy-commands.js';
 import { registerScanCommand } from './scan-commands.js';
+import { registerSecurityPreferenceCommands } from './security-preference-commands.js';
 import { registerLeakCommands } from './leak-commands.js';
+import { registerMfaCommands } from './mfa-commands.js';
 import { registerServerCommands } from './server-commands.js';
 import { registerServiceCommands } from './service-commands.js';
 
@@ -57,6 +59,8 @@ registerConfigureCommands(program);
 registerPolicyCommands(program);
 registerGroupCommands(program);
 registerPasswordCommands(program);
+registerMfaCommands(program);
+registerSecurityPreferenceCommands(program);
 registerAuditCommands(program);
 registerNetworkCommands(program);
 registerScanCommand(program);

@@ -24,8 +24,8 @@ import type { Page, Store, VirtualMfaDeviceRecord, VirtualMfaDeviceSummary } fro
 import type { IdentityService } from './identity-service.js';
 import type { Quotas } from './quotas.js';
 
-/** The issuer authenticator apps show next to the account name. */
-const ISSUER = 'Ramkey';
+/** The issuer authenticator apps show next to the account name (the CLI's otpauth:// URI names it too). */
+export const MFA_ISSUER = 'Ramkey';
 
 /** `acs:ram::<accountId>:mfa/<name>`, RAM's serial number of a virtual MFA device. */
 export function mfaSerialNumber(accountId: string, deviceName: string): string {
@@ -67,7 +67,7 @@ export class MfaService {
       this.quotas.usersPerAccount,
     );
     if (!created) throw new RamkeyError('EntityAlreadyExists.VirtualMFADevice');
-    const png = await QRCode.toBuffer(otpauthUri(seed.reveal(), ISSUER, serialNumber), {
+    const png = await QRCode.toBuffer(otpauthUri(seed.reveal(), MFA_ISSUER, serialNumber), {
       type: 'png',
       errorCorrectionLevel: 'M',
     });

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { displayWidth } from '../../src/cli/output.js';
+import { base32Decode, totpCode, totpStep } from '../../src/core/identity/totp.js';
 import { startApp, TestClock, type RunningApp } from '../support/in-process-server.js';
 import { CLI, parseInitOutput, runCli } from '../support/ramkey-server.js';
 
@@ -428,6 +429,12 @@ describe.concurrent('errors and output of the client commands', { timeout: 180_0
       ['users', 'login-profile', 'delete', 'pascal'],
       ['password-policy', 'get'],
       ['password-policy', 'set', '--require-numbers'],
+      ['mfa', 'create', 'pascal-phone'],
+      ['mfa', 'list'],
+      ['mfa', 'delete', 'pascal-phone'],
+      ['mfa', 'create', 'pascal-phone', '--qr-png', join(dir, `qr-${admin.accountId}.png`)],
+      ['security-preference', 'get'],
+      ['security-preference', 'set', '--login-session-duration', '8'],
       ['keys', 'list', '--user', 'pascal'],
       ['keys', 'last-used', id, '--user', 'pascal'],
       ['keys', 'ips', id],
@@ -459,6 +466,24 @@ describe.concurrent('errors and output of the client commands', { timeout: 180_0
       ['users', 'recycle-bin', 'purge', 'pascal', '--yes'],
     ];
     for (const args of commands) {
+      const res = await runCli([...args, '--json'], env);
+      expect(res.code, `${args.join(' ')}: ${res.stderr}`).toBe(0);
+      expect(nonPascalKeys(JSON.parse(res.stdout)), args.join(' ')).toEqual([]);
+    }
+    // Binding takes two consecutive codes of the device: computed from the seed create printed.
+    expect((await runCli(['users', 'create', 'pascal-mfa'], env)).code).toBe(0);
+    const device = await runCli(['mfa', 'create', 'pascal-app', '--json'], env);
+    const seed = base32Decode(
+      String((JSON.parse(device.stdout) as Record<string, unknown>).Base32StringSeed),
+    );
+    if (seed === undefined) throw new Error(`no seed: ${device.stderr}`);
+    const step = totpStep(server.clock.now());
+    const [code1, code2] = [totpCode(seed, step), totpCode(seed, step + 1)];
+    for (const args of [
+      ['mfa', 'bind', 'pascal-app', '--user', 'pascal-mfa', '--code1', code1, '--code2', code2],
+      ['users', 'mfa', 'pascal-mfa'],
+      ['mfa', 'unbind', '--user', 'pascal-mfa'],
+    ]) {
       const res = await runCli([...args, '--json'], env);
       expect(res.code, `${args.join(' ')}: ${res.stderr}`).toBe(0);
       expect(nonPascalKeys(JSON.parse(res.stdout)), args.join(' ')).toEqual([]);

@@ -65,6 +65,8 @@ describe('bash completion', () => {
       'update',
     ]);
     expect(await complete('password-policy', 'set', '--no-require-n')).toEqual(['--no-require-numbers']);
+    expect((await complete('mfa', '')).sort()).toEqual(['bind', 'create', 'delete', 'list', 'unbind']);
+    expect(await complete('security-preference', 'set', '--no-login')).toEqual(['--no-login-network-masks']);
     const keysList = await complete('keys', 'list', '--');
     expect(keysList).toEqual(expect.arrayContaining(['--user', '--json', '--profile', '--help']));
     // An option's value does not count as a subcommand; a global option before the path is skipped.

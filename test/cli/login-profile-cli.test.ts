@@ -2,16 +2,14 @@
 // login profiles (`users login-profile`), a user changing its own password (`password change`) and
 // the password policy (`password-policy`). A typed password is never printed, a generated one once;
 // passwords come from standard input here (no terminal), and without it the commands say what to pass.
-import { execFile, execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { shellArg } from '../../src/cli/output.js';
 import { checkPassword, DEFAULT_PASSWORD_POLICY } from '../../src/core/identity/password-policy.js';
 import { startApp, type RunningApp } from '../support/in-process-server.js';
-import { CLI, runCli } from '../support/ramkey-server.js';
+import { runCli } from '../support/ramkey-server.js';
+import { hasZsh, onTerminal } from '../support/terminal.js';
 
 type Env = Record<string, string>;
 type Row = Record<string, unknown>;
@@ -29,48 +27,6 @@ const noProfile: Env = {
 };
 
 const PASSWORD = 'Typed-Passw0rd!';
-
-const execFileAsync = promisify(execFile);
-
-function hasZsh(): boolean {
-  try {
-    execFileSync('zsh', ['-c', 'true']);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/**
- * Runs the built command in a pseudo-terminal (zsh's zpty, as the completion suite does): waits for
- * each prompt, types its answer and Enter, and returns all the terminal showed with the exit code.
- */
-async function onTerminal(
-  args: string[],
-  env: Env,
-  steps: readonly (readonly [prompt: string, answer: string])[],
-): Promise<{ screen: string; code: number }> {
-  const command = [process.execPath, CLI, ...args].map(shellArg).join(' ');
-  const pattern = (text: string) => shellArg(`*${text.replace(/[()[\]*?<>|#~^\\]/g, '\\$&')}*`);
-  const driver = [
-    'zmodload zsh/zpty',
-    `zpty z ${shellArg(`${command}; echo "EXIT=$?"`)}`,
-    'screen=""',
-    ...steps.flatMap(([prompt, answer]) => [
-      `zpty -r z out ${pattern(prompt)}; screen+=$out`,
-      `zpty -w -n z ${shellArg(answer)}$'\\r'`,
-    ]),
-    "zpty -r z out '*EXIT=[0-9]*'; screen+=$out",
-    'zpty -d z',
-    'print -r -- "$screen"',
-  ].join('\n');
-  // The driver ends as soon as the command has; the timeout only ends a broken run.
-  const { stdout } = await execFileAsync('zsh', ['-f', '-c', driver], {
-    env: { ...process.env, ...env },
-    timeout: 60_000,
-  });
-  return { screen: stdout, code: Number(/EXIT=(\d)/.exec(stdout)?.[1] ?? -1) };
-}
 
 describe.concurrent('console password commands against a running server', { timeout: 120_000 }, () => {
   let server: RunningApp;
