@@ -2,7 +2,7 @@
 // page (a menu button on narrow screens), and the page itself.
 import { useEffect, useRef, useState } from 'react';
 import type { ReactNode } from 'react';
-import { ROUTES } from './routes';
+import { ROUTES, type PageRoute } from './routes';
 import { Link, matchRoute, useLocation } from './router/router';
 import { useSession, useSignedIn } from './session/session';
 
@@ -19,8 +19,9 @@ export function Layout({ title, children }: { title: string; children: ReactNode
     document.title = `${title} · Ramkey console`;
   }, [title]);
 
-  const current = (pattern: string) =>
-    matchRoute(pattern, path) !== undefined || (pattern !== '/' && path.startsWith(`${pattern}/`));
+  const under = (prefix: string) => prefix !== '/' && path.startsWith(`${prefix}/`);
+  const current = (route: PageRoute) =>
+    matchRoute(route.path, path) !== undefined || under(route.path) || (route.navAlso ?? []).some(under);
 
   return (
     <div className="app">
@@ -74,7 +75,7 @@ export function Layout({ title, children }: { title: string; children: ReactNode
               <li key={route.path}>
                 <Link
                   to={route.path}
-                  aria-current={current(route.path) ? 'page' : undefined}
+                  aria-current={current(route) ? 'page' : undefined}
                   onClick={() => {
                     setMenuOpen(false);
                   }}

@@ -20,6 +20,8 @@ export interface PageRoute {
   readonly title: string;
   /** Shown in the navigation when set (detail pages are reached from their lists). */
   readonly nav?: string;
+  /** Other addresses whose pages belong to this entry of the navigation (its detail pages). */
+  readonly navAlso?: readonly string[];
   readonly component: ComponentType<{ params: Record<string, string> }>;
 }
 
@@ -40,6 +42,7 @@ export const ROUTES: readonly PageRoute[] = [
     path: '/groups-policies',
     title: 'Groups and policies',
     nav: 'Groups and policies',
+    navAlso: ['/groups', '/policies'],
     component: GroupsPolicies,
   },
   { path: '/groups/:name', title: 'Group', component: GroupDetail },

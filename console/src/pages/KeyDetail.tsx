@@ -156,7 +156,8 @@ export function KeyDetail({ params }: { params: Record<string, string> }) {
                       <>
                         <dt>Leak restriction</dt>
                         <dd>
-                          <span className="badge bad">Restricted</span> <Link to="/alerts">Rotate it</Link>
+                          <span className="badge bad">Restricted</span>{' '}
+                          <Link to={`/alerts/rotate/${segment(accessKeyId)}`}>Rotate it</Link>
                         </dd>
                       </>
                     )}

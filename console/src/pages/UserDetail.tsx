@@ -147,7 +147,9 @@ function Memberships({ userName }: { userName: string }) {
             ) : (
               <ul>
                 {groups.map((g) => (
-                  <li key={g}>{g}</li>
+                  <li key={g}>
+                    <Link to={`/groups/${segment(g)}`}>{g}</Link>
+                  </li>
                 ))}
               </ul>
             )}
@@ -160,7 +162,8 @@ function Memberships({ userName }: { userName: string }) {
               <ul>
                 {policies.map((p) => (
                   <li key={`${p.type}:${p.name}`}>
-                    {p.name} <span className="badge">{p.type}</span>
+                    <Link to={`/policies/${segment(p.type)}/${segment(p.name)}`}>{p.name}</Link>{' '}
+                    <span className="badge">{p.type}</span>
                   </li>
                 ))}
               </ul>
