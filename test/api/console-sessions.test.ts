@@ -297,7 +297,7 @@ function consoleSuite(engine: Engine) {
     }
   });
 
-  it('asks a user with an MFA device for its code, accepts each code once, and says MFAUsed', async () => {
+  it('asks a user with an MFA device for its code, accepts each code once, says MFAUsed and sets acs:MFAPresent', async () => {
     const { userWithPassword, ram, credentials } = await tenant();
     const gus = await userWithPassword('gus', 'Gus-password-1');
     const device = (
@@ -329,6 +329,38 @@ function consoleSuite(engine: Engine) {
     expect((await browser.signIn(gus, 'not-it', next)).body.Code).toBe('SigninFailed');
     const signin = await browser.signIn(gus, 'Gus-password-1', next);
     expect(signin.status).toBe(200);
+
+    // acs:MFAPresent is true for the session that passed MFA, and false for one that did not.
+    await ram.createPolicy(
+      new RamModule.CreatePolicyRequest({
+        policyName: 'ListUsersWithMFA',
+        policyDocument: JSON.stringify({
+          Version: '1',
+          Statement: [
+            {
+              Effect: 'Allow',
+              Action: 'ram:ListUsers',
+              Resource: '*',
+              Condition: { Bool: { 'acs:MFAPresent': 'true' } },
+            },
+          ],
+        }),
+      }),
+    );
+    const jo = await userWithPassword('jo', 'Jo-password-1');
+    for (const userName of ['gus', 'jo']) {
+      await ram.attachPolicyToUser(
+        new RamModule.AttachPolicyToUserRequest({
+          policyType: 'Custom',
+          policyName: 'ListUsersWithMFA',
+          userName,
+        }),
+      );
+    }
+    expect((await browser.rpc('ListUsers', RAM)).status).toBe(200);
+    const withoutMfa = new ConsoleClient(server.endpoint);
+    await withoutMfa.signIn(jo, 'Jo-password-1');
+    expect((await withoutMfa.rpc('ListUsers', RAM)).body.Code).toBe('NoPermission');
     expect((await new ConsoleClient(server.endpoint).signIn(gus, 'Gus-password-1', next)).body.Code).toBe(
       'InvalidMFACode',
     );

@@ -1,6 +1,7 @@
 // Ramkey over HTTPS (RAMKEY_TLS_CERT / RAMKEY_TLS_KEY) with a certificate made for this test.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -67,6 +68,32 @@ describe('HTTPS', () => {
     // The test certificate is self-signed; the CLI test above verifies it properly.
     const me = await sts.getCallerIdentityWithOptions(new Darabonba.RuntimeOptions({ ignoreSSL: true }));
     expect(me.body?.accountId).toBe(server.admin.accountId);
+  });
+
+  it('marks the console session cookie Secure', async () => {
+    const body = JSON.stringify({ LoginName: server.admin.loginName, Password: server.admin.password });
+    const answer = await new Promise<{ status: number; cookie: string[] }>((resolve, reject) => {
+      const req = request(
+        `https://${server.endpoint}/console/api/signin`,
+        {
+          method: 'POST',
+          ca: readFileSync(cert),
+          headers: { 'content-type': 'application/json', origin: `https://${server.endpoint}` },
+        },
+        (res) => {
+          res.resume();
+          res.on('end', () => {
+            resolve({ status: res.statusCode ?? 0, cookie: res.headers['set-cookie'] ?? [] });
+          });
+        },
+      );
+      req.on('error', reject);
+      req.end(body);
+    });
+    expect(answer.status).toBe(200);
+    expect(answer.cookie[0]).toMatch(
+      /^ramkey_console=[\w-]+; Path=\/console; HttpOnly; SameSite=Strict; Secure$/,
+    );
   });
 
   it('does not answer plain HTTP on the TLS port', async () => {
