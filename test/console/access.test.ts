@@ -1,7 +1,7 @@
 // Who sees and does what in the console: a RAM user signs in with its logon name and gets exactly its
 // policies' rights (read-only here: every change refused with the API's message), and another account's
 // users and keys are invisible.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { RamModule } from '../support/sdk.js';
 import {
   createConsoleUser,
@@ -11,9 +11,10 @@ import {
   startConsoleServer,
   type ConsoleBrowser,
   type ConsoleServer,
+  describeWithChromium,
 } from './support.js';
 
-describe('console: permissions and tenancy', { timeout: 90_000 }, () => {
+describeWithChromium('console: permissions and tenancy', { timeout: 90_000 }, () => {
   let server: ConsoleServer;
   let browser: ConsoleBrowser;
 

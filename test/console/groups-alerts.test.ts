@@ -2,7 +2,7 @@
 // document with the API's code and message beside the editor, then created and attached to a group;
 // the simulator's verdict; a key restricted as leaked, shown on Alerts and rotated away step by step;
 // and a RAM user without rights seeing the API's denial.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { callAction, RamModule, sdkError } from '../support/sdk.js';
 import {
   createConsoleUser,
@@ -12,6 +12,7 @@ import {
   startConsoleServer,
   type ConsoleBrowser,
   type ConsoleServer,
+  describeWithChromium,
 } from './support.js';
 
 const BAD_DOCUMENT = JSON.stringify({
@@ -23,7 +24,7 @@ const READ_USERS = JSON.stringify({
   Statement: [{ Effect: 'Allow', Action: ['ram:GetUser', 'ram:ListUsers'], Resource: '*' }],
 });
 
-describe('console: groups, policies and alerts', { timeout: 120_000 }, () => {
+describeWithChromium('console: groups, policies and alerts', { timeout: 120_000 }, () => {
   let server: ConsoleServer;
   let browser: ConsoleBrowser;
 

@@ -2,7 +2,7 @@
 // in Audit mode through the page after its dry run, the calls it would deny; a CLI call found in the audit
 // trail with its source address, and exported as JSON and CSV.
 import { readFileSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { runCli } from '../support/ramkey-server.js';
 import { callAction, RamModule, sdkError } from '../support/sdk.js';
 import {
@@ -12,11 +12,12 @@ import {
   startConsoleServer,
   type ConsoleBrowser,
   type ConsoleServer,
+  describeWithChromium,
 } from './support.js';
 
 const noProfile = { RAMKEY_PROFILE_FILE: '/nonexistent/ramkey-profiles.json' };
 
-describe('console: network policies and the audit trail', { timeout: 120_000 }, () => {
+describeWithChromium('console: network policies and the audit trail', { timeout: 120_000 }, () => {
   let server: ConsoleServer;
   let browser: ConsoleBrowser;
 

@@ -1,7 +1,7 @@
 // Signing in to the console: the account with its login name, the API's message for a wrong password,
 // AccessKeys refused (in the form before sending, and by the server for a request that skips the form),
 // the route kept across sign-in, and signing out.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { RamModule } from '../support/sdk.js';
 import {
   createConsoleUser,
@@ -13,9 +13,10 @@ import {
   totpCode,
   totpStep,
   type ConsoleServer,
+  describeWithChromium,
 } from './support.js';
 
-describe('console: sign-in', { timeout: 90_000 }, () => {
+describeWithChromium('console: sign-in', { timeout: 90_000 }, () => {
   let server: ConsoleServer;
   let browser: ConsoleBrowser;
 

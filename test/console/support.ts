@@ -2,9 +2,10 @@
 // data directory, Debian's chromium driven by playwright-core, and helpers to sign in, set up data through
 // the official SDK, and screenshot pages at desktop and phone widths.
 import { createHmac } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { describe } from 'vitest';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import {
   parseInitOutput,
@@ -16,6 +17,20 @@ import {
 import { clients, RamModule, type Key } from '../support/sdk.js';
 
 export const CHROMIUM = '/usr/bin/chromium';
+
+/**
+ * A browser suite: it needs Debian's chromium (`.ci/run` installs it). Without one it is skipped
+ * locally and fails under CI=true, as the nginx suites do.
+ */
+export function describeWithChromium(name: string, options: { timeout: number }, body: () => void): void {
+  if (existsSync(CHROMIUM)) {
+    describe(name, options, body);
+    return;
+  }
+  if (process.env.CI)
+    throw new Error(`${CHROMIUM} is required under CI (.ci/run installs Debian's chromium)`);
+  describe.skip(`${name} (skipped: no ${CHROMIUM}; apt-get install chromium)`, body);
+}
 export const ARTIFACTS = join(import.meta.dirname, '..', '..', 'test-artifacts', 'console');
 
 /** The widths every page is screenshotted at: a laptop's, and a phone's. */

@@ -2,7 +2,7 @@
 // once), disable and delete it with the warning, restore it from the recycle bin, find its owner by ID,
 // and see a CLI call of the key with its source address.
 import { readFileSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { runCli } from '../support/ramkey-server.js';
 import { callAction, RamModule } from '../support/sdk.js';
 import {
@@ -12,9 +12,10 @@ import {
   startConsoleServer,
   type ConsoleBrowser,
   type ConsoleServer,
+  describeWithChromium,
 } from './support.js';
 
-describe('console: users and keys', { timeout: 90_000 }, () => {
+describeWithChromium('console: users and keys', { timeout: 90_000 }, () => {
   let server: ConsoleServer;
   let browser: ConsoleBrowser;
 
