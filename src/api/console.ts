@@ -182,7 +182,7 @@ export function registerConsole(app: FastifyInstance, options: ConsoleRoutesOpti
   app.post('/console/api/signin', async (request, reply) => {
     const info = infoOf(request);
     try {
-      if (!ramkey.failures.allows(info.connection.sourceIp) || ramkey.audit.backlogged()) {
+      if (!ramkey.signinFailures.allows(info.connection.sourceIp) || ramkey.audit.backlogged()) {
         throw new RamkeyError('Throttling');
       }
       if (!sameOrigin(request)) throw new RamkeyError('InvalidCsrfToken');
@@ -193,7 +193,7 @@ export function registerConsole(app: FastifyInstance, options: ConsoleRoutesOpti
         return await sendJson(reply, { RequestId: request.id, Session: session.view });
       } catch (err) {
         if (err instanceof RamkeyError && (err.code === 'SigninFailed' || err.code === 'InvalidMFACode')) {
-          ramkey.failures.fail(info.connection.sourceIp);
+          ramkey.signinFailures.fail(info.connection.sourceIp);
         }
         throw err;
       }

@@ -40,7 +40,12 @@ import { RecycleBin } from './recycle-bin.js';
 import { defaultQuotas, type Quotas } from './quotas.js';
 import { SecretIndex, type BackfillProgress } from './secret-index.js';
 import { ServiceDirectory } from './service-directory.js';
-import { DEFAULT_FAILURE_LIMITS, FailureLimiter, type FailureLimits } from './failure-limiter.js';
+import {
+  DEFAULT_FAILURE_LIMITS,
+  FailureLimiter,
+  SIGNIN_FAILURE_LIMITS,
+  type FailureLimits,
+} from './failure-limiter.js';
 import { UsageRecorder, type UsageRecorderOptions } from './usage-recorder.js';
 
 export interface RamkeyDeps {
@@ -111,6 +116,8 @@ export interface Ramkey {
   readonly metrics: Metrics;
   /** Counts each source's failed authentications and says when it must wait (Throttling). */
   readonly failures: FailureLimiter;
+  /** Counts each source's failed console sign-ins, which cost a password hash each (Throttling). */
+  readonly signinFailures: FailureLimiter;
   readonly identity: IdentityService;
   /** RAM users' console passwords (login profiles) and the account's password policy. */
   readonly loginProfiles: LoginProfileService;
@@ -306,6 +313,7 @@ export function createRamkey(deps: RamkeyDeps): Ramkey {
     changes,
     metrics,
     failures: new FailureLimiter(clock, { ...DEFAULT_FAILURE_LIMITS, ...deps.failureLimits }),
+    signinFailures: new FailureLimiter(clock, SIGNIN_FAILURE_LIMITS),
     identity,
     loginProfiles,
     consoleSessions,

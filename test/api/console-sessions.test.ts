@@ -470,3 +470,27 @@ describeSqlite('console sessions (SQLite)', () => {
 await describePostgres('console sessions (PostgreSQL)', () => {
   consoleSuite('postgres');
 });
+
+describeSqlite('console sign-in floods', () => {
+  it('throttles a source after 30 failed sign-ins, before any password is checked', async () => {
+    const app = await startApp();
+    try {
+      const browser = new ConsoleClient(app.endpoint);
+      const nobody = `nobody@${app.admin.accountId}.onaliyun.com`;
+      // 30 in a burst; the allowance refills at one a second meanwhile (each failure costs a hash).
+      let failures = 0;
+      while (failures < 40 && (await browser.signIn(nobody, 'guess')).body.Code === 'SigninFailed')
+        failures++;
+      expect(failures).toBeGreaterThanOrEqual(30);
+      expect(failures).toBeLessThan(40);
+      const throttled = await browser.signIn(app.admin.loginName, app.admin.password);
+      expect(throttled.status).toBe(503);
+      expect(throttled.body.Code).toBe('Throttling');
+      // The allowance refills at one failure a second.
+      app.clock.advance(2000);
+      expect((await browser.signIn(app.admin.loginName, app.admin.password)).status).toBe(200);
+    } finally {
+      await app.stop();
+    }
+  });
+});
