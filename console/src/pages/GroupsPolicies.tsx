@@ -6,8 +6,7 @@ import { useId, useState } from 'react';
 import { rpc } from '../api/client';
 import { useAction, useRequest } from '../api/hooks';
 import { DataTable } from '../components/DataTable';
-import { Dialog } from '../components/Dialog';
-import { ErrorBox } from '../components/ErrorBox';
+import { FormDialog, TextField } from '../components/FormDialog';
 import { RequestView } from '../components/RequestView';
 import { listAllUsers } from '../domain/keys';
 import { formatDateTime } from '../format';
@@ -25,7 +24,6 @@ import { Simulator } from './groups/Simulator';
 function CreateGroupDialog({ onClose }: { onClose: (created?: string) => void }) {
   const [name, setName] = useState('');
   const [comments, setComments] = useState('');
-  const ids = { name: useId(), comments: useId() };
   const create = useAction(async () => {
     await rpc('ram', 'CreateGroup', {
       GroupName: name.trim(),
@@ -34,59 +32,18 @@ function CreateGroupDialog({ onClose }: { onClose: (created?: string) => void })
     onClose(name.trim());
   });
   return (
-    <Dialog
+    <FormDialog
       title="Create a group"
+      action={create}
+      submitLabel="Create group"
+      pendingLabel="Creating…"
       onClose={() => {
         onClose();
       }}
     >
-      <form
-        onSubmit={(event) => {
-          event.preventDefault();
-          void create.run();
-        }}
-      >
-        <div className="field">
-          <label htmlFor={ids.name}>Group name</label>
-          <input
-            id={ids.name}
-            required
-            spellCheck={false}
-            autoComplete="off"
-            value={name}
-            onChange={(event) => {
-              setName(event.target.value);
-            }}
-          />
-        </div>
-        <div className="field">
-          <label htmlFor={ids.comments}>Comments (optional)</label>
-          <input
-            id={ids.comments}
-            autoComplete="off"
-            value={comments}
-            onChange={(event) => {
-              setComments(event.target.value);
-            }}
-          />
-        </div>
-        {create.error !== undefined && <ErrorBox error={create.error} />}
-        <div className="actions">
-          <button type="submit" disabled={create.pending}>
-            {create.pending ? 'Creating…' : 'Create group'}
-          </button>
-          <button
-            type="button"
-            className="secondary"
-            onClick={() => {
-              onClose();
-            }}
-          >
-            Cancel
-          </button>
-        </div>
-      </form>
-    </Dialog>
+      <TextField label="Group name" value={name} onChange={setName} required name />
+      <TextField label="Comments (optional)" value={comments} onChange={setComments} />
+    </FormDialog>
   );
 }
 
@@ -95,7 +52,6 @@ function CreatePolicyPanel({ onDone }: { onDone: (created?: string) => void }) {
   const [name, setName] = useState('');
   const [description, setDescription] = useState('');
   const [document, setDocument] = useState(STARTER_DOCUMENT);
-  const ids = { name: useId(), description: useId() };
   const create = useAction(async () => {
     await rpc('ram', 'CreatePolicy', {
       PolicyName: name.trim(),
@@ -114,30 +70,8 @@ function CreatePolicyPanel({ onDone }: { onDone: (created?: string) => void }) {
       }}
     >
       <h3>New custom policy</h3>
-      <div className="field">
-        <label htmlFor={ids.name}>Policy name</label>
-        <input
-          id={ids.name}
-          required
-          spellCheck={false}
-          autoComplete="off"
-          value={name}
-          onChange={(event) => {
-            setName(event.target.value);
-          }}
-        />
-      </div>
-      <div className="field">
-        <label htmlFor={ids.description}>Description (optional)</label>
-        <input
-          id={ids.description}
-          autoComplete="off"
-          value={description}
-          onChange={(event) => {
-            setDescription(event.target.value);
-          }}
-        />
-      </div>
+      <TextField label="Policy name" value={name} onChange={setName} required name />
+      <TextField label="Description (optional)" value={description} onChange={setDescription} />
       <PolicyDocumentField
         label="Policy document"
         value={document}

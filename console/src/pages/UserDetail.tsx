@@ -1,12 +1,12 @@
 // One user: its keys (create, disable, enable, delete), its groups and policies, rename and delete.
-import { useId, useState } from 'react';
+import { useState } from 'react';
 import { rpc } from '../api/client';
 import { useAction, useRequest } from '../api/hooks';
 import { list, obj, text } from '../api/values';
 import { CreateKeyDialog } from '../components/CreateKeyDialog';
 import { DataTable } from '../components/DataTable';
-import { ConfirmDialog, Dialog } from '../components/Dialog';
-import { ErrorBox } from '../components/ErrorBox';
+import { ConfirmDialog } from '../components/Dialog';
+import { FormDialog, TextField } from '../components/FormDialog';
 import { KeyActions } from '../components/KeyActions';
 import { RequestView } from '../components/RequestView';
 import { listKeys, userRow } from '../domain/keys';
@@ -68,57 +68,29 @@ export function KeysTable({
 
 function RenameDialog({ userName, onClose }: { userName: string; onClose: (renamed?: string) => void }) {
   const [name, setName] = useState(userName);
-  const inputId = useId();
   const rename = useAction(async () => {
     await rpc('ram', 'UpdateUser', { UserName: userName, NewUserName: name.trim() });
     onClose(name.trim());
   });
   return (
-    <Dialog
+    <FormDialog
       title={`Rename ${userName}`}
+      action={rename}
+      submitLabel="Rename"
+      pendingLabel="Renaming…"
       onClose={() => {
         onClose();
       }}
     >
-      <form
-        onSubmit={(event) => {
-          event.preventDefault();
-          void rename.run();
-        }}
-      >
-        <div className="field">
-          <label htmlFor={inputId}>New user name</label>
-          <input
-            id={inputId}
-            required
-            spellCheck={false}
-            autoComplete="off"
-            value={name}
-            onChange={(event) => {
-              setName(event.target.value);
-            }}
-          />
-          <p className="hint">
-            Policies that name the user in a resource (user/{userName}) keep the old name.
-          </p>
-        </div>
-        {rename.error !== undefined && <ErrorBox error={rename.error} />}
-        <div className="actions">
-          <button type="submit" disabled={rename.pending}>
-            {rename.pending ? 'Renaming…' : 'Rename'}
-          </button>
-          <button
-            type="button"
-            className="secondary"
-            onClick={() => {
-              onClose();
-            }}
-          >
-            Cancel
-          </button>
-        </div>
-      </form>
-    </Dialog>
+      <TextField
+        label="New user name"
+        value={name}
+        onChange={setName}
+        required
+        name
+        hint={`Policies that name the user in a resource (user/${userName}) keep the old name.`}
+      />
+    </FormDialog>
   );
 }
 

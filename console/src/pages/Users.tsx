@@ -6,7 +6,7 @@ import { rpc } from '../api/client';
 import { useAction, useRequest } from '../api/hooks';
 import { obj, text } from '../api/values';
 import { DataTable } from '../components/DataTable';
-import { Dialog } from '../components/Dialog';
+import { FormDialog, TextField } from '../components/FormDialog';
 import { ErrorBox } from '../components/ErrorBox';
 import { RequestView } from '../components/RequestView';
 import { listAllUsers } from '../domain/keys';
@@ -90,7 +90,6 @@ function FindKeyOwner() {
 function CreateUserDialog({ onClose }: { onClose: (created?: string) => void }) {
   const [name, setName] = useState('');
   const [displayName, setDisplayName] = useState('');
-  const ids = { name: useId(), display: useId() };
   const create = useAction(async () => {
     await rpc('ram', 'CreateUser', {
       UserName: name.trim(),
@@ -99,60 +98,25 @@ function CreateUserDialog({ onClose }: { onClose: (created?: string) => void }) 
     onClose(name.trim());
   });
   return (
-    <Dialog
+    <FormDialog
       title="Create a user"
+      action={create}
+      submitLabel="Create user"
+      pendingLabel="Creating…"
       onClose={() => {
         onClose();
       }}
     >
-      <form
-        onSubmit={(event) => {
-          event.preventDefault();
-          void create.run();
-        }}
-      >
-        <div className="field">
-          <label htmlFor={ids.name}>User name</label>
-          <input
-            id={ids.name}
-            required
-            spellCheck={false}
-            autoComplete="off"
-            value={name}
-            onChange={(event) => {
-              setName(event.target.value);
-            }}
-          />
-          <p className="hint">Up to 64 characters: letters, digits, period, hyphen and underscore.</p>
-        </div>
-        <div className="field">
-          <label htmlFor={ids.display}>Display name (optional)</label>
-          <input
-            id={ids.display}
-            autoComplete="off"
-            value={displayName}
-            onChange={(event) => {
-              setDisplayName(event.target.value);
-            }}
-          />
-        </div>
-        {create.error !== undefined && <ErrorBox error={create.error} />}
-        <div className="actions">
-          <button type="submit" disabled={create.pending}>
-            {create.pending ? 'Creating…' : 'Create user'}
-          </button>
-          <button
-            type="button"
-            className="secondary"
-            onClick={() => {
-              onClose();
-            }}
-          >
-            Cancel
-          </button>
-        </div>
-      </form>
-    </Dialog>
+      <TextField
+        label="User name"
+        value={name}
+        onChange={setName}
+        required
+        name
+        hint="Up to 64 characters: letters, digits, period, hyphen and underscore."
+      />
+      <TextField label="Display name (optional)" value={displayName} onChange={setDisplayName} />
+    </FormDialog>
   );
 }
 
