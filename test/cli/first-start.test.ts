@@ -246,6 +246,7 @@ describe('npm start', () => {
       'tsconfig.build.json',
       'tsconfig.client.json',
       'src',
+      'console',
     ]) {
       cpSync(join(ROOT, name), join(project, name), { recursive: true });
     }
@@ -263,7 +264,7 @@ describe('npm start', () => {
     // dist/ is built by the first run (prestart); the start script itself is the same.
     ['SIGINT', ['start', '--ignore-scripts']],
   ] as const) {
-    // The first run builds the project (tsc, twice) before it starts.
+    // The first run builds the project (tsc, twice, and the console with Vite) before it starts.
     it(
       `stops the server when npm gets ${signal}`,
       { timeout: signal === 'SIGTERM' ? 300_000 : 60_000 },

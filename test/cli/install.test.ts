@@ -62,11 +62,12 @@ describe('after npm install', () => {
     'the prepare script (run by npm install in a checkout) builds the ramkey bin',
     { timeout: 120_000 },
     async () => {
-      // A checkout without dist/: the sources, the build configuration and the installed packages.
+      // A checkout without dist/: the sources (the console's too), the build configuration and the installed packages.
       for (const file of ['package.json', 'tsconfig.json', 'tsconfig.build.json', 'tsconfig.client.json']) {
         cpSync(join(ROOT, file), join(work, file));
       }
       cpSync(join(ROOT, 'src'), join(work, 'src'), { recursive: true });
+      cpSync(join(ROOT, 'console'), join(work, 'console'), { recursive: true });
       symlinkSync(join(ROOT, 'node_modules'), join(work, 'node_modules'));
       const bin = project.bin?.ramkey;
       expect(bin).toBe('dist/cli/main.js');
@@ -80,6 +81,8 @@ describe('after npm install', () => {
       expect(statSync(built).mode & 0o111).toBe(0o111);
       const { stdout } = await execFileAsync('npx', ['--no-install', 'ramkey', '--version'], { cwd: work });
       expect(stdout.trim()).toBe(project.version);
+      // The web console is part of the build: `ramkey serve` serves dist/console.
+      expect(readFileSync(join(work, 'dist', 'console', 'index.html'), 'utf8')).toContain('<div id="root">');
     },
   );
 
