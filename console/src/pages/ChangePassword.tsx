@@ -1,10 +1,11 @@
 // Shown alone after a sign-in whose login profile says PasswordResetRequired: nothing else until the
 // password is changed (RAM ChangePassword, as the signed-in user).
-import { useEffect, useId, useState } from 'react';
+import { useEffect, useState } from 'react';
 import type { SubmitEvent } from 'react';
 import { rpc } from '../api/client';
 import { useAction } from '../api/hooks';
 import { ErrorBox } from '../components/ErrorBox';
+import { TextField } from '../components/TextField';
 import { useSession, useSignedIn } from '../session/session';
 
 export function ChangePassword() {
@@ -14,7 +15,6 @@ export function ChangePassword() {
   const [newPassword, setNewPassword] = useState('');
   const [repeat, setRepeat] = useState('');
   const [mismatch, setMismatch] = useState(false);
-  const ids = { old: useId(), next: useId(), repeat: useId() };
   const change = useAction(async () => {
     await rpc('ram', 'ChangePassword', { OldPassword: oldPassword, NewPassword: newPassword });
     await refresh();
@@ -41,51 +41,31 @@ export function ChangePassword() {
         <p>
           The password of <strong>{session.Principal.LoginName}</strong> must be changed before you continue.
         </p>
-        <div className="field">
-          <label htmlFor={ids.old}>Current password</label>
-          <input
-            id={ids.old}
-            type="password"
-            autoComplete="current-password"
-            required
-            value={oldPassword}
-            onChange={(event) => {
-              setOldPassword(event.target.value);
-            }}
-          />
-        </div>
-        <div className="field">
-          <label htmlFor={ids.next}>New password</label>
-          <input
-            id={ids.next}
-            type="password"
-            autoComplete="new-password"
-            required
-            value={newPassword}
-            onChange={(event) => {
-              setNewPassword(event.target.value);
-            }}
-          />
-        </div>
-        <div className="field">
-          <label htmlFor={ids.repeat}>New password, again</label>
-          <input
-            id={ids.repeat}
-            type="password"
-            autoComplete="new-password"
-            required
-            aria-invalid={mismatch}
-            value={repeat}
-            onChange={(event) => {
-              setRepeat(event.target.value);
-            }}
-          />
-          {mismatch && (
-            <p className="field-error" role="alert">
-              The two new passwords differ.
-            </p>
-          )}
-        </div>
+        <TextField
+          label="Current password"
+          type="password"
+          autoComplete="current-password"
+          required
+          value={oldPassword}
+          onChange={setOldPassword}
+        />
+        <TextField
+          label="New password"
+          type="password"
+          autoComplete="new-password"
+          required
+          value={newPassword}
+          onChange={setNewPassword}
+        />
+        <TextField
+          label="New password, again"
+          type="password"
+          autoComplete="new-password"
+          required
+          value={repeat}
+          onChange={setRepeat}
+          error={mismatch ? 'The two new passwords differ.' : undefined}
+        />
         {change.error !== undefined && <ErrorBox error={change.error} />}
         <div className="actions">
           <button type="submit" disabled={change.pending}>
