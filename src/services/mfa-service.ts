@@ -7,6 +7,12 @@ import QRCode from 'qrcode';
 import type { Clock } from '../core/clock.js';
 import { RamkeyError } from '../core/errors/ramkey-error.js';
 import {
+  checkMfaTicket,
+  issueMfaTicket,
+  MFA_TICKET_TTL_MS,
+  type MfaTicketBinding,
+} from '../core/identity/mfa-ticket.js';
+import {
   base32Decode,
   base32Encode,
   isTotpCodeFormat,
@@ -150,6 +156,25 @@ export class MfaService {
   }
 
   /**
+   * A ticket that stands in for the user's MFA code for 7 days (see core/identity/mfa-ticket), or
+   * undefined when the user has no device bound.
+   */
+  async issueLoginTicket(accountId: string, userId: string): Promise<string | undefined> {
+    const device = await this.store.getUserMfaDevice(accountId, userId);
+    const binding = device && bindingOf(device);
+    if (!device || !binding) return undefined;
+    return issueMfaTicket(this.seedOf(device), binding, this.clock.now() + MFA_TICKET_TTL_MS);
+  }
+
+  /** Whether the ticket was issued for the device the user has bound now, and has not expired. */
+  async checkLoginTicket(accountId: string, userId: string, ticket: string): Promise<boolean> {
+    const device = await this.store.getUserMfaDevice(accountId, userId);
+    const binding = device && bindingOf(device);
+    if (!device || !binding) return false;
+    return checkMfaTicket(this.seedOf(device), binding, ticket, this.clock.now());
+  }
+
+  /**
    * True only for a valid code (current step ±1) of the user's bound device whose time step no
    * earlier sign-in or binding of that device used: a code works once, on whichever node sees it first.
    */
@@ -176,6 +201,11 @@ export class MfaService {
     if (bytes === undefined) throw new Error('sealed MFA seed is not Base32');
     return bytes;
   }
+}
+
+function bindingOf(device: VirtualMfaDeviceRecord): MfaTicketBinding | undefined {
+  const { accountId, userId, deviceName, boundAt } = device;
+  return userId === null || boundAt === null ? undefined : { accountId, userId, deviceName, boundAt };
 }
 
 /** The device name in a serial number of the caller's account; undefined for any other. */
