@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { RamkeyError } from '../core/errors/ramkey-error.js';
 import { MAX_SIGNIN_FIELD_LENGTH } from '../core/identity/login-name.js';
+import { MFA_TICKET_TTL_MS } from '../core/identity/mfa-ticket.js';
 import { decodeFormParams, splitParams } from '../core/signature/form-params.js';
 import type { Param } from '../core/signature/signed-request.js';
 import type { CallRecord } from '../services/audit-trail.js';
@@ -22,6 +23,9 @@ import { findAction, isKnownVersion } from './registry.js';
 import { serialize, type Body } from './render.js';
 
 export const SESSION_COOKIE = 'ramkey_console';
+/** The browser's MFA ticket (EnableSaveMFATicket); sent to the sign-in endpoint only. */
+export const MFA_TICKET_COOKIE = 'ramkey_mfa_ticket';
+const SIGNIN_PATH = '/console/api/signin';
 export const CSRF_HEADER = 'x-ramkey-csrf';
 
 /** No inline script or style, nothing from elsewhere, never framed. */
@@ -163,11 +167,33 @@ export function registerConsole(app: FastifyInstance, options: ConsoleRoutesOpti
     return { token, session };
   }
 
-  function setCookie(request: FastifyRequest, reply: FastifyReply, value: string, clear = false): void {
-    const parts = [`${SESSION_COOKIE}=${value}`, 'Path=/console', 'HttpOnly', 'SameSite=Strict'];
+  /** A Set-Cookie value: HttpOnly, SameSite=Strict, Secure under TLS; `maxAge` 0 clears it. */
+  function cookie(
+    request: FastifyRequest,
+    cookie: { name: string; value: string; path: string; maxAgeSeconds?: number },
+  ): string {
+    const parts = [`${cookie.name}=${cookie.value}`, `Path=${cookie.path}`, 'HttpOnly', 'SameSite=Strict'];
     if (request.protocol === 'https') parts.push('Secure');
-    if (clear) parts.push('Max-Age=0');
-    reply.header('set-cookie', parts.join('; '));
+    if (cookie.maxAgeSeconds !== undefined) parts.push(`Max-Age=${String(cookie.maxAgeSeconds)}`);
+    return parts.join('; ');
+  }
+
+  function sessionCookie(request: FastifyRequest, token: string | undefined): string {
+    const session = { name: SESSION_COOKIE, path: '/console' };
+    return cookie(
+      request,
+      token === undefined ? { ...session, value: '', maxAgeSeconds: 0 } : { ...session, value: token },
+    );
+  }
+
+  /** The MFA ticket cookie: a new ticket for 7 days, or cleared (undefined). */
+  function ticketCookie(request: FastifyRequest, ticket: string | undefined): string {
+    return cookie(request, {
+      name: MFA_TICKET_COOKIE,
+      value: ticket ?? '',
+      path: SIGNIN_PATH,
+      maxAgeSeconds: ticket === undefined ? 0 : MFA_TICKET_TTL_MS / 1000,
+    });
   }
 
   app.get('/console/api/session', async (request, reply) => {
@@ -179,17 +205,19 @@ export function registerConsole(app: FastifyInstance, options: ConsoleRoutesOpti
     }
   });
 
-  app.post('/console/api/signin', async (request, reply) => {
+  app.post(SIGNIN_PATH, async (request, reply) => {
     const info = infoOf(request);
     try {
       if (!ramkey.signinFailures.allows(info.connection.sourceIp) || ramkey.audit.backlogged()) {
         throw new RamkeyError('Throttling');
       }
       if (!sameOrigin(request)) throw new RamkeyError('InvalidCsrfToken');
-      const input = signinInput(request);
+      const input = { ...signinInput(request), mfaTicket: cookieOf(request, MFA_TICKET_COOKIE) };
       try {
-        const { token, session } = await sessions.signIn(input, info);
-        setCookie(request, reply, token);
+        const { token, session, newMfaTicket, forgetMfaTicket } = await sessions.signIn(input, info);
+        const cookies = [sessionCookie(request, token)];
+        if (newMfaTicket !== undefined || forgetMfaTicket) cookies.push(ticketCookie(request, newMfaTicket));
+        reply.header('set-cookie', cookies);
         return await sendJson(reply, { RequestId: request.id, Session: session.view });
       } catch (err) {
         if (err instanceof RamkeyError && (err.code === 'SigninFailed' || err.code === 'InvalidMFACode')) {
@@ -206,7 +234,7 @@ export function registerConsole(app: FastifyInstance, options: ConsoleRoutesOpti
     try {
       const { token, session } = await sessionOf(request, true);
       await sessions.signOut(token, session, infoOf(request));
-      setCookie(request, reply, '', true);
+      reply.header('set-cookie', sessionCookie(request, undefined));
       return await sendJson(reply, { RequestId: request.id });
     } catch (err) {
       return sendError(request, reply, err);
@@ -301,7 +329,12 @@ export function registerConsole(app: FastifyInstance, options: ConsoleRoutesOpti
 }
 
 /** The sign-in form, as JSON: strings only, bounded. */
-function signinInput(request: FastifyRequest): { loginName: string; password: string; mfaCode?: string } {
+function signinInput(request: FastifyRequest): {
+  loginName: string;
+  password: string;
+  mfaCode?: string;
+  rememberMfa: boolean;
+} {
   const type = headerOf(request, 'content-type') ?? '';
   if (!/^application\/json(;|$)/i.test(type)) throw new RamkeyError('InvalidParameter.ContentType');
   let parsed: unknown;
@@ -328,7 +361,13 @@ function signinInput(request: FastifyRequest): { loginName: string; password: st
   const loginName = field('LoginName', true) ?? '';
   const password = field('Password', true) ?? '';
   const mfaCode = field('MFACode', false);
-  return mfaCode === undefined ? { loginName, password } : { loginName, password, mfaCode };
+  const remember = form.RememberMFA;
+  if (remember !== undefined && typeof remember !== 'boolean')
+    throw new RamkeyError('InvalidParameter', { params: ['RememberMFA'] });
+  const rememberMfa = remember === true;
+  return mfaCode === undefined
+    ? { loginName, password, rememberMfa }
+    : { loginName, password, mfaCode, rememberMfa };
 }
 
 /** A console call's form: Action, Version and the action's parameters (Format is always JSON). */

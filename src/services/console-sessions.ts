@@ -43,12 +43,33 @@ export interface MfaCheck {
   hasDevice(accountId: string, userId: string): Promise<boolean>;
   /** True for the current code of the user's device, once (a used code is refused afterwards). */
   verifyLoginCode(accountId: string, userId: string, code: string): Promise<boolean>;
+  /** A ticket that stands in for the code for 7 days (EnableSaveMFATicket); undefined without a device. */
+  issueLoginTicket(accountId: string, userId: string): Promise<string | undefined>;
+  /** Whether the ticket was issued for the user's bound device and has not expired. */
+  checkLoginTicket(accountId: string, userId: string, ticket: string): Promise<boolean>;
 }
+
+/** How a sign-in passed MFA: not asked, a code, or a ticket a code earned in this browser before. */
+type MfaOutcome = 'none' | 'code' | 'ticket';
 
 export interface SigninInput {
   readonly loginName: string;
   readonly password: string;
   readonly mfaCode?: string | undefined;
+  /** The browser's MFA ticket, if it has one (a cookie). */
+  readonly mfaTicket?: string | undefined;
+  /** Asks for a ticket, so this browser skips the code for 7 days (when the account allows it). */
+  readonly rememberMfa?: boolean | undefined;
+}
+
+/** A signed-in session, its token (for the cookie, never stored), and what to do with the MFA ticket cookie. */
+export interface SigninResult {
+  readonly token: string;
+  readonly session: ActiveSession;
+  /** A new MFA ticket for the browser to keep (the page asked to remember MFA, and the account allows it). */
+  readonly newMfaTicket?: string | undefined;
+  /** The browser's MFA ticket no longer works (expired, another user's, the device changed): drop it. */
+  readonly forgetMfaTicket: boolean;
 }
 
 /** Where a sign-in or a console call came from, for the audit trail. */
@@ -97,10 +118,7 @@ export class ConsoleSessions {
    * Signs a person in: returns the new session's token (for the cookie, never stored) and the
    * session. Every outcome, success or not, is a ConsoleSignin event.
    */
-  async signIn(
-    input: SigninInput,
-    info: ConsoleRequestInfo,
-  ): Promise<{ token: string; session: ActiveSession }> {
+  async signIn(input: SigninInput, info: ConsoleRequestInfo): Promise<SigninResult> {
     const at = this.clock.now();
     // A key typed into the form is refused before anything else, and its event keeps none of it.
     if (looksLikeAccessKey(input.loginName) || this.isAccessKey(input.password)) {
@@ -140,13 +158,14 @@ export class ConsoleSessions {
     if (!credentials || !(await verifyPassword(input.password, credentials.passwordHash))) {
       return this.fail(info, at, principal, key, parameters, new RamkeyError('SigninFailed'));
     }
-    const mfaPresent = await this.checkMfa(principal, preference, input.mfaCode, credentials.mfaBindRequired);
-    if (mfaPresent instanceof RamkeyError) {
+    const mfa = await this.checkMfa(principal, preference, input, credentials.mfaBindRequired);
+    if (mfa instanceof RamkeyError) {
       // Asking for the code is no failure; a wrong code is one.
-      return mfaPresent.code === 'InvalidMFACode'
-        ? this.fail(info, at, principal, key, parameters, mfaPresent)
-        : this.refuse(info, at, principal, parameters, mfaPresent);
+      return mfa.code === 'InvalidMFACode'
+        ? this.fail(info, at, principal, key, parameters, mfa)
+        : this.refuse(info, at, principal, parameters, mfa);
     }
+    const mfaPresent = mfa !== 'none';
     const policy = await this.loginProfiles.getPasswordPolicy(principal.accountId);
     const expired =
       principal.kind === 'user' &&
@@ -168,9 +187,27 @@ export class ConsoleSessions {
       passwordVerifiedAt: at,
     };
     await this.store.createConsoleSession(record);
-    this.recordSignin(info, at, principal, { ...parameters, MFAUsed: mfaPresent ? 'true' : 'false' });
+    const ticket =
+      mfa === 'code' &&
+      input.rememberMfa === true &&
+      preference.enableSaveMFATicket &&
+      principal.kind === 'user'
+        ? await this.mfa.issueLoginTicket(principal.accountId, principal.userId)
+        : undefined;
+    this.recordSignin(info, at, principal, {
+      ...parameters,
+      MFAUsed: mfaPresent ? 'true' : 'false',
+      ...(mfa === 'ticket' && { MFATicket: 'used' }),
+      ...(ticket !== undefined && { MFATicket: 'issued' }),
+    });
     const resetRequired = credentials.passwordResetRequired || expired;
-    return { token, session: this.active(record, principal, token, preference, resetRequired) };
+    return {
+      token,
+      session: this.active(record, principal, token, preference, resetRequired),
+      newMfaTicket: ticket,
+      // A ticket the browser sent that this user's sign-in could not use (a code was needed after all).
+      forgetMfaTicket: ticket === undefined && mfa === 'code' && input.mfaTicket !== undefined,
+    };
   }
 
   /**
@@ -289,24 +326,35 @@ export class ConsoleSessions {
   }
 
   /**
-   * Whether the sign-in passed an MFA check: true when it did, false when none was needed, or the
-   * refusal (code required, wrong code, device required but none bound). RAM users only.
+   * How the sign-in passed MFA (not asked, a code, or a ticket when the account lets browsers
+   * remember MFA), or the refusal (code required, wrong code, device required but none bound).
+   * RAM users only.
    */
   private async checkMfa(
     principal: Principal,
     preference: SecurityPreference,
-    code: string | undefined,
+    input: SigninInput,
     bindRequired: boolean,
-  ): Promise<boolean | RamkeyError> {
-    if (principal.kind === 'root') return false;
-    const hasDevice = await this.mfa.hasDevice(principal.accountId, principal.userId);
+  ): Promise<MfaOutcome | RamkeyError> {
+    if (principal.kind === 'root') return 'none';
+    const { accountId, userId } = principal;
+    const hasDevice = await this.mfa.hasDevice(accountId, userId);
     const required = hasDevice || bindRequired || preference.mfaOperationForLogin === 'mandatory';
-    if (!required) return false;
+    if (!required) return 'none';
     if (!hasDevice) return new RamkeyError('MFADeviceRequired');
-    if (code === undefined || code === '') return new RamkeyError('MFACodeRequired');
+    const { mfaCode: code, mfaTicket: ticket } = input;
+    if (preference.enableSaveMFATicket && ticket !== undefined) {
+      if (await this.mfa.checkLoginTicket(accountId, userId, ticket)) return 'ticket';
+    }
+    if (code === undefined || code === '') {
+      // The page offers "remember this browser" only where the account allows it.
+      return new RamkeyError('MFACodeRequired', {
+        extra: { SaveMFATicketAllowed: preference.enableSaveMFATicket },
+      });
+    }
     if (!MFA_CODE.test(code)) return new RamkeyError('InvalidMFACode');
-    const valid = await this.mfa.verifyLoginCode(principal.accountId, principal.userId, code);
-    return valid ? true : new RamkeyError('InvalidMFACode');
+    const valid = await this.mfa.verifyLoginCode(accountId, userId, code);
+    return valid ? 'code' : new RamkeyError('InvalidMFACode');
   }
 
   private active(

@@ -47,6 +47,26 @@ function consoleSuite(engine: Engine) {
     return { credentials, admin, ram, ims, userWithPassword };
   }
 
+  /** Creates a virtual MFA device and binds it to the user with two codes of now; its Base32 seed. */
+  async function bindDevice(ram: ReturnType<typeof clients>['ram'], userName: string): Promise<string> {
+    const device = (
+      await ram.createVirtualMFADevice(
+        new RamModule.CreateVirtualMFADeviceRequest({ virtualMFADeviceName: `${userName}-phone` }),
+      )
+    ).body?.virtualMFADevice;
+    const seed = device?.base32StringSeed ?? '';
+    const now = server.clock.now();
+    await ram.bindMFADevice(
+      new RamModule.BindMFADeviceRequest({
+        userName,
+        serialNumber: device?.serialNumber ?? '',
+        authenticationCode1: codeOf(seed, now, -1),
+        authenticationCode2: codeOf(seed, now),
+      }),
+    );
+    return seed;
+  }
+
   /** The account's events of one type, newest first. */
   async function eventsOf(browser: ConsoleClient, eventType: string): Promise<Record<string, unknown>[]> {
     await server.flush();
@@ -300,21 +320,8 @@ function consoleSuite(engine: Engine) {
   it('asks a user with an MFA device for its code, accepts each code once, says MFAUsed and sets acs:MFAPresent', async () => {
     const { userWithPassword, ram, credentials } = await tenant();
     const gus = await userWithPassword('gus', 'Gus-password-1');
-    const device = (
-      await ram.createVirtualMFADevice(
-        new RamModule.CreateVirtualMFADeviceRequest({ virtualMFADeviceName: 'gus-phone' }),
-      )
-    ).body?.virtualMFADevice;
-    const seed = device?.base32StringSeed ?? '';
     const now = server.clock.now();
-    await ram.bindMFADevice(
-      new RamModule.BindMFADeviceRequest({
-        userName: 'gus',
-        serialNumber: device?.serialNumber ?? '',
-        authenticationCode1: codeOf(seed, now, -1),
-        authenticationCode2: codeOf(seed, now),
-      }),
-    );
+    const seed = await bindDevice(ram, 'gus');
     const browser = new ConsoleClient(server.endpoint);
     const asked = await browser.signIn(gus, 'Gus-password-1');
     expect(asked.status).toBe(401);
@@ -374,6 +381,115 @@ function consoleSuite(engine: Engine) {
     });
     expect(events.map((e) => e.errorCode)).toContain('InvalidMFACode');
     expect(JSON.stringify(events)).not.toContain(next);
+  });
+
+  it('lets a browser skip the MFA code for 7 days when EnableSaveMFATicket allows it, for that user and device only', async () => {
+    const { userWithPassword, ram, credentials } = await tenant();
+    const kim = await userWithPassword('kim', 'Kim-password-1');
+    const lee = await userWithPassword('lee', 'Lee-password-1');
+    const kimSeed = await bindDevice(ram, 'kim');
+    await bindDevice(ram, 'lee');
+    // Each code comes from a time step no sign-in used yet: the server's clock moves a minute a code.
+    let moved = 0;
+    const move = (ms: number) => {
+      server.clock.advance(ms);
+      moved += ms;
+    };
+    const nextCode = () => {
+      move(60_000);
+      return codeOf(kimSeed, server.clock.now());
+    };
+    const preference = (enableSaveMFATicket: boolean) =>
+      ram.setSecurityPreference(new RamModule.SetSecurityPreferenceRequest({ enableSaveMFATicket }));
+    try {
+      // Not allowed (the default): the page is told so, and asking to remember gives no ticket.
+      const browser = new ConsoleClient(server.endpoint);
+      const asked = await browser.signIn(kim, 'Kim-password-1');
+      expect(asked.body).toMatchObject({ Code: 'MFACodeRequired', SaveMFATicketAllowed: false });
+      const plain = await browser.signIn(kim, 'Kim-password-1', nextCode(), { rememberMfa: true });
+      expect(plain.status).toBe(200);
+      expect(plain.headers.getSetCookie()).toHaveLength(1);
+      expect(browser.mfaTicket).toBeUndefined();
+
+      await preference(true);
+      expect((await browser.signIn(kim, 'Kim-password-1')).body).toMatchObject({
+        Code: 'MFACodeRequired',
+        SaveMFATicketAllowed: true,
+      });
+      // A code without asking to remember gives no ticket either.
+      await browser.signIn(kim, 'Kim-password-1', nextCode());
+      expect(browser.mfaTicket).toBeUndefined();
+      const remembered = await browser.signIn(kim, 'Kim-password-1', nextCode(), { rememberMfa: true });
+      expect(remembered.status).toBe(200);
+      const ticketCookie = remembered.headers.getSetCookie()[1] ?? '';
+      expect(ticketCookie).toMatch(
+        /^ramkey_mfa_ticket=\d+\.[\w-]{43}; Path=\/console\/api\/signin; HttpOnly; SameSite=Strict; Max-Age=604800$/,
+      );
+      expect(JSON.stringify(remembered.body)).not.toContain(browser.mfaTicket?.split('=')[1]);
+
+      // The ticket stands in for the code, not for the password; the session has MFA present.
+      await browser.signOut();
+      expect((await browser.signIn(kim, 'Kim-password-1!')).body.Code).toBe('SigninFailed');
+      const skipped = await browser.signIn(kim, 'Kim-password-1');
+      expect(skipped.status).toBe(200);
+      expect(browser.mfaTicket).toBeDefined();
+
+      // It is kim's: lee, in the same browser, is asked for a code; a tampered ticket is nothing.
+      const kimTicket = browser.mfaTicket ?? '';
+      expect((await browser.signIn(lee, 'Lee-password-1')).body.Code).toBe('MFACodeRequired');
+      browser.mfaTicket = kimTicket.replace(/.$/, (c) => (c === 'A' ? 'B' : 'A'));
+      expect((await browser.signIn(kim, 'Kim-password-1')).body.Code).toBe('MFACodeRequired');
+      browser.mfaTicket = kimTicket;
+
+      // Switched off, tickets stop working at once (and come back if it is switched on again).
+      await preference(false);
+      expect((await browser.signIn(kim, 'Kim-password-1')).body.Code).toBe('MFACodeRequired');
+      await preference(true);
+      expect((await browser.signIn(kim, 'Kim-password-1')).status).toBe(200);
+
+      // Unbinding the device ends its tickets, even when the same device is bound again.
+      await ram.unbindMFADevice(new RamModule.UnbindMFADeviceRequest({ userName: 'kim' }));
+      move(180_000);
+      const now = server.clock.now();
+      await ram.bindMFADevice(
+        new RamModule.BindMFADeviceRequest({
+          userName: 'kim',
+          serialNumber: `acs:ram::${credentials.accountId}:mfa/kim-phone`,
+          authenticationCode1: codeOf(kimSeed, now, -1),
+          authenticationCode2: codeOf(kimSeed, now),
+        }),
+      );
+      expect((await browser.signIn(kim, 'Kim-password-1')).body.Code).toBe('MFACodeRequired');
+
+      // Seven days after a ticket is given, a code again; signing in with it drops the dead ticket.
+      await browser.signIn(kim, 'Kim-password-1', nextCode(), { rememberMfa: true });
+      expect((await browser.signIn(kim, 'Kim-password-1')).status).toBe(200);
+      move(7 * 24 * HOUR);
+      expect((await browser.signIn(kim, 'Kim-password-1')).body.Code).toBe('MFACodeRequired');
+      const afterWeek = await browser.signIn(kim, 'Kim-password-1', nextCode());
+      expect(afterWeek.status).toBe(200);
+      expect(afterWeek.headers.getSetCookie()[1]).toMatch(
+        /^ramkey_mfa_ticket=; Path=\/console\/api\/signin; HttpOnly; SameSite=Strict; Max-Age=0$/,
+      );
+      expect(browser.mfaTicket).toBeUndefined();
+      move(-7 * 24 * HOUR);
+
+      // The audit trail says which sign-ins used or were given a ticket, and holds no ticket.
+      const root = new ConsoleClient(server.endpoint);
+      await root.signIn(credentials.loginName, credentials.password);
+      const events = (await eventsOf(root, 'ConsoleSignin')).filter(
+        (e) => e.errorCode === undefined && (e.userIdentity as { userName: string }).userName === 'kim',
+      );
+      const tickets = events.map((e) => (e.requestParameters as Record<string, string>).MFATicket);
+      expect(tickets).toContain('issued');
+      expect(tickets).toContain('used');
+      expect(events.every((e) => (e.requestParameters as Record<string, string>).MFAUsed === 'true')).toBe(
+        true,
+      );
+      expect(JSON.stringify(events)).not.toContain(kimTicket.split('=')[1]);
+    } finally {
+      server.clock.advance(-moved);
+    }
   });
 
   it('requires a device when the account makes MFA mandatory', async () => {

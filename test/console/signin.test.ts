@@ -165,7 +165,7 @@ describeWithChromium('console: sign-in', { timeout: 90_000 }, () => {
     await page.getByRole('heading', { level: 1, name: 'Recycle bin' }).waitFor();
   });
 
-  it('asks a RAM user with an MFA device for its code after the password, and refuses a wrong one', async () => {
+  it('asks a RAM user with an MFA device for its code after the password, refuses a wrong one, and remembers the browser when asked', async () => {
     const { page } = browser;
     const user = await createConsoleUser(server, 'guarded', { policy: 'ReadOnlyAccess' });
     const created = await server.ram.createVirtualMFADevice(
@@ -183,13 +183,22 @@ describeWithChromium('console: sign-in', { timeout: 90_000 }, () => {
       }),
     );
 
+    // The account lets browsers remember MFA for 7 days (EnableSaveMFATicket): the page offers it.
+    await server.ram.setSecurityPreference(
+      new RamModule.SetSecurityPreferenceRequest({ enableSaveMFATicket: true }),
+    );
     await browser.context.clearCookies();
-    await page.goto(server.url('/'));
-    await page.getByLabel('Login name').fill(user.loginName);
-    await page.getByLabel('Password').fill(user.password);
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    const passwordStep = async () => {
+      await page.goto(server.url('/'));
+      await page.getByLabel('Login name').fill(user.loginName);
+      await page.getByLabel('Password').fill(user.password);
+      await page.getByRole('button', { name: 'Sign in' }).click();
+    };
+    await passwordStep();
     const code = page.getByLabel('MFA code');
     await code.waitFor();
+    const remember = page.getByLabel('Remember this browser for 7 days', { exact: false });
+    await remember.check();
     await screenshot(page, 'signin-mfa');
     // A code of a step long past is wrong now.
     await code.fill(totpCode(seed, bound - 100));
@@ -202,6 +211,23 @@ describeWithChromium('console: sign-in', { timeout: 90_000 }, () => {
     await page.getByRole('button', { name: 'Verify' }).click();
     await page.getByRole('button', { name: 'Sign out' }).waitFor();
     await expect(page.locator('.who-name').textContent()).resolves.toBe(user.loginName);
+
+    // Signed out and in again, this browser is not asked for a code: its HttpOnly ticket stands in.
+    const ticket = (await browser.context.cookies()).find((c) => c.name === 'ramkey_mfa_ticket');
+    expect(ticket).toMatchObject({ httpOnly: true, sameSite: 'Strict', path: '/console/api/signin' });
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await passwordStep();
+    await page.getByRole('button', { name: 'Sign out' }).waitFor();
+    await expect(page.locator('.who-name').textContent()).resolves.toBe(user.loginName);
+
+    // Switched off, the code is asked for again, and the box is not offered.
+    await server.ram.setSecurityPreference(
+      new RamModule.SetSecurityPreferenceRequest({ enableSaveMFATicket: false }),
+    );
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await passwordStep();
+    await code.waitFor();
+    await expect(remember.count()).resolves.toBe(0);
   });
 
   it('picks up a session that a sign-in in another tab put in place, refusing the change made meanwhile', async () => {

@@ -10,6 +10,8 @@ export interface ConsoleAnswer {
 export class ConsoleClient {
   cookie: string | undefined;
   csrf: string | undefined;
+  /** The MFA ticket cookie (`ramkey_mfa_ticket=...`), kept and sent to the sign-in endpoint as a browser would. */
+  mfaTicket: string | undefined;
 
   constructor(private readonly endpoint: string) {}
 
@@ -19,7 +21,9 @@ export class ConsoleClient {
 
   async request(path: string, init: RequestInit = {}): Promise<ConsoleAnswer> {
     const headers = new Headers(init.headers);
-    if (this.cookie !== undefined && !headers.has('cookie')) headers.set('cookie', this.cookie);
+    const cookies = [this.cookie, path === '/console/api/signin' ? this.mfaTicket : undefined];
+    const cookie = cookies.filter((c) => c !== undefined).join('; ');
+    if (cookie !== '' && !headers.has('cookie')) headers.set('cookie', cookie);
     const response = await fetch(`${this.origin}${path}`, { ...init, headers, redirect: 'manual' });
     const text = await response.text();
     return {
@@ -29,8 +33,16 @@ export class ConsoleClient {
     };
   }
 
-  /** Signs in; on success keeps the cookie and the CSRF token as the page would. */
-  async signIn(loginName: string, password: string, mfaCode?: string): Promise<ConsoleAnswer> {
+  /**
+   * Signs in; on success keeps the cookie and the CSRF token as the page would, and the MFA ticket
+   * cookie as the browser would (dropped when the server clears it).
+   */
+  async signIn(
+    loginName: string,
+    password: string,
+    mfaCode?: string,
+    options: { rememberMfa?: boolean } = {},
+  ): Promise<ConsoleAnswer> {
     const answer = await this.request('/console/api/signin', {
       method: 'POST',
       headers: { 'content-type': 'application/json', origin: this.origin },
@@ -38,12 +50,18 @@ export class ConsoleClient {
         LoginName: loginName,
         Password: password,
         ...(mfaCode && { MFACode: mfaCode }),
+        ...(options.rememberMfa !== undefined && { RememberMFA: options.rememberMfa }),
       }),
     });
-    const setCookie = answer.headers.get('set-cookie');
-    if (answer.status === 200 && setCookie) {
-      this.cookie = setCookie.split(';')[0];
-      this.csrf = (answer.body.Session as { CsrfToken: string }).CsrfToken;
+    for (const setCookie of answer.headers.getSetCookie()) {
+      const pair = setCookie.split(';')[0] ?? '';
+      const cleared = /; Max-Age=0(;|$)/.test(setCookie);
+      if (pair.startsWith('ramkey_console=') && answer.status === 200) {
+        this.cookie = pair;
+        this.csrf = (answer.body.Session as { CsrfToken: string }).CsrfToken;
+      } else if (pair.startsWith('ramkey_mfa_ticket=')) {
+        this.mfaTicket = cleared ? undefined : pair;
+      }
     }
     return answer;
   }

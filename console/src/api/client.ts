@@ -32,6 +32,8 @@ export interface SignInRequest {
   readonly LoginName: string;
   readonly Password: string;
   readonly MFACode?: string;
+  /** Remember the MFA check in this browser for 7 days (where the account allows it). */
+  readonly RememberMFA?: boolean;
 }
 
 /** A JSON object as the API answers it; pages narrow the fields they read. */

@@ -18,6 +18,8 @@ export class ApiError extends Error {
   readonly requestId: string | undefined;
   readonly recommend: string | undefined;
   readonly accessDeniedDetail: AccessDeniedDetail | undefined;
+  /** The whole envelope, for fields one endpoint adds (sign-in's SaveMFATicketAllowed). */
+  readonly envelope: Readonly<Record<string, unknown>>;
 
   constructor(fields: {
     code: string;
@@ -26,6 +28,7 @@ export class ApiError extends Error {
     requestId?: string | undefined;
     recommend?: string | undefined;
     accessDeniedDetail?: AccessDeniedDetail | undefined;
+    envelope?: Readonly<Record<string, unknown>>;
   }) {
     super(fields.message);
     this.name = 'ApiError';
@@ -34,6 +37,7 @@ export class ApiError extends Error {
     this.requestId = fields.requestId;
     this.recommend = fields.recommend;
     this.accessDeniedDetail = fields.accessDeniedDetail;
+    this.envelope = fields.envelope ?? {};
   }
 }
 
@@ -57,6 +61,7 @@ export function apiErrorFrom(httpStatus: number, body: unknown): ApiError {
     recommend: str(fields.Recommend),
     accessDeniedDetail:
       typeof detail === 'object' && detail !== null ? (detail as AccessDeniedDetail) : undefined,
+    envelope: fields,
   });
 }
 

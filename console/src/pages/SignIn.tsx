@@ -12,10 +12,13 @@ export function SignIn({ notice }: { notice?: string | undefined }) {
   const [password, setPassword] = useState('');
   const [mfaCode, setMfaCode] = useState('');
   const [needsMfa, setNeedsMfa] = useState(false);
+  // Offered only when the account's security preference allows it (EnableSaveMFATicket).
+  const [canRemember, setCanRemember] = useState(false);
+  const [remember, setRemember] = useState(false);
   const [pending, setPending] = useState(false);
   const [error, setError] = useState<ApiError | undefined>();
   const mfaInput = useRef<HTMLInputElement>(null);
-  const ids = { name: useId(), password: useId(), mfa: useId() };
+  const ids = { name: useId(), password: useId(), mfa: useId(), remember: useId() };
 
   useEffect(() => {
     document.title = 'Sign in · Ramkey console';
@@ -43,11 +46,13 @@ export function SignIn({ notice }: { notice?: string | undefined }) {
         LoginName: loginName.trim(),
         Password: password,
         ...(needsMfa ? { MFACode: mfaCode } : {}),
+        ...(needsMfa && canRemember && remember ? { RememberMFA: true } : {}),
       });
     } catch (caught) {
       const apiError = asApiError(caught);
       if (apiError.code === 'MFACodeRequired') {
         setNeedsMfa(true);
+        setCanRemember(apiError.envelope.SaveMFATicketAllowed === true);
         setError(undefined);
       } else {
         setError(apiError);
@@ -60,6 +65,7 @@ export function SignIn({ notice }: { notice?: string | undefined }) {
 
   const startOver = () => {
     setNeedsMfa(false);
+    setRemember(false);
     setMfaCode('');
     setPassword('');
     setError(undefined);
@@ -131,6 +137,21 @@ export function SignIn({ notice }: { notice?: string | undefined }) {
                 setMfaCode(event.target.value.replace(/\D/g, ''));
               }}
             />
+            {canRemember && (
+              <div className="check">
+                <input
+                  id={ids.remember}
+                  type="checkbox"
+                  checked={remember}
+                  onChange={(event) => {
+                    setRemember(event.target.checked);
+                  }}
+                />
+                <label htmlFor={ids.remember}>
+                  Remember this browser for 7 days (it will not ask for a code here until then)
+                </label>
+              </div>
+            )}
           </div>
         )}
         {error !== undefined && <ErrorBox error={error} />}
