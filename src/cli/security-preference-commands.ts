@@ -24,11 +24,7 @@ const TOGGLES = [
     'AllowUserToManageMFADevices',
     'RAM users may manage their own MFA devices',
   ],
-  [
-    'enable-save-mfa-ticket',
-    'EnableSaveMFATicket',
-    'kept for RAM clients (Ramkey asks for the code at every sign-in)',
-  ],
+  ['enable-save-mfa-ticket', 'EnableSaveMFATicket', 'the console may remember MFA in a browser for 7 days'],
 ] as const;
 
 /** The key commander keeps a flag's value under: `max-idle-days` -> `maxIdleDays`. */
