@@ -47,7 +47,9 @@ export function checkMfaTicket(
   if (match?.[1] === undefined || match[2] === undefined) return false;
   const expiresAt = Number(match[1]);
   if (expiresAt <= nowMs || expiresAt > nowMs + MFA_TICKET_TTL_MS) return false;
-  const presented = Buffer.from(match[2], 'base64url');
-  const expected = macOf(seed, binding, expiresAt);
-  return presented.length === expected.length && timingSafeEqual(presented, expected);
+  // Compared as text, not decoded: Base64 lets the last character's low bits vary without changing
+  // the bytes, and only the one encoding issued is the ticket.
+  const presented = Buffer.from(match[2], 'ascii');
+  const expected = Buffer.from(macOf(seed, binding, expiresAt).toString('base64url'), 'ascii');
+  return timingSafeEqual(presented, expected);
 }
