@@ -237,6 +237,14 @@ export interface ConsoleSigninFailuresTable {
   locked_until: number;
 }
 
+/** When a RAM user last passed MFA at console sign-in from a source address (for adaptive MFA). */
+export interface ConsoleMfaSourcesTable {
+  account_id: string;
+  user_id: string;
+  source_ip: string;
+  verified_at: number;
+}
+
 export interface PasswordPoliciesTable {
   account_id: string;
   minimum_password_length: number;
@@ -366,6 +374,7 @@ export interface Database {
   password_policies: PasswordPoliciesTable;
   console_sessions: ConsoleSessionsTable;
   console_signin_failures: ConsoleSigninFailuresTable;
+  console_mfa_sources: ConsoleMfaSourcesTable;
   secret_index: SecretIndexTable;
   nonces: NoncesTable;
   recycled_users: RecycledUsersTable;

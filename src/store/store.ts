@@ -684,7 +684,7 @@ export interface LoginProfileStore {
   setPasswordPolicy(accountId: string, policy: PasswordPolicyRecord): Promise<void>;
 }
 
-/** Console sessions and the failed sign-ins that lock a login name. */
+/** Console sessions, the failed sign-ins that lock a login name, and where users last passed MFA. */
 export interface ConsoleSessionStore {
   createConsoleSession(session: ConsoleSessionRecord): Promise<void>;
   getConsoleSession(tokenHash: string): Promise<ConsoleSessionRecord | undefined>;
@@ -707,6 +707,12 @@ export interface ConsoleSessionStore {
     rule: { windowMs: number; maxFailures: number; lockMs: number },
   ): Promise<SigninFailureRecord>;
   clearSigninFailures(loginKey: string): Promise<void>;
+  /** Notes that the user passed MFA at sign-in from `sourceIp` at `at` (a later time is never moved back). */
+  recordMfaSource(accountId: string, userId: string, sourceIp: string, at: number): Promise<void>;
+  /** When the user last passed MFA at sign-in from `sourceIp`; undefined if never (or purged). */
+  getMfaSourceVerifiedAt(accountId: string, userId: string, sourceIp: string): Promise<number | undefined>;
+  /** Forgets the sources last verified before `before`; returns how many. */
+  purgeMfaSources(before: number): Promise<number>;
 }
 
 /** What BindMFADevice found when it could not bind. */

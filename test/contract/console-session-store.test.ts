@@ -1,6 +1,7 @@
 // The ConsoleSessionStore contract (src/store/store.ts) on SQLite and PostgreSQL: sessions by their
 // token's hash, last activity that only moves forward, purge by idleness; failed sign-ins counted in
-// a window, a lock at the limit, concurrent failures all counted.
+// a window, a lock at the limit, concurrent failures all counted; where users last passed MFA, per
+// source address, kept at its latest and purged by age.
 import { expect, it } from 'vitest';
 import type { ConsoleSessionRecord } from '../../src/store/store.js';
 import { describeEachStore } from '../support/test-stores.js';
@@ -95,5 +96,29 @@ await describeEachStore('ConsoleSessionStore contract', (makeStore) => {
       ),
     );
     expect((await store.getSigninFailures(key))?.failures).toBe(8);
+  });
+
+  it('keeps when a user last passed MFA from each source address, never moving it back, and purges old ones', async () => {
+    const { store } = fixtures;
+    const account = await fixtures.newAccount();
+    const other = await fixtures.newAccount();
+    const user = await fixtures.newUser(account.accountId, 'carol');
+    const { accountId } = account;
+    expect(await store.getMfaSourceVerifiedAt(accountId, user.userId, '192.0.2.1')).toBeUndefined();
+    await store.recordMfaSource(accountId, user.userId, '192.0.2.1', T0 + 10);
+    await store.recordMfaSource(accountId, user.userId, '192.0.2.1', T0 + 5);
+    await store.recordMfaSource(accountId, user.userId, '2001:db8::1', T0 + 20);
+    expect(await store.getMfaSourceVerifiedAt(accountId, user.userId, '192.0.2.1')).toBe(T0 + 10);
+    expect(await store.getMfaSourceVerifiedAt(accountId, user.userId, '2001:db8::1')).toBe(T0 + 20);
+    // Another address, another user, another account: nothing.
+    expect(await store.getMfaSourceVerifiedAt(accountId, user.userId, '192.0.2.2')).toBeUndefined();
+    expect(await store.getMfaSourceVerifiedAt(accountId, 'u-other', '192.0.2.1')).toBeUndefined();
+    expect(await store.getMfaSourceVerifiedAt(other.accountId, user.userId, '192.0.2.1')).toBeUndefined();
+    await store.recordMfaSource(accountId, user.userId, '192.0.2.1', T0 + 30);
+    expect(await store.getMfaSourceVerifiedAt(accountId, user.userId, '192.0.2.1')).toBe(T0 + 30);
+
+    expect(await store.purgeMfaSources(T0 + 25)).toBe(1);
+    expect(await store.getMfaSourceVerifiedAt(accountId, user.userId, '2001:db8::1')).toBeUndefined();
+    expect(await store.getMfaSourceVerifiedAt(accountId, user.userId, '192.0.2.1')).toBe(T0 + 30);
   });
 });

@@ -1,4 +1,5 @@
-// The console sessions aggregate on Kysely: sessions (by their token's hash) and failed sign-ins.
+// The console sessions aggregate on Kysely: sessions (by their token's hash), failed sign-ins, and
+// the source addresses where users last passed MFA.
 import type { Selectable } from 'kysely';
 import type { ConsoleSessionsTable } from '../database.js';
 import type { ConsoleSessionRecord, ConsoleSessionStore } from '../store.js';
@@ -139,6 +140,40 @@ export function kyselyConsoleSessionStore(ctx: StoreContext): ConsoleSessionStor
       await ctx.write((trx) =>
         trx.deleteFrom('console_signin_failures').where('login_key', '=', loginKey).execute(),
       );
+    },
+
+    async recordMfaSource(accountId, userId, sourceIp, at) {
+      await ctx.write((trx) =>
+        trx
+          .insertInto('console_mfa_sources')
+          .values({ account_id: accountId, user_id: userId, source_ip: sourceIp, verified_at: at })
+          .onConflict((oc) =>
+            oc
+              .columns(['account_id', 'user_id', 'source_ip'])
+              .doUpdateSet({ verified_at: at })
+              .where('console_mfa_sources.verified_at', '<', at),
+          )
+          .execute(),
+      );
+    },
+
+    async getMfaSourceVerifiedAt(accountId, userId, sourceIp) {
+      const row = await db
+        .selectFrom('console_mfa_sources')
+        .select('verified_at')
+        .where('account_id', '=', accountId)
+        .where('user_id', '=', userId)
+        .where('source_ip', '=', sourceIp)
+        .executeTakeFirst();
+      return row?.verified_at;
+    },
+
+    async purgeMfaSources(before) {
+      const result = await ctx.write(
+        (trx) => trx.deleteFrom('console_mfa_sources').where('verified_at', '<', before).executeTakeFirst(),
+        (r) => r.numDeletedRows > 0n,
+      );
+      return Number(result.numDeletedRows);
     },
   };
 }

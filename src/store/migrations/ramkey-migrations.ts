@@ -19,6 +19,7 @@ import { servicesSchema } from './services-schema.js';
 import { loginProfilesSchema } from './login-profiles-schema.js';
 import { consoleSecuritySchema } from './console-security-schema.js';
 import { consoleSessionsSchema } from './console-sessions-schema.js';
+import { consoleMfaSourcesSchema } from './console-mfa-sources-schema.js';
 
 /**
  * The migrations by name. Kysely runs them in name order, so names start with a zero-padded number;
@@ -43,6 +44,7 @@ export function ramkeyMigrations(dialect: MigrationDialect): Record<string, Migr
     '0017_login_profiles': loginProfilesSchema(),
     '0018_console_security': consoleSecuritySchema(),
     '0019_console_sessions': consoleSessionsSchema(),
+    '0020_console_mfa_sources': consoleMfaSourcesSchema(),
   };
 }
 
