@@ -149,7 +149,8 @@ export function registerSecurityPreferenceCommands(program: Command): void {
     .addHelpText(
       'after',
       '\n--mfa-for-login: mandatory (every RAM user), independent (users with a bound device or\n' +
-        'MFABindRequired), adaptive (works as independent on Ramkey).',
+        'MFABindRequired), adaptive (users with a bound device, from an address they have not\n' +
+        'passed MFA from in 30 days).',
     )
     .action(async (options: SetOptions, command: Command) => {
       const params = parametersOf(options);

@@ -37,10 +37,16 @@ const TOUCH_EVERY_MS = 60_000;
 /** A well-formed hash to verify against when the login name names nobody: every answer costs one scrypt. */
 const DECOY_HASH = 'scrypt$16384$8$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=';
 const MFA_CODE = /^\d{6}$/;
+/**
+ * MFAOperationForLogin=adaptive: a RAM user who passed MFA with a code from a source address within
+ * this long (and since binding the device) signs in from it again without one.
+ */
+export const ADAPTIVE_MFA_WINDOW_MS = 30 * 24 * HOUR_MS;
 
 /** What sign-in needs of RAM users' MFA devices. */
 export interface MfaCheck {
-  hasDevice(accountId: string, userId: string): Promise<boolean>;
+  /** When the user's device was bound; undefined when the user has none. */
+  deviceBoundAt(accountId: string, userId: string): Promise<number | undefined>;
   /** True for the current code of the user's device, once (a used code is refused afterwards). */
   verifyLoginCode(accountId: string, userId: string, code: string): Promise<boolean>;
   /** A ticket that stands in for the code for 7 days (EnableSaveMFATicket); undefined without a device. */
@@ -49,8 +55,11 @@ export interface MfaCheck {
   checkLoginTicket(accountId: string, userId: string, ticket: string): Promise<boolean>;
 }
 
-/** How a sign-in passed MFA: not asked, a code, or a ticket a code earned in this browser before. */
-type MfaOutcome = 'none' | 'code' | 'ticket';
+/**
+ * How a sign-in passed MFA: not asked, a code, a ticket a code earned in this browser before, or
+ * not asked because adaptive MFA knows the source address (a code passed from it lately).
+ */
+type MfaOutcome = 'none' | 'code' | 'ticket' | 'knownSource';
 
 export interface SigninInput {
   readonly loginName: string;
@@ -158,14 +167,14 @@ export class ConsoleSessions {
     if (!credentials || !(await verifyPassword(input.password, credentials.passwordHash))) {
       return this.fail(info, at, principal, key, parameters, new RamkeyError('SigninFailed'));
     }
-    const mfa = await this.checkMfa(principal, preference, input, credentials.mfaBindRequired);
+    const mfa = await this.checkMfa(principal, preference, input, credentials.mfaBindRequired, info);
     if (mfa instanceof RamkeyError) {
       // Asking for the code is no failure; a wrong code is one.
       return mfa.code === 'InvalidMFACode'
         ? this.fail(info, at, principal, key, parameters, mfa)
         : this.refuse(info, at, principal, parameters, mfa);
     }
-    const mfaPresent = mfa !== 'none';
+    const mfaPresent = mfa === 'code' || mfa === 'ticket';
     const policy = await this.loginProfiles.getPasswordPolicy(principal.accountId);
     const expired =
       principal.kind === 'user' &&
@@ -187,6 +196,10 @@ export class ConsoleSessions {
       passwordVerifiedAt: at,
     };
     await this.store.createConsoleSession(record);
+    if (mfa === 'code' && principal.kind === 'user') {
+      // Only a code makes a source address known: a ticket may have travelled.
+      await this.store.recordMfaSource(principal.accountId, principal.userId, info.connection.sourceIp, at);
+    }
     const ticket =
       mfa === 'code' &&
       input.rememberMfa === true &&
@@ -199,6 +212,7 @@ export class ConsoleSessions {
       MFAUsed: mfaPresent ? 'true' : 'false',
       ...(mfa === 'ticket' && { MFATicket: 'used' }),
       ...(ticket !== undefined && { MFATicket: 'issued' }),
+      ...(mfa === 'knownSource' && { MFASkipped: 'KnownSourceIp' }),
     });
     const resetRequired = credentials.passwordResetRequired || expired;
     return {
@@ -263,9 +277,14 @@ export class ConsoleSessions {
     return actual.length === expected.length && timingSafeEqual(actual, expected);
   }
 
-  /** Deletes sessions idle for longer than any session may live (the background jobs run it). */
-  purgeExpired(): Promise<number> {
-    return this.store.purgeConsoleSessions(this.clock.now() - MAX_SESSION_MS);
+  /**
+   * Deletes sessions idle for longer than any session may live, and source addresses adaptive MFA
+   * no longer counts as known (the background jobs run it). Returns how many rows went.
+   */
+  async purgeExpired(): Promise<number> {
+    const now = this.clock.now();
+    const sessions = await this.store.purgeConsoleSessions(now - MAX_SESSION_MS);
+    return sessions + (await this.store.purgeMfaSources(now - ADAPTIVE_MFA_WINDOW_MS));
   }
 
   private isAccessKey(password: string): boolean {
@@ -326,27 +345,36 @@ export class ConsoleSessions {
   }
 
   /**
-   * How the sign-in passed MFA (not asked, a code, or a ticket when the account lets browsers
-   * remember MFA), or the refusal (code required, wrong code, device required but none bound).
-   * RAM users only.
+   * How the sign-in passed MFA (not asked, a code, a ticket when the account lets browsers remember
+   * MFA, or a known source address under adaptive MFA), or the refusal (code required, wrong code,
+   * device required but none bound). RAM users only.
    */
   private async checkMfa(
     principal: Principal,
     preference: SecurityPreference,
     input: SigninInput,
     bindRequired: boolean,
+    info: ConsoleRequestInfo,
   ): Promise<MfaOutcome | RamkeyError> {
     if (principal.kind === 'root') return 'none';
     const { accountId, userId } = principal;
-    const hasDevice = await this.mfa.hasDevice(accountId, userId);
-    const required = hasDevice || bindRequired || preference.mfaOperationForLogin === 'mandatory';
-    if (!required) return 'none';
-    if (!hasDevice) return new RamkeyError('MFADeviceRequired');
+    const boundAt = await this.mfa.deviceBoundAt(accountId, userId);
+    if (boundAt === undefined) {
+      const required = bindRequired || preference.mfaOperationForLogin === 'mandatory';
+      return required ? new RamkeyError('MFADeviceRequired') : 'none';
+    }
     const { mfaCode: code, mfaTicket: ticket } = input;
     if (preference.enableSaveMFATicket && ticket !== undefined) {
       if (await this.mfa.checkLoginTicket(accountId, userId, ticket)) return 'ticket';
     }
-    if (code === undefined || code === '') {
+    const noCode = code === undefined || code === '';
+    if (noCode && preference.mfaOperationForLogin === 'adaptive') {
+      // Unusual means: no code passed from this address since the device was bound, or lately.
+      const verifiedAt = await this.store.getMfaSourceVerifiedAt(accountId, userId, info.connection.sourceIp);
+      const since = Math.max(boundAt, this.clock.now() - ADAPTIVE_MFA_WINDOW_MS);
+      if (verifiedAt !== undefined && verifiedAt >= since) return 'knownSource';
+    }
+    if (noCode) {
       // The page offers "remember this browser" only where the account allows it.
       return new RamkeyError('MFACodeRequired', {
         extra: { SaveMFATicketAllowed: preference.enableSaveMFATicket },

@@ -150,9 +150,10 @@ export class MfaService {
     return this.store.countMfaDevices(accountId);
   }
 
-  /** Whether the user has an MFA device bound (console sign-in then asks for a code). */
-  async hasDevice(accountId: string, userId: string): Promise<boolean> {
-    return (await this.store.getUserMfaDevice(accountId, userId)) !== undefined;
+  /** When the user's MFA device was bound (console sign-in then asks for a code); undefined without one. */
+  async deviceBoundAt(accountId: string, userId: string): Promise<number | undefined> {
+    const device = await this.store.getUserMfaDevice(accountId, userId);
+    return device && (device.boundAt ?? undefined);
   }
 
   /**

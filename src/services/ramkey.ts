@@ -124,7 +124,7 @@ export interface Ramkey {
   /** Console sign-in and sessions (the console's credential, admitted by the same gate). */
   readonly consoleSessions: ConsoleSessions;
   /**
-   * Virtual MFA devices; for console sign-in, hasDevice(accountId, userId) and
+   * Virtual MFA devices; for console sign-in, deviceBoundAt(accountId, userId) and
    * verifyLoginCode(accountId, userId, code) (each code's time step accepted once, on any node).
    */
   readonly mfa: MfaService;

@@ -22,7 +22,8 @@ function consoleSuite(engine: Engine) {
   let server: RunningApp;
 
   beforeAll(async () => {
-    server = await startApp({ engine });
+    // The tests' own address is a trusted proxy, so a browser's X-Forwarded-For sets its source address.
+    server = await startApp({ engine, trustProxy: ['127.0.0.1'] });
   });
 
   afterAll(async () => {
@@ -437,7 +438,8 @@ function consoleSuite(engine: Engine) {
       // It is kim's: lee, in the same browser, is asked for a code; a tampered ticket is nothing.
       const kimTicket = browser.mfaTicket ?? '';
       expect((await browser.signIn(lee, 'Lee-password-1')).body.Code).toBe('MFACodeRequired');
-      browser.mfaTicket = kimTicket.replace(/.$/, (c) => (c === 'A' ? 'B' : 'A'));
+      // (The MAC's first character: the last one's low bits are dropped by Base64 decoding.)
+      browser.mfaTicket = kimTicket.replace(/\.(.)/, (_, c: string) => (c === 'A' ? '.B' : '.A'));
       expect((await browser.signIn(kim, 'Kim-password-1')).body.Code).toBe('MFACodeRequired');
       browser.mfaTicket = kimTicket;
 
@@ -505,6 +507,129 @@ function consoleSuite(engine: Engine) {
     expect(
       (await new ConsoleClient(server.endpoint).signIn(credentials.loginName, credentials.password)).status,
     ).toBe(200);
+  });
+
+  it('asks for the code under adaptive MFA only from an address the user has not passed MFA from lately', async () => {
+    const { userWithPassword, ram, ims, credentials } = await tenant();
+    const ada = await userWithPassword('ada', 'Ada-password-1');
+    const seed = await bindDevice(ram, 'ada');
+    // Each code comes from a time step no sign-in used yet: the server's clock moves a minute a code.
+    let moved = 0;
+    const move = (ms: number) => {
+      server.clock.advance(ms);
+      moved += ms;
+    };
+    const nextCode = () => {
+      move(60_000);
+      return codeOf(seed, server.clock.now());
+    };
+    const mfaOperation = (MFAOperationForLogin: string) =>
+      ims.setSecurityPreference(new ImsModule.SetSecurityPreferenceRequest({ MFAOperationForLogin }));
+    const from = (address: string) => {
+      const browser = new ConsoleClient(server.endpoint);
+      browser.forwardedFor = address;
+      return browser;
+    };
+    const codeOfSignin = async (address: string) =>
+      (await from(address).signIn(ada, 'Ada-password-1')).body.Code;
+    try {
+      await mfaOperation('adaptive');
+      // No code passed from anywhere yet: asked.
+      expect(await codeOfSignin('198.51.100.7')).toBe('MFACodeRequired');
+      expect((await from('198.51.100.7').signIn(ada, 'Ada-password-1', nextCode())).status).toBe(200);
+      // From that address again, in another browser: no code, and no MFA in the session either.
+      const known = from('198.51.100.7');
+      expect((await known.signIn(ada, 'Ada-password-1')).status).toBe(200);
+      // From elsewhere, and with a wrong password from there: as before.
+      expect(await codeOfSignin('198.51.100.8')).toBe('MFACodeRequired');
+      expect(await codeOfSignin('2001:db8::7')).toBe('MFACodeRequired');
+      expect((await from('198.51.100.7').signIn(ada, 'not-it')).body.Code).toBe('SigninFailed');
+
+      // A ticket signs in from a new address but does not make it known: it may have travelled.
+      await ram.setSecurityPreference(
+        new RamModule.SetSecurityPreferenceRequest({ enableSaveMFATicket: true }),
+      );
+      const laptop = from('198.51.100.7');
+      await laptop.signIn(ada, 'Ada-password-1', nextCode(), { rememberMfa: true });
+      laptop.forwardedFor = '203.0.113.50';
+      expect((await laptop.signIn(ada, 'Ada-password-1')).status).toBe(200);
+      expect(await codeOfSignin('203.0.113.50')).toBe('MFACodeRequired');
+
+      // Independent asks every time, whatever the address.
+      await mfaOperation('independent');
+      expect(await codeOfSignin('198.51.100.7')).toBe('MFACodeRequired');
+      await mfaOperation('adaptive');
+      expect(await codeOfSignin('198.51.100.7')).toBeUndefined();
+
+      // Binding the device again forgets every address known before.
+      expect((await from('198.51.100.7').signIn(ada, 'Ada-password-1', nextCode())).status).toBe(200);
+      expect(await codeOfSignin('198.51.100.7')).toBeUndefined();
+      await ram.unbindMFADevice(new RamModule.UnbindMFADeviceRequest({ userName: 'ada' }));
+      move(180_000);
+      const now = server.clock.now();
+      await ram.bindMFADevice(
+        new RamModule.BindMFADeviceRequest({
+          userName: 'ada',
+          serialNumber: `acs:ram::${credentials.accountId}:mfa/ada-phone`,
+          authenticationCode1: codeOf(seed, now, -1),
+          authenticationCode2: codeOf(seed, now),
+        }),
+      );
+      expect(await codeOfSignin('198.51.100.7')).toBe('MFACodeRequired');
+
+      // The trail tells a skipped code from a passed one; a known address's session has no MFA present.
+      const root = new ConsoleClient(server.endpoint);
+      await root.signIn(credentials.loginName, credentials.password);
+      const events = (await eventsOf(root, 'ConsoleSignin')).filter(
+        (e) => e.errorCode === undefined && (e.userIdentity as { userName: string }).userName === 'ada',
+      );
+      const parametersOf = (e: Record<string, unknown>) => e.requestParameters as Record<string, string>;
+      const skipped = events.filter((e) => parametersOf(e).MFASkipped === 'KnownSourceIp');
+      expect(skipped.length).toBeGreaterThanOrEqual(3);
+      expect(skipped.every((e) => parametersOf(e).MFAUsed === 'false')).toBe(true);
+      expect(skipped.every((e) => e.sourceIpAddress === '198.51.100.7')).toBe(true);
+      expect(events.some((e) => parametersOf(e).MFAUsed === 'true')).toBe(true);
+      await ram.createPolicy(
+        new RamModule.CreatePolicyRequest({
+          policyName: 'ListUsersWithMFA',
+          policyDocument: JSON.stringify({
+            Version: '1',
+            Statement: [
+              {
+                Effect: 'Allow',
+                Action: 'ram:ListUsers',
+                Resource: '*',
+                Condition: { Bool: { 'acs:MFAPresent': 'true' } },
+              },
+            ],
+          }),
+        }),
+      );
+      await ram.attachPolicyToUser(
+        new RamModule.AttachPolicyToUserRequest({
+          policyType: 'Custom',
+          policyName: 'ListUsersWithMFA',
+          userName: 'ada',
+        }),
+      );
+      expect((await from('198.51.100.7').signIn(ada, 'Ada-password-1', nextCode())).status).toBe(200);
+      const withoutCode = from('198.51.100.7');
+      expect((await withoutCode.signIn(ada, 'Ada-password-1')).status).toBe(200);
+      expect((await withoutCode.rpc('ListUsers', RAM)).body.Code).toBe('NoPermission');
+      expect(known.cookie).toBeDefined();
+
+      // An address is known for 30 days from its last code (the SDK's calls are done: its clock is real).
+      move(30 * 24 * HOUR - 2 * 60_000);
+      expect(await codeOfSignin('198.51.100.7')).toBeUndefined();
+      move(5 * 60_000);
+      expect(await codeOfSignin('198.51.100.7')).toBe('MFACodeRequired');
+      // The background job then forgets it: back within the 30 days, the address is unknown.
+      await server.ramkey.consoleSessions.purgeExpired();
+      move(-10 * 24 * HOUR);
+      expect(await codeOfSignin('198.51.100.7')).toBe('MFACodeRequired');
+    } finally {
+      server.clock.advance(-moved);
+    }
   });
 
   it('enforces LoginNetworkMasks for RAM users and LoginSessionDuration as the idle timeout', async () => {

@@ -396,14 +396,15 @@ function mfaSuite(engine: Engine) {
     const leo = await userId('leo');
     const mia = await userId('mia');
     const { mfa } = server.ramkey;
-    expect(await mfa.hasDevice(accountId, leo)).toBe(false);
+    expect(await mfa.deviceBoundAt(accountId, leo)).toBeUndefined();
     const { serialNumber, seed } = await createDevice('leo-phone');
     const before = codeOf(seed, clock.now());
     // Not bound yet: no code works.
     expect(await mfa.verifyLoginCode(accountId, leo, before)).toBe(false);
+    const boundAt = clock.now();
     await bind('leo', serialNumber, seed);
-    expect(await mfa.hasDevice(accountId, leo)).toBe(true);
-    expect(await mfa.hasDevice(accountId, mia)).toBe(false);
+    expect(await mfa.deviceBoundAt(accountId, leo)).toBe(boundAt);
+    expect(await mfa.deviceBoundAt(accountId, mia)).toBeUndefined();
 
     // The binding used the current step's code: it does not sign in.
     expect(await mfa.verifyLoginCode(accountId, leo, codeOf(seed, clock.now()))).toBe(false);

@@ -13,6 +13,12 @@ export class ConsoleClient {
   /** The MFA ticket cookie (`ramkey_mfa_ticket=...`), kept and sent to the sign-in endpoint as a browser would. */
   mfaTicket: string | undefined;
 
+  /**
+   * The browser's address as a proxy in front of Ramkey reports it (X-Forwarded-For, which counts
+   * only when the server trusts the proxy); none when undefined.
+   */
+  forwardedFor: string | undefined;
+
   constructor(private readonly endpoint: string) {}
 
   get origin(): string {
@@ -24,6 +30,7 @@ export class ConsoleClient {
     const cookies = [this.cookie, path === '/console/api/signin' ? this.mfaTicket : undefined];
     const cookie = cookies.filter((c) => c !== undefined).join('; ');
     if (cookie !== '' && !headers.has('cookie')) headers.set('cookie', cookie);
+    if (this.forwardedFor !== undefined) headers.set('x-forwarded-for', this.forwardedFor);
     const response = await fetch(`${this.origin}${path}`, { ...init, headers, redirect: 'manual' });
     const text = await response.text();
     return {
