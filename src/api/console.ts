@@ -170,11 +170,11 @@ export function registerConsole(app: FastifyInstance, options: ConsoleRoutesOpti
   /** A Set-Cookie value: HttpOnly, SameSite=Strict, Secure under TLS; `maxAge` 0 clears it. */
   function cookie(
     request: FastifyRequest,
-    cookie: { name: string; value: string; path: string; maxAgeSeconds?: number },
+    spec: { name: string; value: string; path: string; maxAgeSeconds?: number },
   ): string {
-    const parts = [`${cookie.name}=${cookie.value}`, `Path=${cookie.path}`, 'HttpOnly', 'SameSite=Strict'];
+    const parts = [`${spec.name}=${spec.value}`, `Path=${spec.path}`, 'HttpOnly', 'SameSite=Strict'];
     if (request.protocol === 'https') parts.push('Secure');
-    if (cookie.maxAgeSeconds !== undefined) parts.push(`Max-Age=${String(cookie.maxAgeSeconds)}`);
+    if (spec.maxAgeSeconds !== undefined) parts.push(`Max-Age=${String(spec.maxAgeSeconds)}`);
     return parts.join('; ');
   }
 

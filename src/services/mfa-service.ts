@@ -161,18 +161,28 @@ export class MfaService {
    * undefined when the user has no device bound.
    */
   async issueLoginTicket(accountId: string, userId: string): Promise<string | undefined> {
-    const device = await this.store.getUserMfaDevice(accountId, userId);
-    const binding = device && bindingOf(device);
-    if (!device || !binding) return undefined;
-    return issueMfaTicket(this.seedOf(device), binding, this.clock.now() + MFA_TICKET_TTL_MS);
+    const bound = await this.boundDevice(accountId, userId);
+    return bound && issueMfaTicket(bound.seed, bound.binding, this.clock.now() + MFA_TICKET_TTL_MS);
   }
 
   /** Whether the ticket was issued for the device the user has bound now, and has not expired. */
   async checkLoginTicket(accountId: string, userId: string, ticket: string): Promise<boolean> {
+    const bound = await this.boundDevice(accountId, userId);
+    return bound !== undefined && checkMfaTicket(bound.seed, bound.binding, ticket, this.clock.now());
+  }
+
+  /** The user's bound device as tickets see it: its seed and binding; undefined without one. */
+  private async boundDevice(
+    accountId: string,
+    userId: string,
+  ): Promise<{ seed: Buffer; binding: MfaTicketBinding } | undefined> {
     const device = await this.store.getUserMfaDevice(accountId, userId);
-    const binding = device && bindingOf(device);
-    if (!device || !binding) return false;
-    return checkMfaTicket(this.seedOf(device), binding, ticket, this.clock.now());
+    if (!device || device.userId === null || device.boundAt === null) return undefined;
+    const { deviceName, boundAt } = device;
+    return {
+      seed: this.seedOf(device),
+      binding: { accountId: device.accountId, userId: device.userId, deviceName, boundAt },
+    };
   }
 
   /**
@@ -202,11 +212,6 @@ export class MfaService {
     if (bytes === undefined) throw new Error('sealed MFA seed is not Base32');
     return bytes;
   }
-}
-
-function bindingOf(device: VirtualMfaDeviceRecord): MfaTicketBinding | undefined {
-  const { accountId, userId, deviceName, boundAt } = device;
-  return userId === null || boundAt === null ? undefined : { accountId, userId, deviceName, boundAt };
 }
 
 /** The device name in a serial number of the caller's account; undefined for any other. */
